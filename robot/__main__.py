@@ -1,0 +1,3 @@
+from robot.cli.main import app
+
+app(prog_name="robot")

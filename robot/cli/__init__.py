@@ -1,0 +1,1 @@
+"""The `robot` command (also `python -m robot`)."""

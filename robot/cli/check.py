@@ -1,0 +1,46 @@
+"""`robot check`: run the chain offline on one application and a register file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from robot.cli.common import fail, read_bytes, ruleset, settings, stickprov_input
+
+
+def check(
+    application: Path = typer.Argument(..., help="An ansokan/1 JSON file."),
+    register: Path = typer.Option(..., "--register", "-r", help="A register/1 JSON file (what SSBTEK would answer)."),
+    explain: bool = typer.Option(False, "--explain", help="Print the steps as Swedish prose instead of JSON."),
+    rules: Path = typer.Option(None, "--rules", help="Rules folder (default: ROBOT_RULES_DIR or ./rules)."),
+) -> None:
+    """Print the verdict for APPLICATION as JSON. Exits 0 for either outcome, 2 for unreadable input."""
+    from pydantic import ValidationError
+
+    from robot.chain.engine import evaluate
+    from robot.chain.explain import explain as prose
+    from robot.formats.application import NotAnApplication, load_json_object, parse_application
+    from robot.formats.register import Register
+
+    config = settings()
+    raw = read_bytes(application, config.intake.max_file_bytes)
+    try:
+        load_json_object(raw)
+        parsed = parse_application(raw)
+    except NotAnApplication as exc:
+        fail(f"{application}: {exc}")
+    reg_raw = read_bytes(register)
+    try:
+        load_json_object(reg_raw)
+        reg = Register.model_validate_json(reg_raw, strict=True)
+    except NotAnApplication as exc:
+        fail(f"{register}: {exc}")
+    except ValidationError as exc:
+        first = exc.errors(include_url=False)[0]
+        fail(f"{register}: not a register/1 document: {'.'.join(map(str, first['loc']))}: {first['msg']}")
+    evaluation = evaluate(parsed, reg, ruleset(rules, config), stickprov_input(config, require_key=False))
+    if explain:
+        typer.echo(prose(evaluation.verdict), nl=False)
+    else:
+        typer.echo(evaluation.verdict.to_json())

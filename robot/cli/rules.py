@@ -1,0 +1,69 @@
+"""`robot rules check|test`: tools for verksamheten to validate and test rules/ without Python."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from robot.cli.common import fail, ruleset, settings
+
+app = typer.Typer(help="Validate and test the rules folder.", no_args_is_help=True)
+
+
+@app.command("check")
+def check(
+    rules: Path = typer.Option(None, "--rules", help="Rules folder (default: ROBOT_RULES_DIR or ./rules)."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Only errors and warnings, not notes."),
+) -> None:
+    """Validate rules/: schema, step order, schablon gaps and overlaps, riksnorm totals, provisional values."""
+    from robot.chain.lint import check_rules
+
+    directory = rules or settings().rules_dir
+    found = check_rules(str(directory))
+    for line in found.errors:
+        typer.echo(f"FEL      {line}")
+    for line in found.warnings:
+        typer.echo(f"VARNING  {line}")
+    if not quiet:
+        for line in found.notes:
+            typer.echo(f"NOTERING {line}")
+    if found.ruleset is not None:
+        typer.echo(
+            f"Regeluppsättning {found.ruleset.identifier}: {len(found.ruleset.steps)} steg, "
+            f"riksnorm för {', '.join(str(y) for y in sorted(found.ruleset.riksnorm))}."
+        )
+    typer.echo(f"{len(found.errors)} fel, {len(found.warnings)} varningar, {len(found.notes)} noteringar.")
+    raise typer.Exit(0 if found.ok else 1)
+
+
+@app.command("test")
+def test(
+    paths: list[Path] = typer.Argument(None, help="Test files or folders (default: the rules folder's tests/)."),
+    rules: Path = typer.Option(None, "--rules", help="Rules folder (default: ROBOT_RULES_DIR or ./rules)."),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Also list the cases that pass."),
+) -> None:
+    """Run the YAML test cases: application + register → expected outcome, amount and reason codes."""
+    from robot.chain.casetests import case_files, run_files
+
+    config = settings()
+    directory = rules or config.rules_dir
+    rs = ruleset(directory, config)
+    files = [f for p in (paths or [directory / "tests"]) for f in case_files(p)]
+    if not files:
+        fail(f"no test files found in {', '.join(str(p) for p in paths or [directory / 'tests'])}")
+    results = run_files(files, rs)
+    failed = [r for r in results if not r.ok]
+    for r in results:
+        if r.ok and verbose:
+            typer.echo(f"OK   {Path(r.file).name}: {r.name}")
+        if not r.ok:
+            typer.echo(f"FEL  {Path(r.file).name}: {r.name}")
+            for problem in r.problems:
+                typer.echo(f"       {problem}")
+    codes = sorted({c for r in results if r.verdict for c in r.verdict.reason_codes()})
+    typer.echo(
+        f"{len(results) - len(failed)} av {len(results)} fall gick igenom ({len(files)} filer, regeluppsättning "
+        f"{rs.identifier}); orsakskoder som täcks: {len(codes)}."
+    )
+    raise typer.Exit(1 if failed else 0)

@@ -1,0 +1,192 @@
+"""Deployment settings: `config/robot.toml` (or the file named by ROBOT_CONFIG) plus ROBOT_* variables.
+
+Environment variables win over the file; nested settings use one underscore after the section,
+e.g. ROBOT_SSBTEK_URL sets `[ssbtek] url` and ROBOT_QUEUE_LEASE_SECONDS sets `[queue] lease_seconds`.
+Rules (norms, ranges, stickprov rates) are not settings: they live in rules/.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
+
+from robot.formats.register import Authority
+
+DEFAULT_CONFIG_FILE = Path("config/robot.toml")
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class MunicipalitySettings(_Section):
+    """Who asks SSBTEK: the socialnämnd's organisation (ingivare)."""
+
+    organisationsnummer: Annotated[str, Field(pattern=r"^[0-9]{4}[2-9][0-9]{7}$")] = "2120001355"
+    namn: str = "Göteborgs Stad"
+    handlaggare: str = "bistandsrobot"
+
+
+class SsbtekSettings(_Section):
+    url: str | None = None
+    register_file: Path | None = Field(None, validation_alias=AliasChoices("register", "register_file"))
+    client_cert: Path | None = None
+    client_key: Path | None = None
+    ca_bundle: Path | None = None
+    connect_timeout_seconds: float = 5.0
+    timeout_seconds: float = 20.0
+    concurrency: Annotated[int, Field(ge=1, le=1024)] = 64
+    retries: Annotated[int, Field(ge=0, le=10)] = 3
+    backoff_initial_seconds: float = 0.2
+    backoff_max_seconds: float = 5.0
+    include: list[Authority] = [Authority.AF, Authority.CSN, Authority.FK, Authority.SKV, Authority.SO]
+    syfte: str = "Kontroll av uppgifter i ärende om ekonomiskt bistånd (återansökan om försörjningsstöd)"
+    lagtext: str = "11 kap. 11 § socialtjänstlagen (2001:453), motsvarande bestämmelse i socialtjänstlagen (2025:400)"
+
+
+class StickprovSettings(_Section):
+    key: SecretStr | None = None
+    rate: Annotated[float | None, Field(ge=0.0, le=1.0)] = None
+
+
+class QueueSettings(_Section):
+    lease_seconds: Annotated[float, Field(gt=0)] = 30.0
+    poll_interval_seconds: Annotated[float, Field(gt=0)] = 1.0
+    claim_batch: Annotated[int, Field(ge=1, le=10_000)] = 128
+    max_attempts: Annotated[int, Field(ge=1, le=100)] = 5
+    retry_initial_seconds: Annotated[float, Field(ge=0)] = 30.0
+    retry_max_seconds: Annotated[float, Field(ge=0)] = 3600.0
+
+
+class WorkerSettings(_Section):
+    id: str | None = None
+    concurrency: Annotated[int, Field(ge=1, le=4096)] = 128
+    commit_batch: Annotated[int, Field(ge=1, le=10_000)] = 128
+    commit_interval_seconds: Annotated[float, Field(gt=0)] = 0.2
+
+
+class PaymentSettings(_Section):
+    """Payment day of each period's month, and the deadlines derived from it."""
+
+    day: Annotated[int, Field(ge=1, le=28)] = 25
+    manual_lead_days: Annotated[int, Field(ge=0, le=27)] = 5
+    ssbtek_cutoff_days: Annotated[int, Field(ge=0, le=27)] = 8
+
+
+class ScheduleSettings(_Section):
+    """When batches run: a cron-like day-of-month range and time, in the given time zone."""
+
+    days: str = "1-5"
+    hour: Annotated[int, Field(ge=0, le=23)] = 6
+    minute: Annotated[int, Field(ge=0, le=59)] = 0
+    timezone: str = "Europe/Stockholm"
+    misfire_grace_seconds: Annotated[int, Field(ge=1)] = 6 * 3600
+
+
+class IntakeSettings(_Section):
+    max_file_bytes: Annotated[int, Field(ge=1024, le=64 * 1024 * 1024)] = 1024 * 1024
+    scan_interval_seconds: Annotated[float, Field(gt=0)] = 2.0
+
+
+class LogSettings(_Section):
+    format: Literal["auto", "json", "console"] = "auto"
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="ROBOT_",
+        env_nested_delimiter="_",
+        env_nested_max_split=1,
+        extra="forbid",
+    )
+
+    data_dir: Path = Path("data")
+    database_url: SecretStr | None = None
+    rules_dir: Path = Path("rules")
+    municipality: MunicipalitySettings = MunicipalitySettings()
+    ssbtek: SsbtekSettings = SsbtekSettings()
+    stickprov: StickprovSettings = StickprovSettings()
+    queue: QueueSettings = QueueSettings()
+    worker: WorkerSettings = WorkerSettings()
+    payment: PaymentSettings = PaymentSettings()
+    schedule: ScheduleSettings = ScheduleSettings()
+    intake: IntakeSettings = IntakeSettings()
+    log: LogSettings = LogSettings()
+
+    @field_validator("database_url", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: Any) -> Any:
+        return value or None
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls, toml_file=config_file()))
+
+    # Derived values -------------------------------------------------------------------------
+
+    def database(self) -> str:
+        if self.database_url is not None:
+            return self.database_url.get_secret_value()
+        return f"sqlite:///{(self.data_dir / 'robot.db').as_posix()}"
+
+    def worker_id(self) -> str:
+        return self.worker.id or f"{socket.gethostname()}-{os.getpid()}"
+
+    @property
+    def inbox_dir(self) -> Path:
+        return self.data_dir / "inbox"
+
+    @property
+    def rejected_dir(self) -> Path:
+        return self.data_dir / "rejected"
+
+    def stickprov_key(self) -> bytes | None:
+        return self.stickprov.key.get_secret_value().encode() if self.stickprov.key else None
+
+
+def config_file() -> Path:
+    return Path(os.environ.get("ROBOT_CONFIG") or DEFAULT_CONFIG_FILE)
+
+
+def load_settings(**overrides: Any) -> Settings:
+    return Settings(**overrides)
+
+
+def masked(settings: Settings) -> dict[str, Any]:
+    """The effective settings for display: secrets masked, passwords in URLs hidden."""
+    data = settings.model_dump(mode="json")
+    key = settings.stickprov_key()
+    data["stickprov"]["key"] = _mask_key(key)
+    data["database_url"] = _mask_url(settings.database())
+    data["config_file"] = str(config_file()) + ("" if config_file().is_file() else " (saknas; standardvärden)")
+    return data
+
+
+def _mask_key(key: bytes | None) -> str:
+    if key is None:
+        return "(inte satt)"
+    from robot.chain.stickprov import StickprovInput
+
+    return f"****** (fingeravtryck {StickprovInput(key=key).key_fingerprint()})"
+
+
+def _mask_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return "******"

@@ -1,0 +1,336 @@
+"""The e-application `ansokan/1`, validated exactly as ../shared/FORMATS.md fixes it.
+
+Unknown fields are errors. A document that is JSON but breaks the format is still an
+application: `parse_application` returns the fields at fault (in Swedish) instead of raising,
+and the chain turns them into a manual verdict with reason INVALID_APPLICATION.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    ValidationError,
+    field_validator,
+)
+
+from robot.formats import personnummer
+from robot.formats.period import MONTH_PATTERN
+
+MAX_AMOUNT = 10_000_000
+"""Largest amount (kr) accepted for one cost or income line; larger is treated as a typing error."""
+MAX_HOURS = 744
+"""Hours in a 31-day month: more planned or attended hours in a month cannot be true."""
+MAX_LIST = 50
+"""Longest list of children, activities, costs or incomes accepted in one application."""
+
+APPLICATION_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
+_APPLICATION_ID = re.compile(APPLICATION_ID_PATTERN)
+
+
+class CostType(StrEnum):
+    hyra = "hyra"
+    hushallsel = "hushallsel"
+    hemforsakring = "hemforsakring"
+    arbetsresor = "arbetsresor"
+    fackavgift = "fackavgift"
+    a_kassa = "a_kassa"
+    lakarvard = "lakarvard"
+    medicin = "medicin"
+    barnomsorg = "barnomsorg"
+    tandvard = "tandvard"
+    glasogon = "glasogon"
+    ovrigt = "ovrigt"
+
+
+class IncomeType(StrEnum):
+    lon = "lon"
+    a_kassa = "a_kassa"
+    aktivitetsstod = "aktivitetsstod"
+    etableringsersattning = "etableringsersattning"
+    sjukpenning = "sjukpenning"
+    foraldrapenning = "foraldrapenning"
+    bostadsbidrag = "bostadsbidrag"
+    barnbidrag = "barnbidrag"
+    underhallsstod = "underhallsstod"
+    studiemedel = "studiemedel"
+    pension = "pension"
+    ovrigt = "ovrigt"
+
+
+class ActivityKind(StrEnum):
+    kompetenscenter = "kompetenscenter"
+    sfi = "sfi"
+    praktik = "praktik"
+    af_program = "af_program"
+    studier = "studier"
+    annan = "annan"
+
+
+class Exemption(StrEnum):
+    sjukskrivning = "sjukskrivning"
+    foraldraledighet = "foraldraledighet"
+    annat = "annat"
+
+
+Month = Annotated[str, Field(pattern=MONTH_PATTERN)]
+Amount = Annotated[StrictInt, Field(ge=0, le=MAX_AMOUNT)]
+Hours = Annotated[StrictInt, Field(ge=0, le=MAX_HOURS)]
+PersonRef = Annotated[str, Field(pattern=r"^(applicant|co_applicant|child:(0|[1-9][0-9]?))$")]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class Adult(_Strict):
+    personnummer: str
+    able_to_work: StrictBool
+
+    @field_validator("personnummer")
+    @classmethod
+    def _valid_personnummer(cls, value: str) -> str:
+        why = personnummer.problem(value)
+        if why:
+            raise ValueError(f"ogiltigt personnummer: {why}")
+        return value
+
+
+class Child(_Strict):
+    birth_date: dt.date
+    lunch_away_5_days: StrictBool
+
+
+class Household(_Strict):
+    applicant: Adult
+    co_applicant: Adult | None
+    children: Annotated[list[Child], Field(max_length=MAX_LIST)]
+    other_adults: Annotated[StrictInt, Field(ge=0, le=20)]
+    protected_identity: StrictBool
+    changed_since_last_application: StrictBool
+
+
+class Activity(_Strict):
+    person: PersonRef
+    kind: ActivityKind
+    month: Month
+    planned_hours: Hours
+    attended_hours: Hours
+    exemption: Exemption | None
+
+
+class Cost(_Strict):
+    type: CostType
+    amount: Amount
+
+
+class Income(_Strict):
+    person: PersonRef
+    type: IncomeType
+    month: Month
+    amount: Amount
+
+
+class History(_Strict):
+    consecutive_months_with_support: Annotated[StrictInt, Field(ge=0, le=1200)]
+
+
+class Application(_Strict):
+    format: Literal["ansokan/1"]
+    application_id: Annotated[str, Field(pattern=APPLICATION_ID_PATTERN)]
+    kind: Literal["ateransokan", "nyansokan"]
+    channel: Literal["e-tjanst", "papper"]
+    district: Annotated[str, Field(min_length=1, max_length=100)]
+    period: Month
+    submitted_at: AwareDatetime
+    household: Household
+    activities: Annotated[list[Activity], Field(max_length=MAX_LIST)]
+    costs: Annotated[list[Cost], Field(max_length=MAX_LIST)]
+    incomes: Annotated[list[Income], Field(max_length=MAX_LIST)]
+    history: History
+
+    def adults(self) -> list[tuple[str, Adult]]:
+        """The applicant and the co-applicant, by role."""
+        pairs = [("applicant", self.household.applicant)]
+        if self.household.co_applicant is not None:
+            pairs.append(("co_applicant", self.household.co_applicant))
+        return pairs
+
+    def household_size(self) -> int:
+        h = self.household
+        return 1 + (h.co_applicant is not None) + len(h.children) + h.other_adults
+
+
+@dataclass(frozen=True)
+class FieldError:
+    """One field at fault: where (a path like `household.children[0].birth_date`) and why, in Swedish."""
+
+    field: str
+    problem: str
+
+    def text(self) -> str:
+        return f"{self.field}: {self.problem}" if self.field else self.problem
+
+
+@dataclass(frozen=True)
+class ParsedApplication:
+    """The outcome of reading one document: a valid application, or the fields at fault."""
+
+    application_id: str
+    application: Application | None
+    errors: tuple[FieldError, ...]
+
+
+class NotAnApplication(ValueError):
+    """The bytes are not a JSON object at all; such a file is rejected at intake, not queued."""
+
+
+def load_json_object(raw: bytes) -> dict[str, Any]:
+    try:
+        doc = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        raise NotAnApplication(f"not valid JSON: {_short(exc)}") from None
+    if not isinstance(doc, dict):
+        raise NotAnApplication(f"not a JSON object but a JSON {type(doc).__name__}")
+    return doc
+
+
+def application_id_of(doc: dict[str, Any], raw: bytes) -> str:
+    """The application's id, or for a document without a usable one a stable id from its content.
+
+    The content-derived id keeps intake idempotent for broken documents too: the same bytes
+    submitted twice are one application.
+    """
+    candidate = doc.get("application_id")
+    if isinstance(candidate, str) and _APPLICATION_ID.match(candidate):
+        return candidate
+    return "UTAN-ID-" + hashlib.sha256(raw).hexdigest()[:16].upper()
+
+
+def parse_application(raw: bytes) -> ParsedApplication:
+    """Validate one `ansokan/1` document. Raises NotAnApplication only for non-objects."""
+    try:
+        app = Application.model_validate_json(raw, strict=True)
+    except ValidationError as exc:
+        doc = load_json_object(raw)
+        return ParsedApplication(application_id_of(doc, raw), None, tuple(_field_errors(exc)))
+    errors = reference_errors(app)
+    if errors:
+        return ParsedApplication(app.application_id, None, tuple(errors))
+    return ParsedApplication(app.application_id, app, ())
+
+
+def reference_errors(app: Application) -> list[FieldError]:
+    """Cross-field rules the schema alone cannot express."""
+    errors: list[FieldError] = []
+    h = app.household
+    roles = {"applicant"} | ({"co_applicant"} if h.co_applicant else set())
+    roles |= {f"child:{i}" for i in range(len(h.children))}
+    for name, items in (("activities", app.activities), ("incomes", app.incomes)):
+        for i, item in enumerate(items):
+            if item.person not in roles:
+                errors.append(FieldError(f"{name}[{i}].person", f"personen {item.person} finns inte i hushållet"))
+    if h.co_applicant and h.co_applicant.personnummer == h.applicant.personnummer:
+        errors.append(FieldError("household.co_applicant.personnummer", "samma personnummer som sökande"))
+    return errors
+
+
+_MESSAGES = {
+    "missing": "fältet saknas",
+    "extra_forbidden": "okänt fält",
+    "int_type": "ska vara ett heltal",
+    "int_parsing": "ska vara ett heltal",
+    "int_from_float": "ska vara ett heltal (hela kronor)",
+    "bool_type": "ska vara true eller false",
+    "bool_parsing": "ska vara true eller false",
+    "string_type": "ska vara en text",
+    "list_type": "ska vara en lista",
+    "model_type": "ska vara ett objekt",
+    "model_attributes_type": "ska vara ett objekt",
+    "dict_type": "ska vara ett objekt",
+    "date_type": "ska vara ett datum (ÅÅÅÅ-MM-DD)",
+    "date_parsing": "ska vara ett datum (ÅÅÅÅ-MM-DD)",
+    "date_from_datetime_parsing": "ska vara ett datum (ÅÅÅÅ-MM-DD)",
+    "date_from_datetime_inexact": "ska vara ett datum (ÅÅÅÅ-MM-DD)",
+    "datetime_type": "ska vara en tidpunkt med tidszon (ISO 8601)",
+    "datetime_parsing": "ska vara en tidpunkt med tidszon (ISO 8601)",
+    "datetime_from_date_parsing": "ska vara en tidpunkt med tidszon (ISO 8601)",
+    "timezone_aware": "ska ange tidszon",
+    "string_pattern_mismatch": "har fel form",
+    "string_too_short": "får inte vara tom",
+    "string_too_long": "är för lång",
+    "too_long": "har för många rader",
+    "none_required": "ska vara null",
+    "json_invalid": "är inte giltig JSON",
+    "recursion_loop": "är för djupt nästlad",
+}
+
+_PATTERN_HINTS = {
+    "period": "ska ha formen ÅÅÅÅ-MM",
+    "month": "ska ha formen ÅÅÅÅ-MM",
+    "application_id": "ska vara 1–64 tecken: bokstäver A–Z, siffror, punkt, bindestreck eller understreck",
+    "person": "ska vara applicant, co_applicant eller child:N",
+}
+
+
+def _field_errors(exc: ValidationError, limit: int = 25) -> list[FieldError]:
+    out: list[FieldError] = []
+    seen: set[tuple[str, str]] = set()
+    for err in exc.errors(include_url=False):
+        loc = _loc_text(err["loc"])
+        problem = swedish_message(err, loc)
+        if (loc, problem) in seen:
+            continue
+        seen.add((loc, problem))
+        out.append(FieldError(loc, problem))
+        if len(out) >= limit:
+            out.append(FieldError("", "fler fel finns men visas inte"))
+            break
+    return out
+
+
+def swedish_message(err: Any, loc: str) -> str:
+    """A pydantic error in Swedish, for whoever has to fix the document."""
+    kind = err["type"]
+    ctx = err.get("ctx") or {}
+    last = loc.rsplit(".", 1)[-1]
+    last = last.split("[", 1)[0]
+    if kind in ("literal_error", "enum"):
+        return f"ogiltigt värde; tillåtna värden: {ctx.get('expected', '')}".replace("'", "")
+    if kind in ("greater_than_equal", "greater_than"):
+        return f"får inte vara mindre än {ctx.get('ge', ctx.get('gt'))}"
+    if kind in ("less_than_equal", "less_than"):
+        return f"får inte vara större än {ctx.get('le', ctx.get('lt'))}"
+    if kind == "string_pattern_mismatch" and last in _PATTERN_HINTS:
+        return _PATTERN_HINTS[last]
+    if kind == "too_long":
+        return f"får ha högst {ctx.get('max_length')} rader"
+    if kind == "value_error":
+        return str(ctx.get("error", err.get("msg", "ogiltigt värde")))
+    return _MESSAGES.get(kind, "ogiltigt värde")
+
+
+def _loc_text(loc: tuple[Any, ...]) -> str:
+    text = ""
+    for part in loc:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += ("." if text else "") + str(part)
+    return text
+
+
+def _short(exc: BaseException) -> str:
+    return str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__

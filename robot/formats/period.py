@@ -1,0 +1,41 @@
+"""Months as `YYYY-MM` strings and the dates the rules derive from them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+MONTH_PATTERN = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
+_MONTH = re.compile(MONTH_PATTERN)
+
+
+def is_month(text: str) -> bool:
+    return bool(_MONTH.match(text))
+
+
+def first_day(month: str) -> dt.date:
+    return dt.date(int(month[:4]), int(month[5:7]), 1)
+
+
+def last_day(month: str) -> dt.date:
+    return add_months(first_day(month), 1) - dt.timedelta(days=1)
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """The first day of the month `months` after the month of `day`."""
+    index = day.year * 12 + (day.month - 1) + months
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def shift(month: str, months: int) -> str:
+    d = add_months(first_day(month), months)
+    return f"{d.year:04d}-{d.month:02d}"
+
+
+def of(day: dt.date) -> str:
+    return f"{day.year:04d}-{day.month:02d}"
+
+
+def age_on(birth: dt.date, day: dt.date) -> int:
+    """Completed years on `day`."""
+    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))

@@ -1,0 +1,94 @@
+"""The register document `register/1`: what SSBTEK answers, per person.
+
+It is also the robot's internal form of register data: the SOAP adapter, a register file and
+the simulator all produce a `Register`, and the snapshot stored with each verdict is one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
+
+from robot.formats.application import MAX_AMOUNT, IncomeType, Month
+
+
+class Authority(StrEnum):
+    """The authorities behind SSBTEK, by the codes its contract uses."""
+
+    AF = "AF"
+    CSN = "CSN"
+    FK = "FK"
+    SKV = "SKV"
+    SO = "SO"
+    TNS = "TNS"
+    MIV = "MIV"
+
+
+AUTHORITY_NAMES = {
+    Authority.AF: "Arbetsförmedlingen",
+    Authority.CSN: "CSN",
+    Authority.FK: "Försäkringskassan",
+    Authority.SKV: "Skatteverket",
+    Authority.SO: "a-kassorna (SO)",
+    Authority.TNS: "Transportstyrelsen",
+    Authority.MIV: "Migrationsverket",
+}
+
+INCOME_SOURCES = (Authority.AF, Authority.CSN, Authority.FK, Authority.SKV, Authority.SO)
+
+
+class AktivitetsrapportKod:
+    """SSBTEK's AF codes for the activity report."""
+
+    FILED = 200
+    NOT_REGISTERED = 500
+    NOT_FILED = 501
+    TECHNICAL_ERROR = 502
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class AfInfo(_Strict):
+    status: Literal["inskriven", "ej_inskriven"]
+    aktivitetsrapport: Literal[200, 500, 501, 502]
+    registered_since: dt.date | None = None
+
+
+NOT_REGISTERED = AfInfo(status="ej_inskriven", aktivitetsrapport=AktivitetsrapportKod.NOT_REGISTERED)
+
+
+class RegisterIncome(_Strict):
+    source: Literal["AF", "CSN", "FK", "SKV", "SO"]
+    type: IncomeType
+    month: Month
+    amount: Annotated[StrictInt, Field(ge=0, le=MAX_AMOUNT)]
+
+
+class RegisterPerson(_Strict):
+    af: AfInfo = NOT_REGISTERED
+    incomes: list[RegisterIncome] = []
+    unavailable: list[Authority] = []
+
+
+class Register(_Strict):
+    format: Literal["register/1"]
+    persons: dict[Annotated[str, Field(pattern=r"^[0-9]{12}$")], RegisterPerson]
+
+    def person(self, pnr: str) -> RegisterPerson:
+        """A person absent from the register has no incomes and is not registered at AF."""
+        return self.persons.get(pnr) or RegisterPerson()
+
+    def restricted_to(self, pnrs: list[str]) -> Register:
+        """The part of the register about these persons: what a verdict records as its input."""
+        return Register(format="register/1", persons={p: self.persons[p] for p in pnrs if p in self.persons})
+
+    def canonical_json(self) -> str:
+        return self.model_dump_json(exclude_defaults=False)
+
+
+EMPTY_REGISTER = Register(format="register/1", persons={})
