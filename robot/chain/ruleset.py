@@ -21,7 +21,9 @@ from robot.chain.parameters import Parameter, ParameterGroup, parse_group
 from robot.chain.riksnorm import RiksnormTable, parse_table
 from robot.chain.steps import STEP_KINDS
 from robot.chain.steps.schablon import RANGES, Schablon
+from robot.formats import period as months
 from robot.formats.application import CostType, swedish_message
+from robot.formats.register import Authority
 
 ROOT_FILE = "ruleset.yaml"
 FIRST_KINDS = ("intag", "stickprov")
@@ -47,6 +49,14 @@ class Ruleset:
 
     def parameters(self) -> list[Parameter]:
         return [p for s in self.steps for p in s.params.walk()]
+
+    def required_authorities(self, period: str) -> frozenset[Authority]:
+        """The SSBTEK authorities whose answers the rules need for an application in `period`."""
+        day = months.first_day(period)
+        needed = {Authority(a) for a in self.step("inkomst").value("kallor", day).value}
+        if self.step("aktivitet").value("krav_inskriven_af", day).value:
+            needed.add(Authority.AF)
+        return frozenset(needed)
 
 
 def load_ruleset(directory: str | Path) -> Ruleset:

@@ -1,0 +1,1 @@
+"""Adapters to the world outside the robot: SSBTEK (register data), case-system intake and output."""
