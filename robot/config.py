@@ -47,6 +47,8 @@ class SsbtekSettings(_Section):
     include: list[Authority] = [Authority.AF, Authority.CSN, Authority.FK, Authority.SKV, Authority.SO]
     syfte: str = "Kontroll av uppgifter i ärende om ekonomiskt bistånd (återansökan om försörjningsstöd)"
     lagtext: str = "11 kap. 11 § socialtjänstlagen (2001:453), motsvarande bestämmelse i socialtjänstlagen (2025:400)"
+    fk_aktorsid: str | None = None
+    """Försäkringskassan's aktörsid for this socialnämnd (FK/fraga/aktorsid); the organisationsnummer when unset."""
 
 
 class StickprovSettings(_Section):
@@ -55,6 +57,9 @@ class StickprovSettings(_Section):
 
 
 class QueueSettings(_Section):
+    hold_until_batch: bool = True
+    """An application for period P waits for P's first batch (day 1 at the batch time): incomes for
+    the control month M−1 are complete in SSBTEK only after that month has ended."""
     lease_seconds: Annotated[float, Field(gt=0)] = 30.0
     poll_interval_seconds: Annotated[float, Field(gt=0)] = 1.0
     claim_batch: Annotated[int, Field(ge=1, le=10_000)] = 128

@@ -76,3 +76,43 @@ def read_bytes(path: Path, limit: int | None = None) -> bytes:
 
 def is_terminal() -> bool:
     return sys.stdout.isatty()
+
+
+def engine(config, *, require_migrated: bool = True):
+    """The database engine; refuses (exit 3) when the schema is not migrated, saying what to do."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from robot.daemon import NotReady, check_schema
+    from robot.queue.db import make_engine
+
+    try:
+        eng = make_engine(config.database())
+        if require_migrated:
+            check_schema(eng)
+    except NotReady as exc:
+        fail(str(exc), code=3)
+    except SQLAlchemyError as exc:
+        fail(
+            f"cannot use the database: {type(exc.orig or exc).__name__}: {str(exc.orig or exc).splitlines()[0]}", code=3
+        )
+    return eng
+
+
+def register_source(config):
+    """The register source from the settings: SSBTEK (ROBOT_SSBTEK_URL) or a register file (ROBOT_SSBTEK_REGISTER)."""
+    from robot.adapters.sources import RegisterSourceError, make_register_source
+
+    try:
+        return make_register_source(config)
+    except RegisterSourceError as exc:
+        fail(str(exc), code=3)
+
+
+def configure_logs(config, *, quiet_on_terminal: bool = False) -> None:
+    """JSON logs when not on a terminal; on a terminal readable lines, only warnings if a progress bar shows."""
+    from robot import logs
+
+    level = config.log.level
+    if quiet_on_terminal and is_terminal() and config.log.format == "auto" and level in ("DEBUG", "INFO"):
+        level = "WARNING"
+    logs.configure(config.log.format, level)

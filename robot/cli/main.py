@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from robot.cli import check as check_cmd
+from robot.cli import handling, ops
 from robot.cli import rules as rules_cmd
 
 app = typer.Typer(
@@ -16,3 +17,12 @@ app = typer.Typer(
 )
 app.command("check")(check_cmd.check)
 app.add_typer(rules_cmd.app, name="rules")
+app.add_typer(ops.db_app, name="db")
+app.add_typer(ops.config_app, name="config")
+app.command("enqueue")(ops.enqueue)
+app.command("run")(ops.run)
+app.command("batch")(ops.batch)
+app.command("status")(ops.status)
+app.add_typer(handling.manual_app, name="manual")
+app.add_typer(handling.rec_app, name="recommendations")
+app.command("explain")(handling.explain)

@@ -1,0 +1,1 @@
+"""Case-system intake: application files from the command line and from the inbox folder."""

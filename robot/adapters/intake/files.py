@@ -1,0 +1,93 @@
+"""Reading application files: folders of `ansokan/1` JSON, the inbox, and the rejected folder.
+
+Intake has a size limit (`intake.max_file_bytes`, default 1 MiB): larger files are rejected
+unread, so memory stays bounded whatever arrives. A file that is not a JSON object is not an
+application: from the inbox it is moved to the rejected folder with an error file beside it.
+A JSON object that breaks the format is queued and becomes a manual item naming the fields.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from robot.formats.application import NotAnApplication, load_json_object
+from robot.logs import redact
+from robot.queue.intake import Document
+
+IGNORED_SUFFIXES = (".tmp", ".part", ".partial", ".swp")
+
+
+@dataclass(frozen=True)
+class Rejected:
+    path: Path
+    reason: str
+
+
+class TooLarge(Exception):
+    pass
+
+
+def collect(paths: list[Path]) -> Iterator[Path]:
+    """Files as given, and the *.json files in folders (recursively, in name order)."""
+    for path in paths:
+        if path.is_dir():
+            yield from sorted(p for p in path.rglob("*.json") if p.is_file() and _wanted(p))
+        else:
+            yield path
+
+
+def _wanted(path: Path) -> bool:
+    return not path.name.startswith(".") and not path.name.endswith(IGNORED_SUFFIXES)
+
+
+def read_limited(path: Path, limit: int) -> bytes:
+    with path.open("rb") as f:
+        data = f.read(limit + 1)
+    if len(data) > limit:
+        raise TooLarge(f"larger than the intake limit of {limit} bytes")
+    return data
+
+
+def read_documents(paths: list[Path], limit: int, source: str) -> tuple[list[tuple[Path, Document]], list[Rejected]]:
+    """Read files into documents; anything that cannot be an application is rejected with its reason."""
+    accepted: list[tuple[Path, Document]] = []
+    rejected: list[Rejected] = []
+    for path in paths:
+        try:
+            raw = read_limited(path, limit)
+            load_json_object(raw)
+        except TooLarge as exc:
+            rejected.append(Rejected(path, str(exc)))
+        except NotAnApplication as exc:
+            rejected.append(Rejected(path, str(exc)))
+        except OSError as exc:
+            rejected.append(Rejected(path, f"cannot read: {exc.strerror}"))
+        else:
+            accepted.append((path, Document(raw, f"{source}:{redact(path.name)}")))
+    return accepted, rejected
+
+
+def inbox_files(inbox: Path, limit: int = 10_000) -> list[Path]:
+    """Complete files waiting in the inbox (the e-service writes each file atomically: temp name, then rename)."""
+    if not inbox.is_dir():
+        return []
+    names = sorted(e.name for e in os.scandir(inbox) if e.is_file() and _wanted(Path(e.name)))
+    return [inbox / n for n in names[:limit]]
+
+
+def move_to_rejected(path: Path, reason: str, rejected_dir: Path, now: dt.datetime) -> Path:
+    """Keep a rejected file with an error file beside it; never drop it."""
+    rejected_dir.mkdir(parents=True, exist_ok=True)
+    target = rejected_dir / path.name
+    n = 1
+    while target.exists():
+        target = rejected_dir / f"{path.stem}.{n}{path.suffix}"
+        n += 1
+    os.replace(path, target)
+    error = target.with_name(target.name + ".error.txt")
+    error.write_text(f"rejected_at: {now.isoformat()}\nfile: {path.name}\nreason: {reason}\n", encoding="utf-8")
+    return target

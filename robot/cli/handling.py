@@ -1,0 +1,248 @@
+"""Commands for handläggare: the manual-handling queue, recommendations and explanations (in Swedish)."""
+
+from __future__ import annotations
+
+import json
+
+import typer
+
+from robot.cli.common import engine, fail, settings
+
+manual_app = typer.Typer(help="Manuella kön: lista, visa, ta och avsluta ärenden.", no_args_is_help=True)
+rec_app = typer.Typer(help="Robotens rekommendationer: lista, visa, fastställ eller avvisa.", no_args_is_help=True)
+
+AS = typer.Option(None, "--as", help="Ditt användar-id (handläggare); krävs och loggas i händelseloggen.")
+
+
+def _kr(amount: int | None) -> str:
+    return "–" if amount is None else f"{amount:,} kr".replace(",", " ")
+
+
+def _date(value) -> str:  # type: ignore[no-untyped-def]
+    from zoneinfo import ZoneInfo
+
+    return value.astimezone(ZoneInfo("Europe/Stockholm")).strftime("%Y-%m-%d") if value else "–"
+
+
+def _handle(fn, *args, **kwargs):  # type: ignore[no-untyped-def]
+    from robot.queue.handling import HandlingError
+
+    try:
+        return fn(*args, **kwargs)
+    except HandlingError as exc:
+        fail(str(exc), code=1)
+
+
+@manual_app.command("list")
+def manual_list(
+    status: str = typer.Option(None, "--status", help="open, claimed eller resolved (standard: open och claimed)."),
+    mine: str = typer.Option(None, "--assignee", help="Bara ärenden tilldelade detta användar-id."),
+    limit: int = typer.Option(50, "--limit"),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Ärenden i manuella kön, det med tidigast sista dag först."""
+    from robot.queue.handling import list_manual
+
+    items = list_manual(engine(settings()), status, mine, limit)
+    if as_json:
+        typer.echo(json.dumps([_item_json(i) for i in items], indent=2, ensure_ascii=False))
+        return
+    if not items:
+        typer.echo("Inga ärenden.")
+        return
+    typer.echo(f"{'nr':>5}  {'ansökan':<22} {'status':<9} {'sista dag':<10}  {'förslag':>10}  orsaker")
+    for i in items:
+        codes = ",".join(dict.fromkeys(i.codes))
+        typer.echo(
+            f"{i.id:>5}  {i.application_id:<22} {i.status:<9} {_date(i.deadline):<10}  {_kr(i.proposal_amount):>10}  {codes}"
+        )
+
+
+@manual_app.command("show")
+def manual_show(ref: str = typer.Argument(..., help="Ärendenummer eller ansöknings-id.")) -> None:
+    """Ett ärende: orsakerna i klartext, robotens förslag och status."""
+    from robot.queue.handling import find_manual
+
+    item = _handle(find_manual, engine(settings()), ref)
+    typer.echo(f"Ärende {item.id} – ansökan {item.application_id}")
+    typer.echo(f"Status: {item.status}" + (f" (tilldelat {item.assignee})" if item.assignee else ""))
+    typer.echo(f"Sista dag: {_date(item.deadline)}")
+    if item.stickprov:
+        typer.echo("Stickprov: ja – ange vid avslut om ansökan var korrekt.")
+    typer.echo(f"Robotens förslag: {_kr(item.proposal_amount)}")
+    typer.echo("Orsaker:")
+    for r in item.reasons:
+        typer.echo(f"  - {r.text} [{r.code}]")
+    if item.status == "resolved":
+        typer.echo(
+            f"Beslut: {item.resolution} {_kr(item.resolution_amount) if item.resolution_amount else ''} av {item.resolved_by}"
+        )
+        if item.note:
+            typer.echo(f"Motivering: {item.note}")
+    typer.echo(f"Hela underlaget: robot explain {item.application_id}")
+
+
+@manual_app.command("claim")
+def manual_claim(ref: str = typer.Argument(...), actor: str = AS) -> None:
+    """Ta ett öppet ärende."""
+    from robot.queue.handling import claim_manual
+
+    item = _handle(claim_manual, engine(settings()), ref, actor)
+    typer.echo(f"Ärende {item.id} ({item.application_id}) är tilldelat {item.assignee}.")
+
+
+@manual_app.command("resolve")
+def manual_resolve(
+    ref: str = typer.Argument(...),
+    actor: str = AS,
+    resolution: str = typer.Option(..., "--decision", "-d", help="bifall, delavslag eller avslag."),
+    amount: int = typer.Option(None, "--amount", help="Beviljat belopp i kronor (bifall och delavslag)."),
+    note: str = typer.Option(None, "--note", help="Motivering (krävs för delavslag och avslag)."),
+    correct: bool = typer.Option(None, "--correct/--incorrect", help="För stickprov: var ansökan korrekt?"),
+    force: bool = typer.Option(False, "--force", help="Avsluta ett ärende som är tilldelat någon annan."),
+) -> None:
+    """Avsluta ett ärende med handläggarens beslut."""
+    from robot.queue.handling import resolve_manual
+
+    item = _handle(resolve_manual, engine(settings()), ref, actor, resolution, amount, note, correct, force)
+    typer.echo(
+        f"Ärende {item.id} ({item.application_id}) avslutat: {item.resolution} {_kr(item.resolution_amount) if item.resolution_amount else ''}".rstrip()
+    )
+
+
+@rec_app.command("list")
+def rec_list(
+    status: str = typer.Option("pending", "--status", help="pending, approved eller rejected."),
+    limit: int = typer.Option(50, "--limit"),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Rekommendationer om bifall som väntar på en handläggare."""
+    from robot.queue.handling import list_recommendations
+
+    recs = list_recommendations(engine(settings()), status, limit)
+    if as_json:
+        typer.echo(json.dumps([_rec_json(r) for r in recs], indent=2, ensure_ascii=False))
+        return
+    if not recs:
+        typer.echo("Inga rekommendationer.")
+        return
+    typer.echo(f"{'nr':>5}  {'ansökan':<22} {'belopp':>10}  status")
+    for r in recs:
+        typer.echo(
+            f"{r.id:>5}  {r.application_id:<22} {_kr(r.amount):>10}  {r.status}"
+            + (f" ({r.decided_by})" if r.decided_by else "")
+        )
+
+
+@rec_app.command("show")
+def rec_show(ref: str = typer.Argument(..., help="Rekommendationens nummer eller ansöknings-id.")) -> None:
+    """En rekommendation med hela motiveringen."""
+    from robot.chain.explain import explain
+    from robot.queue.handling import find_recommendation
+    from robot.queue.records import application_row, stored_verdict
+
+    eng = engine(settings())
+    rec = _handle(find_recommendation, eng, ref)
+    typer.echo(
+        f"Rekommendation {rec.id}: bifall med {_kr(rec.amount)} – status {rec.status}"
+        + (f" ({rec.decided_by})" if rec.decided_by else "")
+    )
+    stored = stored_verdict(eng, application_row(eng, rec.application_id).id)
+    typer.echo(explain(stored.verdict), nl=False)
+
+
+@rec_app.command("approve")
+def rec_approve(ref: str = typer.Argument(...), actor: str = AS, note: str = typer.Option(None, "--note")) -> None:
+    """Fastställ robotens rekommendation (bifall med det rekommenderade beloppet)."""
+    from robot.queue.handling import approve
+
+    rec = _handle(approve, engine(settings()), ref, actor, note)
+    typer.echo(
+        f"Rekommendation {rec.id} ({rec.application_id}) fastställd av {rec.decided_by}: bifall {_kr(rec.amount)}."
+    )
+
+
+@rec_app.command("reject")
+def rec_reject(
+    ref: str = typer.Argument(...), actor: str = AS, note: str = typer.Option(None, "--note", help="Varför (krävs).")
+) -> None:
+    """Avvisa rekommendationen: ansökan går till manuella kön."""
+    from robot.queue.handling import reject
+
+    item = _handle(reject, engine(settings()), ref, actor, note)
+    typer.echo(f"Rekommendationen avvisades; ansökan {item.application_id} är nu ärende {item.id} i manuella kön.")
+
+
+def explain(
+    application_id: str = typer.Argument(...),
+    replay: bool = typer.Option(False, "--replay", help="Kör om från de sparade indata och regelversionen och jämför."),
+    notice: bool = typer.Option(False, "--notice", help="Skriv ut meddelandet till den sökande."),
+    as_json: bool = typer.Option(False, "--json", help="Det sparade utfallet som JSON."),
+) -> None:
+    """Visa det sparade utfallets motivering steg för steg (och kör om det med --replay)."""
+    from robot.chain.explain import explain as prose
+    from robot.queue.records import application_row, history, stored_verdict
+
+    eng = engine(settings())
+    row = application_row(eng, application_id)
+    if row is None:
+        fail(f"ingen ansökan med id {application_id}", code=1)
+    stored = stored_verdict(eng, row.id)
+    if notice:
+        from robot.notice import applicant_notice
+
+        if stored is None:
+            fail(f"ansökan {application_id} har inget utfall ännu (status {row.state})", code=1)
+        typer.echo(applicant_notice(stored.verdict), nl=False)
+        return
+    if stored is None:
+        typer.echo(f"Ansökan {application_id}: inget utfall ännu (status {row.state}).")
+        for e in history(eng, row.id):
+            typer.echo(
+                f"  {e.at:%Y-%m-%d %H:%M:%S} {e.kind} {e.from_state or ''}→{e.to_state or ''} ({e.actor}) {e.details or ''}"
+            )
+        raise typer.Exit(0)
+    if as_json:
+        typer.echo(stored.verdict.to_json())
+    else:
+        typer.echo(prose(stored.verdict), nl=False)
+    if replay:
+        from robot.replay import replay as rerun
+
+        result = rerun(row.raw, stored)
+        if result.identical:
+            typer.echo(
+                f"\nOmkörning: identiskt utfall (regeluppsättning {stored.verdict.ruleset}, samma byte för byte)."
+            )
+        else:
+            typer.echo("\nOmkörning: AVVIKER från det sparade utfallet.")
+            typer.echo(f"Sparat:   {result.stored_json}")
+            typer.echo(f"Omkört:   {result.replayed_json}")
+            raise typer.Exit(1)
+
+
+def _item_json(i) -> dict:  # type: ignore[no-untyped-def]
+    return {
+        "id": i.id,
+        "application_id": i.application_id,
+        "status": i.status,
+        "deadline": i.deadline.isoformat(),
+        "reasons": [r.model_dump() for r in i.reasons],
+        "stickprov": i.stickprov,
+        "proposal_amount": i.proposal_amount,
+        "assignee": i.assignee,
+        "resolution": i.resolution,
+        "resolution_amount": i.resolution_amount,
+        "resolved_by": i.resolved_by,
+        "stickprov_correct": i.stickprov_correct,
+    }
+
+
+def _rec_json(r) -> dict:  # type: ignore[no-untyped-def]
+    return {
+        "id": r.id,
+        "application_id": r.application_id,
+        "amount": r.amount,
+        "status": r.status,
+        "decided_by": r.decided_by,
+    }

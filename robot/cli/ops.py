@@ -1,0 +1,217 @@
+"""Commands for ops: the database, intake, the daemon, batches, status and configuration."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+import typer
+
+from robot.cli.common import (
+    configure_logs,
+    engine,
+    fail,
+    is_terminal,
+    register_source,
+    ruleset,
+    settings,
+    stickprov_input,
+)
+
+db_app = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_help=True)
+config_app = typer.Typer(help="Effective configuration.", no_args_is_help=True)
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Create or migrate the database schema to the version this code needs."""
+    from robot.queue import migrate
+
+    config = settings()
+    eng = engine(config, require_migrated=False)
+    before = migrate.status(eng)
+    after = migrate.upgrade(eng)
+    what = "already up to date" if before.current == after.current else f"upgraded from {before.current or 'empty'}"
+    typer.echo(f"database {eng.url.render_as_string(hide_password=True)}: schema {after.current} ({what})")
+
+
+@db_app.command("status")
+def db_status() -> None:
+    """Show the schema version in the database and the one this code needs."""
+    from robot.queue import migrate
+
+    eng = engine(settings(), require_migrated=False)
+    state = migrate.status(eng)
+    typer.echo(
+        f"database: {state.current or 'empty'}; code: {state.head}; {'up to date' if state.up_to_date else 'run robot db upgrade'}"
+    )
+    raise typer.Exit(0 if state.up_to_date else 1)
+
+
+@config_app.command("show")
+def config_show() -> None:
+    """Print the effective settings (file + ROBOT_* variables) with secrets masked."""
+    from robot.config import masked
+
+    typer.echo(json.dumps(masked(settings()), indent=2, ensure_ascii=False))
+
+
+def enqueue(paths: list[Path] = typer.Argument(..., help="ansokan/1 JSON files or folders of them.")) -> None:
+    """Put applications into the queue. The same application_id again is reported and ignored."""
+    from robot.adapters.intake.files import collect, read_documents
+    from robot.queue.intake import enqueue as put
+
+    config = settings()
+    configure_logs(config)
+    eng = engine(config)
+    missing = [p for p in paths if not p.exists()]
+    if missing:
+        fail(f"{missing[0]}: no such file or folder")
+    files = list(collect(paths))
+    accepted, rejected = read_documents(files, config.intake.max_file_bytes, "enqueue")
+    report = put(eng, [doc for _, doc in accepted], config, actor="enqueue")
+    for r in rejected:
+        typer.echo(f"rejected  {r.path}: {r.reason}", err=True)
+    for app_id in report.duplicates:
+        typer.echo(f"duplicate {app_id}: already in the queue with the same content (ignored)")
+    for app_id in report.conflicts:
+        typer.echo(f"conflict  {app_id}: already in the queue with different content (ignored; the first one stands)")
+    typer.echo(
+        f"{len(report.accepted)} queued, {len(report.duplicates)} duplicates, {len(report.conflicts)} conflicts, "
+        f"{len(rejected)} rejected (of {len(files)} files)"
+    )
+    raise typer.Exit(1 if rejected else 0)
+
+
+def _runtime(config):
+    from robot.daemon import Runtime
+
+    eng = engine(config)
+    rs = ruleset(None, config)
+    return Runtime(
+        engine=eng,
+        settings=config,
+        ruleset=rs,
+        source=register_source(config),
+        stickprov=stickprov_input(config, require_key=True),
+        worker_id=config.worker_id(),
+    )
+
+
+def _run(rt, *, until_idle: bool, watch_inbox: bool, schedule: bool, batch_key: str | None) -> None:
+    from robot.daemon import run_worker
+    from robot.queue.status import queue_status
+
+    if not is_terminal():
+        stats = asyncio.run(
+            run_worker(rt, until_idle=until_idle, watch_inbox=watch_inbox, schedule=schedule, batch_key=batch_key)
+        )
+    else:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        due = queue_status(rt.engine)["due_now"]
+        with Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            TextColumn("{task.fields[summary]}"),
+        ) as progress:
+            task = progress.add_task("processing", total=due or None, summary="")
+            counts = {"recommendation": 0, "manual": 0, "retry_wait": 0, "technical_failure": 0}
+
+            def written(outcome) -> None:  # type: ignore[no-untyped-def]
+                from robot.worker import outcome_name
+
+                counts[outcome_name(outcome)] += 1
+                total = progress.tasks[0].total
+                done = sum(counts.values())
+                summary = ", ".join(f"{k} {v}" for k, v in counts.items() if v)
+                progress.update(task, advance=1, summary=summary, total=max(total or 0, done) if total else None)
+
+            stats = asyncio.run(
+                run_worker(
+                    rt,
+                    until_idle=until_idle,
+                    watch_inbox=watch_inbox,
+                    schedule=schedule,
+                    batch_key=batch_key,
+                    on_written=written,
+                )
+            )
+    typer.echo(
+        f"processed {stats.processed}: {stats.recommendations} recommendations, {stats.manual} manual, "
+        f"{stats.retry_wait} waiting to retry, {stats.technical_failures} technical failures"
+        + (f"; {stats.released} released unfinished" if stats.released else "")
+    )
+
+
+def run(
+    until_idle: bool = typer.Option(False, "--until-idle", help="Exit when nothing is due (for demos and tests)."),
+    inbox: bool = typer.Option(True, "--inbox/--no-inbox", help="Watch the inbox folder (data dir/inbox)."),
+    schedule: bool = typer.Option(True, "--schedule/--no-schedule", help="Run scheduled batches (config [schedule])."),
+) -> None:
+    """The daemon: poll the queue and the inbox continuously and run the monthly batches. Stop with SIGTERM or Ctrl-C."""
+    config = settings()
+    configure_logs(config, quiet_on_terminal=True)
+    _run(_runtime(config), until_idle=until_idle, watch_inbox=inbox, schedule=schedule, batch_key=None)
+
+
+def batch() -> None:
+    """Process everything that is due now (after one scan of the inbox), then exit."""
+    import datetime as dt
+
+    from robot.inbox import scan_inbox
+
+    config = settings()
+    configure_logs(config, quiet_on_terminal=True)
+    rt = _runtime(config)
+    inbox = scan_inbox(rt.engine, config)
+    if inbox.intake.accepted or inbox.rejected:
+        typer.echo(f"inbox: {len(inbox.intake.accepted)} queued, {inbox.rejected} rejected")
+    key = "cli:" + dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    _run(rt, until_idle=True, watch_inbox=False, schedule=False, batch_key=key)
+
+
+def status(as_json: bool = typer.Option(False, "--json", help="Machine-readable output.")) -> None:
+    """Counts per queue state, the oldest waiting application, the manual queue and the last batch."""
+    from robot.queue.status import queue_status
+
+    data = queue_status(engine(settings()))
+    if as_json:
+        typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
+        return
+    states = data["states"]
+    typer.echo(f"applications: {data['applications']}")
+    typer.echo("  " + "  ".join(f"{k} {v}" for k, v in states.items()))
+    held = data["held_for_batch"]
+    typer.echo(
+        f"  due now: {data['due_now']}; held for the batch: {held['count']}"
+        + (f" (from {held['from']})" if held["count"] else "")
+    )
+    oldest = data["oldest_waiting"]
+    typer.echo(
+        "oldest waiting: "
+        + (
+            f"{oldest['application_id']} ({oldest['state']}, received {oldest['received_at']}, {oldest['waiting_minutes']} min)"
+            if oldest
+            else "none"
+        )
+    )
+    m = data["manual_queue"]
+    typer.echo(
+        f"manual queue: {m['size']} (open {m['open']}, claimed {m['claimed']}; resolved {m['resolved']}; overdue {m['overdue']})"
+    )
+    r = data["recommendations"]
+    typer.echo(f"recommendations: pending {r['pending']}, approved {r['approved']}, rejected {r['rejected']}")
+    last = data["last_batch"]
+    if last:
+        typer.echo(
+            f"last batch: {last['key']} started {last['started_at']}"
+            + (
+                f", finished {last['finished_at']}, {last['processed']} processed"
+                if last["finished_at"]
+                else ", running"
+            )
+        )

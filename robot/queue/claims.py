@@ -1,0 +1,171 @@
+"""Claims and leases: who is working on what, until when, under which fencing token.
+
+A claim takes up to n due applications in deadline order, sets a lease (owner and expiry) and
+increments the fencing token. A result is only written while its token is still current, so a
+worker that lost its lease (paused, partitioned, killed) can never write. Expired leases go back
+to NEW; due retries go back to NEW. On PostgreSQL claims use FOR UPDATE SKIP LOCKED, so several
+workers share the queue; on SQLite the claim runs in a BEGIN IMMEDIATE transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import Engine, and_, bindparam, select, update
+
+from robot.clock import SYSTEM, Clock
+from robot.queue.events import SYSTEM as SYSTEM_ACTOR
+from robot.queue.events import event_row, record
+from robot.queue.schema import applications as A
+from robot.queue.states import State
+
+
+@dataclass(frozen=True)
+class Claimed:
+    pk: int
+    application_id: str
+    raw: bytes
+    token: int
+    attempt: int
+    waits: int
+    period: str | None
+    deadline: dt.datetime
+    cutoff: dt.datetime
+
+    @property
+    def key(self) -> tuple[int, int]:
+        return self.pk, self.token
+
+
+def claim(engine: Engine, worker_id: str, n: int, lease_seconds: float, clock: Clock = SYSTEM) -> list[Claimed]:
+    now = clock.now()
+    due = (
+        select(A.c.id)
+        .where(A.c.state == State.NEW.value, A.c.available_at <= now)
+        .order_by(A.c.deadline, A.c.submitted_at, A.c.id)
+        .limit(n)
+        .with_for_update(skip_locked=True)
+    )
+    statement = (
+        update(A)
+        .where(A.c.id.in_(due.scalar_subquery()))
+        .values(
+            state=State.IN_PROGRESS.value,
+            lease_owner=worker_id,
+            lease_expires_at=now + dt.timedelta(seconds=lease_seconds),
+            fencing_token=A.c.fencing_token + 1,
+            attempts=A.c.attempts + 1,
+            updated_at=now,
+        )
+        .returning(
+            A.c.id,
+            A.c.application_id,
+            A.c.raw,
+            A.c.fencing_token,
+            A.c.attempts,
+            A.c.waits,
+            A.c.period,
+            A.c.deadline,
+            A.c.cutoff,
+            A.c.submitted_at,
+        )
+    )
+    with engine.begin() as conn:
+        rows = conn.execute(statement).all()
+        record(
+            conn,
+            [
+                event_row(now, "claimed", worker_id, r.id, State.NEW, State.IN_PROGRESS, attempt=r.attempts)
+                for r in rows
+            ],
+        )
+    rows.sort(key=lambda r: (r.deadline, r.submitted_at, r.id))
+    return [
+        Claimed(r.id, r.application_id, r.raw, r.fencing_token, r.attempts, r.waits, r.period, r.deadline, r.cutoff)
+        for r in rows
+    ]
+
+
+def renew(
+    engine: Engine, worker_id: str, held: list[tuple[int, int]], lease_seconds: float, clock: Clock = SYSTEM
+) -> int:
+    """Extend the leases of applications still in hand; returns how many were still ours."""
+    if not held:
+        return 0
+    now = clock.now()
+    statement = (
+        update(A)
+        .where(
+            A.c.id == bindparam("pk"),
+            A.c.fencing_token == bindparam("token"),
+            A.c.state == State.IN_PROGRESS.value,
+        )
+        .values(lease_expires_at=now + dt.timedelta(seconds=lease_seconds))
+    )
+    with engine.begin() as conn:
+        result = conn.execute(statement, [{"pk": pk, "token": token} for pk, token in held])
+    return result.rowcount
+
+
+def release(engine: Engine, worker_id: str, held: list[tuple[int, int]], clock: Clock = SYSTEM) -> int:
+    """Give applications back unprocessed (graceful shutdown); the attempt does not count."""
+    if not held:
+        return 0
+    now = clock.now()
+    statement = (
+        update(A)
+        .where(
+            A.c.id == bindparam("pk"),
+            A.c.fencing_token == bindparam("token"),
+            A.c.state == State.IN_PROGRESS.value,
+        )
+        .values(
+            state=State.NEW.value, lease_owner=None, lease_expires_at=None, attempts=A.c.attempts - 1, updated_at=now
+        )
+    )
+    with engine.begin() as conn:
+        released = 0
+        events = []
+        for pk, token in held:
+            if conn.execute(statement, {"pk": pk, "token": token}).rowcount:
+                released += 1
+                events.append(event_row(now, "released", worker_id, pk, State.IN_PROGRESS, State.NEW))
+        record(conn, events)
+    return released
+
+
+def rescue_expired(engine: Engine, clock: Clock = SYSTEM) -> int:
+    """Expired leases (a killed or stuck worker) go back to NEW."""
+    now = clock.now()
+    statement = (
+        update(A)
+        .where(A.c.state == State.IN_PROGRESS.value, A.c.lease_expires_at < now)
+        .values(state=State.NEW.value, lease_owner=None, lease_expires_at=None, updated_at=now)
+        .returning(A.c.id, A.c.attempts)
+    )
+    with engine.begin() as conn:
+        rows = conn.execute(statement).all()
+        record(
+            conn,
+            [
+                event_row(now, "lease_expired", SYSTEM_ACTOR, r.id, State.IN_PROGRESS, State.NEW, attempt=r.attempts)
+                for r in rows
+            ],
+        )
+    return len(rows)
+
+
+def promote_due_retries(engine: Engine, clock: Clock = SYSTEM) -> int:
+    """RETRY_WAIT → NEW for applications whose next attempt is due."""
+    now = clock.now()
+    statement = (
+        update(A)
+        .where(and_(A.c.state == State.RETRY_WAIT.value, A.c.next_attempt_at <= now))
+        .values(state=State.NEW.value, updated_at=now)
+        .returning(A.c.id)
+    )
+    with engine.begin() as conn:
+        rows = conn.execute(statement).all()
+        record(conn, [event_row(now, "retry_due", SYSTEM_ACTOR, r.id, State.RETRY_WAIT, State.NEW) for r in rows])
+    return len(rows)

@@ -1,0 +1,39 @@
+"""The event log: every state change and every handläggare action, with its actor. Append-only."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+from sqlalchemy import Connection, insert
+
+from robot.queue.schema import events
+
+SYSTEM = "system"
+
+
+def event_row(
+    at: dt.datetime,
+    kind: str,
+    actor: str,
+    application_pk: int | None = None,
+    from_state: str | None = None,
+    to_state: str | None = None,
+    **details: Any,
+) -> dict[str, Any]:
+    """One event. `details` must hold no personal data: ids, codes and counts only."""
+    return {
+        "at": at,
+        "application_pk": application_pk,
+        "kind": kind,
+        "actor": actor,
+        "from_state": from_state,
+        "to_state": to_state,
+        "details": json.dumps(details, ensure_ascii=False, sort_keys=True) if details else None,
+    }
+
+
+def record(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        conn.execute(insert(events), rows)

@@ -1,0 +1,257 @@
+"""Writing results: the verdict and the state change in one transaction, only under a current lease.
+
+Results are written in batches (one transaction for many applications) without losing each
+verdict's atomicity: an application whose fencing token is no longer current is skipped whole
+(no verdict, no state change, no item), the others are written.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Connection, Engine, bindparam, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from robot.chain.engine import TEKNISKT_FEL, Evaluation
+from robot.chain.ruleset import Ruleset
+from robot.clock import SYSTEM, Clock
+from robot.formats.verdict import Reason
+from robot.queue.claims import Claimed
+from robot.queue.events import event_row, record
+from robot.queue.schema import applications as A
+from robot.queue.schema import manual_items, recommendations, rulesets, verdicts
+from robot.queue.states import ManualStatus, RecommendationStatus, State
+
+
+@dataclass(frozen=True)
+class VerdictOutcome:
+    """The chain produced a verdict that stands: DONE (recommendation) or MANUAL."""
+
+    claimed: Claimed
+    evaluation: Evaluation
+    ruleset: Ruleset
+    rate_override: float | None
+    duration_ms: int
+
+    @property
+    def state(self) -> State:
+        return State.DONE if self.evaluation.verdict.outcome == "recommendation" else State.MANUAL
+
+
+@dataclass(frozen=True)
+class RetryOutcome:
+    """Try again later. SSBTEK waits (`counts_as_attempt=False`) are bounded by the cut-off, not by attempts."""
+
+    claimed: Claimed
+    next_attempt_at: dt.datetime
+    error: str
+    counts_as_attempt: bool
+    duration_ms: int
+    state = State.RETRY_WAIT
+
+
+@dataclass(frozen=True)
+class FailureOutcome:
+    """Technical failure after the allowed attempts: a manual item with reason TEKNISKT_FEL, no verdict."""
+
+    claimed: Claimed
+    error: str
+    max_attempts: int
+    duration_ms: int
+    state = State.MANUAL
+
+    def reason(self) -> Reason:
+        return Reason(
+            code=TEKNISKT_FEL,
+            text=(
+                f"Ansökan kunde inte behandlas automatiskt på grund av ett tekniskt fel (försök {self.claimed.attempt} "
+                f"av {self.max_attempts}). Roboten har inte gjort någon bedömning; ansökan handläggs manuellt. "
+                f"Teknisk uppgift för drift: {self.error}"
+            ),
+        )
+
+
+Outcome = VerdictOutcome | RetryOutcome | FailureOutcome
+
+
+@dataclass
+class CommitReport:
+    written: list[Outcome] = field(default_factory=list)
+    stale: list[Outcome] = field(default_factory=list)
+    """Lease lost before the result could be written: nothing was written for these."""
+
+
+def commit(engine: Engine, outcomes: list[Outcome], worker_id: str, clock: Clock = SYSTEM) -> CommitReport:
+    report = CommitReport()
+    if not outcomes:
+        return report
+    now = clock.now()
+    with engine.begin() as conn:
+        current = _current_tokens(conn, [o.claimed.pk for o in outcomes])
+        for o in outcomes:
+            (report.written if current.get(o.claimed.pk) == o.claimed.token else report.stale).append(o)
+        if not report.written:
+            return report
+        _store_rulesets(conn, [o for o in report.written if isinstance(o, VerdictOutcome)], now)
+        _update_applications(conn, report.written, now)
+        verdict_ids = _insert_verdicts(
+            conn, [o for o in report.written if isinstance(o, VerdictOutcome)], worker_id, now
+        )
+        _insert_items(conn, report.written, verdict_ids, now)
+        record(conn, [_event(o, worker_id, now) for o in report.written])
+    return report
+
+
+def _current_tokens(conn: Connection, pks: list[int]) -> dict[int, int]:
+    query = select(A.c.id, A.c.fencing_token).where(A.c.id.in_(pks), A.c.state == State.IN_PROGRESS.value)
+    if conn.dialect.name == "postgresql":
+        query = query.with_for_update()
+    return {r.id: r.fencing_token for r in conn.execute(query)}
+
+
+def _store_rulesets(conn: Connection, outcomes: list[VerdictOutcome], now: dt.datetime) -> None:
+    """Keep every ruleset's files the first time it is used, so any verdict can be re-run later."""
+    new = {o.ruleset.identifier: o.ruleset for o in outcomes}
+    if not new:
+        return
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    rows = [
+        {
+            "identifier": rs.identifier,
+            "version": rs.version,
+            "digest": rs.digest,
+            "files_json": json.dumps(rs.files, ensure_ascii=False, sort_keys=True),
+            "created_at": now,
+        }
+        for rs in new.values()
+    ]
+    conn.execute(dialect.insert(rulesets).on_conflict_do_nothing(index_elements=["identifier"]), rows)
+
+
+_UPDATE = (
+    update(A)
+    .where(A.c.id == bindparam("pk"), A.c.fencing_token == bindparam("token"))
+    .values(
+        state=bindparam("state"),
+        lease_owner=None,
+        lease_expires_at=None,
+        next_attempt_at=bindparam("next_attempt_at"),
+        last_error=bindparam("last_error"),
+        attempts=A.c.attempts - bindparam("undo_attempt"),
+        waits=A.c.waits + bindparam("wait"),
+        updated_at=bindparam("now"),
+    )
+)
+
+
+def _update_applications(conn: Connection, outcomes: list[Outcome], now: dt.datetime) -> None:
+    rows = []
+    for o in outcomes:
+        retry = o if isinstance(o, RetryOutcome) else None
+        rows.append(
+            {
+                "pk": o.claimed.pk,
+                "token": o.claimed.token,
+                "state": o.state.value,
+                "next_attempt_at": retry.next_attempt_at if retry else None,
+                "last_error": getattr(o, "error", None),
+                "undo_attempt": int(bool(retry and not retry.counts_as_attempt)),
+                "wait": int(bool(retry and not retry.counts_as_attempt)),
+                "now": now,
+            }
+        )
+    conn.execute(_UPDATE, rows)
+
+
+def _insert_verdicts(
+    conn: Connection, outcomes: list[VerdictOutcome], worker_id: str, now: dt.datetime
+) -> dict[int, int]:
+    if not outcomes:
+        return {}
+    rows = []
+    for o in outcomes:
+        v = o.evaluation.verdict
+        inputs = {
+            "register": o.evaluation.register.model_dump(mode="json"),
+            "stickprov_draws": o.evaluation.stickprov_draws,
+            "stickprov_rate_override": o.rate_override,
+        }
+        rows.append(
+            {
+                "application_pk": o.claimed.pk,
+                "ruleset": v.ruleset,
+                "ruleset_identifier": o.ruleset.identifier,
+                "outcome": v.outcome,
+                "amount": v.amount,
+                "stickprov": v.stickprov,
+                "reason_codes": ",".join(dict.fromkeys(v.reason_codes())),
+                "verdict_json": v.to_json(indent=None),
+                "inputs_json": json.dumps(inputs, ensure_ascii=False, sort_keys=True),
+                "worker_id": worker_id,
+                "attempt": o.claimed.attempt,
+                "duration_ms": o.duration_ms,
+                "created_at": now,
+            }
+        )
+    result = conn.execute(verdicts.insert().returning(verdicts.c.id, verdicts.c.application_pk), rows)
+    return {r.application_pk: r.id for r in result}
+
+
+def _insert_items(conn: Connection, outcomes: list[Outcome], verdict_ids: dict[int, int], now: dt.datetime) -> None:
+    manual: list[dict[str, Any]] = []
+    recs: list[dict[str, Any]] = []
+    for o in outcomes:
+        if isinstance(o, VerdictOutcome):
+            v = o.evaluation.verdict
+            if v.outcome == "recommendation":
+                recs.append(
+                    {
+                        "application_pk": o.claimed.pk,
+                        "verdict_pk": verdict_ids[o.claimed.pk],
+                        "amount": v.amount,
+                        "status": RecommendationStatus.PENDING.value,
+                        "created_at": now,
+                    }
+                )
+            else:
+                manual.append(_manual_row(o.claimed, verdict_ids[o.claimed.pk], v.reasons, v.stickprov, v.amount, now))
+        elif isinstance(o, FailureOutcome):
+            manual.append(_manual_row(o.claimed, None, [o.reason()], False, None, now))
+    if recs:
+        conn.execute(recommendations.insert(), recs)
+    if manual:
+        conn.execute(manual_items.insert(), manual)
+
+
+def _manual_row(
+    claimed: Claimed,
+    verdict_pk: int | None,
+    reasons: list[Reason],
+    stickprov: bool,
+    amount: int | None,
+    now: dt.datetime,
+) -> dict[str, Any]:
+    return {
+        "application_pk": claimed.pk,
+        "verdict_pk": verdict_pk,
+        "reasons_json": json.dumps([r.model_dump() for r in reasons], ensure_ascii=False),
+        "reason_codes": ",".join(dict.fromkeys(r.code for r in reasons)),
+        "stickprov": stickprov,
+        "proposal_amount": amount,
+        "deadline": claimed.deadline,
+        "status": ManualStatus.OPEN.value,
+        "created_at": now,
+    }
+
+
+def _event(o: Outcome, worker_id: str, now: dt.datetime) -> dict[str, Any]:
+    details: dict[str, Any] = {"attempt": o.claimed.attempt}
+    if isinstance(o, VerdictOutcome):
+        details.update(outcome=o.evaluation.verdict.outcome, reasons=o.evaluation.verdict.reason_codes())
+        details["ruleset"] = o.evaluation.verdict.ruleset
+    else:
+        details["error"] = o.error
+    return event_row(now, "processed", worker_id, o.claimed.pk, State.IN_PROGRESS, o.state, **details)

@@ -1,0 +1,51 @@
+"""Queue states and the transitions between them.
+
+    NEW → IN_PROGRESS → DONE | MANUAL | RETRY_WAIT → NEW
+
+DONE: a recommendation waits for a handläggare's approval. MANUAL: a manual-handling item exists.
+IN_PROGRESS is held under a lease; an expired lease sends the application back to NEW.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class State(StrEnum):
+    NEW = "NEW"
+    IN_PROGRESS = "IN_PROGRESS"
+    DONE = "DONE"
+    MANUAL = "MANUAL"
+    RETRY_WAIT = "RETRY_WAIT"
+
+
+TRANSITIONS: dict[State, frozenset[State]] = {
+    State.NEW: frozenset({State.IN_PROGRESS}),
+    State.IN_PROGRESS: frozenset({State.DONE, State.MANUAL, State.RETRY_WAIT, State.NEW}),
+    State.RETRY_WAIT: frozenset({State.NEW}),
+    # A handläggare rejecting a recommendation sends it to manual handling.
+    State.DONE: frozenset({State.MANUAL}),
+    State.MANUAL: frozenset(),
+}
+
+
+def allowed(source: State, target: State) -> bool:
+    return target in TRANSITIONS[source]
+
+
+class ManualStatus(StrEnum):
+    OPEN = "open"
+    CLAIMED = "claimed"
+    RESOLVED = "resolved"
+
+
+class Resolution(StrEnum):
+    BIFALL = "bifall"
+    DELAVSLAG = "delavslag"
+    AVSLAG = "avslag"
+
+
+class RecommendationStatus(StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
