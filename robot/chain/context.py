@@ -47,24 +47,19 @@ class Context:
     cost_lines: list[CostLine] | None = None
     income_lines: list[IncomeLine] | None = None
     norm: Norm | None = None
+    # Derived once from the period:
+    period: str = field(init=False)
+    period_start: dt.date = field(init=False)
+    control_month: str = field(init=False)
+    """M−1: the month before the period, whose activities and incomes are checked."""
+    gap_month: str = field(init=False)
+    """M−2: where register gaps for the control month are filled from."""
 
-    @property
-    def period(self) -> str:
-        return self.application.period
-
-    @property
-    def period_start(self) -> dt.date:
-        return months.first_day(self.application.period)
-
-    @property
-    def control_month(self) -> str:
-        """M−1: the month before the period, whose activities and incomes are checked."""
-        return months.shift(self.application.period, -1)
-
-    @property
-    def gap_month(self) -> str:
-        """M−2: where register gaps for the control month are filled from."""
-        return months.shift(self.application.period, -2)
+    def __post_init__(self) -> None:
+        self.period = self.application.period
+        self.period_start = months.first_day(self.period)
+        self.control_month = months.shift(self.period, -1)
+        self.gap_month = months.shift(self.period, -2)
 
 
 @dataclass

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from robot.chain.errors import RulesError
@@ -33,9 +34,15 @@ class ParamValue:
 
     def cite(self, value: Any = None) -> dict[str, Any]:
         """How a verdict records the parameter it used (optionally just the part it used)."""
+        if value is None:
+            return self._citation
+        return {**self._citation, "value": value}
+
+    @cached_property
+    def _citation(self) -> dict[str, Any]:
         return {
             "name": self.name,
-            "value": self.value if value is None else value,
+            "value": self.value,
             "valid_from": self.valid_from.isoformat(),
             "source": self.source,
             **({"provisional": True} if self.provisional else {}),

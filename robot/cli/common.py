@@ -100,12 +100,16 @@ def engine(config, *, require_migrated: bool = True):
 
 def register_source(config):
     """The register source from the settings: SSBTEK (ROBOT_SSBTEK_URL) or a register file (ROBOT_SSBTEK_REGISTER)."""
-    from robot.adapters.sources import RegisterSourceError, make_register_source
+    from robot.adapters.sources import RegisterSourceNotConfigured, make_register_source
 
     try:
         return make_register_source(config)
-    except RegisterSourceError as exc:
+    except RegisterSourceNotConfigured as exc:
         fail(str(exc), code=3)
+    except OSError as exc:
+        fail(f"cannot read the register file {config.ssbtek.register_file}: {exc.strerror}", code=3)
+    except ValueError as exc:
+        fail(f"{config.ssbtek.register_file} is not a register/1 document: {str(exc).splitlines()[0]}", code=3)
 
 
 def configure_logs(config, *, quiet_on_terminal: bool = False) -> None:

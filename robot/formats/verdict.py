@@ -81,5 +81,7 @@ class Verdict(_Model):
         return [r.code for r in self.reasons]
 
     def to_json(self, indent: int | None = 2) -> str:
-        """Canonical text: the same verdict is always the same bytes."""
+        """Canonical text: the same verdict is always the same bytes (compact when `indent` is None)."""
+        if indent is None:
+            return self.model_dump_json()
         return json.dumps(self.model_dump(mode="json"), ensure_ascii=False, indent=indent)

@@ -174,11 +174,6 @@ def _insert_verdicts(
     rows = []
     for o in outcomes:
         v = o.evaluation.verdict
-        inputs = {
-            "register": o.evaluation.register.model_dump(mode="json"),
-            "stickprov_draws": o.evaluation.stickprov_draws,
-            "stickprov_rate_override": o.rate_override,
-        }
         rows.append(
             {
                 "application_pk": o.claimed.pk,
@@ -189,7 +184,7 @@ def _insert_verdicts(
                 "stickprov": v.stickprov,
                 "reason_codes": ",".join(dict.fromkeys(v.reason_codes())),
                 "verdict_json": v.to_json(indent=None),
-                "inputs_json": json.dumps(inputs, ensure_ascii=False, sort_keys=True),
+                "inputs_json": recorded_inputs(o),
                 "worker_id": worker_id,
                 "attempt": o.claimed.attempt,
                 "duration_ms": o.duration_ms,
@@ -198,6 +193,19 @@ def _insert_verdicts(
         )
     result = conn.execute(verdicts.insert().returning(verdicts.c.id, verdicts.c.application_pk), rows)
     return {r.application_pk: r.id for r in result}
+
+
+def recorded_inputs(o: VerdictOutcome) -> str:
+    """What a replay needs besides the application and the ruleset: register data and stickprov draws."""
+    return (
+        '{"register":'
+        + o.evaluation.register.model_dump_json()
+        + ',"stickprov_draws":'
+        + json.dumps(o.evaluation.stickprov_draws, sort_keys=True)
+        + ',"stickprov_rate_override":'
+        + json.dumps(o.rate_override)
+        + "}"
+    )
 
 
 def _insert_items(conn: Connection, outcomes: list[Outcome], verdict_ids: dict[int, int], now: dt.datetime) -> None:

@@ -1,0 +1,96 @@
+"""Running the worker in-process against a test database, with register sources that misbehave on cue."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+from sqlalchemy import func, select
+
+from robot.adapters.register_source import RegisterRequest, RegisterUnavailable
+from robot.chain.ruleset import Ruleset
+from robot.chain.stickprov import StickprovInput
+from robot.clock import Clock
+from robot.formats.register import Register, RegisterPerson
+from robot.processing import Processor
+from robot.queue.intake import Document, enqueue
+from robot.queue.schema import applications, events, manual_items, recommendations, verdicts
+from robot.worker import Worker, WorkerStats
+from tests.builders import application, raw, register
+
+
+class DictSource:
+    """Answers from an in-memory register/1 document."""
+
+    name = "test"
+
+    def __init__(self, doc: dict[str, Any] | None = None):
+        self.register = Register.model_validate_json(json.dumps(doc or register()), strict=True)
+        self.calls = 0
+
+    async def fetch(self, request: RegisterRequest) -> Register:
+        self.calls += 1
+        return Register(format="register/1", persons={p: self.register.persons.get(p) or RegisterPerson() for p in request.persons})
+
+    async def aclose(self) -> None:
+        return None
+
+
+class FailingSource(DictSource):
+    """Fails the first `failures` calls with `error`, then answers."""
+
+    def __init__(self, failures: int, error: Exception | None = None, doc: dict[str, Any] | None = None):
+        super().__init__(doc)
+        self.failures = failures
+        self.error = error or RegisterUnavailable("SSBTEK answered HTTP 503 after 3 retries")
+
+    async def fetch(self, request: RegisterRequest) -> Register:
+        if self.failures > 0:
+            self.failures -= 1
+            self.calls += 1
+            raise self.error
+        return await super().fetch(request)
+
+
+def put(engine, settings, clock: Clock, *docs: dict[str, Any]) -> None:
+    enqueue(engine, [Document(raw(d), "test") for d in docs], settings, clock)
+
+
+def many(n: int, prefix: str = "T") -> list[dict[str, Any]]:
+    return [application(application_id=f"{prefix}-2026-12-{i:06d}") for i in range(n)]
+
+
+def run_until_idle(engine, settings, ruleset: Ruleset, source, clock: Clock, worker_id: str = "test-worker") -> WorkerStats:
+    stickprov = StickprovInput(key=b"test-key", rate_override=settings.stickprov.rate)
+    processor = Processor(settings, ruleset, source, stickprov, clock)
+
+    async def main() -> WorkerStats:
+        worker = Worker(engine, settings, processor, worker_id, clock)
+        return await worker.run(asyncio.Event(), until_idle=True)
+
+    return asyncio.run(main())
+
+
+def states(engine) -> dict[str, str]:
+    with engine.connect() as conn:
+        return dict(conn.execute(select(applications.c.application_id, applications.c.state)).all())
+
+
+def count(engine, table, *where) -> int:
+    with engine.connect() as conn:
+        return conn.execute(select(func.count()).select_from(table).where(*where)).scalar_one()
+
+
+def verdict_counts(engine) -> dict[str, int]:
+    """application_id → number of verdicts stored for it."""
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(applications.c.application_id, func.count(verdicts.c.id))
+            .select_from(applications.outerjoin(verdicts, verdicts.c.application_pk == applications.c.id))
+            .group_by(applications.c.application_id)
+        ).all()
+    return dict(rows)
+
+
+__all__ = ["events", "manual_items", "recommendations", "verdicts"]

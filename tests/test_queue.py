@@ -1,0 +1,232 @@
+"""The queue: state machine, leases and fencing, retries, cut-offs, and what each outcome leaves behind."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+from sqlalchemy import select, text, update
+from sqlalchemy.exc import DBAPIError
+
+from robot.clock import FixedClock
+from robot.queue import claims
+from robot.queue.outcomes import commit
+from robot.queue.schema import applications, events, manual_items, recommendations, verdicts
+from robot.queue.states import TRANSITIONS, State, allowed
+from tests.builders import APPLICANT, application, register
+from tests.queue_helpers import (
+    DictSource,
+    FailingSource,
+    count,
+    many,
+    put,
+    run_until_idle,
+    states,
+    verdict_counts,
+)
+
+T0 = dt.datetime(2026, 12, 1, 8, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture
+def clock():
+    return FixedClock(T0)
+
+
+def test_state_machine_allows_only_the_documented_transitions():
+    assert allowed(State.NEW, State.IN_PROGRESS)
+    assert {s for s in State if allowed(State.IN_PROGRESS, s)} == {State.DONE, State.MANUAL, State.RETRY_WAIT, State.NEW}
+    assert allowed(State.RETRY_WAIT, State.NEW) and not allowed(State.RETRY_WAIT, State.IN_PROGRESS)
+    assert not any(allowed(State.MANUAL, s) for s in State)
+    assert not allowed(State.DONE, State.NEW) and not allowed(State.NEW, State.DONE)
+    assert set(TRANSITIONS) == set(State)
+
+
+def test_recommendation_and_manual_outcomes_leave_the_right_records(engine, settings, ruleset, clock):
+    low_attendance = application(
+        application_id="T-LOW",
+        activities=[{"person": "applicant", "kind": "sfi", "month": "2026-11", "planned_hours": 120,
+                     "attended_hours": 10, "exemption": None}],
+    )  # fmt: skip
+    put(engine, settings, clock, application(application_id="T-OK"), low_attendance)
+    stats = run_until_idle(engine, settings, ruleset, DictSource(), clock)
+    assert (stats.recommendations, stats.manual) == (1, 1)
+    assert states(engine) == {"T-OK": State.DONE, "T-LOW": State.MANUAL}
+    assert verdict_counts(engine) == {"T-OK": 1, "T-LOW": 1}
+    with engine.connect() as conn:
+        rec = conn.execute(select(recommendations)).one()
+        assert (rec.amount, rec.status) == (11220, "pending")
+        item = conn.execute(select(manual_items)).one()
+        assert item.reason_codes == "AKTIVITET_NARVARO" and item.status == "open"
+        assert item.proposal_amount == 11220
+        assert item.deadline == dt.datetime(2026, 12, 19, 23, 0, tzinfo=dt.UTC)  # 20 Dec 00:00 in Stockholm
+        kinds = [r.kind for r in conn.execute(select(events).order_by(events.c.id))]
+        assert kinds.count("enqueued") == 2 and kinds.count("claimed") == 2 and kinds.count("processed") == 2
+        actors = {r.actor for r in conn.execute(select(events).where(events.c.kind == "processed"))}
+        assert actors == {"test-worker"}
+
+
+def test_claims_follow_deadline_then_submission_time(engine, settings, clock):
+    late_period = application(application_id="JAN", period="2027-01", submitted_at="2026-11-01T08:00:00+01:00")
+    second = application(application_id="DEC-2", submitted_at="2026-11-25T08:00:00+01:00")
+    first = application(application_id="DEC-1", submitted_at="2026-11-24T08:00:00+01:00")
+    put(engine, settings, clock, late_period, second, first)
+    got = claims.claim(engine, "w", 10, 30, clock)
+    assert [c.application_id for c in got] == ["DEC-1", "DEC-2", "JAN"]
+
+
+def test_a_claimed_application_is_not_claimed_again_and_an_expired_lease_comes_back(engine, settings, clock):
+    put(engine, settings, clock, application())
+    first = claims.claim(engine, "w1", 10, 30, clock)
+    assert len(first) == 1 and first[0].attempt == 1
+    assert claims.claim(engine, "w2", 10, 30, clock) == []
+    clock.advance(seconds=31)
+    assert claims.rescue_expired(engine, clock) == 1
+    second = claims.claim(engine, "w2", 10, 30, clock)
+    assert len(second) == 1 and second[0].token > first[0].token and second[0].attempt == 2
+    with engine.connect() as conn:
+        assert conn.execute(select(events.c.kind).where(events.c.kind == "lease_expired")).all()
+
+
+def test_a_worker_that_lost_its_lease_cannot_write(engine, settings, ruleset, clock):
+    from robot.chain.engine import evaluate
+    from robot.chain.stickprov import StickprovInput
+    from robot.formats.application import parse_application
+    from robot.formats.register import Register
+    from robot.queue.outcomes import VerdictOutcome
+
+    put(engine, settings, clock, application())
+    stale = claims.claim(engine, "slow", 1, 5, clock)[0]
+    clock.advance(seconds=6)
+    claims.rescue_expired(engine, clock)
+    fresh = claims.claim(engine, "fast", 1, 5, clock)[0]
+    evaluation = evaluate(
+        parse_application(stale.raw), Register.model_validate_json(json.dumps(register()), strict=True), ruleset,
+        StickprovInput(rate_override=0.0),
+    )  # fmt: skip
+    report = commit(engine, [VerdictOutcome(stale, evaluation, ruleset, 0.0, 1)], "slow", clock)
+    assert report.stale and not report.written
+    assert count(engine, verdicts) == 0 and states(engine)["TEST-2026-12-000001"] == State.IN_PROGRESS
+    report = commit(engine, [VerdictOutcome(fresh, evaluation, ruleset, 0.0, 1)], "fast", clock)
+    assert report.written and count(engine, verdicts) == 1
+
+
+def test_ssbtek_unavailable_waits_then_goes_manual_after_the_cutoff(engine, settings, ruleset, clock):
+    put(engine, settings, clock, application())
+    source = FailingSource(failures=100)
+    stats = run_until_idle(engine, settings, ruleset, source, clock)
+    assert stats.retry_wait == 1 and states(engine)["TEST-2026-12-000001"] == State.RETRY_WAIT
+    assert count(engine, verdicts) == 0
+    with engine.connect() as conn:
+        row = conn.execute(select(applications)).one()
+    assert row.attempts == 0 and row.waits == 1, "waiting for SSBTEK does not use up technical attempts"
+    assert "SSBTEK unavailable" in row.last_error
+    # Still down a few days later, but before the cut-off: waits again.
+    clock.at = row.next_attempt_at + dt.timedelta(seconds=1)
+    run_until_idle(engine, settings, ruleset, source, clock)
+    assert states(engine)["TEST-2026-12-000001"] == State.RETRY_WAIT
+    # At the cut-off (17 Dec, 8 days before payment day) it goes to manual handling with the reason.
+    clock.at = dt.datetime(2026, 12, 17, 0, 0, tzinfo=dt.UTC)
+    run_until_idle(engine, settings, ruleset, source, clock)
+    assert states(engine)["TEST-2026-12-000001"] == State.MANUAL
+    with engine.connect() as conn:
+        item = conn.execute(select(manual_items)).one()
+        verdict = json.loads(conn.execute(select(verdicts.c.verdict_json)).scalar_one())
+    assert "SSBTEK_EJ_TILLGANGLIG" in item.reason_codes
+    assert verdict["outcome"] == "manual" and verdict["amount"] is None
+
+
+def test_an_authority_error_waits_like_an_outage_and_recovers(engine, settings, ruleset, clock):
+    put(engine, settings, clock, application())
+    down = DictSource(register(**{APPLICANT: {"unavailable": ["FK"]}}))
+    run_until_idle(engine, settings, ruleset, down, clock)
+    assert states(engine)["TEST-2026-12-000001"] == State.RETRY_WAIT
+    clock.advance(hours=3)
+    run_until_idle(engine, settings, ruleset, DictSource(), clock)
+    assert states(engine)["TEST-2026-12-000001"] == State.DONE
+
+
+def test_technical_errors_retry_then_become_a_manual_item(engine, settings, ruleset, clock):
+    put(engine, settings, clock, application())
+    source = FailingSource(failures=100, error=RuntimeError("boom 199001012385"))
+    for _ in range(settings.queue.max_attempts):
+        run_until_idle(engine, settings, ruleset, source, clock)
+        clock.advance(hours=2)
+    assert states(engine)["TEST-2026-12-000001"] == State.MANUAL
+    with engine.connect() as conn:
+        item = conn.execute(select(manual_items)).one()
+        errors = [r.details for r in conn.execute(select(events).where(events.c.kind == "processed"))]
+    assert item.reason_codes == "TEKNISKT_FEL" and item.verdict_pk is None
+    assert "försök 3 av 3" in json.loads(item.reasons_json)[0]["text"]
+    assert count(engine, verdicts) == 0
+    assert all("199001012385" not in (e or "") for e in errors), "exception messages may hold personal data"
+
+
+def test_a_technical_error_recovers_when_the_fault_clears(engine, settings, ruleset, clock):
+    put(engine, settings, clock, application())
+    source = FailingSource(failures=1, error=ConnectionError("reset by peer"))
+    run_until_idle(engine, settings, ruleset, source, clock)
+    assert states(engine)["TEST-2026-12-000001"] == State.RETRY_WAIT
+    clock.advance(hours=2)
+    run_until_idle(engine, settings, ruleset, source, clock)
+    assert states(engine)["TEST-2026-12-000001"] == State.DONE
+
+
+def test_an_application_that_keeps_crashing_workers_goes_to_manual(engine, settings, ruleset, clock):
+    put(engine, settings, clock, application())
+    for _ in range(settings.queue.max_attempts):
+        claims.claim(engine, "doomed", 1, 5, clock)
+        clock.advance(seconds=6)
+        claims.rescue_expired(engine, clock)
+    run_until_idle(engine, settings, ruleset, DictSource(), clock)
+    assert states(engine)["TEST-2026-12-000001"] == State.MANUAL
+    with engine.connect() as conn:
+        assert conn.execute(select(manual_items.c.reason_codes)).scalar_one() == "TEKNISKT_FEL"
+
+
+def test_business_outcomes_are_never_retried(engine, settings, ruleset, clock):
+    put(engine, settings, clock, application(kind="nyansokan"))
+    source = DictSource()
+    run_until_idle(engine, settings, ruleset, source, clock)
+    clock.advance(days=3)
+    run_until_idle(engine, settings, ruleset, source, clock)
+    assert source.calls == 1 and states(engine)["TEST-2026-12-000001"] == State.MANUAL
+
+
+def test_applications_wait_for_their_batch_when_held(engine, settings, ruleset):
+    settings.queue.hold_until_batch = True
+    clock = FixedClock(dt.datetime(2026, 11, 24, 9, 0, tzinfo=dt.UTC))
+    put(engine, settings, clock, application())
+    assert run_until_idle(engine, settings, ruleset, DictSource(), clock).processed == 0
+    clock.at = dt.datetime(2026, 12, 1, 5, 1, tzinfo=dt.UTC)  # 06:01 in Stockholm, after the first batch slot
+    assert run_until_idle(engine, settings, ruleset, DictSource(), clock).processed == 1
+
+
+def test_many_applications_each_get_exactly_one_verdict(engine, settings, ruleset, clock):
+    put(engine, settings, clock, *many(300))
+    stats = run_until_idle(engine, settings, ruleset, DictSource(), clock)
+    assert stats.processed == 300
+    assert set(verdict_counts(engine).values()) == {1}
+    assert set(states(engine).values()) == {State.DONE}
+
+
+def test_verdicts_and_events_are_append_only(engine, settings, ruleset, clock):
+    put(engine, settings, clock, application())
+    run_until_idle(engine, settings, ruleset, DictSource(), clock)
+    for statement in (update(verdicts).values(amount=1), verdicts.delete(), update(events).values(actor="x"), events.delete()):
+        with pytest.raises(DBAPIError, match="append-only"), engine.begin() as conn:
+            conn.execute(statement)
+
+
+def test_verdicts_and_events_are_append_only_on_postgres(postgres_url, settings, ruleset, clock):
+    from robot.queue.db import make_engine
+
+    eng = make_engine(postgres_url)
+    put(eng, settings, clock, application())
+    run_until_idle(eng, settings, ruleset, DictSource(), clock)
+    for table in ("verdicts", "events"):
+        for sql in (f"UPDATE {table} SET id = id", f"DELETE FROM {table}"):
+            with pytest.raises(DBAPIError, match="append-only"), eng.begin() as conn:
+                conn.execute(text(sql))
+    eng.dispose()
