@@ -36,12 +36,16 @@ class StickprovInput:
     key: bytes = DEVELOPMENT_KEY
     rate_override: float | None = None
     recorded: dict[str, float] | None = field(default=None)
+    draw_missing: bool = False
+    """With recorded draws: compute a draw the recording lacks (what-if runs under other rates)
+    instead of failing (a replay must use exactly what was recorded)."""
 
     def draw(self, application_id: str, period: str, purpose: str) -> float:
         if self.recorded is not None:
-            if purpose not in self.recorded:
+            if purpose in self.recorded:
+                return self.recorded[purpose]
+            if not self.draw_missing:
                 raise KeyError(f"no recorded stickprov draw for {purpose!r}")
-            return self.recorded[purpose]
         return draw(self.key, application_id, period, purpose)
 
     def key_fingerprint(self) -> str:
