@@ -6,6 +6,7 @@ import typer
 
 from robot.cli import check as check_cmd
 from robot.cli import handling, ops
+from robot.cli import report as report_cmd
 from robot.cli import rules as rules_cmd
 
 app = typer.Typer(
@@ -26,3 +27,5 @@ app.command("status")(ops.status)
 app.add_typer(handling.manual_app, name="manual")
 app.add_typer(handling.rec_app, name="recommendations")
 app.command("explain")(handling.explain)
+app.command("report")(report_cmd.report)
+app.command("simulate")(report_cmd.simulate)

@@ -1,0 +1,49 @@
+"""The monthly control report for verksamheten: one HTML page and CSV files for a period.
+
+    data.load_month → figures.compute → html.render + csv_export.write_all
+
+Read-only: producing a report never changes stored data.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from robot.report import csv_export, html
+from robot.report.data import load_month
+from robot.report.figures import MonthFigures, compute
+
+HTML_FILE = "rapport.html"
+
+
+@dataclass(frozen=True)
+class Report:
+    figures: MonthFigures
+    html: Path
+    csv: list[Path]
+
+    @property
+    def paths(self) -> list[Path]:
+        return [self.html, *self.csv]
+
+
+def produce(
+    engine: Engine,
+    month: str,
+    directory: Path,
+    titles: Mapping[str, str] | None = None,
+    now: dt.datetime | None = None,
+) -> Report:
+    """Compute the month's figures and write the HTML report and the CSV files into `directory`."""
+    figures = compute(load_month(engine, month), titles)
+    directory.mkdir(parents=True, exist_ok=True)
+    csv_paths = csv_export.write_all(figures, directory)
+    page = html.render(figures, now or dt.datetime.now(dt.UTC), [p.name for p in csv_paths])
+    html_path = directory / HTML_FILE
+    html_path.write_text(page, encoding="utf-8")
+    return Report(figures, html_path, csv_paths)
