@@ -97,7 +97,7 @@ def test_sigterm_stops_claiming_and_leaves_nothing_in_progress(tmp_path):
     proc = start(env, "run", "--no-schedule")
     time.sleep(2.5)
     proc.send_signal(signal.SIGTERM)
-    out, err = proc.communicate(timeout=60)
+    _, err = proc.communicate(timeout=60)
     assert proc.returncode == 0, err[-2000:]
     assert "shutdown_requested" in err
     by_state = states(eng)
