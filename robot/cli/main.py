@@ -7,6 +7,7 @@ import typer
 from robot.cli import check as check_cmd
 from robot.cli import handling, ops
 from robot.cli import report as report_cmd
+from robot.cli import ssbtek as ssbtek_cmd
 from robot.cli import rules as rules_cmd
 
 app = typer.Typer(
@@ -29,3 +30,5 @@ app.add_typer(handling.rec_app, name="recommendations")
 app.command("explain")(handling.explain)
 app.command("report")(report_cmd.report)
 app.command("simulate")(report_cmd.simulate)
+app.add_typer(ssbtek_cmd.app, name="ssbtek")
+app.command("ssbtek-sim")(ssbtek_cmd.simulator)

@@ -1,0 +1,237 @@
+"""`SoapRegisterSource`: the register source that asks SSBTEK over its SOAP 1.1 contract.
+
+One question per adult (SSBTEK asks per personidentitet), the adults of an application asked
+concurrently. One `httpx.AsyncClient` is kept for the source's lifetime, over a lean keep-alive
+transport (`transport.KeepAliveTransport`; mutual TLS when a client certificate is configured); a
+semaphore bounds calls in flight to `ssbtek.concurrency`, which is also the number of connections.
+Transport errors, timeouts and HTTP 5xx answers that are not SOAP faults are retried with
+exponential backoff and jitter (`ssbtek.retries`, `backoff_initial_seconds`, `backoff_max_seconds`);
+a SOAP fault is not retried (the request was refused, and the queue will try the application again
+later). When the retries are spent, `RegisterUnavailable` is raised.
+
+Use one source per event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+import httpx
+import structlog
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    retry_if_exception_type,
+    stop_after_attempt,
+    wait_exponential,
+    wait_random,
+)
+
+from robot.adapters.register_source import RegisterRequest, RegisterUnavailable
+from robot.adapters.ssbtek.request import TEST_ENVELOPE, fetch_envelope, question_for
+from robot.adapters.ssbtek.response import AuthorityTest, FetchAnswer, parse_fetch_answer, parse_test_answer
+from robot.adapters.ssbtek.soap import CONTENT_TYPE, SOAP_ACTION, MalformedAnswer, body_element, raise_if_fault
+from robot.adapters.ssbtek.transport import KeepAliveTransport
+from robot.config import Settings
+from robot.formats.register import Authority, Register, RegisterPerson
+
+log = structlog.get_logger("robot.ssbtek")
+
+T = TypeVar("T")
+
+_HEADERS = {"content-type": CONTENT_TYPE, "soapaction": SOAP_ACTION, "accept": "text/xml"}
+_TRANSIENT_STATUS = frozenset({408, 429})
+KEEPALIVE_SECONDS = 10.0
+"""Idle connections older than this are not reused (servers commonly close them after 5–60 s)."""
+
+
+class _Transient(Exception):
+    """A failure worth another try: the message is the reason, free of personal data."""
+
+
+class SoapRegisterSource:
+    """Register data from SSBTEK (ROBOT_SSBTEK_URL)."""
+
+    name = "ssbtek"
+
+    def __init__(self, settings: Settings, *, transport: httpx.AsyncBaseTransport | None = None):
+        if not settings.ssbtek.url:
+            raise ValueError("SoapRegisterSource needs ROBOT_SSBTEK_URL (ssbtek.url)")
+        self.settings = settings
+        s = settings.ssbtek
+        self.url = s.url
+        self._url = httpx.URL(s.url)
+        self._semaphore = asyncio.Semaphore(s.concurrency)
+        # initial × 2^n capped at max, plus up to `initial` of random jitter so retries spread out.
+        self._wait = wait_exponential(multiplier=s.backoff_initial_seconds, max=s.backoff_max_seconds) + wait_random(
+            0, s.backoff_initial_seconds
+        )
+        timeout = httpx.Timeout(s.timeout_seconds, connect=s.connect_timeout_seconds)
+        self._timeout = timeout.as_dict()
+        self._client = httpx.AsyncClient(
+            transport=transport
+            or KeepAliveTransport(
+                ssl_context=tls_context(settings),
+                max_idle_connections=s.concurrency,
+                keepalive_expiry=KEEPALIVE_SECONDS,
+            ),
+            timeout=timeout,
+            headers=_HEADERS,
+            trust_env=False,
+        )
+
+    async def fetch(self, request: RegisterRequest) -> Register:
+        """Every adult's register data, asked concurrently; raises RegisterUnavailable if any question fails."""
+        persons = list(dict.fromkeys(request.persons))
+        if len(persons) == 1:  # the common case: no task to spawn
+            return Register(format="register/1", persons={persons[0]: await self._fetch_person(request, persons[0])})
+        tasks = [asyncio.ensure_future(self._fetch_person(request, pnr)) for pnr in persons]
+        try:
+            answers = await asyncio.gather(*tasks)
+        except BaseException:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            raise
+        return Register(format="register/1", persons=dict(zip(persons, answers, strict=True)))
+
+    async def _fetch_person(self, request: RegisterRequest, personnummer: str) -> RegisterPerson:
+        korrelationsid = uuid.uuid4().hex
+        question = question_for(self.settings, request, personnummer, korrelationsid=korrelationsid)
+        body = fetch_envelope(question)
+
+        def parse(content: bytes) -> FetchAnswer:
+            return parse_fetch_answer(content, question.include, korrelationsid)
+
+        try:
+            answer = await self._call(body, parse, application_id=request.application_id)
+        except RegisterUnavailable as exc:
+            log.warning(
+                "ssbtek.unavailable",
+                application_id=request.application_id,
+                korrelationsid=korrelationsid,
+                reason=str(exc),
+            )
+            raise
+        for authority, error in answer.errors.items():
+            log.warning(
+                "ssbtek.authority_error",
+                application_id=request.application_id,
+                korrelationsid=korrelationsid,
+                authority=authority.value,
+                kalla=error.kalla,
+                felkod=error.felkod,
+            )
+        return answer.person
+
+    async def ping(self) -> dict[Authority, AuthorityTest]:
+        """testaBastjanstInformation, one attempt: each authority's state. Raises RegisterUnavailable if unreachable."""
+        return await self._call(TEST_ENVELOPE, parse_test_answer, attempts=1)
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+    # One SOAP call with retries -----------------------------------------------------------------
+
+    async def _call(
+        self,
+        body: bytes,
+        parse: Callable[[bytes], T],
+        *,
+        application_id: str | None = None,
+        attempts: int | None = None,
+    ) -> T:
+        s = self.settings.ssbtek
+        retrying = AsyncRetrying(
+            stop=stop_after_attempt(attempts or s.retries + 1),
+            wait=self._wait,
+            retry=retry_if_exception_type(_Transient),
+            before_sleep=_log_retry(application_id),
+            reraise=True,
+        )
+        try:
+            async for attempt in retrying:
+                with attempt:
+                    return await self._post(body, parse)
+        except _Transient as exc:
+            tries = attempts or s.retries + 1
+            raise RegisterUnavailable(f"SSBTEK did not answer after {tries} attempt(s): {exc}") from None
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _post(self, body: bytes, parse: Callable[[bytes], T]) -> T:
+        try:
+            async with self._semaphore:
+                # A request built here (URL parsed once, headers set) skips httpx's per-call URL merging.
+                request = httpx.Request("POST", self._url, headers=self._client.headers, content=body)
+                request.extensions["timeout"] = self._timeout
+                response = await self._client.send(request)
+        except httpx.TimeoutException as exc:
+            raise _Transient(f"timeout ({type(exc).__name__})") from None
+        except (httpx.NetworkError, httpx.RemoteProtocolError) as exc:
+            raise _Transient(f"transport error ({type(exc).__name__})") from None
+        except httpx.HTTPError as exc:
+            raise RegisterUnavailable(f"SSBTEK cannot be called ({type(exc).__name__})") from None
+        status = response.status_code
+        if status == 200:
+            return parse(response.content)
+        if status >= 500:
+            _raise_if_soap_fault(response.content)
+            raise _Transient(f"HTTP {status}")
+        if status in _TRANSIENT_STATUS:
+            raise _Transient(f"HTTP {status}")
+        raise RegisterUnavailable(f"SSBTEK answered HTTP {status}")
+
+
+def _raise_if_soap_fault(content: bytes) -> None:
+    """A 5xx carrying a SOAP fault is the service refusing the request: raise SoapFault (not retried)."""
+    if b"Fault" not in content:
+        return
+    try:
+        payload = body_element(content)
+    except MalformedAnswer:
+        return
+    raise_if_fault(payload)
+
+
+def _log_retry(application_id: str | None) -> Callable[[RetryCallState], Awaitable[None] | None]:
+    def before_sleep(state: RetryCallState) -> None:
+        outcome = state.outcome
+        reason = str(outcome.exception()) if outcome is not None and outcome.failed else "?"
+        log.info(
+            "ssbtek.retry",
+            application_id=application_id,
+            attempt=state.attempt_number,
+            wait_seconds=round(state.upcoming_sleep, 3),
+            reason=reason,
+        )
+
+    return before_sleep
+
+
+def tls_context(settings: Settings) -> ssl.SSLContext:
+    """TLS towards SSBTEK: the CA bundle when set (else certifi's public bundle), and the
+    municipality's client certificate when set (mutual TLS)."""
+    s = settings.ssbtek
+    if s.client_key is not None and s.client_cert is None:
+        raise ValueError("ROBOT_SSBTEK_CLIENT_KEY is set without ROBOT_SSBTEK_CLIENT_CERT")
+    try:
+        if s.ca_bundle is not None:
+            context = ssl.create_default_context(cafile=str(s.ca_bundle))
+        else:
+            import certifi
+
+            context = ssl.create_default_context(cafile=certifi.where())
+    except (OSError, ssl.SSLError) as exc:
+        raise ValueError(f"ROBOT_SSBTEK_CA_BUNDLE {s.ca_bundle}: cannot be read as CA certificates ({exc})") from None
+    if s.client_cert is not None:
+        try:
+            context.load_cert_chain(certfile=str(s.client_cert), keyfile=str(s.client_key) if s.client_key else None)
+        except (OSError, ssl.SSLError) as exc:
+            raise ValueError(
+                f"ROBOT_SSBTEK_CLIENT_CERT/ROBOT_SSBTEK_CLIENT_KEY: cannot load the client certificate ({exc})"
+            ) from None
+    return context

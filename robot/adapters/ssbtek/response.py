@@ -1,0 +1,171 @@
+"""SSBTEK's answers read into register/1: `hamtaBastjanstInformationResponse` and the ping's answer.
+
+Each authority answers with `data` or its own `error` (kalla, felkod, felmeddelande). An authority
+that answered with an error, that was asked but did not answer, or whose data cannot be read, is
+put in the person's `unavailable`; the others' data is used. A SOAP fault raises `SoapFault`, and an
+answer that is not the promised SOAP envelope raises `MalformedAnswer` (both RegisterUnavailable,
+with messages free of personal data).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from lxml import etree
+
+from robot.adapters.ssbtek import payloads
+from robot.adapters.ssbtek.af import parse_af
+from robot.adapters.ssbtek.payloads import PayloadError
+from robot.adapters.ssbtek.request import CONTRACT_ORDER
+from robot.adapters.ssbtek.so import parse_so
+from robot.adapters.ssbtek.soap import (
+    FETCH_RESPONSE,
+    SSBT,
+    TEST_RESPONSE,
+    TNS,
+    MalformedAnswer,
+    body_element,
+    local_name,
+    raise_if_fault,
+)
+from robot.formats.register import INCOME_SOURCES, NOT_REGISTERED, AfInfo, Authority, RegisterIncome, RegisterPerson
+
+_G = f"{{{SSBT}}}"
+_DATA = f"{_G}data"
+_ERROR = f"{_G}error"
+_AUTHORITY_BY_NAME = {a.value: a for a in CONTRACT_ORDER}
+_SOURCE_ORDER = {a.value: i for i, a in enumerate(INCOME_SOURCES)}
+
+
+@dataclass(frozen=True)
+class AuthorityError:
+    """Why one authority gave no data. `kalla` is SSBTEK's (SSBT or BT) or `adapter` for answers not understood."""
+
+    kalla: str
+    felkod: str
+    felmeddelande: tuple[str, ...] = ()
+
+
+NO_ANSWER = AuthorityError("adapter", "NO_ANSWER", ("The authority was asked but is missing from svarsdata",))
+
+
+@dataclass(frozen=True)
+class FetchAnswer:
+    person: RegisterPerson
+    errors: Mapping[Authority, AuthorityError]
+    """Why each authority in `person.unavailable` is there (for logs: kalla and felkod carry no personal data)."""
+
+
+@dataclass(frozen=True)
+class AuthorityTest:
+    """One authority's part of the ping: whether its own test service was called, and its error if any."""
+
+    anropad: bool
+    error: AuthorityError | None = None
+
+    @property
+    def state(self) -> str:
+        if self.error is not None:
+            return "error"
+        return "ok" if self.anropad else "not called"
+
+
+def parse_fetch_answer(body: bytes, include: frozenset[Authority], korrelationsid: str | None = None) -> FetchAnswer:
+    """One person's register data from a hamtaBastjanstInformation answer to a question that included `include`."""
+    payload = body_element(body)
+    raise_if_fault(payload)
+    if payload.tag != FETCH_RESPONSE:
+        raise MalformedAnswer(f"SSBTEK answered with {local_name(payload)}, not hamtaBastjanstInformationResponse")
+    echoed = payload.findtext(f"{_G}korrelationsid")
+    if korrelationsid is not None and echoed is not None and echoed != korrelationsid:
+        raise MalformedAnswer("SSBTEK's answer carries another question's korrelationsid")
+    svarsdata = payload.find(f"{_G}svarsdata")
+    if svarsdata is None:
+        raise MalformedAnswer("SSBTEK's answer has no svarsdata")
+
+    af: AfInfo = NOT_REGISTERED
+    incomes: list[RegisterIncome] = []
+    errors: dict[Authority, AuthorityError] = {}
+    answered: set[Authority] = set()
+    for element in svarsdata:
+        authority = _AUTHORITY_BY_NAME.get(local_name(element))
+        if authority is None or authority not in include:
+            continue
+        answered.add(authority)
+        data = next((child for child in element if isinstance(child.tag, str)), None)
+        if data is not None and data.tag == _ERROR:
+            errors[authority] = _error(data)
+            continue
+        if data is None or data.tag != _DATA:
+            errors[authority] = AuthorityError("adapter", "NO_DATA", ("Neither data nor error",))
+            continue
+        try:
+            if authority is Authority.AF:
+                af, found = parse_af(data)
+                incomes.extend(found)
+            else:
+                incomes.extend(_incomes(authority, data))
+        except ValueError as exc:  # PayloadError, or register/1 refusing a value
+            reason = str(exc) if isinstance(exc, PayloadError) else "a value outside register/1"
+            errors[authority] = AuthorityError("adapter", "UNREADABLE", (reason,))
+    for authority in include - answered:
+        errors[authority] = NO_ANSWER
+
+    incomes.sort(key=income_order)
+    unavailable = sorted(errors, key=lambda a: a.value)
+    if Authority.AF in errors:
+        af = NOT_REGISTERED
+    person = RegisterPerson(af=af, incomes=incomes, unavailable=unavailable)
+    return FetchAnswer(person=person, errors=errors)
+
+
+def income_order(income: RegisterIncome) -> tuple[int, str, str, int]:
+    """The adapter's order of a person's incomes: by source (AF, CSN, FK, SKV, SO), month, type, amount."""
+    return (_SOURCE_ORDER[income.source], income.month, income.type.value, income.amount)
+
+
+def _incomes(authority: Authority, data: etree._Element) -> list[RegisterIncome]:
+    if authority is Authority.FK:
+        return payloads.decode_fk_answer(_required(data, f"{_G}lefiJsonSvar", "FK lefiJsonSvar"))
+    if authority is Authority.CSN:
+        return payloads.decode_csn_answer(_required(data, f"{_G}svar", "CSN svar"))
+    if authority is Authority.SKV:
+        return payloads.decode_skv_answer(_required(data, "svar", "SKV svar"))
+    if authority is Authority.SO:
+        return parse_so(data)
+    if authority is Authority.TNS and (data.findtext(f"{{{TNS}}}resultat") or "").strip() == "FEL":
+        raise PayloadError("TNS: resultat FEL")
+    return []
+
+
+def _required(data: etree._Element, tag: str, what: str) -> str:
+    text = data.findtext(tag)
+    if text is None:
+        raise PayloadError(f"{what}: missing")
+    return text
+
+
+def _error(element: etree._Element) -> AuthorityError:
+    return AuthorityError(
+        kalla=(element.findtext(f"{_G}kalla") or "").strip(),
+        felkod=(element.findtext(f"{_G}felkod") or "").strip(),
+        felmeddelande=tuple(e.text or "" for e in element.iterfind(f"{_G}felmeddelande")),
+    )
+
+
+def parse_test_answer(body: bytes) -> dict[Authority, AuthorityTest]:
+    """Per authority in a testaBastjanstInformation answer: called or not, and its error."""
+    payload = body_element(body)
+    raise_if_fault(payload)
+    if payload.tag != TEST_RESPONSE:
+        raise MalformedAnswer(f"SSBTEK answered with {local_name(payload)}, not testaBastjanstInformationResponse")
+    states: dict[Authority, AuthorityTest] = {}
+    for element in payload:
+        authority = _AUTHORITY_BY_NAME.get(local_name(element))
+        if authority is None:
+            continue
+        error = element.find(f"{_G}error")
+        called = (element.findtext(f"{_G}anropad") or "").strip() in ("true", "1")
+        states[authority] = AuthorityTest(anropad=called, error=_error(error) if error is not None else None)
+    return states

@@ -1,0 +1,632 @@
+"""An SSBTEK simulator: the real SOAP contract served from a register/1 file, with fault injection.
+
+It answers `hamtaBastjanstInformation` and `testaBastjanstInformation` over HTTP (a raw ASGI app run
+by uvicorn). Every request's body element is validated against the contract's XSD; an invalid
+request gets a SOAP fault with HTTP 500. Each included authority answers with data from the file,
+or with an `error` (kalla BT) for authorities in the person's `unavailable`. A person absent from
+the file has no incomes and is not registered at AF (code 500). Incomes are served for the months
+that overlap the question's period (per authority, when the question gives one).
+
+Fault injection (`FaultInjection`), drawn from one seeded `random.Random` so a test is reproducible:
+latency per call (with optional spikes), transient HTTP 503/500 answers without a SOAP fault, calls
+held far longer than any client timeout (until the client hangs up), and random per-authority
+errors (kalla SSBT). `fail_first` makes the first N calls answer 503: a deterministic outage.
+
+`ssbtek_simulator()` runs it on a free port in a background thread (or a subprocess, to keep it
+off the caller's interpreter in benchmarks) and yields a `RunningSimulator` with its `url`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import datetime as dt
+import http.client
+import json
+import os
+import random
+import socket
+import ssl
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator, Mapping
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import uvicorn
+from lxml import etree
+
+from robot.adapters.ssbtek import payloads
+from robot.adapters.ssbtek.af import af_data
+from robot.adapters.ssbtek.request import CONTRACT_ORDER, Question, parse_question
+from robot.adapters.ssbtek.response import income_order
+from robot.adapters.ssbtek.so import so_data
+from robot.adapters.ssbtek.soap import (
+    CONTENT_TYPE,
+    FETCH,
+    FETCH_FAULT,
+    SOAP_ENV,
+    SSBT,
+    TEST,
+    TEST_FAULT,
+    TNS,
+    WSDL,
+    envelope,
+    escape,
+    fault_envelope,
+    load_contract_schema,
+    local_name,
+    parse_xml,
+)
+from robot.formats.period import first_day, last_day
+from robot.formats.register import NOT_REGISTERED, Authority, Register, RegisterIncome, RegisterPerson
+
+MAX_BODY_BYTES = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class FaultInjection:
+    """What can go wrong, per call. Rates are probabilities in [0, 1]."""
+
+    latency_ms: float = 0.0
+    latency_spike_rate: float = 0.0
+    """Share of calls whose latency is `latency_spike_ms` instead."""
+    latency_spike_ms: float = 0.0
+    error_rate: float = 0.0
+    """HTTP 503 or 500 with a plain-text body (no SOAP fault): a transient failure a client should retry."""
+    timeout_rate: float = 0.0
+    """The call is held, unanswered, until the client hangs up or `hold_seconds` pass."""
+    hold_seconds: float = 600.0
+    authority_error_rate: float = 0.0
+    """Per included authority: answer with an `error` (kalla SSBT, a timeout towards the bastjänst)."""
+    fail_first: int = 0
+    """The first N calls answer HTTP 503, whatever the rates."""
+    seed: int | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("latency_spike_rate", "error_rate", "timeout_rate", "authority_error_rate"):
+            if not 0.0 <= getattr(self, name) <= 1.0:
+                raise ValueError(f"{name} must be between 0 and 1")
+        for name in ("latency_ms", "latency_spike_ms", "hold_seconds"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"{name} must not be negative")
+        if self.fail_first < 0:
+            raise ValueError("fail_first must not be negative")
+
+
+@dataclass
+class SimulatorStats:
+    """Counters since start; read them from tests and benchmarks."""
+
+    calls: int = 0
+    answered: int = 0
+    faults: int = 0
+    """SOAP faults (invalid requests)."""
+    injected_errors: int = 0
+    injected_timeouts: int = 0
+    authority_errors: int = 0
+    """Per-authority error elements, from the file's `unavailable` and from injection."""
+
+
+class SimulatorApp:
+    """The ASGI application. One instance per server; not shared between event loops."""
+
+    def __init__(self, register: Register, faults: FaultInjection | None = None):
+        check_register(register)
+        self.register = register
+        self.faults = faults or FaultInjection()
+        self.stats = SimulatorStats()
+        self.random = random.Random(self.faults.seed)
+        self.schema = load_contract_schema()
+        self._wsdl = WSDL.read_bytes()
+
+    # ASGI ------------------------------------------------------------------------------------
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] == "lifespan":
+            await _lifespan(receive, send)
+            return
+        if scope["type"] != "http":
+            return
+        if scope["method"] == "GET":
+            if scope.get("query_string", b"").lower() == b"wsdl":
+                await _send(send, 200, self._wsdl, "text/xml; charset=utf-8")
+            else:
+                await _send(send, 200, b"SSBTEK simulator\n", "text/plain; charset=utf-8")
+            return
+        if scope["method"] != "POST":
+            await _send(send, 405, b"Method Not Allowed\n", "text/plain; charset=utf-8")
+            return
+        body = await _read_body(receive)
+        if body is None:
+            await _send(send, 413, b"Request Entity Too Large\n", "text/plain; charset=utf-8")
+            return
+
+        self.stats.calls += 1
+        outcome = self._draw_outcome()
+        if outcome == "timeout":
+            self.stats.injected_timeouts += 1
+            if not await _wait_for_disconnect(receive, self.faults.hold_seconds):
+                await _send(send, 504, b"Gateway Timeout\n", "text/plain; charset=utf-8")
+            return
+        latency = self._draw_latency()
+        if latency > 0:
+            await asyncio.sleep(latency)
+        if outcome in ("503", "500"):
+            self.stats.injected_errors += 1
+            text = b"Service Unavailable\n" if outcome == "503" else b"Internal Server Error\n"
+            await _send(send, int(outcome), text, "text/plain; charset=utf-8")
+            return
+        status, answer = self.answer(body)
+        await _send(send, status, answer, CONTENT_TYPE)
+
+    def _draw_outcome(self) -> str:
+        f = self.faults
+        if self.stats.calls <= f.fail_first:
+            return "503"
+        if f.timeout_rate > 0 and self.random.random() < f.timeout_rate:
+            return "timeout"
+        if f.error_rate > 0 and self.random.random() < f.error_rate:
+            return "503" if self.random.random() < 0.5 else "500"
+        return "ok"
+
+    def _draw_latency(self) -> float:
+        f = self.faults
+        if f.latency_spike_rate > 0 and self.random.random() < f.latency_spike_rate:
+            return f.latency_spike_ms / 1000.0
+        return f.latency_ms / 1000.0
+
+    # SOAP ------------------------------------------------------------------------------------
+
+    def answer(self, body: bytes) -> tuple[int, bytes]:
+        """HTTP status and SOAP envelope for one request body (no fault injection here)."""
+        try:
+            root = parse_xml(body)
+        except (etree.XMLSyntaxError, ValueError):
+            return self._fault(FETCH_FAULT, "SSBT-XML", "Frågan är inte välformad XML")
+        envelope_body = root.find(f"{{{SOAP_ENV}}}Body") if root.tag == f"{{{SOAP_ENV}}}Envelope" else None
+        payload = (
+            next((e for e in envelope_body if isinstance(e.tag, str)), None) if envelope_body is not None else None
+        )
+        if payload is None:
+            return self._fault(FETCH_FAULT, "SSBT-SOAP", "Frågan är inte ett SOAP 1.1-kuvert med en operation")
+        if payload.tag not in (FETCH, TEST):
+            return self._fault(FETCH_FAULT, "SSBT-OPERATION", f"Okänd operation {local_name(payload)}")
+        fault_element = FETCH_FAULT if payload.tag == FETCH else TEST_FAULT
+        if not self.schema.validate(payload):
+            first = self.schema.error_log[0].message if self.schema.error_log else "okänt fel"
+            return self._fault(fault_element, "SSBT-VALIDERING", f"Frågan följer inte kontraktet: {first}")
+        if payload.tag == TEST:
+            self.stats.answered += 1
+            return 200, self.test_answer()
+        try:
+            question = parse_question(payload)
+        except ValueError:
+            return self._fault(
+                fault_element, "SSBT-VALIDERING", "Frågan har ett datum eller en tidpunkt som inte finns"
+            )
+        self.stats.answered += 1
+        return 200, self.fetch_answer(
+            question, _original_question(payload) if question.include_question_in_answer else ""
+        )
+
+    def _fault(self, fault_element: str, felkod: str, felmeddelande: str) -> tuple[int, bytes]:
+        self.stats.faults += 1
+        return 500, fault_envelope("Client", felmeddelande, fault_element, felkod, felmeddelande)
+
+    def fetch_answer(self, question: Question, original: str = "") -> bytes:
+        """The hamtaBastjanstInformationResponse for a (valid) question."""
+        q = question
+        person = self.register.persons.get(q.personidentitet) or RegisterPerson()
+        parts = ["<ssbt:hamtaBastjanstInformationResponse>"]
+        if original:
+            parts.append(original)
+        if q.frage_tidpunkt is not None:
+            parts.append(f"<ssbt:frageTidpunkt>{q.frage_tidpunkt.isoformat()}</ssbt:frageTidpunkt>")
+        if q.korrelationsid is not None:
+            parts.append(f"<ssbt:korrelationsid>{escape(q.korrelationsid)}</ssbt:korrelationsid>")
+        parts.append("<ssbt:svarsdata>")
+        for authority in CONTRACT_ORDER:
+            if authority not in q.include:
+                continue
+            name = authority.value
+            error = self._authority_error(authority, person)
+            if error is None:
+                incomes = _in_period(person.incomes, name, *q.period_for(authority))
+                error, data = _data(authority, q, person, incomes)
+            if error is not None:
+                self.stats.authority_errors += 1
+                parts.append(f"<ssbt:{name}>{_error_xml(*error)}</ssbt:{name}>")
+            else:
+                parts.append(f"<ssbt:{name}><ssbt:data>{data}</ssbt:data></ssbt:{name}>")
+        parts.append("</ssbt:svarsdata></ssbt:hamtaBastjanstInformationResponse>")
+        return envelope("".join(parts))
+
+    def _authority_error(self, authority: Authority, person: RegisterPerson) -> tuple[str, str, str] | None:
+        if authority in person.unavailable:
+            return ("BT", "BT-503", "Bastjänsten kunde inte besvara frågan (simulerat fel)")
+        rate = self.faults.authority_error_rate
+        if rate > 0 and self.random.random() < rate:
+            return ("SSBT", "SSBT-TIMEOUT", "Timeout vid anrop mot bastjänsten (simulerat fel)")
+        return None
+
+    def test_answer(self) -> bytes:
+        """The testaBastjanstInformationResponse: every authority's test service called."""
+        parts = ["<ssbt:testaBastjanstInformationResponse>"]
+        for authority in CONTRACT_ORDER:
+            name = authority.value
+            rate = self.faults.authority_error_rate
+            if rate > 0 and self.random.random() < rate:
+                self.stats.authority_errors += 1
+                error = _error_xml(
+                    "SSBT", "SSBT-TIMEOUT", "Timeout vid anrop mot bastjänstens testtjänst (simulerat fel)"
+                )
+                parts.append(f"<ssbt:{name}><ssbt:anropad>true</ssbt:anropad>{error}</ssbt:{name}>")
+            else:
+                parts.append(f"<ssbt:{name}><ssbt:anropad>true</ssbt:anropad></ssbt:{name}>")
+        parts.append("</ssbt:testaBastjanstInformationResponse>")
+        return envelope("".join(parts))
+
+
+def check_register(register: Register) -> None:
+    """Refuse register data the contract cannot carry: the a-kassor's answer has no income type."""
+    for person in register.persons.values():
+        for income in person.incomes:
+            if income.source == "SO" and income.type != "a_kassa":
+                raise ValueError(
+                    f"an income with source SO has type {income.type.value}; SSBTEK's a-kassa answer carries only a_kassa"
+                )
+
+
+def load_register(path: Path | str) -> Register:
+    register = Register.model_validate_json(Path(path).read_bytes(), strict=True)
+    check_register(register)
+    return register
+
+
+def expected_person(
+    register: Register, personnummer: str, include: frozenset[Authority], from_date: dt.date, to_date: dt.date
+) -> RegisterPerson:
+    """What an adapter should read from this simulator's answer to a question, when no faults are injected.
+
+    The person's data restricted to the included authorities and to incomes in the period, each
+    included authority in the file's `unavailable` reported unavailable (its data withheld), in the
+    adapter's order (`response.income_order`). A person absent from the file: no incomes, not
+    registered at AF.
+    """
+    person = register.persons.get(personnummer) or RegisterPerson()
+    unavailable = sorted((a for a in person.unavailable if a in include), key=lambda a: a.value)
+    answered = {a.value for a in include} - {a.value for a in unavailable}
+    incomes = [i for i in _in_period(person.incomes, None, from_date, to_date) if i.source in answered]
+    incomes.sort(key=income_order)
+    af = person.af if "AF" in answered else NOT_REGISTERED
+    return RegisterPerson(af=af, incomes=incomes, unavailable=unavailable)
+
+
+def _in_period(incomes: list[RegisterIncome], source: str | None, start: dt.date, end: dt.date) -> list[RegisterIncome]:
+    return [
+        i
+        for i in incomes
+        if (source is None or i.source == source) and first_day(i.month) <= end and last_day(i.month) >= start
+    ]
+
+
+def _data(
+    authority: Authority, q: Question, person: RegisterPerson, incomes: list[RegisterIncome]
+) -> tuple[tuple[str, str, str] | None, str]:
+    """(error, data content) of one authority's answer."""
+    if authority is Authority.AF:
+        return None, af_data(q, person.af, incomes)
+    if authority is Authority.CSN:
+        return None, f"<ssbt:svar>{payloads.encode_csn_answer(incomes)}</ssbt:svar>"
+    if authority is Authority.FK:
+        try:
+            query = payloads.decode_fk_query(q.fk_query or "")
+        except payloads.PayloadError:
+            return ("BT", "LEFI-400", "Frågan till Lefi kunde inte läsas"), ""
+        if query.personnummer != q.personidentitet:
+            return ("BT", "LEFI-400", "Frågan till Lefi gäller en annan person än personidentitet"), ""
+        return None, f"<ssbt:lefiJsonSvar>{payloads.encode_fk_answer(incomes)}</ssbt:lefiJsonSvar>"
+    if authority is Authority.SKV:
+        return None, f"<svar>{escape(payloads.encode_skv_answer(incomes))}</svar>"
+    if authority is Authority.SO:
+        return None, so_data(q, incomes)
+    if authority is Authority.TNS:
+        return None, f'<tns:resultat xmlns:tns="{TNS}">OK</tns:resultat><tns:fordonsinnehav xmlns:tns="{TNS}"/>'
+    return None, ""
+
+
+def _error_xml(kalla: str, felkod: str, felmeddelande: str) -> str:
+    return (
+        f"<ssbt:error><ssbt:kalla>{kalla}</ssbt:kalla><ssbt:felkod>{escape(felkod)}</ssbt:felkod>"
+        f"<ssbt:felmeddelande>{escape(felmeddelande)}</ssbt:felmeddelande></ssbt:error>"
+    )
+
+
+def _original_question(payload: etree._Element) -> str:
+    """The question's own parameters, returned in the answer when fraganSkallInkluderasISvaret is true."""
+    inner = "".join(etree.tostring(child, encoding="unicode", with_tail=False) for child in payload)
+    return f'<ssbt:fraga xmlns:ssbt="{SSBT}">{inner}</ssbt:fraga>'
+
+
+# HTTP plumbing ------------------------------------------------------------------------------
+
+
+async def _lifespan(receive: Any, send: Any) -> None:
+    while True:
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            await send({"type": "lifespan.startup.complete"})
+        elif message["type"] == "lifespan.shutdown":
+            await send({"type": "lifespan.shutdown.complete"})
+            return
+
+
+async def _read_body(receive: Any) -> bytes | None:
+    chunks = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return b""
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            return None
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+async def _wait_for_disconnect(receive: Any, seconds: float) -> bool:
+    """Hold the call until the client hangs up (True) or `seconds` pass (False)."""
+    try:
+        async with asyncio.timeout(seconds):
+            while (await receive())["type"] != "http.disconnect":
+                pass
+    except TimeoutError:
+        return False
+    return True
+
+
+async def _send(send: Any, status: int, body: bytes, content_type: str) -> None:
+    headers = [(b"content-type", content_type.encode()), (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+# Running it ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SimulatorTls:
+    """Serve HTTPS; with `client_ca` the simulator demands a client certificate (mutual TLS)."""
+
+    certfile: Path
+    keyfile: Path
+    client_ca: Path | None = None
+
+
+def _uvicorn_config(app: Any, host: str, port: int, tls: SimulatorTls | None) -> uvicorn.Config:
+    options: dict[str, Any] = {}
+    if tls is not None:
+        options = {"ssl_certfile": str(tls.certfile), "ssl_keyfile": str(tls.keyfile)}
+        if tls.client_ca is not None:
+            options |= {"ssl_ca_certs": str(tls.client_ca), "ssl_cert_reqs": ssl.CERT_REQUIRED}
+    return uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        lifespan="off",
+        ws="none",
+        log_config=None,
+        log_level="warning",
+        access_log=False,
+        timeout_keep_alive=30,
+        timeout_graceful_shutdown=1,
+        backlog=4096,
+        **options,
+    )
+
+
+def listening_socket(host: str, port: int) -> socket.socket:
+    """A TCP socket listening on host:port (port 0: a free port). Raises OSError when it cannot listen."""
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(4096)
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
+def serve(
+    register_file: Path | Register,
+    host: str = "127.0.0.1",
+    port: int = 8088,
+    latency_ms: float = 0.0,
+    error_rate: float = 0.0,
+    timeout_rate: float = 0.0,
+    authority_error_rate: float = 0.0,
+    seed: int | None = None,
+    *,
+    faults: FaultInjection | None = None,
+    tls: SimulatorTls | None = None,
+    sock: socket.socket | None = None,
+) -> None:
+    """Serve the simulator until interrupted (a register/1 file, or a Register already loaded).
+
+    `faults`, when given, replaces the separate rate arguments; `sock`, when given, is listened on
+    instead of host and port.
+    """
+    faults = faults or FaultInjection(
+        latency_ms=latency_ms,
+        error_rate=error_rate,
+        timeout_rate=timeout_rate,
+        authority_error_rate=authority_error_rate,
+        seed=seed,
+    )
+    register = register_file if isinstance(register_file, Register) else load_register(register_file)
+    app = SimulatorApp(register, faults)
+    server = uvicorn.Server(_uvicorn_config(app, host, port, tls))
+    server.run(sockets=[sock] if sock is not None else None)
+
+
+@dataclass
+class RunningSimulator:
+    url: str
+    app: SimulatorApp | None = None
+    """The app when it runs in this process (thread mode): its `stats` can be read."""
+    process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
+
+    @property
+    def stats(self) -> SimulatorStats:
+        if self.app is None:
+            raise RuntimeError("the simulator runs in a subprocess; its counters are not visible here")
+        return self.app.stats
+
+
+@contextlib.contextmanager
+def ssbtek_simulator(
+    register: Register | Path | str,
+    faults: FaultInjection | None = None,
+    *,
+    host: str = "127.0.0.1",
+    in_subprocess: bool = False,
+    tls: SimulatorTls | None = None,
+    startup_timeout: float = 15.0,
+) -> Iterator[RunningSimulator]:
+    """Run the simulator on a free port for the duration of the block; yields its URL (and, in a thread, its app).
+
+    The listening socket is opened before the server starts, so calls made right away wait in its
+    backlog instead of failing. `in_subprocess=True` keeps the simulator off this interpreter (for
+    benchmarks: it then uses its own core).
+    """
+    faults = faults or FaultInjection()
+    sock = listening_socket(host, 0)
+    port = sock.getsockname()[1]
+    scheme = "https" if tls is not None else "http"
+    url = f"{scheme}://{host if ':' not in host else f'[{host}]'}:{port}/"
+    try:
+        if in_subprocess:
+            with _subprocess(register, faults, sock, tls, startup_timeout) as process:
+                yield RunningSimulator(url=url, process=process)
+        else:
+            register_data = register if isinstance(register, Register) else load_register(register)
+            with _thread(SimulatorApp(register_data, faults), sock, tls, startup_timeout) as app:
+                yield RunningSimulator(url=url, app=app)
+    finally:
+        sock.close()
+
+
+@contextlib.contextmanager
+def _thread(
+    app: SimulatorApp, sock: socket.socket, tls: SimulatorTls | None, startup_timeout: float
+) -> Iterator[SimulatorApp]:
+    host, port = sock.getsockname()[:2]
+    server = uvicorn.Server(_uvicorn_config(app, host, port, tls))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="ssbtek-simulator", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + startup_timeout
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            server.should_exit = True
+            raise RuntimeError("the SSBTEK simulator did not start")
+        time.sleep(0.005)
+    try:
+        yield app
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@contextlib.contextmanager
+def _subprocess(
+    register: Register | Path | str,
+    faults: FaultInjection,
+    sock: socket.socket,
+    tls: SimulatorTls | None,
+    startup_timeout: float,
+) -> Iterator[subprocess.Popen[bytes]]:
+    with tempfile.TemporaryDirectory(prefix="ssbtek-sim-") as tmp:
+        if isinstance(register, Register):
+            path = Path(tmp) / "register.json"
+            path.write_text(register.model_dump_json())
+        else:
+            path = Path(register)
+        config = {
+            "faults": asdict(faults),
+            "tls": {k: str(v) if v else None for k, v in asdict(tls).items()} if tls else None,
+        }
+        fd = sock.fileno()
+        process = subprocess.Popen(
+            [sys.executable, "-m", "robot.adapters.ssbtek.simulator", str(path), str(fd), json.dumps(config)],
+            pass_fds=[fd],
+        )
+        try:
+            _wait_until_serving(sock.getsockname()[:2], process, startup_timeout, tls is not None)
+            yield process
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def _wait_until_serving(address: tuple[str, int], process: subprocess.Popen[bytes], timeout: float, tls: bool) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        if process.poll() is not None:
+            raise RuntimeError(f"the SSBTEK simulator exited with code {process.returncode}")
+        if tls:
+            # The server cannot be asked without a client certificate; the process being alive must do.
+            time.sleep(0.5)
+            return
+        try:
+            connection = http.client.HTTPConnection(*address, timeout=1)
+            connection.request("GET", "/")
+            if connection.getresponse().status == 200:
+                connection.close()
+                return
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError("the SSBTEK simulator did not start")
+        time.sleep(0.05)
+
+
+def _main(argv: list[str]) -> None:
+    """Entry point of the subprocess started by `ssbtek_simulator(in_subprocess=True)`."""
+    parser = argparse.ArgumentParser(prog="python -m robot.adapters.ssbtek.simulator")
+    parser.add_argument("register", type=Path)
+    parser.add_argument("fd", type=int)
+    parser.add_argument("config")
+    args = parser.parse_args(argv)
+    config: Mapping[str, Any] = json.loads(args.config)
+    faults = FaultInjection(**config["faults"])
+    tls_config = config.get("tls")
+    tls = (
+        SimulatorTls(
+            certfile=Path(tls_config["certfile"]),
+            keyfile=Path(tls_config["keyfile"]),
+            client_ca=Path(tls_config["client_ca"]) if tls_config.get("client_ca") else None,
+        )
+        if tls_config
+        else None
+    )
+    sock = socket.socket(fileno=args.fd)
+    serve(args.register, faults=faults, tls=tls, sock=sock)
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("PYTHONUNBUFFERED", "1")
+    _main(sys.argv[1:])

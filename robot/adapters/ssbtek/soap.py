@@ -1,0 +1,180 @@
+"""SOAP 1.1 framing and the contract's schema: namespaces, envelopes, faults, safe parsing, escaping.
+
+Everything here is shared by the adapter and the simulator. The XSD is loaded once per process
+(`contract_schema()`); requests and answers are built as strings and parsed with lxml.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import threading
+from pathlib import Path
+
+from lxml import etree
+
+from robot.adapters.register_source import RegisterUnavailable
+
+CONTRACT_DIR = Path(__file__).resolve().parent / "contract"
+ROOT_XSD = CONTRACT_DIR / "se/forsakringskassan/schema/integration/ssbt/_10/sammansatt_bastjanst_v10.xsd"
+WSDL = CONTRACT_DIR / "se/forsakringskassan/schema/integration/ssbt/_10/Sammansatt_Bastjanst_v10.wsdl"
+
+SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
+SSBT = "http://schema.forsakringskassan.se/integration/ssbt/10"
+AF = "http://api.arbetsformedlingen.se/arbetssokande/ersattningsstod/v2"
+SO = "http://INT014.UBPService.Schemas"
+SKV = "http://beskattningws.ws.service.bs.zg.rsv.se/"
+TNS = "http://schema.transportstyrelsen.se/ssbtek/hamtauppgifterresponder/1"
+MIV = "http://schema.migrationsverket.se/ssbtek/1/"
+SIM = "urn:bistandsrobot:ssbtek-sim:1"
+"""The project's own namespace, used only in the contract's `xs:any` extension points."""
+
+CONTENT_TYPE = "text/xml; charset=utf-8"
+SOAP_ACTION = '""'
+"""The WSDL binds both operations with soapAction=""."""
+
+FETCH = f"{{{SSBT}}}hamtaBastjanstInformation"
+FETCH_RESPONSE = f"{{{SSBT}}}hamtaBastjanstInformationResponse"
+FETCH_FAULT = f"{{{SSBT}}}hamtaBastjanstInformationFault"
+TEST = f"{{{SSBT}}}testaBastjanstInformation"
+TEST_RESPONSE = f"{{{SSBT}}}testaBastjanstInformationResponse"
+TEST_FAULT = f"{{{SSBT}}}testaBastjanstInformationFault"
+_ENVELOPE = f"{{{SOAP_ENV}}}Envelope"
+_BODY = f"{{{SOAP_ENV}}}Body"
+_FAULT = f"{{{SOAP_ENV}}}Fault"
+
+_ENVELOPE_OPEN = (
+    '<?xml version="1.0" encoding="UTF-8"?>\n'
+    f'<soapenv:Envelope xmlns:soapenv="{SOAP_ENV}" xmlns:ssbt="{SSBT}"><soapenv:Header/><soapenv:Body>'
+)
+_ENVELOPE_CLOSE = "</soapenv:Body></soapenv:Envelope>"
+
+
+class SoapFault(RegisterUnavailable):
+    """SSBTEK answered with a SOAP fault. Not retried: the request itself was refused."""
+
+    def __init__(self, faultcode: str, felkod: str | None, message: str):
+        super().__init__(message)
+        self.faultcode = faultcode
+        self.felkod = felkod
+
+
+class MalformedAnswer(RegisterUnavailable):
+    """The answer is not a SOAP envelope with the element the operation promises."""
+
+
+def load_contract_schema() -> etree.XMLSchema:
+    """The SSBTEK v10 schema with every authority's imported schema (a few milliseconds to load).
+
+    A validator keeps its error log, so each thread that validates should hold its own instance.
+    """
+    return etree.XMLSchema(etree.parse(str(ROOT_XSD)))
+
+
+@functools.cache
+def contract_schema() -> etree.XMLSchema:
+    """The schema loaded once per process, for callers in one thread (tests, tools)."""
+    return load_contract_schema()
+
+
+def schema_errors(element: etree._Element, schema: etree.XMLSchema | None = None) -> list[str]:
+    """Why `element` (a request or answer body element) breaks the contract; empty when it is valid."""
+    if schema is None:
+        schema = contract_schema()
+    if schema.validate(element):
+        return []
+    return [e.message for e in schema.error_log]
+
+
+_local = threading.local()
+
+
+def _parser() -> etree.XMLParser:
+    """A hardened parser, one per thread (the simulator may run in a thread beside the adapter)."""
+    parser = getattr(_local, "parser", None)
+    if parser is None:
+        parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
+        _local.parser = parser
+    return parser
+
+
+def parse_xml(data: bytes) -> etree._Element:
+    """Parse a document; raises `etree.XMLSyntaxError` (a ValueError) when it is not well-formed XML."""
+    return etree.fromstring(data, _parser())
+
+
+def body_element(data: bytes) -> etree._Element:
+    """The first element inside the SOAP Body. Raises MalformedAnswer when there is none."""
+    try:
+        root = parse_xml(data)
+    except (etree.XMLSyntaxError, ValueError) as exc:
+        raise MalformedAnswer(f"SSBTEK's answer is not well-formed XML ({type(exc).__name__})") from None
+    if root.tag != _ENVELOPE:
+        raise MalformedAnswer(f"SSBTEK's answer is not a SOAP 1.1 envelope (root element {local_name(root)})")
+    body = root.find(_BODY)
+    if body is None or len(body) == 0:
+        raise MalformedAnswer("SSBTEK's answer has an empty SOAP body")
+    for child in body:
+        if isinstance(child.tag, str):
+            return child
+    raise MalformedAnswer("SSBTEK's answer has an empty SOAP body")
+
+
+def raise_if_fault(payload: etree._Element) -> None:
+    """Raise SoapFault when `payload` is a SOAP fault.
+
+    The message keeps faultcode and felkod only: fault texts are free text from the other side and may
+    quote the question (personnummer, names), so they stay out of messages and logs.
+    """
+    if payload.tag != _FAULT:
+        return
+    faultcode = (payload.findtext("faultcode") or "").strip() or "?"
+    felkod = None
+    detail = payload.find("detail")
+    if detail is not None:
+        for element in detail:
+            if element.tag in (FETCH_FAULT, TEST_FAULT):
+                felkod = (element.findtext(f"{{{SSBT}}}felkod") or "").strip() or None
+                break
+    code = f", felkod {_CODE.sub('?', felkod)[:40]}" if felkod else ""
+    raise SoapFault(faultcode, felkod, f"SSBTEK answered with a SOAP fault ({_CODE.sub('?', faultcode)[:60]}{code})")
+
+
+_CODE = re.compile(r"[^A-Za-z0-9:._-]")
+"""Characters kept from codes in messages: a code that is really free text cannot smuggle much through."""
+
+
+_NOT_XML_CHAR = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_SPECIAL = re.compile(r"[&<>\"]")
+_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"}
+
+
+def escape(text: str) -> str:
+    """Text for element content or a double-quoted attribute; characters XML 1.0 cannot carry are dropped."""
+    if _NOT_XML_CHAR.search(text):
+        text = _NOT_XML_CHAR.sub("", text)
+    if _SPECIAL.search(text):
+        text = _SPECIAL.sub(lambda m: _ENTITIES[m.group()], text)
+    return text
+
+
+def envelope(body_xml: str) -> bytes:
+    """A SOAP 1.1 envelope around `body_xml`, which may use the `ssbt` prefix without declaring it."""
+    return (_ENVELOPE_OPEN + body_xml + _ENVELOPE_CLOSE).encode()
+
+
+def fault_envelope(faultcode: str, faultstring: str, fault_element: str, felkod: str, felmeddelande: str) -> bytes:
+    """A SOAP fault whose detail carries the operation's fault element (`hamta…Fault` or `testa…Fault`)."""
+    name = fault_element.rsplit("}", 1)[-1]
+    return envelope(
+        f"<soapenv:Fault><faultcode>soapenv:{escape(faultcode)}</faultcode>"
+        f"<faultstring>{escape(faultstring)}</faultstring>"
+        f"<detail><ssbt:{name}><ssbt:felkod>{escape(felkod)}</ssbt:felkod>"
+        f"<ssbt:felmeddelande>{escape(felmeddelande)}</ssbt:felmeddelande></ssbt:{name}></detail>"
+        "</soapenv:Fault>"
+    )
+
+
+def local_name(element: etree._Element) -> str:
+    tag = element.tag if isinstance(element.tag, str) else "?"
+    return tag.rsplit("}", 1)[-1]

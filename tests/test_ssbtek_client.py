@@ -1,0 +1,352 @@
+"""`SoapRegisterSource` against the simulator over real HTTP: data, faults, retries, timeouts, ping, TLS."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from structlog.testing import capture_logs
+
+from robot.adapters.register_source import FileRegisterSource, RegisterRequest, RegisterUnavailable
+from robot.adapters.sources import RegisterSourceNotConfigured, make_register_source
+from robot.adapters.ssbtek.client import SoapRegisterSource
+from robot.adapters.ssbtek.request import control_period
+from robot.adapters.ssbtek.simulator import (
+    FaultInjection,
+    SimulatorApp,
+    SimulatorTls,
+    expected_person,
+    load_register,
+    ssbtek_simulator,
+)
+from robot.adapters.ssbtek.soap import SoapFault
+from robot.config import Settings
+from robot.formats.application import IncomeType
+from robot.formats.register import AfInfo, Authority, Register, RegisterIncome, RegisterPerson
+from tests.conftest import SAMPLES
+
+REGISTER_FILE = SAMPLES / "register.json"
+SAMPLE = load_register(REGISTER_FILE)
+ABSENT = "191212121212"
+DEFAULT_INCLUDE = frozenset({Authority.AF, Authority.CSN, Authority.FK, Authority.SKV, Authority.SO})
+
+
+def fast_settings(url: str, **ssbtek) -> Settings:
+    values = {
+        "url": url,
+        "retries": 2,
+        "backoff_initial_seconds": 0.01,
+        "backoff_max_seconds": 0.05,
+        "connect_timeout_seconds": 1.0,
+        "timeout_seconds": 2.0,
+        **ssbtek,
+    }
+    return Settings(ssbtek=values)
+
+
+def fetch(settings: Settings, *persons: str, period: str = "2026-12", authorities=frozenset()):
+    async def run():
+        source = SoapRegisterSource(settings)
+        try:
+            return await source.fetch(RegisterRequest("GBG-2026-12-000123", period, persons, frozenset(authorities)))
+        finally:
+            await source.aclose()
+
+    return asyncio.run(run())
+
+
+def expected(pnr: str, include=DEFAULT_INCLUDE, period: str = "2026-12") -> RegisterPerson:
+    return expected_person(SAMPLE, pnr, frozenset(include), *control_period(period))
+
+
+def test_a_round_trip_gives_back_the_register_files_data_for_persons_present_and_absent():
+    persons = (*SAMPLE.persons, ABSENT)
+    with ssbtek_simulator(REGISTER_FILE) as sim:
+        register = fetch(fast_settings(sim.url), *persons)
+        assert sim.stats.calls == len(persons)
+    assert register.format == "register/1"
+    assert list(register.persons) == list(persons)
+    for pnr in persons:
+        assert register.persons[pnr] == expected(pnr), pnr
+    # The same, spelled out for a few of the sample's people.
+    assert register.persons["198503142385"] == SAMPLE.persons["198503142385"]
+    assert register.persons["197006066661"].incomes == [
+        RegisterIncome(source="SO", type=IncomeType.a_kassa, month="2026-11", amount=3200)
+    ]
+    assert register.persons["198705151515"].af == AfInfo(
+        status="inskriven", aktivitetsrapport=501, registered_since=SAMPLE.persons["198705151515"].af.registered_since
+    )
+    assert register.persons["199904141414"].af.status == "ej_inskriven"
+    assert register.persons[ABSENT] == RegisterPerson()
+
+
+def test_one_authority_failing_is_reported_while_the_others_data_is_used():
+    with ssbtek_simulator(REGISTER_FILE) as sim:
+        register = fetch(fast_settings(sim.url), "198401202026")
+    person = register.persons["198401202026"]
+    assert person.unavailable == [Authority.FK]
+    assert person.af == SAMPLE.persons["198401202026"].af
+
+
+def test_the_same_person_twice_is_asked_once():
+    with ssbtek_simulator(REGISTER_FILE) as sim:
+        register = fetch(fast_settings(sim.url), "198503142385", "198503142385")
+        assert sim.stats.calls == 1
+    assert list(register.persons) == ["198503142385"]
+
+
+def test_authorities_the_rules_need_are_asked_too():
+    register = Register(
+        format="register/1",
+        persons={"199001011234": RegisterPerson(unavailable=[Authority.MIV, Authority.TNS])},
+    )
+    with ssbtek_simulator(register) as sim:
+        asked = fetch(fast_settings(sim.url, include=["AF"]), "199001011234", authorities={Authority.MIV})
+    assert asked.persons["199001011234"].unavailable == [Authority.MIV]
+
+
+def test_latency_is_waited_out_and_the_adults_are_asked_concurrently():
+    persons = ("198503142385", "199106071112", "199302122222", "197801013330")
+    with ssbtek_simulator(REGISTER_FILE, FaultInjection(latency_ms=250)) as sim:
+        started = time.monotonic()
+        register = fetch(fast_settings(sim.url), *persons)
+        elapsed = time.monotonic() - started
+    assert 0.25 <= elapsed < 0.9  # four calls one after the other would take at least 1 s
+    assert all(register.persons[p] == expected(p) for p in persons)
+
+
+def test_hundreds_of_calls_in_flight_at_once():
+    persons = tuple(f"19900101{n:04d}" for n in range(300))
+    with ssbtek_simulator(REGISTER_FILE, FaultInjection(latency_ms=200)) as sim:
+        started = time.monotonic()
+        register = fetch(fast_settings(sim.url, concurrency=300), *persons)
+        elapsed = time.monotonic() - started
+        assert sim.stats.answered == 300
+    assert elapsed < 6  # one after the other: 60 s
+    assert all(person == RegisterPerson() for person in register.persons.values())
+
+
+def test_transient_5xx_answers_are_retried_until_they_succeed():
+    with ssbtek_simulator(REGISTER_FILE, FaultInjection(fail_first=2)) as sim:
+        register = fetch(fast_settings(sim.url, retries=2), "198503142385")
+        assert (sim.stats.calls, sim.stats.injected_errors, sim.stats.answered) == (3, 2, 1)
+    assert register.persons["198503142385"] == expected("198503142385")
+
+
+def test_random_5xx_answers_are_retried_until_they_succeed():
+    with ssbtek_simulator(REGISTER_FILE, FaultInjection(error_rate=0.5, seed=7)) as sim:
+        register = fetch(fast_settings(sim.url, retries=10), *SAMPLE.persons)
+        assert sim.stats.injected_errors > 0
+        assert sim.stats.answered == len(SAMPLE.persons)
+    assert all(register.persons[p] == expected(p) for p in SAMPLE.persons)
+
+
+def test_persistent_5xx_answers_raise_register_unavailable_after_the_configured_retries():
+    with ssbtek_simulator(REGISTER_FILE, FaultInjection(error_rate=1.0, seed=1)) as sim:
+        with pytest.raises(RegisterUnavailable, match=r"after 3 attempt\(s\): HTTP 50[03]") as caught:
+            fetch(fast_settings(sim.url, retries=2), "198503142385")
+        assert sim.stats.calls == 3
+    assert "198503142385" not in str(caught.value)
+
+
+def test_timeouts_raise_register_unavailable_after_the_configured_retries():
+    faults = FaultInjection(timeout_rate=1.0, seed=1)
+    with ssbtek_simulator(REGISTER_FILE, faults) as sim:
+        started = time.monotonic()
+        with pytest.raises(RegisterUnavailable, match=r"after 2 attempt\(s\): timeout \(ReadTimeout\)"):
+            fetch(fast_settings(sim.url, retries=1, timeout_seconds=0.2), "198503142385")
+        assert time.monotonic() - started < 3
+        assert sim.stats.injected_timeouts == 2
+        assert sim.stats.answered == 0
+
+
+def test_random_authority_errors_make_those_authorities_unavailable_without_failing_the_fetch():
+    with ssbtek_simulator(REGISTER_FILE, FaultInjection(authority_error_rate=1.0, seed=1)) as sim:
+        register = fetch(fast_settings(sim.url), "198503142385")
+    person = register.persons["198503142385"]
+    assert person.unavailable == sorted(DEFAULT_INCLUDE, key=lambda a: a.value)
+    assert person.incomes == []
+
+
+def test_a_soap_fault_raises_register_unavailable_without_retrying():
+    with ssbtek_simulator(REGISTER_FILE) as sim:
+        invalid = Settings(
+            ssbtek={"url": sim.url, "retries": 3, "backoff_initial_seconds": 0.01},
+            municipality={"namn": ""},
+        )
+        with pytest.raises(SoapFault, match="felkod SSBT-VALIDERING") as caught:
+            fetch(invalid, "198503142385")
+        assert sim.stats.calls == 1
+    assert isinstance(caught.value, RegisterUnavailable)
+    assert "198503142385" not in str(caught.value)
+
+
+def test_one_failing_adult_fails_the_whole_fetch():
+    with ssbtek_simulator(REGISTER_FILE, FaultInjection(fail_first=1)) as sim, pytest.raises(RegisterUnavailable):
+        fetch(fast_settings(sim.url, retries=0), "198503142385", "199106071112")
+
+
+def test_an_unreachable_service_raises_register_unavailable():
+    with ssbtek_simulator(REGISTER_FILE) as sim:
+        url = sim.url
+    with pytest.raises(RegisterUnavailable, match=r"after 3 attempt\(s\): transport error \(ConnectError\)"):
+        fetch(fast_settings(url), "198503142385")
+
+
+def test_ping_reports_every_authority():
+    async def ping(url: str):
+        source = SoapRegisterSource(fast_settings(url))
+        try:
+            return await source.ping()
+        finally:
+            await source.aclose()
+
+    with ssbtek_simulator(REGISTER_FILE) as sim:
+        states = asyncio.run(ping(sim.url))
+    assert {a: s.state for a, s in states.items()} == dict.fromkeys(Authority, "ok")
+    with pytest.raises(RegisterUnavailable):
+        asyncio.run(ping(sim.url))
+
+
+def test_logs_carry_the_application_id_and_never_personal_data():
+    with ssbtek_simulator(REGISTER_FILE, FaultInjection(fail_first=1)) as sim, capture_logs() as logs:
+        fetch(fast_settings(sim.url), "198401202026")
+    assert {entry["event"] for entry in logs} == {"ssbtek.retry", "ssbtek.authority_error"}
+    assert all(entry["application_id"] == "GBG-2026-12-000123" for entry in logs)
+    text = repr(logs)
+    assert "198401202026" not in text and "8401202026" not in text
+
+
+# Answers that are not what the contract promises (a mock transport stands in for SSBTEK) -----
+
+
+def mock_source(handler) -> tuple[SoapRegisterSource, list[httpx.Request]]:
+    seen: list[httpx.Request] = []
+
+    def record(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return handler(request)
+
+    settings = fast_settings("http://ssbtek.invalid/", retries=2)
+    return SoapRegisterSource(settings, transport=httpx.MockTransport(record)), seen
+
+
+def run_fetch(source: SoapRegisterSource, pnr: str = "198503142385"):
+    async def run():
+        try:
+            return await source.fetch(RegisterRequest("A-1", "2026-12", (pnr,), frozenset()))
+        finally:
+            await source.aclose()
+
+    return asyncio.run(run())
+
+
+@pytest.mark.parametrize(
+    ("status", "content", "calls", "message"),
+    [
+        (200, b"<html>maintenance</html>", 1, "not a SOAP 1.1 envelope"),
+        (200, b"\xff\xfe garbage", 1, "not well-formed XML"),
+        (404, b"Not Found", 1, "HTTP 404"),
+        (429, b"slow down", 3, "HTTP 429"),
+        (502, b"<html>Bad Gateway</html>", 3, "HTTP 502"),
+    ],
+)
+def test_answers_outside_the_contract(status, content, calls, message):
+    source, seen = mock_source(lambda request: httpx.Response(status, content=content))
+    with pytest.raises(RegisterUnavailable, match=message):
+        run_fetch(source)
+    assert len(seen) == calls
+
+
+def test_an_answer_to_another_question_is_refused():
+    app = SimulatorApp(SAMPLE)
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        status, body = app.answer(request.content.replace(b"<ssbt:korrelationsid>", b"<ssbt:korrelationsid>x"))
+        return httpx.Response(status, content=body)
+
+    source, _ = mock_source(answer)
+    with pytest.raises(RegisterUnavailable, match="another question"):
+        run_fetch(source)
+
+
+def test_requests_are_soap_11_posts():
+    app = SimulatorApp(SAMPLE)
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        status, body = app.answer(request.content)
+        return httpx.Response(status, content=body)
+
+    source, seen = mock_source(answer)
+    run_fetch(source)
+    assert seen[0].method == "POST"
+    assert seen[0].headers["content-type"] == "text/xml; charset=utf-8"
+    assert seen[0].headers["soapaction"] == '""'
+
+
+# Which source the robot uses ----------------------------------------------------------------
+
+
+def test_make_register_source_prefers_soap_then_the_file():
+    both = Settings(ssbtek={"url": "http://ssbtek.invalid/", "register": str(REGISTER_FILE)})
+    soap = make_register_source(both)
+    assert isinstance(soap, SoapRegisterSource) and soap.name == "ssbtek"
+    asyncio.run(soap.aclose())
+    file = make_register_source(Settings(ssbtek={"register": str(REGISTER_FILE)}))
+    assert isinstance(file, FileRegisterSource)
+    with pytest.raises(RegisterSourceNotConfigured, match=r"ROBOT_SSBTEK_URL.*ROBOT_SSBTEK_REGISTER"):
+        make_register_source(Settings())
+
+
+def test_a_client_key_without_a_certificate_is_a_configuration_error():
+    with pytest.raises(ValueError, match="ROBOT_SSBTEK_CLIENT_CERT"):
+        SoapRegisterSource(Settings(ssbtek={"url": "https://x/", "client_key": "/nonexistent.key"}))
+    with pytest.raises(ValueError, match="client certificate"):
+        SoapRegisterSource(Settings(ssbtek={"url": "https://x/", "client_cert": "/nonexistent.pem"}))
+
+
+# Mutual TLS -----------------------------------------------------------------------------------
+
+
+def openssl(*args: str, cwd: Path) -> None:
+    subprocess.run(["openssl", *args], cwd=cwd, check=True, capture_output=True)
+
+
+@pytest.fixture(scope="module")
+def pki(tmp_path_factory) -> Path:
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is not installed")
+    d = tmp_path_factory.mktemp("pki")
+    ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+    openssl("req", "-x509", *ec, "-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=Test CA", cwd=d)
+    for name, extra in (("server", "subjectAltName=IP:127.0.0.1"), ("client", "extendedKeyUsage=clientAuth")):
+        openssl("req", *ec, "-keyout", f"{name}.key", "-out", f"{name}.csr", "-subj", f"/CN={name}", cwd=d)
+        (d / f"{name}.ext").write_text(extra + "\n")
+        openssl(
+            "x509", "-req", "-in", f"{name}.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
+            "-out", f"{name}.pem", "-days", "2", "-extfile", f"{name}.ext", cwd=d,
+        )  # fmt: skip
+    return d
+
+
+def test_mutual_tls_with_the_configured_client_certificate_and_ca_bundle(pki: Path):
+    tls = SimulatorTls(certfile=pki / "server.pem", keyfile=pki / "server.key", client_ca=pki / "ca.pem")
+    with ssbtek_simulator(REGISTER_FILE, tls=tls) as sim:
+        assert sim.url.startswith("https://")
+        mutual = fast_settings(
+            sim.url,
+            client_cert=str(pki / "client.pem"),
+            client_key=str(pki / "client.key"),
+            ca_bundle=str(pki / "ca.pem"),
+        )
+        register = fetch(mutual, "198503142385")
+        assert register.persons["198503142385"] == expected("198503142385")
+        with pytest.raises(RegisterUnavailable):
+            fetch(fast_settings(sim.url, ca_bundle=str(pki / "ca.pem"), retries=0), "198503142385")
+        with pytest.raises(RegisterUnavailable):
+            fetch(fast_settings(sim.url, retries=0), "198503142385")  # the server's CA is not trusted
