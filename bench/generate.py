@@ -65,7 +65,9 @@ class Generator:
         for _ in range(n_children):
             age_days = r.randint(30, 19 * 365)
             born = self.start - dt.timedelta(days=age_days)
-            children.append({"birth_date": born.isoformat(), "lunch_away_5_days": 365 <= age_days < 6 * 365 and r.random() < 0.7})
+            children.append(
+                {"birth_date": born.isoformat(), "lunch_away_5_days": 365 <= age_days < 6 * 365 and r.random() < 0.7}
+            )
         size = 1 + bool(co) + n_children + other_adults
 
         activities = []
@@ -74,18 +76,38 @@ class Generator:
                 continue
             planned = r.choice([120, 130, 140, 160])
             roll = r.random()
-            attended = planned if roll < 0.6 else int(planned * r.uniform(0.9, 1.0)) if roll < 0.93 else int(planned * r.uniform(0.4, 0.85))
+            attended = (
+                planned
+                if roll < 0.6
+                else int(planned * r.uniform(0.9, 1.0))
+                if roll < 0.93
+                else int(planned * r.uniform(0.4, 0.85))
+            )
             exemption = "sjukskrivning" if r.random() < 0.03 else None
             activities.append({"person": role, "kind": r.choice(["kompetenscenter", "sfi", "praktik", "af_program", "studier"]),
                                "month": self.control, "planned_hours": planned, "attended_hours": 0 if exemption else attended,
                                "exemption": exemption})  # fmt: skip
 
         rent_max = 8000 if size == 1 else 9500 if size == 2 else 11500 if size <= 4 else 13500
-        costs = [{"type": "hyra", "amount": r.randint(3500, rent_max) if r.random() > 0.04 else rent_max + r.randint(200, 3000)}]
+        costs = [
+            {
+                "type": "hyra",
+                "amount": r.randint(3500, rent_max) if r.random() > 0.04 else rent_max + r.randint(200, 3000),
+            }
+        ]
         winter = self.start.month in (11, 12, 1, 2, 3)
-        el_max = {1: 700, 2: 900}.get(size, 1200 if size <= 4 else 1600) if winter else {1: 450, 2: 600}.get(size, 800 if size <= 4 else 1100)
+        el_max = (
+            {1: 700, 2: 900}.get(size, 1200 if size <= 4 else 1600)
+            if winter
+            else {1: 450, 2: 600}.get(size, 800 if size <= 4 else 1100)
+        )
         if r.random() < 0.6:
-            costs.append({"type": "hushallsel", "amount": r.randint(150, el_max) if r.random() > 0.05 else el_max + r.randint(50, 600)})
+            costs.append(
+                {
+                    "type": "hushallsel",
+                    "amount": r.randint(150, el_max) if r.random() > 0.05 else el_max + r.randint(50, 600),
+                }
+            )
         if r.random() < 0.5:
             costs.append({"type": "hemforsakring", "amount": r.randint(90, 250)})
         if r.random() < 0.1:
@@ -139,7 +161,10 @@ class Generator:
             "channel": "e-tjanst" if r.random() < 0.8 else "papper",
             "district": r.choice(DISTRICTS),
             "period": self.period,
-            "submitted_at": (dt.datetime.combine(self.start, dt.time(9), dt.UTC) - dt.timedelta(days=r.randint(2, 12), minutes=r.randint(0, 600))).isoformat(),
+            "submitted_at": (
+                dt.datetime.combine(self.start, dt.time(9), dt.UTC)
+                - dt.timedelta(days=r.randint(2, 12), minutes=r.randint(0, 600))
+            ).isoformat(),
             "household": {
                 "applicant": {"personnummer": applicant, "able_to_work": able["applicant"]},
                 "co_applicant": {"personnummer": co_pnr, "able_to_work": able["co_applicant"]} if co_pnr else None,

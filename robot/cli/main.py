@@ -7,8 +7,8 @@ import typer
 from robot.cli import check as check_cmd
 from robot.cli import handling, ops
 from robot.cli import report as report_cmd
-from robot.cli import ssbtek as ssbtek_cmd
 from robot.cli import rules as rules_cmd
+from robot.cli import ssbtek as ssbtek_cmd
 
 app = typer.Typer(
     name="robot",
