@@ -27,7 +27,7 @@ class _Section(BaseModel):
 class MunicipalitySettings(_Section):
     """Who asks SSBTEK: the socialnämnd's organisation (ingivare)."""
 
-    organisationsnummer: Annotated[str, Field(pattern=r"^[0-9]{4}[2-9][0-9]{7}$")] = "2120001355"
+    organisationsnummer: Annotated[str, Field(pattern=r"^[0-9]{4}[2-9][0-9]{7}$")] = "162120001355"
     namn: str = "Göteborgs Stad"
     handlaggare: str = "bistandsrobot"
 
@@ -72,7 +72,6 @@ class WorkerSettings(_Section):
     id: str | None = None
     concurrency: Annotated[int, Field(ge=1, le=4096)] = 128
     commit_batch: Annotated[int, Field(ge=1, le=10_000)] = 128
-    commit_interval_seconds: Annotated[float, Field(gt=0)] = 0.2
 
 
 class PaymentSettings(_Section):

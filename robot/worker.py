@@ -2,8 +2,8 @@
 
 One asyncio loop per process. Register fetches overlap (bounded by `worker.concurrency`); the
 chain itself is quick, pure computation; database work runs on one dedicated thread so the loop
-never blocks on it. Results are committed in batches of `worker.commit_batch` or every
-`worker.commit_interval_seconds`, each verdict still written atomically with its state change.
+never blocks on it. Results are committed as they come, all waiting ones together (up to
+`worker.commit_batch`), each verdict still written atomically with its state change.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import functools
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from sqlalchemy import Engine
@@ -42,7 +42,6 @@ class WorkerStats:
     technical_failures: int = 0
     stale: int = 0
     released: int = 0
-    durations_ms: list[int] = field(default_factory=list)
 
     @property
     def processed(self) -> int:
@@ -156,19 +155,20 @@ class Worker:
         await results.put(outcome)
 
     async def _committer(self, results: asyncio.Queue[Any], stop: asyncio.Event) -> None:
-        w = self.settings.worker
-        buffer: list[Outcome] = []
+        """Write results as they come: everything waiting is written together (up to `commit_batch`).
+
+        Under load, results pile up while a write runs, so batches grow by themselves; when results
+        trickle in, each is written at once. No result waits for a batch to fill.
+        """
+        limit = self.settings.worker.commit_batch
         while True:
-            try:
-                item = await (asyncio.wait_for(results.get(), w.commit_interval_seconds) if buffer else results.get())
-            except TimeoutError:
-                item = None
-            if item is not None and item is not _DONE:
-                buffer.append(item)
-            if buffer and (item is None or item is _DONE or len(buffer) >= w.commit_batch):
-                await self._flush(buffer, stop)
-                buffer = []
-            if item is _DONE:
+            batch = [await results.get()]
+            while len(batch) < limit and not results.empty():
+                batch.append(results.get_nowait())
+            outcomes = [o for o in batch if o is not _DONE]
+            if outcomes:
+                await self._flush(outcomes, stop)
+            if len(outcomes) < len(batch):
                 return
 
     async def _flush(self, outcomes: list[Outcome], stop: asyncio.Event) -> None:
@@ -225,7 +225,6 @@ class Worker:
         return report
 
     def _count(self, o: Outcome) -> None:
-        self.stats.durations_ms.append(o.duration_ms)
         if isinstance(o, VerdictOutcome):
             if o.evaluation.verdict.outcome == "recommendation":
                 self.stats.recommendations += 1

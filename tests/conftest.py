@@ -30,7 +30,7 @@ def settings(tmp_path):
         rules_dir=RULES,
         queue={"hold_until_batch": False, "poll_interval_seconds": 0.05, "lease_seconds": 5,
                "retry_initial_seconds": 60, "retry_max_seconds": 3600, "max_attempts": 3},
-        worker={"concurrency": 16, "commit_batch": 16, "commit_interval_seconds": 0.02},
+        worker={"concurrency": 16, "commit_batch": 16},
         stickprov={"key": "test-key", "rate": 0.0},
     )  # fmt: skip
 

@@ -59,7 +59,8 @@ def config_show() -> None:
 
 def enqueue(paths: list[Path] = typer.Argument(..., help="ansokan/1 JSON files or folders of them.")) -> None:
     """Put applications into the queue. The same application_id again is reported and ignored."""
-    from robot.adapters.intake.files import collect, read_documents
+    from robot.adapters.intake.files import chunked, collect, read_documents
+    from robot.queue.intake import IntakeReport
     from robot.queue.intake import enqueue as put
 
     config = settings()
@@ -68,18 +69,25 @@ def enqueue(paths: list[Path] = typer.Argument(..., help="ansokan/1 JSON files o
     missing = [p for p in paths if not p.exists()]
     if missing:
         fail(f"{missing[0]}: no such file or folder")
-    files = list(collect(paths))
-    accepted, rejected = read_documents(files, config.intake.max_file_bytes, "enqueue")
-    report = put(eng, [doc for _, doc in accepted], config, actor="enqueue")
-    for r in rejected:
-        typer.echo(f"rejected  {r.path}: {r.reason}", err=True)
-    for app_id in report.duplicates:
-        typer.echo(f"duplicate {app_id}: already in the queue with the same content (ignored)")
-    for app_id in report.conflicts:
-        typer.echo(f"conflict  {app_id}: already in the queue with different content (ignored; the first one stands)")
+    report, rejected, files = IntakeReport(), 0, 0
+    # Streamed in chunks: memory stays flat however many files there are.
+    for chunk in chunked(collect(paths), 500):
+        files += len(chunk)
+        accepted, refused = read_documents(chunk, config.intake.max_file_bytes, "enqueue")
+        result = put(eng, [doc for _, doc in accepted], config, actor="enqueue")
+        report.merge(result)
+        rejected += len(refused)
+        for r in refused:
+            typer.echo(f"rejected  {r.path}: {r.reason}", err=True)
+        for app_id in result.duplicates:
+            typer.echo(f"duplicate {app_id}: already in the queue with the same content (ignored)")
+        for app_id in result.conflicts:
+            typer.echo(
+                f"conflict  {app_id}: already in the queue with different content (ignored; the first one stands)"
+            )
     typer.echo(
         f"{len(report.accepted)} queued, {len(report.duplicates)} duplicates, {len(report.conflicts)} conflicts, "
-        f"{len(rejected)} rejected (of {len(files)} files)"
+        f"{rejected} rejected (of {files} files)"
     )
     raise typer.Exit(1 if rejected else 0)
 

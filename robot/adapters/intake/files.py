@@ -40,6 +40,17 @@ def collect(paths: list[Path]) -> Iterator[Path]:
             yield path
 
 
+def chunked(paths: Iterator[Path], size: int) -> Iterator[list[Path]]:
+    chunk: list[Path] = []
+    for path in paths:
+        chunk.append(path)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
 def _wanted(path: Path) -> bool:
     return not path.name.startswith(".") and not path.name.endswith(IGNORED_SUFFIXES)
 

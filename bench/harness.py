@@ -1,0 +1,154 @@
+"""What benchmarks and reliability runs share: a workspace, the robot as a subprocess, the simulator, queries."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import platform
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, func, select
+
+from bench.generate import Generated, Generator
+from robot.queue.db import make_engine
+from robot.queue.schema import applications, verdicts
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def current_period() -> str:
+    """The running month: applications for it are due at once (no batch hold needed)."""
+    now = time.gmtime()
+    return f"{now.tm_year:04d}-{now.tm_mon:02d}"
+
+
+@dataclass
+class Workspace:
+    """A temporary data directory with generated applications and their register."""
+
+    root: Path
+    database_url: str | None = None
+    env_extra: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    @contextlib.contextmanager
+    def create(cls, database_url: str | None = None, keep: bool = False) -> Iterator[Workspace]:
+        root = Path(tempfile.mkdtemp(prefix="robot-bench-"))
+        try:
+            yield cls(root, database_url)
+        finally:
+            if not keep:
+                shutil.rmtree(root, ignore_errors=True)
+
+    @property
+    def data_dir(self) -> Path:
+        return self.root / "data"
+
+    @property
+    def apps_dir(self) -> Path:
+        return self.root / "applications"
+
+    @property
+    def register_file(self) -> Path:
+        return self.root / "register.json"
+
+    def generate(self, n: int, period: str | None = None, seed: int = 1, prefix: str = "GBG") -> list[Generated]:
+        """Write n application files and the matching register/1 file."""
+        gen = Generator(period or current_period(), seed)
+        self.apps_dir.mkdir(parents=True, exist_ok=True)
+        apps = []
+        for app in gen.applications(n, prefix):
+            (self.apps_dir / f"{app.application_id}.json").write_bytes(app.raw())
+            apps.append(app)
+        self.register_file.write_text(json.dumps(gen.register, ensure_ascii=False), encoding="utf-8")
+        return apps
+
+    def env(self, **extra: str) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("ROBOT_")}
+        env.update(
+            ROBOT_CONFIG=str(self.root / "no-config.toml"),
+            ROBOT_DATA_DIR=str(self.data_dir),
+            ROBOT_STICKPROV_KEY="bench-key",
+            ROBOT_QUEUE_HOLD_UNTIL_BATCH="false",
+            ROBOT_LOG_FORMAT="json",
+            PYTHONUNBUFFERED="1",
+        )
+        if self.database_url:
+            env["ROBOT_DATABASE_URL"] = self.database_url
+        env.update(self.env_extra)
+        env.update(extra)
+        return env
+
+    def engine(self) -> Engine:
+        url = self.database_url or f"sqlite:///{self.data_dir / 'robot.db'}"
+        return make_engine(url)
+
+    def robot(self, *args: str, timeout: float = 3600, **env: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "robot", *args], cwd=ROOT, env=self.env(**env), capture_output=True, text=True,
+            timeout=timeout,
+        )  # fmt: skip
+
+    def spawn(self, *args: str, log: Path | None = None, **env: str) -> subprocess.Popen[bytes]:
+        out = open(log, "ab") if log else subprocess.DEVNULL  # noqa: SIM115 - closed by the child's exit
+        return subprocess.Popen([sys.executable, "-m", "robot", *args], cwd=ROOT, env=self.env(**env),
+                                stdout=subprocess.DEVNULL, stderr=out)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class ChildUsage:
+    code: int
+    peak_rss: int
+    """Bytes."""
+    cpu_seconds: float
+    """User + system CPU time."""
+
+
+def wait_with_rusage(proc: subprocess.Popen[Any]) -> ChildUsage:
+    """Wait for a child; returns its exit code, peak resident memory and CPU time."""
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return ChildUsage(proc.returncode, usage.ru_maxrss * 1024, usage.ru_utime + usage.ru_stime)
+
+
+def own_peak_rss() -> int:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+def verdicts_per_application(engine: Engine) -> dict[str, int]:
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(applications.c.application_id, func.count(verdicts.c.id))
+            .select_from(applications.outerjoin(verdicts, verdicts.c.application_pk == applications.c.id))
+            .group_by(applications.c.application_id)
+        ).all()
+    return dict(rows)
+
+
+def state_counts(engine: Engine) -> dict[str, int]:
+    with engine.connect() as conn:
+        return dict(conn.execute(select(applications.c.state, func.count()).group_by(applications.c.state)).all())
+
+
+def machine() -> str:
+    return f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, {platform.system()}"
+
+
+def percentile(values: list[float], p: float) -> float:
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    k = (len(ordered) - 1) * p
+    lo = int(k)
+    hi = min(lo + 1, len(ordered) - 1)
+    return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)

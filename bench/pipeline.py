@@ -1,0 +1,236 @@
+"""The benchmark: the month's batch end to end, beside the sequential baseline and the compute-only limit.
+
+    .venv/bin/python -m bench.pipeline                       # 10 000 applications, SQLite, latency 50 and 0 ms
+    .venv/bin/python -m bench.pipeline --applications 100000 --latency-ms 50 --workers 2 \\
+        --database postgresql://postgres@127.0.0.1:5432/postgres     # scale, on PostgreSQL
+
+Each pipeline run starts from an empty database: `robot enqueue` takes the generated files (intake),
+then `robot run --until-idle` worker processes claim, fetch register data from the SSBTEK simulator
+(in its own process, with the given latency per call), run the chain and store the verdicts. The
+sequential baseline is the same pipeline one application at a time (on a sample, extrapolated); the
+compute-only limit is the chain alone on in-memory data in this process: no database, no HTTP.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+import uuid
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import create_engine, select, text
+from sqlalchemy.engine import make_url
+
+from bench.generate import Generated
+from bench.harness import Workspace, machine, percentile, state_counts, verdicts_per_application, wait_with_rusage
+from robot.adapters.ssbtek.simulator import FaultInjection, ssbtek_simulator
+from robot.chain.engine import evaluate
+from robot.chain.ruleset import load_ruleset
+from robot.chain.stickprov import StickprovInput
+from robot.formats.application import parse_application
+from robot.formats.register import Register
+from robot.queue.schema import verdicts
+
+RULES = Path(__file__).resolve().parent.parent / "rules"
+
+
+@dataclass
+class PipelineResult:
+    name: str
+    applications: int
+    latency_ms: float
+    workers: int
+    concurrency: int
+    database: str
+    seconds: float
+    intake_seconds: float
+    processing_seconds: float
+    per_second: float
+    p50_ms: float
+    p95_ms: float
+    max_ms: float
+    peak_rss_mb_intake: float
+    peak_rss_mb_worker: float
+    worker_cpu_ms_per_application: float
+    outcomes: dict[str, int]
+    exactly_one_verdict: bool
+
+
+def compute_only(apps: list[Generated], register_file: Path, seconds: float = 10.0) -> dict[str, Any]:
+    """The chain alone: parse and evaluate each application against in-memory register data."""
+    ruleset = load_ruleset(RULES)
+    register = Register.model_validate_json(register_file.read_bytes(), strict=True)
+    stickprov = StickprovInput(key=b"bench-key")
+    raws = [a.raw() for a in apps]
+    done = 0
+    start = time.perf_counter()
+    while True:
+        for raw in raws:
+            evaluate(parse_application(raw), register, ruleset, stickprov)
+            done += 1
+        elapsed = time.perf_counter() - start
+        if elapsed >= seconds or done >= 3 * len(raws):
+            break
+    return {"applications": done, "seconds": round(elapsed, 3), "per_second": round(done / elapsed, 1)}
+
+
+def fresh_database(url: str | None) -> tuple[str | None, Any]:
+    """For PostgreSQL: a new database for this run on the same server (and a function that drops it)."""
+    if not url:
+        return None, lambda: None
+    base = make_url(url)
+    admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    name = f"robot_bench_{uuid.uuid4().hex[:10]}"
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+
+    def drop() -> None:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+    return base.set(database=name).render_as_string(hide_password=False), drop
+
+
+def run_pipeline(
+    ws: Workspace,
+    name: str,
+    n: int,
+    latency_ms: float,
+    workers: int,
+    concurrency: int,
+    database_url: str | None,
+    apps_dir: Path,
+    extra_env: dict[str, str] | None = None,
+) -> PipelineResult:
+    import shutil
+
+    shutil.rmtree(ws.data_dir, ignore_errors=True)
+    ws.database_url, drop = fresh_database(database_url)
+    try:
+        env = {"ROBOT_WORKER_CONCURRENCY": str(concurrency), "ROBOT_SSBTEK_CONCURRENCY": str(concurrency),
+               **(extra_env or {})}  # fmt: skip
+        upgrade = ws.robot("db", "upgrade")
+        if upgrade.returncode:
+            raise SystemExit(upgrade.stderr)
+        with ssbtek_simulator(ws.register_file, FaultInjection(latency_ms=latency_ms), in_subprocess=True) as sim:
+            env["ROBOT_SSBTEK_URL"] = sim.url
+            started = time.perf_counter()
+            intake = ws.spawn("enqueue", str(apps_dir), log=ws.root / f"{name}-enqueue.log", **env)
+            intake_usage = wait_with_rusage(intake)
+            if intake_usage.code:
+                raise SystemExit(f"robot enqueue failed ({intake_usage.code}); see {ws.root / f'{name}-enqueue.log'}")
+            queued = time.perf_counter()
+            procs = [
+                ws.spawn("run", "--until-idle", "--no-schedule", "--no-inbox", log=ws.root / f"{name}-worker-{i}.log",
+                         ROBOT_WORKER_ID=f"{name}-{i}", **env)
+                for i in range(workers)
+            ]  # fmt: skip
+            results = [wait_with_rusage(p) for p in procs]
+            finished = time.perf_counter()
+        if any(r.code for r in results):
+            raise SystemExit(f"a worker failed; see {ws.root}/{name}-worker-*.log")
+        eng = ws.engine()
+        with eng.connect() as conn:
+            durations = [r[0] for r in conn.execute(select(verdicts.c.duration_ms))]
+        counts = verdicts_per_application(eng)
+        states = state_counts(eng)
+        eng.dispose()
+    finally:
+        drop()
+    total = finished - started
+    return PipelineResult(
+        name=name,
+        applications=n,
+        latency_ms=latency_ms,
+        workers=workers,
+        concurrency=concurrency,
+        database="postgresql" if database_url else "sqlite",
+        seconds=round(total, 2),
+        intake_seconds=round(queued - started, 2),
+        processing_seconds=round(finished - queued, 2),
+        per_second=round(n / total, 1),
+        p50_ms=percentile(durations, 0.50),
+        p95_ms=percentile(durations, 0.95),
+        max_ms=max(durations, default=0),
+        peak_rss_mb_intake=round(intake_usage.peak_rss / 2**20, 1),
+        peak_rss_mb_worker=round(max(r.peak_rss for r in results) / 2**20, 1),
+        worker_cpu_ms_per_application=round(1000 * sum(r.cpu_seconds for r in results) / max(n, 1), 2),
+        outcomes=states,
+        exactly_one_verdict=len(counts) == n and set(counts.values()) == {1} if counts else n == 0,
+    )
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.pipeline", description=__doc__.split("\n")[0])
+    parser.add_argument("--applications", type=int, default=10_000)
+    parser.add_argument("--latency-ms", type=float, nargs="+", default=[50.0, 0.0])
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--concurrency", type=int, default=128)
+    parser.add_argument(
+        "--database", default=None, help="a PostgreSQL URL (a fresh database is created on that server)"
+    )
+    parser.add_argument("--baseline-sample", type=int, default=200, help="applications in the sequential baseline")
+    parser.add_argument("--no-baseline", action="store_true")
+    parser.add_argument("--json", type=Path, help="also write the figures as JSON here")
+    parser.add_argument("--keep", action="store_true", help="keep the workspace (logs, database) for inspection")
+    args = parser.parse_args(argv)
+
+    with Workspace.create(keep=args.keep) as ws:
+        print(f"machine: {machine()}")
+        print(f"workspace: {ws.root}")
+        t = time.perf_counter()
+        apps = ws.generate(args.applications)
+        print(f"generated {len(apps)} applications and their register in {time.perf_counter() - t:.1f} s")
+
+        limit = compute_only(apps, ws.register_file)
+        print(f"compute-only limit (the chain alone, in memory, one process): {limit['per_second']:.0f} applications/s")
+
+        baseline = None
+        if not args.no_baseline:
+            sample_dir = ws.root / "baseline-sample"
+            sample_dir.mkdir()
+            for app in apps[: args.baseline_sample]:
+                (sample_dir / f"{app.application_id}.json").write_bytes(app.raw())
+            seq_env = {"ROBOT_QUEUE_CLAIM_BATCH": "1", "ROBOT_WORKER_COMMIT_BATCH": "1"}
+            baseline = run_pipeline(ws, "sequential", args.baseline_sample, args.latency_ms[0], 1, 1, args.database,
+                                    sample_dir, seq_env)  # fmt: skip
+            print(f"sequential baseline ({args.baseline_sample} applications, latency {args.latency_ms[0]:g} ms): "
+                  f"{baseline.per_second:.1f} applications/s → {args.applications / baseline.per_second:.0f} s for "
+                  f"{args.applications}")  # fmt: skip
+
+        runs = []
+        for latency in args.latency_ms:
+            result = run_pipeline(ws, f"pipeline-{latency:g}ms", args.applications, latency, args.workers,
+                                  args.concurrency, args.database, ws.apps_dir)  # fmt: skip
+            runs.append(result)
+            print(f"pipeline, latency {latency:g} ms: {result.seconds:.1f} s, {result.per_second:.0f} applications/s "
+                  f"({100 * result.per_second / limit['per_second']:.0f} % of the compute-only limit)")  # fmt: skip
+
+    print()
+    print(f"settings: {args.applications} applications, {args.workers} worker process(es), concurrency "
+          f"{args.concurrency}, {'PostgreSQL' if args.database else 'SQLite'}, simulator in its own process")  # fmt: skip
+    header = f"{'run':<22}{'apps':>8}{'total s':>9}{'intake s':>9}{'apps/s':>9}{'% limit':>8}{'p50 ms':>8}{'p95 ms':>8}{'max ms':>8}{'RSS MB':>8}  one verdict each"
+    print(header)
+    print("-" * len(header))
+    for r in ([baseline] if baseline else []) + runs:
+        share = 100 * r.per_second / limit["per_second"]
+        print(f"{r.name:<22}{r.applications:>8}{r.seconds:>9.1f}{r.intake_seconds:>9.1f}{r.per_second:>9.0f}{share:>7.0f}%"
+              f"{r.p50_ms:>8.0f}{r.p95_ms:>8.0f}{r.max_ms:>8.0f}{r.peak_rss_mb_worker:>8.0f}  {r.exactly_one_verdict}")  # fmt: skip
+    print(
+        f"{'compute-only limit':<22}{limit['applications']:>8}{limit['seconds']:>9.1f}{'':>9}{limit['per_second']:>9.0f}{100:>7}%"
+    )
+    for r in runs:
+        print(f"outcomes ({r.name}): {json.dumps(r.outcomes)}; peak RSS intake {r.peak_rss_mb_intake} MB, worker "
+              f"{r.peak_rss_mb_worker} MB; worker CPU {r.worker_cpu_ms_per_application} ms per application")  # fmt: skip
+    if args.json:
+        args.json.write_text(json.dumps({"machine": machine(), "compute_only": limit,
+                                         "baseline": asdict(baseline) if baseline else None,
+                                         "runs": [asdict(r) for r in runs]}, indent=2))  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
