@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import Engine, func, select
 
 from bench.generate import Generated, Generator
-from robot.queue.db import make_engine
+from robot.queue.db import make_engine, read
 from robot.queue.schema import applications, verdicts
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -43,6 +43,8 @@ class Workspace:
     @classmethod
     @contextlib.contextmanager
     def create(cls, database_url: str | None = None, keep: bool = False) -> Iterator[Workspace]:
+        """A fresh workspace, removed afterwards unless `keep` or BENCH_KEEP=1 (for inspection)."""
+        keep = keep or os.environ.get("BENCH_KEEP") == "1"
         root = Path(tempfile.mkdtemp(prefix="robot-bench-"))
         try:
             yield cls(root, database_url)
@@ -126,7 +128,7 @@ def own_peak_rss() -> int:
 
 
 def verdicts_per_application(engine: Engine) -> dict[str, int]:
-    with engine.connect() as conn:
+    with read(engine) as conn:
         rows = conn.execute(
             select(applications.c.application_id, func.count(verdicts.c.id))
             .select_from(applications.outerjoin(verdicts, verdicts.c.application_pk == applications.c.id))
@@ -136,7 +138,7 @@ def verdicts_per_application(engine: Engine) -> dict[str, int]:
 
 
 def state_counts(engine: Engine) -> dict[str, int]:
-    with engine.connect() as conn:
+    with read(engine) as conn:
         return dict(conn.execute(select(applications.c.state, func.count()).group_by(applications.c.state)).all())
 
 

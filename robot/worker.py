@@ -26,6 +26,7 @@ from robot.config import Settings
 from robot.processing import Processor
 from robot.queue import claims
 from robot.queue.claims import Claimed
+from robot.queue.db import read
 from robot.queue.outcomes import CommitReport, FailureOutcome, Outcome, RetryOutcome, VerdictOutcome, commit
 
 log = logs.get("robot.worker")
@@ -147,7 +148,7 @@ class Worker:
                 A.c.state == State.IN_PROGRESS.value,
             )
         )
-        with self.engine.connect() as conn:
+        with read(self.engine) as conn:
             return bool(conn.execute(query).scalar())
 
     async def _process(self, claimed: Claimed, results: asyncio.Queue[Any]) -> None:

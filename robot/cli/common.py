@@ -109,6 +109,8 @@ def register_source(config):
     except OSError as exc:
         fail(f"cannot read the register file {config.ssbtek.register_file}: {exc.strerror}", code=3)
     except ValueError as exc:
+        if config.ssbtek.url:
+            fail(f"SSBTEK settings: {str(exc).splitlines()[0]}", code=3)
         fail(f"{config.ssbtek.register_file} is not a register/1 document: {str(exc).splitlines()[0]}", code=3)
 
 

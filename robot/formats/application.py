@@ -200,7 +200,7 @@ class NotAnApplication(ValueError):
 def load_json_object(raw: bytes) -> dict[str, Any]:
     try:
         doc = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+    except (ValueError, RecursionError) as exc:  # JSONDecodeError, UnicodeDecodeError, too many digits, too deep
         raise NotAnApplication(f"not valid JSON: {_short(exc)}") from None
     if not isinstance(doc, dict):
         raise NotAnApplication(f"not a JSON object but a JSON {type(doc).__name__}")
@@ -328,8 +328,14 @@ def _loc_text(loc: tuple[Any, ...]) -> str:
         if isinstance(part, int):
             text += f"[{part}]"
         else:
-            text += ("." if text else "") + str(part)
+            text += ("." if text else "") + printable(str(part), 40)
     return text
+
+
+def printable(text: str, limit: int) -> str:
+    """Text from a document made safe to show and store: no control characters or lone surrogates, bounded."""
+    cleaned = "".join(ch if ch.isprintable() and not 0xD800 <= ord(ch) <= 0xDFFF else "?" for ch in text[: limit + 1])
+    return cleaned if len(cleaned) <= limit else cleaned[: limit - 1] + "…"
 
 
 def _short(exc: BaseException) -> str:

@@ -12,7 +12,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from robot.clock import SYSTEM, Clock
 from robot.config import Settings
-from robot.formats.application import application_id_of, load_json_object
+from robot.formats.application import application_id_of, load_json_object, printable
 from robot.formats.period import is_month
 from robot.queue.deadlines import deadlines_for
 from robot.queue.events import event_row, record
@@ -147,4 +147,4 @@ def _submitted_at(value: Any) -> dt.datetime | None:
 
 
 def _short_text(value: Any, limit: int) -> str | None:
-    return value[:limit] if isinstance(value, str) and value else None
+    return printable(value, limit) if isinstance(value, str) and value else None
