@@ -7,14 +7,15 @@ call. Measured against the simulator with 64 calls in flight on this project's 2
 clients, and about 1 000 calls/s with this transport at half the CPU per call. The robot's
 benchmark needs several hundred calls/s on 2 cores shared with the rules and the database.
 
-What it does: asyncio streams with the `h11` protocol machine (httpx's own dependency), one request
-per connection at a time, idle connections reused last-in first-out, dropped after
-`keepalive_expiry` seconds or when the server closed them. TLS with the given `ssl.SSLContext`
-(mutual TLS when the context holds a client certificate). httpx's timeouts (connect, read, write)
-apply; failures are raised as httpx's own exceptions (ConnectError, ConnectTimeout, ReadTimeout,
-WriteTimeout, ReadError, WriteError, RemoteProtocolError), so callers handle them as usual. A request
-that meets a kept-alive connection the server has just closed is sent once more on a new connection.
-No proxies, no HTTP/2, no streaming: the whole answer is read (up to `max_response_bytes`).
+What it does: one asyncio Protocol per connection with httptools' C parser for the answers (the
+parser uvicorn uses), one request per connection at a time, idle connections reused last-in
+first-out, dropped after `keepalive_expiry` seconds or when the server closed them. TLS with the
+given `ssl.SSLContext` (mutual TLS when the context holds a client certificate). httpx's timeouts
+(connect, read, write) apply; failures are raised as httpx's own exceptions (ConnectError,
+ConnectTimeout, ReadTimeout, WriteTimeout, ReadError, WriteError, RemoteProtocolError), so callers
+handle them as usual. A request that meets a kept-alive connection the server has just closed is
+sent once more on a new connection. No proxies, no HTTP/2, no streaming: the whole answer is read
+(up to `max_response_bytes`).
 """
 
 from __future__ import annotations
@@ -22,13 +23,11 @@ from __future__ import annotations
 import asyncio
 import ssl
 import time
-from contextlib import asynccontextmanager
 from typing import Any
 
-import h11
+import httptools
 import httpx
 
-_READ_SIZE = 64 * 1024
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
@@ -36,94 +35,156 @@ class _StaleConnection(Exception):
     """A reused connection was closed by the server before any of the answer arrived."""
 
 
-class _Connection:
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter):
-        self.reader = reader
-        self.writer = writer
-        self.h11 = h11.Connection(h11.CLIENT)
+class _Connection(asyncio.Protocol):
+    """One HTTP/1.1 connection: writes a request, parses the answer as it arrives."""
+
+    def __init__(self, limit: int):
+        self.limit = limit
+        self.transport: asyncio.Transport | None = None
+        self.parser = httptools.HttpResponseParser(self)
         self.last_used = time.monotonic()
+        self.closed = False
+        self._answer: asyncio.Future[None] | None = None
+        self._writable: asyncio.Future[None] | None = None
+        self._reset()
+
+    def _reset(self) -> None:
+        self.status = 0
+        self.headers: list[tuple[bytes, bytes]] = []
+        self.body: list[bytes] = []
+        self.size = 0
+        self.started = False
+        self.complete = False
+        self.keep_alive = True
+        self.error: Exception | None = None
+
+    # asyncio.Protocol -------------------------------------------------------------------------
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+
+    def data_received(self, data: bytes) -> None:
+        self.started = True
+        try:
+            self.parser.feed_data(data)
+        except httptools.HttpParserError as exc:
+            # A callback's own error (the answer is too large) is kept; anything else is the parser's.
+            self._finish(self.error or httpx.RemoteProtocolError(f"unreadable HTTP answer: {exc}"))
+            self.close()
+
+    def eof_received(self) -> bool:
+        return False
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.closed = True
+        if not self.complete:
+            if not self.started:
+                self._finish(_StaleConnection())
+            else:
+                self._finish(httpx.RemoteProtocolError("the server closed the connection mid-answer"))
+        if self._writable is not None and not self._writable.done():
+            self._writable.set_exception(httpx.WriteError("the connection closed while writing"))
+
+    def pause_writing(self) -> None:
+        self._writable = asyncio.get_running_loop().create_future()
+
+    def resume_writing(self) -> None:
+        if self._writable is not None and not self._writable.done():
+            self._writable.set_result(None)
+        self._writable = None
+
+    # httptools callbacks ----------------------------------------------------------------------
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self.headers.append((name, value))
+
+    def on_headers_complete(self) -> None:
+        self.status = self.parser.get_status_code()
+        self.keep_alive = self.parser.should_keep_alive()
+
+    def on_body(self, body: bytes) -> None:
+        self.size += len(body)
+        if self.size > self.limit:
+            self.error = httpx.RemoteProtocolError(f"the answer is larger than {self.limit} bytes")
+            raise self.error  # stops the parser; data_received reports it
+        self.body.append(body)
+
+    def on_message_complete(self) -> None:
+        if 100 <= self.status < 200:  # an interim answer (100 Continue): the real one follows
+            self.headers, self.body, self.size = [], [], 0
+            return
+        self.complete = True
+        self._finish(None)
+
+    def _finish(self, error: Exception | None) -> None:
+        self.error = self.error or error
+        if self._answer is not None and not self._answer.done():
+            self._answer.set_result(None)
+
+    # Use --------------------------------------------------------------------------------------
 
     def usable(self, now: float, expiry: float) -> bool:
-        return now - self.last_used < expiry and not self.reader.at_eof() and not self.writer.is_closing()
+        return not self.closed and now - self.last_used < expiry and self.transport is not None
 
     def close(self) -> None:
-        if not self.writer.is_closing():
-            self.writer.close()
+        self.closed = True
+        if self.transport is not None:
+            self.transport.close()
 
     async def round_trip(
         self, request: httpx.Request, body: bytes, timeouts: dict[str, Any], limit: int
     ) -> tuple[httpx.Response, bool]:
         """Send one request and read its whole answer; returns the response and whether the connection can be reused."""
-        h = self.h11
+        assert self.transport is not None
+        self._reset()
+        self.limit = limit
+        loop = asyncio.get_running_loop()
+        self._answer = loop.create_future()
+        self.transport.write(_head(request, len(body)) + body)
+        if self._writable is not None:
+            try:
+                async with asyncio.timeout(timeouts.get("write")):
+                    await self._writable
+            except TimeoutError:
+                raise httpx.WriteTimeout(f"no progress within {timeouts.get('write')} s", request=request) from None
         try:
-            data = h.send(h11.Request(method=request.method, target=request.url.raw_path, headers=request.headers.raw))
-            if body:
-                data += h.send(h11.Data(data=body))
-            data += h.send(h11.EndOfMessage())
-        except h11.LocalProtocolError as exc:
-            raise httpx.LocalProtocolError(str(exc), request=request) from None
-        self.writer.write(data)
-        async with _timeout(timeouts.get("write"), httpx.WriteTimeout, request):
-            try:
-                await self.writer.drain()
-            except OSError as exc:
-                raise httpx.WriteError(str(exc) or type(exc).__name__, request=request) from None
-
-        started = False
-        head: h11.Response | None = None
-        chunks: list[bytes] = []
-        size = 0
-        while True:
-            try:
-                event = h.next_event()
-            except h11.RemoteProtocolError as exc:
-                raise httpx.RemoteProtocolError(str(exc), request=request) from None
-            if event is h11.NEED_DATA:
-                async with _timeout(timeouts.get("read"), httpx.ReadTimeout, request):
-                    try:
-                        received = await self.reader.read(_READ_SIZE)
-                    except OSError as exc:
-                        if not started:
-                            raise _StaleConnection from None
-                        raise httpx.ReadError(str(exc) or type(exc).__name__, request=request) from None
-                if not received and not started:
-                    raise _StaleConnection
-                started = True
-                h.receive_data(received)
-            elif isinstance(event, h11.Response):
-                head = event
-            elif isinstance(event, h11.Data):
-                size += len(event.data)
-                if size > limit:
-                    raise httpx.RemoteProtocolError(f"the answer is larger than {limit} bytes", request=request)
-                chunks.append(bytes(event.data))
-            elif isinstance(event, h11.EndOfMessage):
-                break
-            elif isinstance(event, h11.ConnectionClosed):
-                raise httpx.RemoteProtocolError("the server closed the connection mid-answer", request=request)
-            # InformationalResponse (100 Continue) needs nothing.
-        assert head is not None
-        reusable = h.our_state is h11.DONE and h.their_state is h11.DONE
-        if reusable:
-            h.start_next_cycle()
-            self.last_used = time.monotonic()
+            async with asyncio.timeout(timeouts.get("read")):
+                await self._answer
+        except TimeoutError:
+            raise httpx.ReadTimeout(f"no answer within {timeouts.get('read')} s", request=request) from None
+        if isinstance(self.error, _StaleConnection):
+            raise self.error
+        if self.error is not None:
+            raise type(self.error)(str(self.error), request=request) from None  # type: ignore[call-arg]
+        reusable = self.keep_alive and not self.closed
+        self.last_used = time.monotonic()
         response = httpx.Response(
-            head.status_code,
-            headers=list(head.headers),
-            content=b"".join(chunks),
+            self.status,
+            headers=self.headers,
+            content=b"".join(self.body),
             request=request,
-            extensions={"http_version": b"HTTP/1.1", "reason_phrase": bytes(head.reason)},
+            extensions={"http_version": b"HTTP/1.1"},
         )
         return response, reusable
 
 
-@asynccontextmanager
-async def _timeout(seconds: float | None, error: type[httpx.TimeoutException], request: httpx.Request):
-    try:
-        async with asyncio.timeout(seconds):
-            yield
-    except TimeoutError:
-        raise error(f"no progress within {seconds} s", request=request) from None
+def _head(request: httpx.Request, length: int) -> bytes:
+    """The request line and headers; Content-Length from the body, Host from the URL unless given."""
+    url = request.url
+    lines = [b"%s %s HTTP/1.1" % (request.method.encode("ascii"), url.raw_path)]
+    has_host = False
+    for name, value in request.headers.raw:
+        lower = name.lower()
+        if lower in (b"content-length", b"transfer-encoding"):
+            continue
+        has_host = has_host or lower == b"host"
+        if b"\r" in value or b"\n" in value:
+            raise httpx.LocalProtocolError("a header value contains a line break", request=request)
+        lines.append(name + b": " + value)
+    if not has_host:
+        lines.append(b"Host: " + url.netloc)
+    lines.append(b"Content-Length: %d" % length)
+    return b"\r\n".join(lines) + b"\r\n\r\n"
 
 
 class KeepAliveTransport(httpx.AsyncBaseTransport):
@@ -194,14 +255,17 @@ class KeepAliveTransport(httpx.AsyncBaseTransport):
     async def _connect(self, request: httpx.Request, key: tuple[str, str, int], seconds: float | None) -> _Connection:
         scheme, host, port = key
         context = (self._ssl or ssl.create_default_context()) if scheme == "https" else None
-        async with _timeout(seconds, httpx.ConnectTimeout, request):
-            try:
-                reader, writer = await asyncio.open_connection(
-                    host, port, ssl=context, server_hostname=host if context else None, limit=_READ_SIZE
+        loop = asyncio.get_running_loop()
+        try:
+            async with asyncio.timeout(seconds):
+                _, connection = await loop.create_connection(
+                    lambda: _Connection(self._limit), host, port, ssl=context, server_hostname=host if context else None
                 )
-            except (OSError, ssl.SSLError) as exc:
-                raise httpx.ConnectError(str(exc) or type(exc).__name__, request=request) from None
-        return _Connection(reader, writer)
+        except TimeoutError:
+            raise httpx.ConnectTimeout(f"no connection within {seconds} s", request=request) from None
+        except (OSError, ssl.SSLError) as exc:
+            raise httpx.ConnectError(str(exc) or type(exc).__name__, request=request) from None
+        return connection
 
     async def aclose(self) -> None:
         self._closed = True
