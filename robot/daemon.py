@@ -84,7 +84,7 @@ async def run_worker(
     if watch_inbox:
         background.append(asyncio.create_task(_watch_inbox(rt, worker, stop)))
     if schedule:
-        scheduler = _schedule(rt, worker)
+        scheduler = await _schedule(rt, worker)
     if batch_key:
         batches.start(rt.engine, batch_key, "cli", rt.worker_id, rt.clock)
     try:
@@ -131,7 +131,7 @@ async def _watch_inbox(rt: Runtime, worker: Worker, stop: asyncio.Event) -> None
             await asyncio.wait_for(stop.wait(), timeout=interval)
 
 
-def _schedule(rt: Runtime, worker: Worker):  # type: ignore[no-untyped-def]
+async def _schedule(rt: Runtime, worker: Worker):  # type: ignore[no-untyped-def]
     from robot.scheduler import current_slot, next_slot, start_scheduler
 
     async def batch(slot: dt.datetime) -> None:
@@ -147,7 +147,7 @@ def _schedule(rt: Runtime, worker: Worker):  # type: ignore[no-untyped-def]
     scheduler = start_scheduler(rt.settings.schedule, batch)
     slot = current_slot(rt.settings.schedule, rt.clock.now())
     if slot is not None:  # started after today's slot: catch up now (recorded once per slot)
-        asyncio.get_running_loop().create_task(batch(slot))
+        await batch(slot)
     log.info("batch_schedule", next_batch=str(next_slot(rt.settings.schedule, rt.clock.now())))
     return scheduler
 
