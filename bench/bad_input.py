@@ -27,7 +27,7 @@ from typing import Any
 from sqlalchemy import select
 
 from bench.generate import Generator
-from bench.harness import Workspace, current_period, state_counts
+from bench.harness import Workspace, current_period, state_counts, vm_hwm
 from robot.formats.application import NotAnApplication, application_id_of, load_json_object
 from robot.queue.schema import applications as A
 from robot.queue.schema import manual_items, verdicts
@@ -182,13 +182,13 @@ def run(n: int = 10_000, waves: int = 10, seed: int = 3) -> BadInputReport:
                 tmp = inbox / (name + ".tmp")
                 tmp.write_bytes(raw)
                 os.replace(tmp, inbox / name)  # what the e-service does: write, then rename
-            peak = max(peak, _rss(daemon.pid))
+            peak = max(peak, vm_hwm(daemon.pid))
             time.sleep(0.3)
         eng = ws.engine()
         deadline = time.monotonic() + 600
         while time.monotonic() < deadline:
             alive = alive and daemon.poll() is None
-            peak = max(peak, _rss(daemon.pid))
+            peak = max(peak, vm_hwm(daemon.pid))
             states = state_counts(eng)
             if not any(inbox.iterdir()) and not states.get("NEW") and not states.get("IN_PROGRESS"):
                 break
@@ -240,17 +240,6 @@ def run(n: int = 10_000, waves: int = 10, seed: int = 3) -> BadInputReport:
         seconds=time.monotonic() - started,
         outcomes=states,
     )
-
-
-def _rss(pid: int) -> int:
-    try:
-        with open(f"/proc/{pid}/status", encoding="ascii") as f:
-            for line in f:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        return 0
-    return 0
 
 
 def main() -> None:

@@ -117,10 +117,32 @@ class ChildUsage:
 
 
 def wait_with_rusage(proc: subprocess.Popen[Any]) -> ChildUsage:
-    """Wait for a child; returns its exit code, peak resident memory and CPU time."""
-    _, status, usage = os.wait4(proc.pid, 0)
+    """Wait for a child; returns its exit code, peak resident memory and CPU time.
+
+    The peak is the child's own VmHWM, sampled while it runs: wait4's ru_maxrss would also count
+    the pages it shared with this (large) process between fork and exec.
+    """
+    peak = 0
+    while True:
+        peak = max(peak, vm_hwm(proc.pid))
+        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+        if pid:
+            break
+        time.sleep(0.1)
     proc.returncode = os.waitstatus_to_exitcode(status)
-    return ChildUsage(proc.returncode, usage.ru_maxrss * 1024, usage.ru_utime + usage.ru_stime)
+    return ChildUsage(proc.returncode, peak, usage.ru_utime + usage.ru_stime)
+
+
+def vm_hwm(pid: int) -> int:
+    """A process's peak resident memory so far (bytes), or 0 if it is gone."""
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        return 0
+    return 0
 
 
 def own_peak_rss() -> int:
