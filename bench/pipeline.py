@@ -1,6 +1,6 @@
 """The benchmark: the month's batch end to end, beside the sequential baseline and the compute-only limit.
 
-    .venv/bin/python -m bench.pipeline                       # 10 000 applications, SQLite, latency 50 and 0 ms
+    .venv/bin/python -m bench.pipeline                       # 10 000 applications, SQLite, 2 workers, latency 50 and 0 ms
     .venv/bin/python -m bench.pipeline --applications 100000 --latency-ms 50 --workers 2 \\
         --database postgresql://postgres@127.0.0.1:5432/postgres     # scale, on PostgreSQL
 
@@ -175,7 +175,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.pipeline", description=__doc__.split("\n")[0])
     parser.add_argument("--applications", type=int, default=10_000)
     parser.add_argument("--latency-ms", type=float, nargs="+", default=[50.0, 0.0])
-    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--workers", type=int, default=2, help="worker processes (default 2: one per core here)")
     parser.add_argument("--concurrency", type=int, default=128)
     parser.add_argument(
         "--database", default=None, help="a PostgreSQL URL (a fresh database is created on that server)"

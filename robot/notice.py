@@ -10,8 +10,13 @@ from robot.formats.verdict import Verdict
 
 
 def applicant_notice(verdict: Verdict) -> str:
+    return notice_text(verdict.application_id, verdict.outcome == "manual", verdict.stickprov)
+
+
+def notice_text(application_id: str, manual: bool, stickprov: bool) -> str:
+    """The notice for an application; `manual` also covers one the robot could not assess (technical fault)."""
     lines = [
-        f"Om handläggningen av din ansökan om ekonomiskt bistånd ({verdict.application_id})",
+        f"Om handläggningen av din ansökan om ekonomiskt bistånd ({application_id})",
         "",
         "Din ansökan har förberetts med hjälp av ett automatiserat beslutsstöd. Beslutsstödet jämför "
         "uppgifterna i ansökan med kommunens regler och med uppgifter från andra myndigheter (till exempel "
@@ -19,14 +24,14 @@ def applicant_notice(verdict: Verdict) -> str:
         "",
         "Beslutsstödet fattar inga beslut. En handläggare går igenom underlaget och fattar beslutet om din ansökan.",
     ]
-    if verdict.stickprov:
+    if stickprov:
         lines += [
             "",
             "Din ansökan har valts ut till en slumpmässig kontroll (stickprov). Kommunen kontrollerar en andel "
             "av alla ansökningar på det här sättet. Att din ansökan valdes ut betyder inte att något är fel; "
             "en handläggare granskar den extra noga och kan be dig om underlag.",
         ]
-    elif verdict.outcome == "manual":
+    elif manual:
         lines += [
             "",
             "Din ansökan behöver granskas av en handläggare innan beslut fattas. Handläggaren kan kontakta dig "

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from bench.harness import verdicts_per_application
 from robot.adapters.register_source import RegisterRequest, RegisterUnavailable
 from robot.chain.ruleset import Ruleset
 from robot.chain.stickprov import StickprovInput
@@ -84,13 +85,7 @@ def count(engine, table, *where) -> int:
 
 def verdict_counts(engine) -> dict[str, int]:
     """application_id → number of verdicts stored for it."""
-    with engine.connect() as conn:
-        rows = conn.execute(
-            select(applications.c.application_id, func.count(verdicts.c.id))
-            .select_from(applications.outerjoin(verdicts, verdicts.c.application_pk == applications.c.id))
-            .group_by(applications.c.application_id)
-        ).all()
-    return dict(rows)
+    return verdicts_per_application(engine)
 
 
 __all__ = ["events", "manual_items", "recommendations", "verdicts"]

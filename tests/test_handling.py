@@ -98,3 +98,33 @@ def test_approving_and_rejecting_recommendations(queue, engine, settings, rulese
     assert "Hyran har ändrats" in item.reasons[0].text
     assert states(engine)["REC-2"] == "MANUAL"
     assert list_recommendations(queue) == []
+
+
+def _cli(settings, monkeypatch, *args):
+    from typer.testing import CliRunner
+
+    from robot.cli.main import app
+
+    monkeypatch.setenv("ROBOT_DATA_DIR", str(settings.data_dir))
+    monkeypatch.setenv("ROBOT_CONFIG", str(settings.data_dir / "none.toml"))
+    return CliRunner().invoke(app, list(args))
+
+
+def test_explain_replays_a_stored_verdict_identically(queue, settings, monkeypatch):
+    done = _cli(settings, monkeypatch, "explain", "EL-1", "--replay")
+    assert done.exit_code == 0, done.output
+    assert "1 250 kr" not in done.output and "2 000 kr" in done.output
+    assert "identiskt utfall" in done.output
+
+
+def test_explain_and_notice_for_an_application_the_robot_could_not_assess(engine, settings, ruleset, monkeypatch):
+    from tests.queue_helpers import FailingSource
+
+    settings.queue.max_attempts = 1
+    put(engine, settings, CLOCK, application(application_id="FEL-1"))
+    run_until_idle(engine, settings, ruleset, FailingSource(9, RuntimeError("x")), CLOCK)
+    explained = _cli(settings, monkeypatch, "explain", "FEL-1")
+    assert explained.exit_code == 0
+    assert "inget utfall från roboten" in explained.output and "TEKNISKT_FEL" in explained.output
+    notice = _cli(settings, monkeypatch, "explain", "FEL-1", "--notice")
+    assert notice.exit_code == 0 and "En handläggare" in notice.output

@@ -181,26 +181,33 @@ def explain(
 ) -> None:
     """Visa det sparade utfallets motivering steg för steg (och kör om det med --replay)."""
     from robot.chain.explain import explain as prose
-    from robot.queue.records import application_row, history, stored_verdict
+    from robot.queue.records import application_row, history, manual_item_of, stored_verdict
 
     eng = engine(settings())
     row = application_row(eng, application_id)
     if row is None:
         fail(f"ingen ansökan med id {application_id}", code=1)
     stored = stored_verdict(eng, row.id)
+    item = manual_item_of(eng, row.id)
     if notice:
-        from robot.notice import applicant_notice
+        from robot.notice import applicant_notice, notice_text
 
-        if stored is None:
+        if stored is not None:
+            typer.echo(applicant_notice(stored.verdict), nl=False)
+        elif item is not None:  # handled manually without an assessment by the robot (technical fault)
+            typer.echo(notice_text(application_id, manual=True, stickprov=False), nl=False)
+        else:
             fail(f"ansökan {application_id} har inget utfall ännu (status {row.state})", code=1)
-        typer.echo(applicant_notice(stored.verdict), nl=False)
         return
     if stored is None:
-        typer.echo(f"Ansökan {application_id}: inget utfall ännu (status {row.state}).")
+        typer.echo(f"Ansökan {application_id}: inget utfall från roboten (status {row.state}).")
+        if item is not None:
+            typer.echo(f"Ärende {item.id} i manuella kön ({item.status}):")
+            for reason in json.loads(item.reasons_json):
+                typer.echo(f"  - {reason['text']} [{reason['code']}]")
+        typer.echo("Händelser:")
         for e in history(eng, row.id):
-            typer.echo(
-                f"  {e.at:%Y-%m-%d %H:%M:%S} {e.kind} {e.from_state or ''}→{e.to_state or ''} ({e.actor}) {e.details or ''}"
-            )
+            typer.echo(f"  {e.at:%Y-%m-%d %H:%M:%S} {e.kind} {e.from_state or ''}→{e.to_state or ''} ({e.actor}) {e.details or ''}")
         raise typer.Exit(0)
     if as_json:
         typer.echo(stored.verdict.to_json())

@@ -20,6 +20,13 @@ from robot.queue.events import event_row, record
 from robot.queue.schema import applications as A
 from robot.queue.states import State
 
+STILL_HELD = (
+    A.c.id == bindparam("pk"),
+    A.c.fencing_token == bindparam("token"),
+    A.c.state == State.IN_PROGRESS.value,
+)
+"""Where-clause for an application still held under the lease (`pk`, `token`) a worker claimed it with."""
+
 
 @dataclass(frozen=True)
 class Claimed:
@@ -96,11 +103,7 @@ def renew(
     now = clock.now()
     statement = (
         update(A)
-        .where(
-            A.c.id == bindparam("pk"),
-            A.c.fencing_token == bindparam("token"),
-            A.c.state == State.IN_PROGRESS.value,
-        )
+        .where(*STILL_HELD)
         .values(lease_expires_at=now + dt.timedelta(seconds=lease_seconds))
     )
     with engine.begin() as conn:
@@ -115,11 +118,7 @@ def release(engine: Engine, worker_id: str, held: list[tuple[int, int]], clock: 
     now = clock.now()
     statement = (
         update(A)
-        .where(
-            A.c.id == bindparam("pk"),
-            A.c.fencing_token == bindparam("token"),
-            A.c.state == State.IN_PROGRESS.value,
-        )
+        .where(*STILL_HELD)
         .values(
             state=State.NEW.value, lease_owner=None, lease_expires_at=None, attempts=A.c.attempts - 1, updated_at=now
         )

@@ -19,7 +19,7 @@ from robot.chain.engine import TEKNISKT_FEL, Evaluation
 from robot.chain.ruleset import Ruleset
 from robot.clock import SYSTEM, Clock
 from robot.formats.verdict import Reason
-from robot.queue.claims import Claimed
+from robot.queue.claims import STILL_HELD, Claimed
 from robot.queue.events import event_row, record
 from robot.queue.schema import applications as A
 from robot.queue.schema import manual_items, recommendations, rulesets, verdicts
@@ -133,7 +133,7 @@ def _store_rulesets(conn: Connection, outcomes: list[VerdictOutcome], now: dt.da
 
 _UPDATE = (
     update(A)
-    .where(A.c.id == bindparam("pk"), A.c.fencing_token == bindparam("token"))
+    .where(*STILL_HELD)
     .values(
         state=bindparam("state"),
         lease_owner=None,

@@ -32,12 +32,22 @@ class TooLarge(Exception):
 
 
 def collect(paths: list[Path]) -> Iterator[Path]:
-    """Files as given, and the *.json files in folders (recursively, in name order)."""
+    """Files as given, and the *.json files in folders (recursively, in name order), one at a time.
+
+    Only one folder's names are held at once, as plain strings, so memory stays flat however many
+    files a folder has.
+    """
     for path in paths:
-        if path.is_dir():
-            yield from sorted(p for p in path.rglob("*.json") if p.is_file() and _wanted(p))
-        else:
+        if not path.is_dir():
             yield path
+            continue
+        for folder, subfolders, names in os.walk(path):
+            subfolders.sort()
+            names.sort()
+            base = Path(folder)
+            for name in names:
+                if name.endswith(".json") and _wanted(Path(name)):
+                    yield base / name
 
 
 def chunked(paths: Iterator[Path], size: int) -> Iterator[list[Path]]:
