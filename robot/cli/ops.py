@@ -60,7 +60,6 @@ def config_show() -> None:
 def enqueue(paths: list[Path] = typer.Argument(..., help="ansokan/1 JSON files or folders of them.")) -> None:
     """Put applications into the queue. The same application_id again is reported and ignored."""
     from robot.adapters.intake.files import chunked, collect, read_documents
-    from robot.queue.intake import IntakeReport
     from robot.queue.intake import enqueue as put
 
     config = settings()
@@ -69,26 +68,23 @@ def enqueue(paths: list[Path] = typer.Argument(..., help="ansokan/1 JSON files o
     missing = [p for p in paths if not p.exists()]
     if missing:
         fail(f"{missing[0]}: no such file or folder")
-    report, rejected, files = IntakeReport(), 0, 0
+    queued = duplicates = conflicts = rejected = files = 0
     # Streamed in chunks: memory stays flat however many files there are.
     for chunk in chunked(collect(paths), 500):
         files += len(chunk)
         accepted, refused = read_documents(chunk, config.intake.max_file_bytes, "enqueue")
         result = put(eng, [doc for _, doc in accepted], config, actor="enqueue")
-        report.merge(result)
+        queued += len(result.accepted)
+        duplicates += len(result.duplicates)
+        conflicts += len(result.conflicts)
         rejected += len(refused)
         for r in refused:
             typer.echo(f"rejected  {r.path}: {r.reason}", err=True)
         for app_id in result.duplicates:
             typer.echo(f"duplicate {app_id}: already in the queue with the same content (ignored)")
         for app_id in result.conflicts:
-            typer.echo(
-                f"conflict  {app_id}: already in the queue with different content (ignored; the first one stands)"
-            )
-    typer.echo(
-        f"{len(report.accepted)} queued, {len(report.duplicates)} duplicates, {len(report.conflicts)} conflicts, "
-        f"{rejected} rejected (of {files} files)"
-    )
+            typer.echo(f"conflict  {app_id}: already in the queue with different content (ignored; the first one stands)")
+    typer.echo(f"{queued} queued, {duplicates} duplicates, {conflicts} conflicts, {rejected} rejected (of {files} files)")
     raise typer.Exit(1 if rejected else 0)
 
 

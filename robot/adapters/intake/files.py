@@ -32,22 +32,23 @@ class TooLarge(Exception):
 
 
 def collect(paths: list[Path]) -> Iterator[Path]:
-    """Files as given, and the *.json files in folders (recursively, in name order), one at a time.
+    """Files as given, and the *.json files in folders (recursively), streamed as the folders are read.
 
-    Only one folder's names are held at once, as plain strings, so memory stays flat however many
-    files a folder has.
+    Nothing is listed up front, so memory stays flat however many files a folder holds; the order
+    within a folder is the file system's (the queue orders applications by deadline anyway).
     """
     for path in paths:
         if not path.is_dir():
             yield path
             continue
-        for folder, subfolders, names in os.walk(path):
-            subfolders.sort()
-            names.sort()
-            base = Path(folder)
-            for name in names:
-                if name.endswith(".json") and _wanted(Path(name)):
-                    yield base / name
+        folders = [path]
+        while folders:
+            with os.scandir(folders.pop()) as entries:
+                for entry in entries:
+                    if entry.is_dir():
+                        folders.append(Path(entry.path))
+                    elif entry.is_file() and entry.name.endswith(".json") and _wanted(Path(entry.name)):
+                        yield Path(entry.path)
 
 
 def chunked(paths: Iterator[Path], size: int) -> Iterator[list[Path]]:
