@@ -18,12 +18,11 @@ from sqlalchemy import Engine, func, select
 
 from robot.chain.engine import evaluate
 from robot.chain.ruleset import Ruleset
-from robot.chain.stickprov import StickprovInput
 from robot.formats.application import NotAnApplication, parse_application
-from robot.formats.register import Register
 from robot.queue.db import read
 from robot.queue.schema import applications as A
 from robot.queue.schema import verdicts as V
+from robot.replay import recorded_inputs
 
 PAGE = 500
 
@@ -174,18 +173,11 @@ def simulate(engine: Engine, ruleset: Ruleset, key: bytes, month: str | None = N
     for row in _stored(engine, month, result):
         result.baseline[row.ruleset] += 1
         try:
-            inputs = json.loads(row.inputs_json)
-            register = Register.model_validate_json(json.dumps(inputs["register"]), strict=True)
+            register, stickprov = recorded_inputs(json.loads(row.inputs_json), key, draw_missing=True)
             parsed = parse_application(row.raw)
         except (NotAnApplication, KeyError, TypeError, ValueError):
             result.unreadable += 1
             continue
-        stickprov = StickprovInput(
-            key=key,
-            rate_override=inputs.get("stickprov_rate_override"),
-            recorded=inputs.get("stickprov_draws") or {},
-            draw_missing=True,
-        )
         after = evaluate(parsed, register, ruleset, stickprov).verdict
         result.add(
             Case(
