@@ -93,9 +93,9 @@ def test_approving_and_rejecting_recommendations(queue, engine, settings, rulese
         reject(queue, "REC-1", "bo", "nej")
     with pytest.raises(HandlingError, match="--note"):
         reject(queue, "REC-2", "bo", None)
-    item = reject(queue, "REC-2", "bo", "Hyran har ändrats", clock=CLOCK)
+    item = reject(queue, "REC-2", "bo", "Hyran har ändrats, se avtalet", clock=CLOCK)
     assert item.codes == ["REKOMMENDATION_AVVISAD"] and item.proposal_amount == 11220
-    assert "Hyran har ändrats" in item.reasons[0].text
+    assert item.reasons[0].text.endswith("bifall med 11 220 kr: Hyran har ändrats, se avtalet")
     assert states(engine)["REC-2"] == "MANUAL"
     assert list_recommendations(queue) == []
 

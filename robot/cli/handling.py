@@ -6,6 +6,7 @@ import json
 
 import typer
 
+from robot.chain.swedish import kr
 from robot.cli.common import engine, fail, settings
 
 manual_app = typer.Typer(help="Manuella kön: lista, visa, ta och avsluta ärenden.", no_args_is_help=True)
@@ -15,7 +16,7 @@ AS = typer.Option(None, "--as", help="Ditt användar-id (handläggare); krävs o
 
 
 def _kr(amount: int | None) -> str:
-    return "–" if amount is None else f"{amount:,} kr".replace(",", " ")
+    return "–" if amount is None else kr(amount)
 
 
 def _date(value) -> str:  # type: ignore[no-untyped-def]

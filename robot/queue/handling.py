@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import Engine, select, update
 
+from robot.chain.swedish import kr
 from robot.clock import SYSTEM, Clock
 from robot.formats.verdict import Reason
 from robot.queue.db import read
@@ -243,9 +244,7 @@ def reject(engine: Engine, ref: str, actor: str | None, note: str | None, clock:
     now = clock.now()
     reason = Reason(
         code="REKOMMENDATION_AVVISAD",
-        text=f"Handläggaren avvisade robotens rekommendation om bifall med {rec.amount:,} kr: {note.strip()}".replace(
-            ",", " "
-        ),
+        text=f"Handläggaren avvisade robotens rekommendation om bifall med {kr(rec.amount)}: {note.strip()}",
     )
     with engine.begin() as conn:
         done = conn.execute(
