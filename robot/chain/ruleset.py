@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +44,11 @@ class Ruleset:
     @property
     def identifier(self) -> str:
         return f"{self.version}+{self.digest[:12]}"
+
+    @cached_property
+    def files_json(self) -> str:
+        """The rule files as one JSON text, as stored beside the verdicts that used them."""
+        return json.dumps(self.files, ensure_ascii=False, sort_keys=True)
 
     def step(self, kind: str) -> Step:
         return next(s for s in self.steps if s.kind == kind)

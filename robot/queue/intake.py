@@ -24,10 +24,14 @@ INSERT_CHUNK = 500
 
 @dataclass(frozen=True)
 class Document:
-    """One document to enqueue: its bytes and where it came from (no personal data in `source`)."""
+    """One document to enqueue: its bytes and where it came from (no personal data in `source`).
+
+    `parsed` is the JSON object when the reader already parsed it; intake then does not parse again.
+    """
 
     raw: bytes
     source: str
+    parsed: dict[str, Any] | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass
@@ -110,7 +114,7 @@ def _enqueue_chunk(
 
 
 def _row(doc: Document, now: dt.datetime, settings: Settings) -> dict[str, Any]:
-    parsed = load_json_object(doc.raw)
+    parsed = doc.parsed if doc.parsed is not None else load_json_object(doc.raw)
     app_id = application_id_of(parsed, doc.raw)
     period = parsed.get("period") if isinstance(parsed.get("period"), str) and is_month(parsed["period"]) else None
     submitted = _submitted_at(parsed.get("submitted_at")) or now

@@ -123,7 +123,7 @@ def _store_rulesets(conn: Connection, outcomes: list[VerdictOutcome], now: dt.da
             "identifier": rs.identifier,
             "version": rs.version,
             "digest": rs.digest,
-            "files_json": json.dumps(rs.files, ensure_ascii=False, sort_keys=True),
+            "files_json": rs.files_json,
             "created_at": now,
         }
         for rs in new.values()

@@ -81,7 +81,7 @@ def read_documents(paths: list[Path], limit: int, source: str) -> tuple[list[tup
     for path in paths:
         try:
             raw = read_limited(path, limit)
-            load_json_object(raw)
+            parsed = load_json_object(raw)
         except TooLarge as exc:
             rejected.append(Rejected(path, str(exc)))
         except NotAnApplication as exc:
@@ -89,7 +89,7 @@ def read_documents(paths: list[Path], limit: int, source: str) -> tuple[list[tup
         except OSError as exc:
             rejected.append(Rejected(path, f"cannot read: {exc.strerror}"))
         else:
-            accepted.append((path, Document(raw, f"{source}:{redact(path.name)}")))
+            accepted.append((path, Document(raw, f"{source}:{redact(path.name)}", parsed)))
     return accepted, rejected
 
 
