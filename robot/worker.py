@@ -17,7 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, func, or_, select
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from robot import logs
@@ -28,6 +28,8 @@ from robot.queue import claims
 from robot.queue.claims import Claimed
 from robot.queue.db import read
 from robot.queue.outcomes import CommitReport, FailureOutcome, Outcome, RetryOutcome, VerdictOutcome, commit
+from robot.queue.schema import applications as A
+from robot.queue.states import State
 
 log = logs.get("robot.worker")
 T = TypeVar("T")
@@ -87,7 +89,7 @@ class Worker:
         w = self.settings.worker
         results: asyncio.Queue[Any] = asyncio.Queue()
         committer = asyncio.create_task(self._committer(results, stop))
-        renewer = asyncio.create_task(self._renewer(stop))
+        renewer = asyncio.create_task(self._renewer())
         last_maintenance = 0.0
         try:
             while not stop.is_set():
@@ -135,11 +137,7 @@ class Worker:
             log.info("retries_due", count=due, worker_id=self.worker_id)
 
     def anything_due(self) -> bool:
-        from sqlalchemy import func, or_, select
-
-        from robot.queue.schema import applications as A
-        from robot.queue.states import State
-
+        """Anything to do now: due NEW or RETRY_WAIT applications, or some in progress (here or elsewhere)."""
         now = self.clock.now()
         query = select(func.count()).where(
             or_(
@@ -256,7 +254,7 @@ class Worker:
             fields["error"] = o.error
         log.info("application_processed", **fields)
 
-    async def _renewer(self, stop: asyncio.Event) -> None:
+    async def _renewer(self) -> None:
         lease = self.settings.queue.lease_seconds
         while True:
             await asyncio.sleep(lease / 3)

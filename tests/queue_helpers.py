@@ -16,7 +16,7 @@ from robot.clock import Clock
 from robot.formats.register import Register, RegisterPerson
 from robot.processing import Processor
 from robot.queue.intake import Document, enqueue
-from robot.queue.schema import applications, events, manual_items, recommendations, verdicts
+from robot.queue.schema import applications
 from robot.worker import Worker, WorkerStats
 from tests.builders import application, raw, register
 
@@ -32,7 +32,9 @@ class DictSource:
 
     async def fetch(self, request: RegisterRequest) -> Register:
         self.calls += 1
-        return Register(format="register/1", persons={p: self.register.persons.get(p) or RegisterPerson() for p in request.persons})
+        return Register(
+            format="register/1", persons={p: self.register.persons.get(p) or RegisterPerson() for p in request.persons}
+        )
 
     async def aclose(self) -> None:
         return None
@@ -62,7 +64,9 @@ def many(n: int, prefix: str = "T") -> list[dict[str, Any]]:
     return [application(application_id=f"{prefix}-2026-12-{i:06d}") for i in range(n)]
 
 
-def run_until_idle(engine, settings, ruleset: Ruleset, source, clock: Clock, worker_id: str = "test-worker") -> WorkerStats:
+def run_until_idle(
+    engine, settings, ruleset: Ruleset, source, clock: Clock, worker_id: str = "test-worker"
+) -> WorkerStats:
     stickprov = StickprovInput(key=b"test-key", rate_override=settings.stickprov.rate)
     processor = Processor(settings, ruleset, source, stickprov, clock)
 
@@ -86,6 +90,3 @@ def count(engine, table, *where) -> int:
 def verdict_counts(engine) -> dict[str, int]:
     """application_id → number of verdicts stored for it."""
     return verdicts_per_application(engine)
-
-
-__all__ = ["events", "manual_items", "recommendations", "verdicts"]

@@ -163,8 +163,9 @@ def check_order(kinds: list[str]) -> None:
 def _check_step_parameters(kind: type[Step], group: ParameterGroup, where: str) -> None:
     declared = set(kind.PARAMETERS)
     extra_groups = {Schablon.RANGE_PARAMETERS} if kind is Schablon else set()
-    for name in sorted(set(group.children) - declared - extra_groups):
-        raise RulesError(where, f"okänd parameter {name!r}; {kind.kind} har {', '.join(sorted(declared))}")
+    unknown = sorted(set(group.children) - declared - extra_groups)
+    if unknown:
+        raise RulesError(where, f"okänd parameter {unknown[0]!r}; {kind.kind} har {', '.join(sorted(declared))}")
     for name, adapter in kind.PARAMETERS.items():
         try:
             param = group.parameter(name)

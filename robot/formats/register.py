@@ -87,8 +87,5 @@ class Register(_Strict):
         """The part of the register about these persons: what a verdict records as its input."""
         return Register(format="register/1", persons={p: self.persons[p] for p in pnrs if p in self.persons})
 
-    def canonical_json(self) -> str:
-        return self.model_dump_json(exclude_defaults=False)
-
 
 EMPTY_REGISTER = Register(format="register/1", persons={})
