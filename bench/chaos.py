@@ -14,7 +14,6 @@ be exactly the offline one.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 import time
 from dataclasses import dataclass
@@ -66,12 +65,6 @@ class ChaosReport:
         ]
 
 
-def next_month() -> str:
-    today = dt.date.today()
-    first = (today.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-    return f"{first.year:04d}-{first.month:02d}"
-
-
 def run(
     applications: int = 2000,
     error_rate: float = 0.30,
@@ -81,7 +74,7 @@ def run(
     seed: int = 11,
 ) -> ChaosReport:
     with Workspace.create() as ws:
-        apps = ws.generate(applications, period=next_month(), seed=seed)
+        apps = ws.generate(applications, seed=seed)
         env = {
             "ROBOT_SSBTEK_TIMEOUT_SECONDS": "1.0",
             "ROBOT_SSBTEK_CONNECT_TIMEOUT_SECONDS": "1.0",
@@ -94,13 +87,13 @@ def run(
             "ROBOT_WORKER_CONCURRENCY": "64",
         }
         if after_cutoff:
-            # Payment day on the 28th and the cut-off 27 days before it: the cut-off has passed.
+            # Payment on the 28th and the cut-off 27 days before it, on the 1st: on the workspace's
+            # clock (the 2nd) it has passed. Intake stores the cut-off, so it gets these settings too.
             env.update(
                 ROBOT_PAYMENT_DAY="28", ROBOT_PAYMENT_SSBTEK_CUTOFF_DAYS="27", ROBOT_PAYMENT_MANUAL_LEAD_DAYS="0"
             )
-            apps = _with_period(ws, apps, _this_month())
         assert ws.robot("db", "upgrade").returncode == 0
-        assert ws.robot("enqueue", str(ws.apps_dir)).returncode == 0
+        assert ws.robot("enqueue", str(ws.apps_dir), **env).returncode == 0
         faults = FaultInjection(
             latency_ms=20, latency_spike_rate=0.05, latency_spike_ms=1500, error_rate=error_rate,
             timeout_rate=timeout_rate, hold_seconds=5, authority_error_rate=authority_error_rate, seed=seed,
@@ -166,19 +159,6 @@ def run(
         identical_to_offline=identical,
         wrong=wrong,
     )
-
-
-def _this_month() -> str:
-    today = dt.date.today()
-    return f"{today.year:04d}-{today.month:02d}"
-
-
-def _with_period(ws: Workspace, apps: list[Generated], period: str) -> list[Generated]:
-    """Regenerate the same kind of applications for another period (the register follows)."""
-    import shutil
-
-    shutil.rmtree(ws.apps_dir)
-    return ws.generate(len(apps), period=period, seed=11)
 
 
 def _offline(ws: Workspace, apps: list[Generated]) -> dict[str, str]:

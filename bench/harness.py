@@ -26,10 +26,16 @@ from robot.queue.schema import applications, verdicts
 ROOT = Path(__file__).resolve().parent.parent
 
 
+CLOCK_START = os.environ.get("ROBOT_CLOCK_START") or "2026-12-02T08:00:00+00:00"
+CLOCK_STARTED_AT = os.environ.get("ROBOT_CLOCK_STARTED_AT") or repr(time.time())
+"""Every robot a workspace starts shares one clock that read CLOCK_START when this module was loaded
+(robot/clock.py), so what a run checks (deadlines, the SSBTEK cut-off) never depends on the day."""
+PERIOD = "2026-12"
+"""The month of the generated applications: the clock's month, so they are due at once."""
+
+
 def current_period() -> str:
-    """The running month: applications for it are due at once (no batch hold needed)."""
-    now = time.gmtime()
-    return f"{now.tm_year:04d}-{now.tm_mon:02d}"
+    return PERIOD
 
 
 @dataclass
@@ -81,6 +87,8 @@ class Workspace:
             ROBOT_CONFIG=str(self.root / "no-config.toml"),
             ROBOT_DATA_DIR=str(self.data_dir),
             ROBOT_STICKPROV_KEY="bench-key",
+            ROBOT_CLOCK_START=CLOCK_START,
+            ROBOT_CLOCK_STARTED_AT=CLOCK_STARTED_AT,
             ROBOT_QUEUE_HOLD_UNTIL_BATCH="false",
             ROBOT_LOG_FORMAT="json",
             PYTHONUNBUFFERED="1",

@@ -1,13 +1,21 @@
 from __future__ import annotations
 
 import os
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from robot.chain.ruleset import Ruleset, load_ruleset
+# Every test, and every robot process a test starts, runs its clock on one timeline that began at
+# this instant when the session started (see robot/clock.py): nothing a test checks may depend on
+# the day it runs.
+CLOCK_START = "2026-12-02T08:00:00+00:00"
+os.environ["ROBOT_CLOCK_START"] = CLOCK_START
+os.environ["ROBOT_CLOCK_STARTED_AT"] = repr(time.time())
+
+from robot.chain.ruleset import Ruleset, load_ruleset  # noqa: E402 - after the clock is fixed
 
 ROOT = Path(__file__).resolve().parent.parent
 RULES = ROOT / "rules"

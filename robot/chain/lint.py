@@ -15,6 +15,7 @@ from robot.chain.errors import RulesError
 from robot.chain.ruleset import Ruleset, load_ruleset
 from robot.chain.steps.schablon import Range, Schablon
 from robot.chain.swedish import MONTH_NAMES, kr
+from robot.clock import SYSTEM
 from robot.formats.application import CostType
 
 
@@ -39,7 +40,7 @@ def check_rules(directory: str, today: dt.date | None = None) -> Findings:
         return found
     found.ruleset = rs
     _schablon(rs, found)
-    _riksnorm(rs, found, today or dt.date.today())
+    _riksnorm(rs, found, today or SYSTEM.now().date())
     _flags(rs, found)
     return found
 

@@ -164,8 +164,7 @@ def run(
 
 def batch() -> None:
     """Process everything that is due now (after one scan of the inbox), then exit."""
-    import datetime as dt
-
+    from robot.clock import SYSTEM
     from robot.inbox import scan_inbox
 
     config = settings()
@@ -174,7 +173,7 @@ def batch() -> None:
     inbox = scan_inbox(rt.engine, config)
     if inbox.intake.accepted or inbox.rejected:
         typer.echo(f"inbox: {len(inbox.intake.accepted)} queued, {inbox.rejected} rejected")
-    key = "cli:" + dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    key = "cli:" + SYSTEM.now().isoformat(timespec="seconds")
     _run(rt, until_idle=True, watch_inbox=False, schedule=False, batch_key=key)
 
 

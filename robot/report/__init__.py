@@ -14,6 +14,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from robot.clock import SYSTEM
 from robot.report import csv_export, html
 from robot.report.data import load_month
 from robot.report.figures import MonthFigures, compute
@@ -43,7 +44,7 @@ def produce(
     figures = compute(load_month(engine, month), titles)
     directory.mkdir(parents=True, exist_ok=True)
     csv_paths = csv_export.write_all(figures, directory)
-    page = html.render(figures, now or dt.datetime.now(dt.UTC), [p.name for p in csv_paths])
+    page = html.render(figures, now or SYSTEM.now(), [p.name for p in csv_paths])
     html_path = directory / HTML_FILE
     html_path.write_text(page, encoding="utf-8")
     return Report(figures, html_path, csv_paths)
