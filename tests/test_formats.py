@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from robot.formats import personnummer
 from robot.formats.application import NotAnApplication, parse_application
-from tests.builders import application, household_case, mutate, raw
+from tests.builders import application, household_case, mutate, raw, register
 
 
 @pytest.mark.parametrize("pnr", ["199001012385", "198503142385", "19700161012"])
@@ -45,6 +45,24 @@ def test_a_valid_application_parses():
     assert parsed.errors == ()
     assert parsed.application.application_id == "TEST-2026-12-000001"
     assert parsed.application.household_size() == 1
+
+
+def test_the_optional_fields_are_read_and_their_absence_has_its_documented_meaning():
+    doc = application()
+    doc["household"]["children"] = [{"birth_date": "2008-05-01", "lunch_away_5_days": False, "in_school": True,
+                                     "lives_here": "vaxelvis"}]  # fmt: skip
+    doc["household"]["assets"] = {"bank": 1200, "other": False}
+    doc["history"] |= {"jobbstimulans_months_used": 3, "last_support_month": "2026-11"}
+    doc["incomes"] = [{"person": "child:0", "type": "lon", "month": "2026-11", "amount": 2500}]
+    app = parse_application(raw(doc)).application
+    child = app.household.children[0]
+    assert (child.in_school, child.lives_here) == (True, "vaxelvis")
+    assert app.household.assets.bank == 1200
+    assert (app.history.jobbstimulans_months_used, app.history.last_support_month) == (3, "2026-11")
+    plain = parse_application(raw(application(household=doc["household"] | {"assets": None}))).application
+    assert plain.household.assets is None
+    bare = parse_application(raw(application())).application
+    assert bare.history.jobbstimulans_months_used is None and bare.history.last_support_month is None
 
 
 @pytest.mark.parametrize(
@@ -121,3 +139,17 @@ def test_generated_applications_are_valid(case):
     doc, _ = case
     parsed = parse_application(json.dumps(doc).encode())
     assert parsed.errors == (), parsed.errors
+
+
+def test_the_register_reads_tax_withheld_and_provider_attendance():
+    from robot.formats.register import Register
+
+    doc = register()
+    person = doc["persons"][next(iter(doc["persons"]))]
+    person["incomes"] = [{"source": "SKV", "type": "lon", "month": "2026-11", "amount": 10000, "tax_withheld": 2300}]
+    person["activity"] = [{"month": "2026-11", "kind": "kompetenscenter", "planned_hours": 160, "attended_hours": 152}]
+    reg = Register.model_validate_json(json.dumps(doc), strict=True)
+    got = next(iter(reg.persons.values()))
+    assert got.incomes[0].tax_withheld == 2300
+    assert got.activity[0].attended_hours == 152
+    assert Register.model_validate_json(json.dumps(register()), strict=True).person("000").activity is None

@@ -111,6 +111,16 @@ class Adult(_Strict):
 class Child(_Strict):
     birth_date: dt.date
     lunch_away_5_days: StrictBool
+    in_school: StrictBool | None = None
+    """Attends gymnasieskola or equivalent (asked for ages 16–20); None: not stated."""
+    lives_here: Literal["heltid", "vaxelvis"] = "heltid"
+
+
+class Assets(_Strict):
+    """Savings on the application day, and whether the household owns anything else of value."""
+
+    bank: Amount
+    other: StrictBool
 
 
 class Household(_Strict):
@@ -120,6 +130,8 @@ class Household(_Strict):
     other_adults: Annotated[StrictInt, Field(ge=0, le=20)]
     protected_identity: StrictBool
     changed_since_last_application: StrictBool
+    assets: Assets | None = None
+    """None: the e-service did not ask; nothing declared."""
 
 
 class Activity(_Strict):
@@ -145,6 +157,10 @@ class Income(_Strict):
 
 class History(_Strict):
     consecutive_months_with_support: Annotated[StrictInt, Field(ge=0, le=1200)]
+    jobbstimulans_months_used: Annotated[StrictInt, Field(ge=0, le=1200)] | None = None
+    """Months for which jobbstimulans has already been counted; None: not stated."""
+    last_support_month: Month | None = None
+    """The last month with paid försörjningsstöd; None: no gap known beyond the months in a row."""
 
 
 class Application(_Strict):

@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
-from robot.formats.application import MAX_AMOUNT, IncomeType, Month
+from robot.formats.application import MAX_AMOUNT, ActivityKind, Hours, IncomeType, Month
 
 
 class Authority(StrEnum):
@@ -62,17 +62,34 @@ class AfInfo(_Strict):
 NOT_REGISTERED = AfInfo(status="ej_inskriven", aktivitetsrapport=AktivitetsrapportKod.NOT_REGISTERED)
 
 
+RegisterAmount = Annotated[StrictInt, Field(ge=0, le=MAX_AMOUNT)]
+
+
 class RegisterIncome(_Strict):
     source: Literal["AF", "CSN", "FK", "SKV", "SO"]
     type: IncomeType
     month: Month
-    amount: Annotated[StrictInt, Field(ge=0, le=MAX_AMOUNT)]
+    amount: RegisterAmount
+    """Skatteverket's `lon` (arbetsgivardeklaration): the gross cash pay; other sources: as paid."""
+    tax_withheld: RegisterAmount | None = None
+    """Preliminary tax withheld (SKV `lon`): net pay = amount − tax_withheld. None: not reported."""
+
+
+class ProviderAttendance(_Strict):
+    """Attendance reported by the activity provider (the municipality's own activity system)."""
+
+    month: Month
+    kind: ActivityKind
+    planned_hours: Hours
+    attended_hours: Hours
 
 
 class RegisterPerson(_Strict):
     af: AfInfo = NOT_REGISTERED
     incomes: list[RegisterIncome] = []
     unavailable: list[Authority] = []
+    activity: list[ProviderAttendance] | None = None
+    """None: no report from the activity provider for this person."""
 
 
 class Register(_Strict):
