@@ -18,11 +18,11 @@ import httpx
 from robot.adapters.register_source import RegisterRequest, RegisterSource, RegisterUnavailable, all_unavailable
 from robot.chain.engine import evaluate
 from robot.chain.ruleset import Ruleset
-from robot.chain.steps.aktivitet import SSBTEK_EJ_TILLGANGLIG
 from robot.chain.stickprov import StickprovInput
 from robot.clock import Clock
 from robot.config import Settings
 from robot.formats.application import NotAnApplication, parse_application
+from robot.formats.reasons import Code
 from robot.formats.register import EMPTY_REGISTER
 from robot.logs import redact
 from robot.queue.claims import Claimed
@@ -72,7 +72,7 @@ class Processor:
                     return self._wait(claimed, f"SSBTEK unavailable: {exc}", started)
                 register = all_unavailable(request)
         evaluation = evaluate(parsed, register, self.ruleset, self.stickprov)
-        if SSBTEK_EJ_TILLGANGLIG in evaluation.verdict.reason_codes() and self.clock.now() < claimed.cutoff:
+        if Code.SSBTEK_EJ_TILLGANGLIG in evaluation.verdict.reason_codes() and self.clock.now() < claimed.cutoff:
             missing = sorted({a.value for p in evaluation.register.persons.values() for a in p.unavailable})
             return self._wait(
                 claimed, f"SSBTEK authorities answered with errors: {','.join(missing) or 'AF 502'}", started

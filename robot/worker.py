@@ -23,6 +23,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from robot import logs
 from robot.clock import SYSTEM, Clock
 from robot.config import Settings
+from robot.formats.reasons import Code
 from robot.processing import Processor
 from robot.queue import claims
 from robot.queue.claims import Claimed
@@ -250,7 +251,7 @@ class Worker:
             fields["next_attempt_at"] = o.next_attempt_at.isoformat()
             fields["error"] = o.error
         else:
-            fields["reasons"] = ["TEKNISKT_FEL"]
+            fields["reasons"] = [Code.TEKNISKT_FEL.value]
             fields["error"] = o.error
         log.info("application_processed", **fields)
 

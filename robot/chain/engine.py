@@ -16,13 +16,11 @@ from robot.chain.ruleset import Ruleset
 from robot.chain.steps.intag import Intag
 from robot.chain.stickprov import StickprovInput
 from robot.formats.application import ParsedApplication, parse_application
+from robot.formats.reasons import Code
 from robot.formats.register import Register
 from robot.formats.verdict import Reason, StepEntry, Verdict
 
 log = structlog.get_logger("robot.chain")
-
-TEKNISKT_FEL = "TEKNISKT_FEL"
-
 
 @dataclass(frozen=True)
 class Evaluation:
@@ -65,7 +63,7 @@ def evaluate(parsed: ParsedApplication, register: Register, ruleset: Ruleset, st
         except Exception as exc:  # a fault in one step must never become a silent pass
             log.error("step_failed", application_id=app.application_id, step=step.name, error=type(exc).__name__)
             text = f"Regelsteget {step.name} kunde inte utvärderas på grund av ett internt fel ({type(exc).__name__})."
-            result = StepResult("manual", text, [Reason(code=TEKNISKT_FEL, text=text)], evaluated=False)
+            result = StepResult("manual", text, [Reason(code=Code.TEKNISKT_FEL, text=text)], evaluated=False)
         entries.append(_entry(step.name, result))
         for reason in result.reasons:
             if reason not in reasons:

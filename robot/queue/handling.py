@@ -14,6 +14,7 @@ from sqlalchemy import Engine, select, update
 
 from robot.chain.swedish import kr
 from robot.clock import SYSTEM, Clock
+from robot.formats.reasons import Code
 from robot.formats.verdict import Reason
 from robot.queue.db import read
 from robot.queue.events import event_row, record
@@ -243,7 +244,7 @@ def reject(engine: Engine, ref: str, actor: str | None, note: str | None, clock:
     rec = find_recommendation(engine, ref)
     now = clock.now()
     reason = Reason(
-        code="REKOMMENDATION_AVVISAD",
+        code=Code.REKOMMENDATION_AVVISAD,
         text=f"Handläggaren avvisade robotens rekommendation om bifall med {kr(rec.amount)}: {note.strip()}",
     )
     with engine.begin() as conn:

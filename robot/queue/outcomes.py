@@ -15,9 +15,10 @@ from typing import Any
 from sqlalchemy import Connection, Engine, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from robot.chain.engine import TEKNISKT_FEL, Evaluation
+from robot.chain.engine import Evaluation
 from robot.chain.ruleset import Ruleset
 from robot.clock import SYSTEM, Clock
+from robot.formats.reasons import Code
 from robot.formats.verdict import Reason
 from robot.queue.claims import STILL_HELD, Claimed
 from robot.queue.events import event_row, record
@@ -65,7 +66,7 @@ class FailureOutcome:
 
     def reason(self) -> Reason:
         return Reason(
-            code=TEKNISKT_FEL,
+            code=Code.TEKNISKT_FEL,
             text=(
                 f"Ansökan kunde inte behandlas automatiskt på grund av ett tekniskt fel (försök {self.claimed.attempt} "
                 f"av {self.max_attempts}). Roboten har inte gjort någon bedömning; ansökan handläggs manuellt. "

@@ -14,12 +14,13 @@ from sqlalchemy import Connection, Engine, func, select
 
 from robot.chain.errors import RulesError
 from robot.chain.ruleset import ruleset_from_files
+from robot.formats.reasons import Code
 from robot.queue.db import read
 from robot.queue.schema import applications as A
 from robot.queue.schema import events, manual_items, recommendations, rulesets, verdicts
 from robot.queue.states import State
 
-TECHNICAL_FAILURE = "TEKNISKT_FEL"
+TECHNICAL_FAILURE = Code.TEKNISKT_FEL.value
 CHUNK = 900
 """Ids per IN (…) query: below SQLite's default limit of bound parameters."""
 

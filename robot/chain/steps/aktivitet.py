@@ -13,10 +13,9 @@ from robot.chain.context import Context, Step, StepResult
 from robot.chain.swedish import ACTIVITY_NAMES, EXEMPTION_NAMES, join, percent, role
 from robot.formats.application import Activity
 from robot.formats.period import MONTH_PATTERN
+from robot.formats.reasons import Code
 from robot.formats.register import AktivitetsrapportKod, Authority
 from robot.formats.verdict import Reason
-
-SSBTEK_EJ_TILLGANGLIG = "SSBTEK_EJ_TILLGANGLIG"
 
 
 class Aktivitet(Step):
@@ -35,7 +34,7 @@ class Aktivitet(Step):
         "AKTIVITETSKRAV_TIMMAR",
         "AF_EJ_INSKRIVEN",
         "AKTIVITETSRAPPORT_SAKNAS",
-        SSBTEK_EJ_TILLGANGLIG,
+        Code.SSBTEK_EJ_TILLGANGLIG,
     )
 
     def evaluate(self, ctx: Context) -> StepResult:
@@ -137,7 +136,7 @@ class Aktivitet(Step):
                 f"Uppgifter från Arbetsförmedlingen om {who} kunde inte hämtas via SSBTEK; "
                 "inskrivning och aktivitetsrapport kan inte kontrolleras."
             )
-            return [Reason(code=SSBTEK_EJ_TILLGANGLIG, text=text)], text, False
+            return [Reason(code=Code.SSBTEK_EJ_TILLGANGLIG, text=text)], text, False
         code = person.af.aktivitetsrapport
         if person.af.status != "inskriven" or code == AktivitetsrapportKod.NOT_REGISTERED:
             text = f"{who.capitalize()} är inte inskriven på Arbetsförmedlingen enligt SSBTEK (kod {code})."

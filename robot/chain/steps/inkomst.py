@@ -11,8 +11,8 @@ from typing import Any, ClassVar
 from pydantic import StrictBool, TypeAdapter, confloat, conint
 
 from robot.chain.context import Context, IncomeLine, Step, StepResult
-from robot.chain.steps.aktivitet import SSBTEK_EJ_TILLGANGLIG
 from robot.chain.swedish import INCOME_NAMES, join, kr, percent, role
+from robot.formats.reasons import Code
 from robot.formats.register import AUTHORITY_NAMES, Authority
 from robot.formats.verdict import Reason
 
@@ -25,7 +25,7 @@ class Inkomst(Step):
         "tolerans_andel": TypeAdapter(confloat(ge=0.0, le=1.0)),
         "fyll_luckor_fran_m2": TypeAdapter(StrictBool),
     }
-    REASONS = ("INKOMST_EJ_UPPGIVEN", "INKOMST_AVVIKER", "INKOMST_ANNAN_MANAD", SSBTEK_EJ_TILLGANGLIG)
+    REASONS = ("INKOMST_EJ_UPPGIVEN", "INKOMST_AVVIKER", "INKOMST_ANNAN_MANAD", Code.SSBTEK_EJ_TILLGANGLIG)
 
     def evaluate(self, ctx: Context) -> StepResult:
         day = ctx.period_start
@@ -49,7 +49,7 @@ class Inkomst(Step):
                     f"Inkomstuppgifter från {names} om {role(person)} kunde inte hämtas via SSBTEK; "
                     "inkomstkontrollen är inte fullständig."
                 )
-                reasons.append(Reason(code=SSBTEK_EJ_TILLGANGLIG, text=text))
+                reasons.append(Reason(code=Code.SSBTEK_EJ_TILLGANGLIG, text=text))
 
         declared: dict[tuple[str, str], int] = {}
         for income in app.incomes:

@@ -10,15 +10,14 @@ from robot.chain.context import Context, Step, StepResult
 from robot.chain.swedish import join, persons
 from robot.formats.application import FieldError
 from robot.formats.period import age_on
+from robot.formats.reasons import Code
 from robot.formats.verdict import Reason
-
-INVALID_APPLICATION = "INVALID_APPLICATION"
 
 
 class Intag(Step):
     kind = "intag"
     PARAMETERS: ClassVar = {"barn_max_alder": TypeAdapter(conint(ge=0, le=25))}
-    REASONS = (INVALID_APPLICATION, "NYANSOKAN", "SKYDDAD_IDENTITET", "ANDRAT_HUSHALL", "BARN_ALDER", "RIKSNORM_SAKNAS")
+    REASONS = (Code.INVALID_APPLICATION, "NYANSOKAN", "SKYDDAD_IDENTITET", "ANDRAT_HUSHALL", "BARN_ALDER", "RIKSNORM_SAKNAS")
 
     @staticmethod
     def invalid(errors: tuple[FieldError, ...]) -> StepResult:
@@ -27,7 +26,7 @@ class Intag(Step):
         return StepResult(
             "manual",
             text,
-            [Reason(code=INVALID_APPLICATION, text=text)],
+            [Reason(code=Code.INVALID_APPLICATION, text=text)],
             facts={"fields": [e.field for e in errors if e.field]},
             evaluated=False,
         )

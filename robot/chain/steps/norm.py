@@ -9,6 +9,7 @@ from pydantic import TypeAdapter, conint
 from robot.chain.context import Context, Step, StepResult
 from robot.chain.swedish import COST_NAMES, INCOME_NAMES, kr, persons, role
 from robot.formats.period import age_on
+from robot.formats.reasons import Code
 from robot.formats.verdict import Norm, NormLine, Reason
 
 
@@ -32,7 +33,7 @@ class NormStep(Step):
             return StepResult("manual", text, [Reason(code="RIKSNORM_SAKNAS", text=text)], evaluated=False)
         if ctx.cost_lines is None or ctx.income_lines is None:
             text = "Normberäkningen kan inte göras eftersom kostnaderna eller inkomsterna inte kunde fastställas i ett tidigare steg."
-            return StepResult("manual", text, [Reason(code="TEKNISKT_FEL", text=text)], evaluated=False)
+            return StepResult("manual", text, [Reason(code=Code.TEKNISKT_FEL, text=text)], evaluated=False)
         lunch_age = self.value("lunch_rader_till_alder", ctx.period_start)
         cites = [lunch_age.cite()]
         lines: list[NormLine] = []
