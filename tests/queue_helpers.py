@@ -14,10 +14,10 @@ from robot.chain.ruleset import Ruleset
 from robot.chain.stickprov import StickprovInput
 from robot.clock import Clock
 from robot.formats.register import Register, RegisterPerson
-from robot.processing import Processor
 from robot.queue.intake import Document, enqueue
 from robot.queue.schema import applications
-from robot.worker import Worker, WorkerStats
+from robot.worker.loop import Worker, WorkerStats
+from robot.worker.processing import Processor
 from tests.builders import application, raw, register
 
 

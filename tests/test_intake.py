@@ -6,7 +6,7 @@ import datetime as dt
 import json
 
 from robot.clock import FixedClock
-from robot.inbox import scan_inbox
+from robot.intake.inbox import scan_inbox
 from robot.queue.intake import Document, enqueue
 from robot.queue.schema import applications, events
 from tests.builders import application, raw

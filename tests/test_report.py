@@ -12,9 +12,9 @@ import typer
 from sqlalchemy import select
 from typer.testing import CliRunner
 
+from robot.casework import manual as handling
 from robot.cli.report import report as report_command
 from robot.clock import FixedClock
-from robot.queue import handling
 from robot.queue.schema import metadata
 from robot.report import html, produce
 from robot.report.csv_export import cell

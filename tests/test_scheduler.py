@@ -13,10 +13,10 @@ from robot.adapters.register_source import FileRegisterSource
 from robot.chain.stickprov import StickprovInput
 from robot.clock import FixedClock
 from robot.config import ScheduleSettings
-from robot.daemon import Runtime, run_worker
 from robot.queue import batches
 from robot.queue.schema import batch_runs
-from robot.scheduler import current_slot, next_slot
+from robot.worker.daemon import Runtime, run_worker
+from robot.worker.scheduler import current_slot, next_slot
 from tests.builders import application
 from tests.queue_helpers import put, states
 

@@ -16,7 +16,7 @@ from robot.chain.ruleset import load_ruleset
 from robot.cli.report import simulate as simulate_command
 from robot.clock import FixedClock
 from robot.queue.schema import metadata
-from robot.simulate import simulate
+from robot.whatif.simulate import simulate
 from tests.builders import APPLICANT, CO_APPLICANT, application, register
 from tests.conftest import RULES
 from tests.queue_helpers import DictSource, put, run_until_idle

@@ -82,8 +82,8 @@ def engine(config, *, require_migrated: bool = True):
     """The database engine; refuses (exit 3) when the schema is not migrated, saying what to do."""
     from sqlalchemy.exc import SQLAlchemyError
 
-    from robot.daemon import NotReady, check_schema
     from robot.queue.db import make_engine
+    from robot.worker.daemon import NotReady, check_schema
 
     try:
         eng = make_engine(config.database())

@@ -26,7 +26,7 @@ def _date(value) -> str:  # type: ignore[no-untyped-def]
 
 
 def _handle(fn, *args, **kwargs):  # type: ignore[no-untyped-def]
-    from robot.queue.handling import HandlingError
+    from robot.casework.manual import HandlingError
 
     try:
         return fn(*args, **kwargs)
@@ -42,7 +42,7 @@ def manual_list(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Ärenden i manuella kön, det med tidigast sista dag först."""
-    from robot.queue.handling import list_manual
+    from robot.casework.manual import list_manual
 
     items = list_manual(engine(settings()), status, mine, limit)
     if as_json:
@@ -62,7 +62,7 @@ def manual_list(
 @manual_app.command("show")
 def manual_show(ref: str = typer.Argument(..., help="Ärendenummer eller ansöknings-id.")) -> None:
     """Ett ärende: orsakerna i klartext, robotens förslag och status."""
-    from robot.queue.handling import find_manual
+    from robot.casework.manual import find_manual
 
     item = _handle(find_manual, engine(settings()), ref)
     typer.echo(f"Ärende {item.id} – ansökan {item.application_id}")
@@ -86,7 +86,7 @@ def manual_show(ref: str = typer.Argument(..., help="Ärendenummer eller ansökn
 @manual_app.command("claim")
 def manual_claim(ref: str = typer.Argument(...), actor: str = AS) -> None:
     """Ta ett öppet ärende."""
-    from robot.queue.handling import claim_manual
+    from robot.casework.manual import claim_manual
 
     item = _handle(claim_manual, engine(settings()), ref, actor)
     typer.echo(f"Ärende {item.id} ({item.application_id}) är tilldelat {item.assignee}.")
@@ -103,7 +103,7 @@ def manual_resolve(
     force: bool = typer.Option(False, "--force", help="Avsluta ett ärende som är tilldelat någon annan."),
 ) -> None:
     """Avsluta ett ärende med handläggarens beslut."""
-    from robot.queue.handling import resolve_manual
+    from robot.casework.manual import resolve_manual
 
     item = _handle(resolve_manual, engine(settings()), ref, actor, resolution, amount, note, correct, force)
     typer.echo(
@@ -118,7 +118,7 @@ def rec_list(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Rekommendationer om bifall som väntar på en handläggare."""
-    from robot.queue.handling import list_recommendations
+    from robot.casework.manual import list_recommendations
 
     recs = list_recommendations(engine(settings()), status, limit)
     if as_json:
@@ -138,8 +138,8 @@ def rec_list(
 @rec_app.command("show")
 def rec_show(ref: str = typer.Argument(..., help="Rekommendationens nummer eller ansöknings-id.")) -> None:
     """En rekommendation med hela motiveringen."""
+    from robot.casework.manual import find_recommendation
     from robot.chain.explain import explain
-    from robot.queue.handling import find_recommendation
     from robot.queue.records import application_row, stored_verdict
 
     eng = engine(settings())
@@ -155,7 +155,7 @@ def rec_show(ref: str = typer.Argument(..., help="Rekommendationens nummer eller
 @rec_app.command("approve")
 def rec_approve(ref: str = typer.Argument(...), actor: str = AS, note: str = typer.Option(None, "--note")) -> None:
     """Fastställ robotens rekommendation (bifall med det rekommenderade beloppet)."""
-    from robot.queue.handling import approve
+    from robot.casework.manual import approve
 
     rec = _handle(approve, engine(settings()), ref, actor, note)
     typer.echo(
@@ -168,7 +168,7 @@ def rec_reject(
     ref: str = typer.Argument(...), actor: str = AS, note: str = typer.Option(None, "--note", help="Varför (krävs).")
 ) -> None:
     """Avvisa rekommendationen: ansökan går till manuella kön."""
-    from robot.queue.handling import reject
+    from robot.casework.manual import reject
 
     item = _handle(reject, engine(settings()), ref, actor, note)
     typer.echo(f"Rekommendationen avvisades; ansökan {item.application_id} är nu ärende {item.id} i manuella kön.")
@@ -215,7 +215,7 @@ def explain(
     else:
         typer.echo(prose(stored.verdict), nl=False)
     if replay:
-        from robot.replay import replay as rerun
+        from robot.whatif.replay import replay as rerun
 
         result = rerun(row.raw, stored)
         if result.identical:

@@ -59,7 +59,7 @@ def config_show() -> None:
 
 def enqueue(paths: list[Path] = typer.Argument(..., help="ansokan/1 JSON files or folders of them.")) -> None:
     """Put applications into the queue. The same application_id again is reported and ignored."""
-    from robot.adapters.intake.files import chunked, collect, read_documents
+    from robot.intake.files import chunked, collect, read_documents
     from robot.queue.intake import enqueue as put
 
     config = settings()
@@ -89,7 +89,7 @@ def enqueue(paths: list[Path] = typer.Argument(..., help="ansokan/1 JSON files o
 
 
 def _runtime(config):
-    from robot.daemon import Runtime
+    from robot.worker.daemon import Runtime
 
     eng = engine(config)
     rs = ruleset(None, config)
@@ -104,8 +104,8 @@ def _runtime(config):
 
 
 def _run(rt, *, until_idle: bool, watch_inbox: bool, schedule: bool, batch_key: str | None) -> None:
-    from robot.daemon import run_worker
     from robot.queue.status import queue_status
+    from robot.worker.daemon import run_worker
 
     if not is_terminal():
         stats = asyncio.run(
@@ -126,7 +126,7 @@ def _run(rt, *, until_idle: bool, watch_inbox: bool, schedule: bool, batch_key: 
             counts = {"recommendation": 0, "manual": 0, "retry_wait": 0, "technical_failure": 0}
 
             def written(outcome) -> None:  # type: ignore[no-untyped-def]
-                from robot.worker import outcome_name
+                from robot.worker.loop import outcome_name
 
                 counts[outcome_name(outcome)] += 1
                 total = progress.tasks[0].total
@@ -165,7 +165,7 @@ def run(
 def batch() -> None:
     """Process everything that is due now (after one scan of the inbox), then exit."""
     from robot.clock import SYSTEM
-    from robot.inbox import scan_inbox
+    from robot.intake.inbox import scan_inbox
 
     config = settings()
     configure_logs(config, quiet_on_terminal=True)

@@ -16,7 +16,7 @@ from robot.cli.common import engine, fail, settings, stickprov_input
 from robot.cli.common import ruleset as load_rules
 
 if TYPE_CHECKING:
-    from robot.simulate import Simulation
+    from robot.whatif.simulate import Simulation
 
 OUTCOME_WORDS = {"recommendation": "rekommendation", "manual": "manuell"}
 
@@ -69,7 +69,7 @@ def simulate(
 
     Läser bara: inget i databasen ändras.
     """
-    from robot.simulate import simulate as run
+    from robot.whatif.simulate import simulate as run
 
     period = _month(month)
     if not rules.is_dir():

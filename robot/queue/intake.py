@@ -14,7 +14,7 @@ from robot.clock import SYSTEM, Clock
 from robot.config import Settings
 from robot.formats.application import application_id_of, load_json_object, printable
 from robot.formats.period import is_month
-from robot.queue.deadlines import deadlines_for
+from robot.intake.deadlines import deadlines_for
 from robot.queue.events import event_row, record
 from robot.queue.schema import applications
 from robot.queue.states import State

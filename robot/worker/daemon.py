@@ -21,13 +21,13 @@ from robot.chain.ruleset import Ruleset
 from robot.chain.stickprov import StickprovInput
 from robot.clock import SYSTEM, Clock
 from robot.config import Settings
-from robot.inbox import scan_inbox
-from robot.processing import Processor
+from robot.intake.inbox import scan_inbox
 from robot.queue import batches, migrate
 from robot.queue.outcomes import Outcome
-from robot.worker import Worker, WorkerStats
+from robot.worker.loop import Worker, WorkerStats
+from robot.worker.processing import Processor
 
-log = logs.get("robot.daemon")
+log = logs.get("robot.worker.daemon")
 
 
 class NotReady(Exception):
@@ -132,7 +132,7 @@ async def _watch_inbox(rt: Runtime, worker: Worker, stop: asyncio.Event) -> None
 
 
 async def _schedule(rt: Runtime, worker: Worker):  # type: ignore[no-untyped-def]
-    from robot.scheduler import current_slot, next_slot, start_scheduler
+    from robot.worker.scheduler import current_slot, next_slot, start_scheduler
 
     async def batch(slot: dt.datetime) -> None:
         key = batches.scheduled_key(slot)

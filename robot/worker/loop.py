@@ -24,13 +24,13 @@ from robot import logs
 from robot.clock import SYSTEM, Clock
 from robot.config import Settings
 from robot.formats.reasons import Code
-from robot.processing import Processor
 from robot.queue import claims
 from robot.queue.claims import Claimed
 from robot.queue.db import read
 from robot.queue.outcomes import CommitReport, FailureOutcome, Outcome, RetryOutcome, VerdictOutcome, commit
 from robot.queue.schema import applications as A
 from robot.queue.states import State
+from robot.worker.processing import Processor
 
 log = logs.get("robot.worker")
 T = TypeVar("T")

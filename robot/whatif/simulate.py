@@ -22,7 +22,7 @@ from robot.formats.application import NotAnApplication, parse_application
 from robot.queue.db import read
 from robot.queue.schema import applications as A
 from robot.queue.schema import verdicts as V
-from robot.replay import recorded_inputs
+from robot.whatif.replay import recorded_inputs
 
 PAGE = 500
 

@@ -7,8 +7,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from robot.clock import FixedClock
-from robot.queue.handling import (
+from robot.casework.manual import (
     HandlingError,
     approve,
     claim_manual,
@@ -18,6 +17,7 @@ from robot.queue.handling import (
     reject,
     resolve_manual,
 )
+from robot.clock import FixedClock
 from robot.queue.schema import events
 from tests.builders import application
 from tests.queue_helpers import DictSource, put, run_until_idle, states

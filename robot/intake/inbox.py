@@ -9,12 +9,12 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from robot import logs
-from robot.adapters.intake.files import inbox_files, move_to_rejected, read_documents
 from robot.clock import SYSTEM, Clock
 from robot.config import Settings
+from robot.intake.files import inbox_files, move_to_rejected, read_documents
 from robot.queue.intake import Document, IntakeReport, enqueue
 
-log = logs.get("robot.inbox")
+log = logs.get("robot.intake.inbox")
 CHUNK = 500
 
 

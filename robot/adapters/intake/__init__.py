@@ -1,1 +1,0 @@
-"""Case-system intake: application files from the command line and from the inbox folder."""
