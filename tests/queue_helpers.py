@@ -14,10 +14,13 @@ from robot.chain.ruleset import Ruleset
 from robot.chain.stickprov import StickprovInput
 from robot.clock import Clock
 from robot.formats.register import Register, RegisterPerson
-from robot.queue.intake import Document, enqueue
+from robot.intake.documents import Document
+from robot.intake.enqueue import enqueue
 from robot.queue.schema import applications
-from robot.worker.loop import Worker, WorkerStats
+from robot.worker.loop import Worker
 from robot.worker.processing import Processor
+from robot.worker.retry import RetryPolicy
+from robot.worker.stats import WorkerStats
 from tests.builders import application, raw, register
 
 
@@ -68,7 +71,7 @@ def run_until_idle(
     engine, settings, ruleset: Ruleset, source, clock: Clock, worker_id: str = "test-worker"
 ) -> WorkerStats:
     stickprov = StickprovInput(key=b"test-key", rate_override=settings.stickprov.rate)
-    processor = Processor(settings, ruleset, source, stickprov, clock)
+    processor = Processor(RetryPolicy.from_settings(settings.queue), ruleset, source, stickprov, clock)
 
     async def main() -> WorkerStats:
         worker = Worker(engine, settings, processor, worker_id, clock)

@@ -12,8 +12,9 @@ import time
 import pytest
 
 from robot.config import Settings
+from robot.intake.documents import Document
+from robot.intake.enqueue import enqueue
 from robot.queue.db import make_engine
-from robot.queue.intake import Document, enqueue
 from robot.queue.schema import applications
 from tests.builders import raw, register
 from tests.conftest import ROOT

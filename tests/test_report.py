@@ -12,7 +12,7 @@ import typer
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from robot.casework import manual as handling
+from robot import casework
 from robot.cli.report import report as report_command
 from robot.clock import FixedClock
 from robot.queue.schema import metadata
@@ -82,15 +82,16 @@ def month(engine, settings, ruleset):
     run_until_idle(engine, all_selected, ruleset, DictSource(), clock)
     # What handläggare did.
     for ref in ("R1", "R2", "R3"):
-        handling.approve(engine, ref, "hl-1", clock=clock)
-    handling.reject(engine, "R4", "hl-1", "Elräkningen gäller fel månad", clock=clock)
-    proposal = {ref: handling.find_manual(engine, ref).proposal_amount for ref in ("M1", "M2", "S1")}
-    handling.resolve_manual(engine, "M1", "hl-2", "bifall", proposal["M1"], None, None, clock=clock)
-    handling.resolve_manual(engine, "M2", "hl-2", "delavslag", 11920, "Delvis el", None, clock=clock)
-    handling.claim_manual(engine, "M3", "hl-2", clock=clock)
-    handling.resolve_manual(engine, "M4", "hl-2", "avslag", None, "Ingen kostnadsberäkning", None, clock=clock)
-    handling.resolve_manual(engine, "S1", "hl-3", "bifall", proposal["S1"], None, True, clock=clock)
-    handling.resolve_manual(engine, "S2", "hl-3", "bifall", 10000, None, False, clock=clock)
+        casework.approve_recommendation(engine, ref, "hl-1", clock=clock)
+    casework.reject_recommendation(engine, "R4", "hl-1", "Elräkningen gäller fel månad", clock=clock)
+    proposal = {ref: casework.find_manual(engine, ref).proposal_amount for ref in ("M1", "M2", "S1")}
+    resolve = casework.resolve_manual
+    resolve(engine, "M1", "hl-2", resolution="bifall", amount=proposal["M1"], clock=clock)
+    resolve(engine, "M2", "hl-2", resolution="delavslag", amount=11920, note="Delvis el", clock=clock)
+    casework.claim_manual(engine, "M3", "hl-2", clock=clock)
+    resolve(engine, "M4", "hl-2", resolution="avslag", note="Ingen kostnadsberäkning", clock=clock)
+    resolve(engine, "S1", "hl-3", resolution="bifall", amount=proposal["S1"], stickprov_correct=True, clock=clock)
+    resolve(engine, "S2", "hl-3", resolution="bifall", amount=10000, stickprov_correct=False, clock=clock)
     return clock
 
 

@@ -83,13 +83,13 @@ def engine(config, *, require_migrated: bool = True):
     from sqlalchemy.exc import SQLAlchemyError
 
     from robot.queue.db import make_engine
-    from robot.worker.daemon import NotReady, check_schema
+    from robot.queue.migrate import NotMigrated, require_current
 
     try:
         eng = make_engine(config.database())
         if require_migrated:
-            check_schema(eng)
-    except NotReady as exc:
+            require_current(eng)
+    except NotMigrated as exc:
         fail(str(exc), code=3)
     except SQLAlchemyError as exc:
         fail(

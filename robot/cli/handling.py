@@ -25,26 +25,41 @@ def _date(value) -> str:  # type: ignore[no-untyped-def]
     return value.astimezone(ZoneInfo("Europe/Stockholm")).strftime("%Y-%m-%d") if value else "–"
 
 
+OPTIONS = {
+    "actor": "--as",
+    "decision": "--decision",
+    "amount": "--amount",
+    "note": "--note",
+    "stickprov_correct": "--correct eller --incorrect",
+    "force": "--force",
+    "status": "--status",
+    "limit": "--limit",
+}
+"""The option that sets each input a casework error can name."""
+
+
 def _handle(fn, *args, **kwargs):  # type: ignore[no-untyped-def]
-    from robot.casework.manual import HandlingError
+    """Run a casework action; its refusal is one line naming the option to fix, exit 1 (2 for bad input)."""
+    from robot.casework import CaseworkError, Invalid
 
     try:
         return fn(*args, **kwargs)
-    except HandlingError as exc:
-        fail(str(exc), code=1)
+    except CaseworkError as exc:
+        option = OPTIONS.get(exc.field or "")
+        fail(f"{exc}" + (f" ({option})" if option else ""), code=2 if isinstance(exc, Invalid) else 1)
 
 
 @manual_app.command("list")
 def manual_list(
     status: str = typer.Option(None, "--status", help="open, claimed eller resolved (standard: open och claimed)."),
     mine: str = typer.Option(None, "--assignee", help="Bara ärenden tilldelade detta användar-id."),
-    limit: int = typer.Option(50, "--limit"),
+    limit: int = typer.Option(50, "--limit", help="Högst så många ärenden."),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Ärenden i manuella kön, det med tidigast sista dag först."""
-    from robot.casework.manual import list_manual
+    from robot.casework import list_manual
 
-    items = list_manual(engine(settings()), status, mine, limit)
+    items = _handle(list_manual, engine(settings()), status, mine, limit)
     if as_json:
         typer.echo(json.dumps([_item_json(i) for i in items], indent=2, ensure_ascii=False))
         return
@@ -62,7 +77,7 @@ def manual_list(
 @manual_app.command("show")
 def manual_show(ref: str = typer.Argument(..., help="Ärendenummer eller ansöknings-id.")) -> None:
     """Ett ärende: orsakerna i klartext, robotens förslag och status."""
-    from robot.casework.manual import find_manual
+    from robot.casework import find_manual
 
     item = _handle(find_manual, engine(settings()), ref)
     typer.echo(f"Ärende {item.id} – ansökan {item.application_id}")
@@ -86,7 +101,7 @@ def manual_show(ref: str = typer.Argument(..., help="Ärendenummer eller ansökn
 @manual_app.command("claim")
 def manual_claim(ref: str = typer.Argument(...), actor: str = AS) -> None:
     """Ta ett öppet ärende."""
-    from robot.casework.manual import claim_manual
+    from robot.casework import claim_manual
 
     item = _handle(claim_manual, engine(settings()), ref, actor)
     typer.echo(f"Ärende {item.id} ({item.application_id}) är tilldelat {item.assignee}.")
@@ -103,9 +118,19 @@ def manual_resolve(
     force: bool = typer.Option(False, "--force", help="Avsluta ett ärende som är tilldelat någon annan."),
 ) -> None:
     """Avsluta ett ärende med handläggarens beslut."""
-    from robot.casework.manual import resolve_manual
+    from robot.casework import resolve_manual
 
-    item = _handle(resolve_manual, engine(settings()), ref, actor, resolution, amount, note, correct, force)
+    item = _handle(
+        resolve_manual,
+        engine(settings()),
+        ref,
+        actor,
+        resolution=resolution,
+        amount=amount,
+        note=note,
+        stickprov_correct=correct,
+        force=force,
+    )
     typer.echo(
         f"Ärende {item.id} ({item.application_id}) avslutat: {item.resolution} {_kr(item.resolution_amount) if item.resolution_amount else ''}".rstrip()
     )
@@ -114,13 +139,13 @@ def manual_resolve(
 @rec_app.command("list")
 def rec_list(
     status: str = typer.Option("pending", "--status", help="pending, approved eller rejected."),
-    limit: int = typer.Option(50, "--limit"),
+    limit: int = typer.Option(50, "--limit", help="Högst så många rekommendationer."),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Rekommendationer om bifall som väntar på en handläggare."""
-    from robot.casework.manual import list_recommendations
+    from robot.casework import list_recommendations
 
-    recs = list_recommendations(engine(settings()), status, limit)
+    recs = _handle(list_recommendations, engine(settings()), status, limit)
     if as_json:
         typer.echo(json.dumps([_rec_json(r) for r in recs], indent=2, ensure_ascii=False))
         return
@@ -138,7 +163,7 @@ def rec_list(
 @rec_app.command("show")
 def rec_show(ref: str = typer.Argument(..., help="Rekommendationens nummer eller ansöknings-id.")) -> None:
     """En rekommendation med hela motiveringen."""
-    from robot.casework.manual import find_recommendation
+    from robot.casework import find_recommendation
     from robot.chain.explain import explain
     from robot.queue.records import application_row, stored_verdict
 
@@ -155,9 +180,9 @@ def rec_show(ref: str = typer.Argument(..., help="Rekommendationens nummer eller
 @rec_app.command("approve")
 def rec_approve(ref: str = typer.Argument(...), actor: str = AS, note: str = typer.Option(None, "--note")) -> None:
     """Fastställ robotens rekommendation (bifall med det rekommenderade beloppet)."""
-    from robot.casework.manual import approve
+    from robot.casework import approve_recommendation
 
-    rec = _handle(approve, engine(settings()), ref, actor, note)
+    rec = _handle(approve_recommendation, engine(settings()), ref, actor, note)
     typer.echo(
         f"Rekommendation {rec.id} ({rec.application_id}) fastställd av {rec.decided_by}: bifall {_kr(rec.amount)}."
     )
@@ -168,9 +193,9 @@ def rec_reject(
     ref: str = typer.Argument(...), actor: str = AS, note: str = typer.Option(None, "--note", help="Varför (krävs).")
 ) -> None:
     """Avvisa rekommendationen: ansökan går till manuella kön."""
-    from robot.casework.manual import reject
+    from robot.casework import reject_recommendation
 
-    item = _handle(reject, engine(settings()), ref, actor, note)
+    item = _handle(reject_recommendation, engine(settings()), ref, actor, note)
     typer.echo(f"Rekommendationen avvisades; ansökan {item.application_id} är nu ärende {item.id} i manuella kön.")
 
 
@@ -182,14 +207,15 @@ def explain(
 ) -> None:
     """Visa det sparade utfallets motivering steg för steg (och kör om det med --replay)."""
     from robot.chain.explain import explain as prose
-    from robot.queue.records import application_row, history, manual_item_of, stored_verdict
+    from robot.queue.cases import manual_item
+    from robot.queue.records import application_row, history, stored_verdict
 
     eng = engine(settings())
     row = application_row(eng, application_id)
     if row is None:
         fail(f"ingen ansökan med id {application_id}", code=1)
     stored = stored_verdict(eng, row.id)
-    item = manual_item_of(eng, row.id)
+    item = manual_item(eng, application_id=application_id)
     if notice:
         from robot.notice import applicant_notice, notice_text
 
@@ -204,8 +230,8 @@ def explain(
         typer.echo(f"Ansökan {application_id}: inget utfall från roboten (status {row.state}).")
         if item is not None:
             typer.echo(f"Ärende {item.id} i manuella kön ({item.status}):")
-            for reason in json.loads(item.reasons_json):
-                typer.echo(f"  - {reason['text']} [{reason['code']}]")
+            for reason in item.reasons:
+                typer.echo(f"  - {reason.text} [{reason.code}]")
         typer.echo("Händelser:")
         for e in history(eng, row.id):
             typer.echo(f"  {e.at:%Y-%m-%d %H:%M:%S} {e.kind} {e.from_state or ''}→{e.to_state or ''} ({e.actor}) {e.details or ''}")

@@ -59,8 +59,10 @@ def config_show() -> None:
 
 def enqueue(paths: list[Path] = typer.Argument(..., help="ansokan/1 JSON files or folders of them.")) -> None:
     """Put applications into the queue. The same application_id again is reported and ignored."""
-    from robot.intake.files import chunked, collect, read_documents
-    from robot.queue.intake import enqueue as put
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from robot.intake.enqueue import enqueue_paths
+    from robot.intake.files import collect
 
     config = settings()
     configure_logs(config)
@@ -68,24 +70,25 @@ def enqueue(paths: list[Path] = typer.Argument(..., help="ansokan/1 JSON files o
     missing = [p for p in paths if not p.exists()]
     if missing:
         fail(f"{missing[0]}: no such file or folder")
-    queued = duplicates = conflicts = rejected = files = 0
-    # Streamed in chunks: memory stays flat however many files there are.
-    for chunk in chunked(collect(paths), 500):
-        files += len(chunk)
-        accepted, refused = read_documents(chunk, config.intake.max_file_bytes, "enqueue")
-        result = put(eng, [doc for _, doc in accepted], config, actor="enqueue")
-        queued += len(result.accepted)
-        duplicates += len(result.duplicates)
-        conflicts += len(result.conflicts)
-        rejected += len(refused)
-        for r in refused:
-            typer.echo(f"rejected  {r.path}: {r.reason}", err=True)
-        for app_id in result.duplicates:
-            typer.echo(f"duplicate {app_id}: already in the queue with the same content (ignored)")
-        for app_id in result.conflicts:
-            typer.echo(f"conflict  {app_id}: already in the queue with different content (ignored; the first one stands)")
-    typer.echo(f"{queued} queued, {duplicates} duplicates, {conflicts} conflicts, {rejected} rejected (of {files} files)")
-    raise typer.Exit(1 if rejected else 0)
+    try:
+        report = enqueue_paths(
+            eng,
+            collect(paths),
+            config,
+            actor="enqueue",
+            on_rejected=lambda r: typer.echo(f"rejected  {r.path}: {r.reason}", err=True),
+        )
+    except SQLAlchemyError as exc:
+        fail(f"the database stopped answering: {type(exc.orig or exc).__name__}; what was queued before stays queued")
+    for app_id in report.duplicates:
+        typer.echo(f"duplicate {app_id}: already in the queue with the same content (ignored)")
+    for app_id in report.conflicts:
+        typer.echo(f"conflict  {app_id}: already in the queue with different content (ignored; the first one stands)")
+    typer.echo(
+        f"{report.queued} queued, {len(report.duplicates)} duplicates, {len(report.conflicts)} conflicts, "
+        f"{report.rejected} rejected (of {report.files} files)"
+    )
+    raise typer.Exit(1 if report.rejected else 0)
 
 
 def _runtime(config):
@@ -126,9 +129,7 @@ def _run(rt, *, until_idle: bool, watch_inbox: bool, schedule: bool, batch_key: 
             counts = {"recommendation": 0, "manual": 0, "retry_wait": 0, "technical_failure": 0}
 
             def written(outcome) -> None:  # type: ignore[no-untyped-def]
-                from robot.worker.loop import outcome_name
-
-                counts[outcome_name(outcome)] += 1
+                counts[outcome.name] += 1
                 total = progress.tasks[0].total
                 done = sum(counts.values())
                 summary = ", ".join(f"{k} {v}" for k, v in counts.items() if v)
@@ -171,8 +172,8 @@ def batch() -> None:
     configure_logs(config, quiet_on_terminal=True)
     rt = _runtime(config)
     inbox = scan_inbox(rt.engine, config)
-    if inbox.intake.accepted or inbox.rejected:
-        typer.echo(f"inbox: {len(inbox.intake.accepted)} queued, {inbox.rejected} rejected")
+    if inbox.queued or inbox.rejected:
+        typer.echo(f"inbox: {inbox.queued} queued, {inbox.rejected} rejected")
     key = "cli:" + SYSTEM.now().isoformat(timespec="seconds")
     _run(rt, until_idle=True, watch_inbox=False, schedule=False, batch_key=key)
 

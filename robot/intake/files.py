@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from robot.formats.application import NotAnApplication, load_json_object
+from robot.intake.documents import Document
 from robot.logs import redact
-from robot.queue.intake import Document
 
 IGNORED_SUFFIXES = (".tmp", ".part", ".partial", ".swp")
 

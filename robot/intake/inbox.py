@@ -1,75 +1,45 @@
-"""The inbox folder the daemon watches: new files are queued, then removed from the inbox."""
+"""The inbox folder the daemon watches: new files are queued, then removed from the inbox.
+
+The e-service writes each file atomically (a temporary name, then a rename); names ending in
+`.tmp`/`.part` are left alone. A file that cannot be an application is moved to the rejected
+folder with an error file beside it. A file is removed only after its application is committed;
+while the database is down the files wait in the inbox for the next scan.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from pathlib import Path
-
 from sqlalchemy import Engine
-from sqlalchemy.exc import DBAPIError, OperationalError
 
 from robot import logs
 from robot.clock import SYSTEM, Clock
 from robot.config import Settings
-from robot.intake.files import inbox_files, move_to_rejected, read_documents
-from robot.queue.intake import Document, IntakeReport, enqueue
+from robot.intake.enqueue import IntakeReport, enqueue_paths
+from robot.intake.files import Rejected, inbox_files, move_to_rejected
 
 log = logs.get("robot.intake.inbox")
-CHUNK = 500
 
 
-@dataclass
-class InboxReport:
-    intake: IntakeReport = field(default_factory=IntakeReport)
-    rejected: int = 0
-
-
-def scan_inbox(engine: Engine, settings: Settings, clock: Clock = SYSTEM) -> InboxReport:
-    """Queue what is in the inbox. A file is removed only after its application is committed."""
-    report = InboxReport()
+def scan_inbox(engine: Engine, settings: Settings, clock: Clock = SYSTEM) -> IntakeReport:
+    """Queue what is in the inbox now."""
     settings.inbox_dir.mkdir(parents=True, exist_ok=True)
-    files = inbox_files(settings.inbox_dir)
-    for start in range(0, len(files), CHUNK):
-        accepted, rejected = read_documents(files[start : start + CHUNK], settings.intake.max_file_bytes, "inbox")
-        for r in rejected:
-            moved = move_to_rejected(r.path, r.reason, settings.rejected_dir, clock.now())
-            report.rejected += 1
-            log.warning("file_rejected", file=moved.name, reason=r.reason)
-        if accepted:
-            result = _enqueue(engine, accepted, settings, clock, report)
-            report.intake.merge(result)
-            for app_id in result.duplicates:
-                log.info("duplicate_ignored", application_id=app_id)
-            for app_id in result.conflicts:
-                log.warning("conflicting_duplicate_ignored", application_id=app_id)
-    if report.intake.accepted:
-        log.info("inbox_enqueued", count=len(report.intake.accepted))
+
+    def reject(refused: Rejected) -> None:
+        moved = move_to_rejected(refused.path, refused.reason, settings.rejected_dir, clock.now())
+        log.warning("file_rejected", file=moved.name, reason=refused.reason)
+
+    report = enqueue_paths(
+        engine,
+        inbox_files(settings.inbox_dir),
+        settings,
+        clock,
+        actor="inbox",
+        on_rejected=reject,
+        on_stored=lambda path: path.unlink(missing_ok=True),
+    )
+    for app_id in report.duplicates:
+        log.info("duplicate_ignored", application_id=app_id)
+    for app_id in report.conflicts:
+        log.warning("conflicting_duplicate_ignored", application_id=app_id)
+    if report.queued:
+        log.info("inbox_enqueued", count=report.queued)
     return report
-
-
-def _enqueue(
-    engine: Engine, accepted: list[tuple[Path, Document]], settings: Settings, clock: Clock, report: InboxReport
-) -> IntakeReport:
-    """Queue a chunk; if the chunk cannot be stored, file by file, so one bad file never blocks the inbox."""
-    try:
-        result = enqueue(engine, [doc for _, doc in accepted], settings, clock, actor="inbox")
-    except DBAPIError as exc:
-        if isinstance(exc, OperationalError):
-            raise  # the database is down: leave the files in the inbox for the next scan
-        result = IntakeReport()
-        for path, doc in accepted:
-            try:
-                result.merge(enqueue(engine, [doc], settings, clock, actor="inbox"))
-            except DBAPIError as single:
-                if isinstance(single, OperationalError):
-                    raise
-                reason = f"could not be stored: {type(single.orig or single).__name__}"
-                move_to_rejected(path, reason, settings.rejected_dir, clock.now())
-                report.rejected += 1
-                log.warning("file_rejected", file=path.name, reason=reason)
-            else:
-                path.unlink(missing_ok=True)
-        return result
-    for path, _ in accepted:
-        path.unlink(missing_ok=True)
-    return result

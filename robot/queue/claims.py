@@ -12,20 +12,20 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, and_, bindparam, select, update
+from sqlalchemy import Engine, bindparam, func, or_, select, update
 
 from robot.clock import SYSTEM, Clock
+from robot.queue.db import read
 from robot.queue.events import SYSTEM as SYSTEM_ACTOR
 from robot.queue.events import event_row, record
 from robot.queue.schema import applications as A
 from robot.queue.states import State
+from robot.queue.transition import change
 
-STILL_HELD = (
-    A.c.id == bindparam("pk"),
-    A.c.fencing_token == bindparam("token"),
-    A.c.state == State.IN_PROGRESS.value,
-)
-"""Where-clause for an application still held under the lease (`pk`, `token`) a worker claimed it with."""
+LEASE = (A.c.id == bindparam("pk"), A.c.fencing_token == bindparam("token"))
+"""Where-clause for the lease (`pk`, `token`) a worker claimed an application with."""
+STILL_HELD = (*LEASE, A.c.state == State.IN_PROGRESS.value)
+"""Where-clause for an application still in progress under that lease."""
 
 
 @dataclass(frozen=True)
@@ -47,18 +47,19 @@ class Claimed:
 
 def claim(engine: Engine, worker_id: str, n: int, lease_seconds: float, clock: Clock = SYSTEM) -> list[Claimed]:
     now = clock.now()
+    is_new, to_in_progress = change(State.NEW, State.IN_PROGRESS)
     due = (
         select(A.c.id)
-        .where(A.c.state == State.NEW.value, A.c.available_at <= now)
+        .where(is_new, A.c.available_at <= now)
         .order_by(A.c.deadline, A.c.submitted_at, A.c.id)
         .limit(n)
         .with_for_update(skip_locked=True)
     )
     statement = (
         update(A)
-        .where(A.c.id.in_(due.scalar_subquery()))
+        .where(A.c.id.in_(due.scalar_subquery()), is_new)
         .values(
-            state=State.IN_PROGRESS.value,
+            **to_in_progress,
             lease_owner=worker_id,
             lease_expires_at=now + dt.timedelta(seconds=lease_seconds),
             fencing_token=A.c.fencing_token + 1,
@@ -116,12 +117,11 @@ def release(engine: Engine, worker_id: str, held: list[tuple[int, int]], clock: 
     if not held:
         return 0
     now = clock.now()
+    in_progress, to_new = change(State.IN_PROGRESS, State.NEW)
     statement = (
         update(A)
-        .where(*STILL_HELD)
-        .values(
-            state=State.NEW.value, lease_owner=None, lease_expires_at=None, attempts=A.c.attempts - 1, updated_at=now
-        )
+        .where(*LEASE, in_progress)
+        .values(**to_new, lease_owner=None, lease_expires_at=None, attempts=A.c.attempts - 1, updated_at=now)
     )
     with engine.begin() as conn:
         released = 0
@@ -137,10 +137,11 @@ def release(engine: Engine, worker_id: str, held: list[tuple[int, int]], clock: 
 def rescue_expired(engine: Engine, clock: Clock = SYSTEM) -> int:
     """Expired leases (a killed or stuck worker) go back to NEW."""
     now = clock.now()
+    in_progress, to_new = change(State.IN_PROGRESS, State.NEW)
     statement = (
         update(A)
-        .where(A.c.state == State.IN_PROGRESS.value, A.c.lease_expires_at < now)
-        .values(state=State.NEW.value, lease_owner=None, lease_expires_at=None, updated_at=now)
+        .where(in_progress, A.c.lease_expires_at < now)
+        .values(**to_new, lease_owner=None, lease_expires_at=None, updated_at=now)
         .returning(A.c.id, A.c.attempts)
     )
     with engine.begin() as conn:
@@ -158,13 +159,28 @@ def rescue_expired(engine: Engine, clock: Clock = SYSTEM) -> int:
 def promote_due_retries(engine: Engine, clock: Clock = SYSTEM) -> int:
     """RETRY_WAIT → NEW for applications whose next attempt is due."""
     now = clock.now()
+    waiting, to_new = change(State.RETRY_WAIT, State.NEW)
     statement = (
         update(A)
-        .where(and_(A.c.state == State.RETRY_WAIT.value, A.c.next_attempt_at <= now))
-        .values(state=State.NEW.value, updated_at=now)
+        .where(waiting, A.c.next_attempt_at <= now)
+        .values(**to_new, updated_at=now)
         .returning(A.c.id)
     )
     with engine.begin() as conn:
         rows = conn.execute(statement).all()
         record(conn, [event_row(now, "retry_due", SYSTEM_ACTOR, r.id, State.RETRY_WAIT, State.NEW) for r in rows])
     return len(rows)
+
+
+def anything_due(engine: Engine, clock: Clock = SYSTEM) -> bool:
+    """Anything to do now: due NEW or RETRY_WAIT applications, or some in progress (here or elsewhere)."""
+    now = clock.now()
+    query = select(func.count()).where(
+        or_(
+            (A.c.state == State.NEW.value) & (A.c.available_at <= now),
+            (A.c.state == State.RETRY_WAIT.value) & (A.c.next_attempt_at <= now),
+            A.c.state == State.IN_PROGRESS.value,
+        )
+    )
+    with read(engine) as conn:
+        return bool(conn.execute(query).scalar())

@@ -1,78 +1,70 @@
-"""Putting applications into the queue, idempotently: the same application_id again is one application."""
+"""Storing new applications, idempotently: the same application_id again is one application.
+
+Intake (`robot/intake/`) reads and prepares the documents; this module only writes them. An id
+already stored is not stored again: with the same content it is a duplicate, with different
+content a conflict (the first one stands); both are recorded in the event log.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import asdict, dataclass, field
 
 from sqlalchemy import Engine, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from robot.clock import SYSTEM, Clock
-from robot.config import Settings
-from robot.formats.application import application_id_of, load_json_object, printable
-from robot.formats.period import is_month
-from robot.intake.deadlines import deadlines_for
 from robot.queue.events import event_row, record
 from robot.queue.schema import applications
 from robot.queue.states import State
 
-INSERT_CHUNK = 500
-
 
 @dataclass(frozen=True)
-class Document:
-    """One document to enqueue: its bytes and where it came from (no personal data in `source`).
+class NewApplication:
+    """One application as intake prepared it: the document, where it came from, and when it is due."""
 
-    `parsed` is the JSON object when the reader already parsed it; intake then does not parse again.
-    """
-
+    application_id: str
     raw: bytes
+    raw_sha256: str
     source: str
-    parsed: dict[str, Any] | None = field(default=None, compare=False, repr=False)
+    """Where it came from (`inbox:<file>`, `enqueue:<file>`); no personal data."""
+    received_at: dt.datetime
+    submitted_at: dt.datetime
+    period: str | None
+    channel: str | None
+    district: str | None
+    available_at: dt.datetime
+    deadline: dt.datetime
+    cutoff: dt.datetime
 
 
 @dataclass
-class IntakeReport:
+class Added:
     accepted: list[str] = field(default_factory=list)
     duplicates: list[str] = field(default_factory=list)
     """Already in the queue with the same content: reported and ignored."""
     conflicts: list[str] = field(default_factory=list)
     """Already in the queue with different content: reported and ignored; the first one stands."""
 
-    def merge(self, other: IntakeReport) -> None:
+    def merge(self, other: Added) -> None:
         self.accepted += other.accepted
         self.duplicates += other.duplicates
         self.conflicts += other.conflicts
 
 
-def enqueue(
-    engine: Engine, documents: list[Document], settings: Settings, clock: Clock = SYSTEM, actor: str = "intake"
-) -> IntakeReport:
-    """Store documents that are JSON objects (callers reject anything else first)."""
-    report = IntakeReport()
-    for start in range(0, len(documents), INSERT_CHUNK):
-        report.merge(_enqueue_chunk(engine, documents[start : start + INSERT_CHUNK], settings, clock, actor))
-    return report
-
-
-def _enqueue_chunk(
-    engine: Engine, documents: list[Document], settings: Settings, clock: Clock, actor: str
-) -> IntakeReport:
-    now = clock.now()
-    rows: list[dict[str, Any]] = []
+def add(engine: Engine, new: list[NewApplication], actor: str, now: dt.datetime) -> Added:
+    """Store the applications in one transaction, each as NEW unless its id is already stored."""
+    rows = []
     seen: dict[str, str] = {}
-    report = IntakeReport()
-    for doc in documents:
-        row = _row(doc, now, settings)
-        digest = seen.get(row["application_id"])
+    report = Added()
+    for app in new:
+        digest = seen.get(app.application_id)
         if digest is not None:
-            (report.duplicates if digest == row["raw_sha256"] else report.conflicts).append(row["application_id"])
+            (report.duplicates if digest == app.raw_sha256 else report.conflicts).append(app.application_id)
             continue
-        seen[row["application_id"]] = row["raw_sha256"]
-        rows.append(row)
+        seen[app.application_id] = app.raw_sha256
+        rows.append(
+            {**asdict(app), "state": State.NEW.value, "attempts": 0, "waits": 0, "fencing_token": 0, "updated_at": now}
+        )
     if not rows:
         return report
     dialect = postgresql if engine.dialect.name == "postgresql" else sqlite
@@ -111,44 +103,3 @@ def _enqueue_chunk(
             )
         record(conn, events)
     return report
-
-
-def _row(doc: Document, now: dt.datetime, settings: Settings) -> dict[str, Any]:
-    parsed = doc.parsed if doc.parsed is not None else load_json_object(doc.raw)
-    app_id = application_id_of(parsed, doc.raw)
-    period = parsed.get("period") if isinstance(parsed.get("period"), str) and is_month(parsed["period"]) else None
-    submitted = _submitted_at(parsed.get("submitted_at")) or now
-    times = deadlines_for(period, now, settings)
-    return {
-        "application_id": app_id,
-        "raw": doc.raw,
-        "raw_sha256": hashlib.sha256(doc.raw).hexdigest(),
-        "source": doc.source[:255],
-        "received_at": now,
-        "submitted_at": submitted,
-        "period": period,
-        "channel": _short_text(parsed.get("channel"), 16),
-        "district": _short_text(parsed.get("district"), 100),
-        "available_at": times.available_at,
-        "deadline": times.deadline,
-        "cutoff": times.cutoff,
-        "state": State.NEW.value,
-        "attempts": 0,
-        "waits": 0,
-        "fencing_token": 0,
-        "updated_at": now,
-    }
-
-
-def _submitted_at(value: Any) -> dt.datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        parsed = dt.datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return parsed.astimezone(dt.UTC) if parsed.tzinfo else None
-
-
-def _short_text(value: Any, limit: int) -> str | None:
-    return printable(value, limit) if isinstance(value, str) and value else None

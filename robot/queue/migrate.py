@@ -38,6 +38,21 @@ def status(engine: Engine) -> SchemaStatus:
     return SchemaStatus(current, head)
 
 
+class NotMigrated(Exception):
+    """The database schema is not the one this code needs; the message says what to do."""
+
+
+def require_current(engine: Engine) -> None:
+    """Refuse a database whose schema is behind (or ahead of) the code: nothing may run on it."""
+    state = status(engine)
+    if not state.up_to_date:
+        current = state.current or "empty"
+        raise NotMigrated(
+            f"the database schema is not up to date (database: {current}, code: {state.head}); "
+            "run `robot db upgrade` first"
+        )
+
+
 def upgrade(engine: Engine, revision: str = "head") -> SchemaStatus:
     config = _config()
     with engine.begin() as conn:

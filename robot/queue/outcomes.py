@@ -24,7 +24,7 @@ from robot.queue.claims import STILL_HELD, Claimed
 from robot.queue.events import event_row, record
 from robot.queue.schema import applications as A
 from robot.queue.schema import manual_items, recommendations, rulesets, verdicts
-from robot.queue.states import ManualStatus, RecommendationStatus, State
+from robot.queue.states import ManualStatus, RecommendationStatus, State, require
 
 
 @dataclass(frozen=True)
@@ -41,6 +41,11 @@ class VerdictOutcome:
     def state(self) -> State:
         return State.DONE if self.evaluation.verdict.outcome == "recommendation" else State.MANUAL
 
+    @property
+    def name(self) -> str:
+        """`recommendation` or `manual`, as in logs and progress."""
+        return self.evaluation.verdict.outcome
+
 
 @dataclass(frozen=True)
 class RetryOutcome:
@@ -52,6 +57,7 @@ class RetryOutcome:
     counts_as_attempt: bool
     duration_ms: int
     state = State.RETRY_WAIT
+    name = "retry_wait"
 
 
 @dataclass(frozen=True)
@@ -63,6 +69,7 @@ class FailureOutcome:
     max_attempts: int
     duration_ms: int
     state = State.MANUAL
+    name = "technical_failure"
 
     def reason(self) -> Reason:
         return Reason(
@@ -156,7 +163,7 @@ def _update_applications(conn: Connection, outcomes: list[Outcome], now: dt.date
             {
                 "pk": o.claimed.pk,
                 "token": o.claimed.token,
-                "state": o.state.value,
+                "state": require(State.IN_PROGRESS, o.state).value,
                 "next_attempt_at": retry.next_attempt_at if retry else None,
                 "last_error": getattr(o, "error", None),
                 "undo_attempt": int(bool(retry and not retry.counts_as_attempt)),

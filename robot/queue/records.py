@@ -1,4 +1,4 @@
-"""Reading what is stored about one application: its row, verdict, inputs, items and events."""
+"""Reading what is stored about one application: its row, its latest verdict with the inputs, its events."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from sqlalchemy import Engine, select
 from robot.formats.verdict import Verdict
 from robot.queue.db import read
 from robot.queue.schema import applications as A
-from robot.queue.schema import events, manual_items, recommendations, rulesets, verdicts
+from robot.queue.schema import events, rulesets, verdicts
 
 
 @dataclass(frozen=True)
@@ -53,13 +53,3 @@ def stored_verdict(engine: Engine, application_pk: int) -> StoredVerdict | None:
 def history(engine: Engine, application_pk: int) -> list[Any]:
     with read(engine) as conn:
         return list(conn.execute(select(events).where(events.c.application_pk == application_pk).order_by(events.c.id)))
-
-
-def manual_item_of(engine: Engine, application_pk: int) -> Any:
-    with read(engine) as conn:
-        return conn.execute(select(manual_items).where(manual_items.c.application_pk == application_pk)).first()
-
-
-def recommendation_of(engine: Engine, application_pk: int) -> Any:
-    with read(engine) as conn:
-        return conn.execute(select(recommendations).where(recommendations.c.application_pk == application_pk)).first()

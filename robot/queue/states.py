@@ -4,6 +4,10 @@
 
 DONE: a recommendation waits for a handläggare's approval. MANUAL: a manual-handling item exists.
 IN_PROGRESS is held under a lease; an expired lease sends the application back to NEW.
+
+`TRANSITIONS` is the one table of allowed changes: every state change the queue writes goes
+through `require` (see `queue/transition.py`), so a change the table does not list is refused
+before anything is written.
 """
 
 from __future__ import annotations
@@ -31,6 +35,22 @@ TRANSITIONS: dict[State, frozenset[State]] = {
 
 def allowed(source: State, target: State) -> bool:
     return target in TRANSITIONS[source]
+
+
+class IllegalTransition(ValueError):
+    """A state change the transition table does not allow: a defect, refused before anything is written."""
+
+    def __init__(self, source: State, target: State):
+        super().__init__(f"illegal queue transition {source.value} → {target.value}")
+        self.source = source
+        self.target = target
+
+
+def require(source: State, target: State) -> State:
+    """`target`, if the table allows going there from `source`; otherwise IllegalTransition."""
+    if not allowed(source, target):
+        raise IllegalTransition(source, target)
+    return target
 
 
 class ManualStatus(StrEnum):

@@ -1,28 +1,22 @@
-"""Reading one month from the database into plain records: applications with their latest verdict,
-manual item, recommendation and retry count. Read-only; nothing personal is read beyond what the
-figures need (no raw applications, no notes, no names of handläggare).
+"""One month as plain records: applications with their latest verdict, manual item, recommendation
+and retry count, from what `queue.month` reads. Read-only; nothing personal is read beyond what
+the figures need (no raw applications, no notes, no names of handläggare).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Engine, func, select
+from sqlalchemy import Engine
 
 from robot.chain.errors import RulesError
 from robot.chain.ruleset import ruleset_from_files
 from robot.formats.reasons import Code
-from robot.queue.db import read
-from robot.queue.schema import applications as A
-from robot.queue.schema import events, manual_items, recommendations, rulesets, verdicts
-from robot.queue.states import State
+from robot.queue.month import month_rows
 
 TECHNICAL_FAILURE = Code.TEKNISKT_FEL.value
-CHUNK = 900
-"""Ids per IN (…) query: below SQLite's default limit of bound parameters."""
 
 
 @dataclass(frozen=True)
@@ -115,19 +109,7 @@ class MonthData:
 
 
 def load_month(engine: Engine, month: str) -> MonthData:
-    with read(engine) as conn:
-        apps = conn.execute(
-            select(A.c.id, A.c.application_id, A.c.channel, A.c.district, A.c.state, A.c.waits, A.c.last_error)
-            .where(A.c.period == month)
-            .order_by(A.c.application_id)
-        ).all()
-        pks = [a.id for a in apps]
-        latest = _latest_verdicts(conn, pks)
-        items = _by_pk(conn, manual_items, pks)
-        recs = _by_pk(conn, recommendations, pks)
-        retries = _retries(conn, pks)
-        stored = _rulesets(conn, {v.ruleset_identifier for v in latest.values()})
-        without_period = conn.execute(select(func.count()).select_from(A).where(A.c.period.is_(None))).scalar_one()
+    rows = month_rows(engine, month)
     records = tuple(
         ApplicationRecord(
             application_id=a.application_id,
@@ -135,80 +117,21 @@ def load_month(engine: Engine, month: str) -> MonthData:
             district=a.district,
             state=a.state,
             waits=a.waits or 0,
-            retries=retries.get(a.id, 0),
+            retries=rows.retries.get(a.id, 0),
             last_error=a.last_error,
-            verdict=_verdict(latest[a.id]) if a.id in latest else None,
-            manual=_manual(items[a.id]) if a.id in items else None,
-            recommendation=RecommendationRecord(recs[a.id].amount, recs[a.id].status) if a.id in recs else None,
+            verdict=_verdict(rows.verdicts[a.id]) if a.id in rows.verdicts else None,
+            manual=_manual(rows.manual_items[a.id]) if a.id in rows.manual_items else None,
+            recommendation=RecommendationRecord(rows.recommendations[a.id].amount, rows.recommendations[a.id].status)
+            if a.id in rows.recommendations
+            else None,
         )
-        for a in apps
+        for a in rows.applications
     )
-    return MonthData(month, records, stored, without_period)
-
-
-def _chunks(pks: list[int]) -> Iterable[list[int]]:
-    for start in range(0, len(pks), CHUNK):
-        yield pks[start : start + CHUNK]
-
-
-def _latest_verdicts(conn: Connection, pks: list[int]) -> dict[int, Any]:
-    """Each application's latest verdict (there is normally exactly one)."""
-    found: dict[int, Any] = {}
-    for chunk in _chunks(pks):
-        latest_ids = (
-            select(func.max(verdicts.c.id))
-            .where(verdicts.c.application_pk.in_(chunk))
-            .group_by(verdicts.c.application_pk)
-        )
-        query = select(
-            verdicts.c.application_pk,
-            verdicts.c.ruleset,
-            verdicts.c.ruleset_identifier,
-            verdicts.c.outcome,
-            verdicts.c.amount,
-            verdicts.c.stickprov,
-            verdicts.c.reason_codes,
-            verdicts.c.duration_ms,
-            verdicts.c.verdict_json,
-        ).where(verdicts.c.id.in_(latest_ids))
-        for row in conn.execute(query):
-            found[row.application_pk] = row
-    return found
-
-
-def _by_pk(conn: Connection, table: Any, pks: list[int]) -> dict[int, Any]:
-    found: dict[int, Any] = {}
-    for chunk in _chunks(pks):
-        for row in conn.execute(select(table).where(table.c.application_pk.in_(chunk))):
-            found[row.application_pk] = row
-    return found
-
-
-def _retries(conn: Connection, pks: list[int]) -> dict[int, int]:
-    found: dict[int, int] = {}
-    for chunk in _chunks(pks):
-        query = (
-            select(events.c.application_pk, func.count())
-            .where(
-                events.c.application_pk.in_(chunk),
-                events.c.kind == "processed",
-                events.c.to_state == State.RETRY_WAIT.value,
-            )
-            .group_by(events.c.application_pk)
-        )
-        found.update({pk: n for pk, n in conn.execute(query)})
-    return found
-
-
-def _rulesets(conn: Connection, identifiers: set[str]) -> dict[str, RulesetRecord]:
-    if not identifiers:
-        return {}
-    rows = conn.execute(
-        select(rulesets.c.identifier, rulesets.c.version, rulesets.c.files_json).where(
-            rulesets.c.identifier.in_(sorted(identifiers))
-        )
-    )
-    return {r.identifier: RulesetRecord(r.identifier, r.version, _reason_catalogue(r.files_json)) for r in rows}
+    stored = {
+        r.identifier: RulesetRecord(r.identifier, r.version, _reason_catalogue(r.files_json))
+        for r in rows.rulesets.values()
+    }
+    return MonthData(month, records, stored, rows.without_period)
 
 
 def _reason_catalogue(files_json: str) -> dict[str, str]:

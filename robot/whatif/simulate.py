@@ -10,21 +10,16 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine
 
 from robot.chain.engine import evaluate
 from robot.chain.ruleset import Ruleset
 from robot.formats.application import NotAnApplication, parse_application
-from robot.queue.db import read
-from robot.queue.schema import applications as A
-from robot.queue.schema import verdicts as V
+from robot.queue.month import applications_in, latest_verdicts
 from robot.whatif.replay import recorded_inputs
-
-PAGE = 500
 
 
 @dataclass(frozen=True)
@@ -169,8 +164,8 @@ class Simulation:
 
 def simulate(engine: Engine, ruleset: Ruleset, key: bytes, month: str | None = None) -> Simulation:
     """Re-run the latest verdict of every application (of `month`, or all) under `ruleset`."""
-    result = Simulation(month=month, ruleset=ruleset.identifier)
-    for row in _stored(engine, month, result):
+    result = Simulation(month=month, ruleset=ruleset.identifier, applications=applications_in(engine, month))
+    for row in latest_verdicts(engine, month):
         result.baseline[row.ruleset] += 1
         try:
             register, stickprov = recorded_inputs(json.loads(row.inputs_json), key, draw_missing=True)
@@ -190,38 +185,5 @@ def simulate(engine: Engine, ruleset: Ruleset, key: bytes, month: str | None = N
                 after_reasons=tuple(dict.fromkeys(after.reason_codes())),
             )
         )
-    return result
-
-
-def _stored(engine: Engine, month: str | None, result: Simulation) -> Iterator[Any]:
-    """The applications in scope with their latest verdict, a page at a time (short read transactions)."""
-    scope = [A.c.period == month] if month else []
-    later = V.alias("later")
-    latest = select(func.max(later.c.id)).where(later.c.application_pk == A.c.id).scalar_subquery()
-    with read(engine) as conn:
-        result.applications = conn.execute(select(func.count()).select_from(A).where(*scope)).scalar_one()
-    last = 0
-    while True:
-        query = (
-            select(
-                A.c.id,
-                A.c.application_id,
-                A.c.raw,
-                V.c.ruleset,
-                V.c.outcome,
-                V.c.amount,
-                V.c.reason_codes,
-                V.c.inputs_json,
-            )
-            .join(V, V.c.application_pk == A.c.id)
-            .where(*scope, A.c.id > last, V.c.id == latest)
-            .order_by(A.c.id)
-            .limit(PAGE)
-        )
-        with read(engine) as conn:
-            rows = conn.execute(query).all()
-        if not rows:
-            break
-        yield from rows
-        last = rows[-1].id
     result.without_verdict = result.applications - sum(result.baseline.values())
+    return result

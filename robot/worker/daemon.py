@@ -1,14 +1,14 @@
-"""The daemon (`robot run`) and the one-off batch (`robot batch`).
+"""The daemon (`robot run`) and the one-off batch (`robot batch`): the worker with its companions.
 
-Refuses to start on an unmigrated database or invalid rules. SIGTERM and SIGINT stop claiming;
-work in hand is finished and written, or released back to the queue.
+Starts the worker loop, the inbox watcher and the batch schedule, and stops them together.
+SIGTERM and SIGINT stop claiming; work in hand is finished and written, or released back to the
+queue. (The CLI refuses to start it on an unmigrated database or invalid rules.)
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import datetime as dt
 import signal
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,25 +22,15 @@ from robot.chain.stickprov import StickprovInput
 from robot.clock import SYSTEM, Clock
 from robot.config import Settings
 from robot.intake.inbox import scan_inbox
-from robot.queue import batches, migrate
+from robot.queue import batches
 from robot.queue.outcomes import Outcome
-from robot.worker.loop import Worker, WorkerStats
+from robot.worker.loop import Worker
 from robot.worker.processing import Processor
+from robot.worker.retry import RetryPolicy
+from robot.worker.scheduler import schedule_batches
+from robot.worker.stats import WorkerStats
 
-log = logs.get("robot.worker.daemon")
-
-
-class NotReady(Exception):
-    """The daemon cannot start; the message says why and what to do."""
-
-
-def check_schema(engine: Engine) -> None:
-    state = migrate.status(engine)
-    if not state.up_to_date:
-        current = state.current or "empty"
-        raise NotReady(
-            f"the database schema is not up to date (database: {current}, code: {state.head}); run `robot db upgrade` first"
-        )
+log = logs.get("robot.daemon")
 
 
 @dataclass
@@ -69,7 +59,7 @@ async def run_worker(
     for sig in (signal.SIGTERM, signal.SIGINT):
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, _on_signal, stop, sig)
-    processor = Processor(rt.settings, rt.ruleset, rt.source, rt.stickprov, rt.clock)
+    processor = Processor(RetryPolicy.from_settings(rt.settings.queue), rt.ruleset, rt.source, rt.stickprov, rt.clock)
     worker = Worker(rt.engine, rt.settings, processor, rt.worker_id, rt.clock, on_written)
     background: list[asyncio.Task[None]] = []
     scheduler = None
@@ -84,7 +74,7 @@ async def run_worker(
     if watch_inbox:
         background.append(asyncio.create_task(_watch_inbox(rt, worker, stop)))
     if schedule:
-        scheduler = await _schedule(rt, worker)
+        scheduler = await schedule_batches(rt.engine, rt.settings, worker, rt.clock)
     if batch_key:
         batches.start(rt.engine, batch_key, "cli", rt.worker_id, rt.clock)
     try:
@@ -123,39 +113,9 @@ async def _watch_inbox(rt: Runtime, worker: Worker, stop: asyncio.Event) -> None
     while not stop.is_set():
         try:
             report = await worker.db(scan_inbox, rt.engine, rt.settings, rt.clock)
-            if report.intake.accepted:
+            if report.queued:
                 worker.wake.set()
         except Exception as exc:  # the watcher must survive anything a folder can throw at it
             log.error("inbox_scan_failed", error=type(exc).__name__)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), timeout=interval)
-
-
-async def _schedule(rt: Runtime, worker: Worker):  # type: ignore[no-untyped-def]
-    from robot.worker.scheduler import current_slot, next_slot, start_scheduler
-
-    async def batch(slot: dt.datetime) -> None:
-        key = batches.scheduled_key(slot)
-        started = await worker.db(batches.start, rt.engine, key, "schedule", rt.worker_id, rt.clock)
-        if not started:
-            log.info("batch_already_run", batch=key)
-            return
-        log.info("batch_started", batch=key)
-        worker.wake.set()
-        asyncio.get_running_loop().create_task(_finish_when_idle(rt, worker, key))
-
-    scheduler = start_scheduler(rt.settings.schedule, batch)
-    slot = current_slot(rt.settings.schedule, rt.clock.now())
-    if slot is not None:  # started after today's slot: catch up now (recorded once per slot)
-        await batch(slot)
-    log.info("batch_schedule", next_batch=str(next_slot(rt.settings.schedule, rt.clock.now())))
-    return scheduler
-
-
-async def _finish_when_idle(rt: Runtime, worker: Worker, key: str) -> None:
-    while True:
-        await asyncio.sleep(max(1.0, rt.settings.queue.poll_interval_seconds))
-        if not await worker.db(worker.anything_due):
-            processed = await worker.db(batches.finish, rt.engine, key, rt.clock)
-            log.info("batch_finished", batch=key, processed=processed)
-            return

@@ -1,15 +1,12 @@
 """Processing one claimed application: register data, the chain, and what should happen next.
 
-Business outcomes are final (a manual verdict is never retried). SSBTEK unavailability waits
-(RETRY_WAIT) until the cut-off before payment day and then becomes a manual verdict with reason
-SSBTEK_EJ_TILLGANGLIG. Other technical errors retry with backoff up to the configured attempts
-and then become a manual item with reason TEKNISKT_FEL, never later than the manual deadline.
+Business outcomes are final (a manual verdict is never retried). When the register cannot answer,
+or an error occurs, the retry policy (`retry.py`) decides between trying again later and a manual
+item; any fault becomes one of the two, never a silent pass.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import random
 import time
 from dataclasses import dataclass
 
@@ -20,13 +17,13 @@ from robot.chain.engine import evaluate
 from robot.chain.ruleset import Ruleset
 from robot.chain.stickprov import StickprovInput
 from robot.clock import Clock
-from robot.config import Settings
 from robot.formats.application import NotAnApplication, parse_application
 from robot.formats.reasons import Code
 from robot.formats.register import EMPTY_REGISTER
 from robot.logs import redact
 from robot.queue.claims import Claimed
-from robot.queue.outcomes import FailureOutcome, Outcome, RetryOutcome, VerdictOutcome
+from robot.queue.outcomes import Outcome, VerdictOutcome
+from robot.worker.retry import RetryPolicy
 
 # Exceptions whose messages are our own or a library's and carry no personal data.
 _SAFE_MESSAGES = (RegisterUnavailable, httpx.HTTPError, TimeoutError, ConnectionError, OSError)
@@ -34,7 +31,7 @@ _SAFE_MESSAGES = (RegisterUnavailable, httpx.HTTPError, TimeoutError, Connection
 
 @dataclass
 class Processor:
-    settings: Settings
+    retry: RetryPolicy
     ruleset: Ruleset
     source: RegisterSource
     stickprov: StickprovInput
@@ -45,17 +42,16 @@ class Processor:
         try:
             return await self._process(claimed, started)
         except Exception as exc:  # any fault becomes a retry or a manual item, never a silent pass
-            return self.technical_error(claimed, exc, started)
+            return self.retry.after_error(claimed, self.clock.now(), describe(exc), _ms(started))
 
     async def _process(self, claimed: Claimed, started: float) -> Outcome:
-        max_attempts = self.settings.queue.max_attempts
-        if claimed.attempt > max_attempts:
+        if self.retry.exhausted(claimed):
             error = f"claimed {claimed.attempt} times without a stored result (worker crashes or lost leases)"
-            return FailureOutcome(claimed, error, max_attempts, _ms(started))
+            return self.retry.give_up(claimed, error, _ms(started))
         try:
             parsed = parse_application(claimed.raw)
         except NotAnApplication as exc:
-            return FailureOutcome(claimed, f"stored document is not a JSON object: {exc}", max_attempts, _ms(started))
+            return self.retry.give_up(claimed, f"stored document is not a JSON object: {exc}", _ms(started))
         register = EMPTY_REGISTER
         app = parsed.application
         if app is not None:
@@ -69,30 +65,16 @@ class Processor:
                 register = await self.source.fetch(request)
             except RegisterUnavailable as exc:
                 if self.clock.now() < claimed.cutoff:
-                    return self._wait(claimed, f"SSBTEK unavailable: {exc}", started)
+                    return self.retry.wait_for_register(
+                        claimed, self.clock.now(), f"SSBTEK unavailable: {exc}", _ms(started)
+                    )
                 register = all_unavailable(request)
         evaluation = evaluate(parsed, register, self.ruleset, self.stickprov)
         if Code.SSBTEK_EJ_TILLGANGLIG in evaluation.verdict.reason_codes() and self.clock.now() < claimed.cutoff:
             missing = sorted({a.value for p in evaluation.register.persons.values() for a in p.unavailable})
-            return self._wait(
-                claimed, f"SSBTEK authorities answered with errors: {','.join(missing) or 'AF 502'}", started
-            )
+            error = f"SSBTEK authorities answered with errors: {','.join(missing) or 'AF 502'}"
+            return self.retry.wait_for_register(claimed, self.clock.now(), error, _ms(started))
         return VerdictOutcome(claimed, evaluation, self.ruleset, self.stickprov.rate_override, _ms(started))
-
-    def _wait(self, claimed: Claimed, error: str, started: float) -> RetryOutcome:
-        now = self.clock.now()
-        delay = _backoff(self.settings, claimed.waits)
-        next_at = min(now + dt.timedelta(seconds=delay), claimed.cutoff)
-        return RetryOutcome(claimed, next_at, redact(error), False, _ms(started))
-
-    def technical_error(self, claimed: Claimed, exc: BaseException, started: float) -> Outcome:
-        error = describe(exc)
-        now = self.clock.now()
-        max_attempts = self.settings.queue.max_attempts
-        next_at = now + dt.timedelta(seconds=_backoff(self.settings, claimed.attempt - 1))
-        if claimed.attempt >= max_attempts or next_at >= claimed.deadline:
-            return FailureOutcome(claimed, error, max_attempts, _ms(started))
-        return RetryOutcome(claimed, next_at, error, True, _ms(started))
 
 
 def describe(exc: BaseException) -> str:
@@ -100,11 +82,6 @@ def describe(exc: BaseException) -> str:
     if isinstance(exc, _SAFE_MESSAGES):
         return redact(f"{type(exc).__name__}: {str(exc)[:300]}")
     return type(exc).__name__
-
-
-def _backoff(settings: Settings, n: int) -> float:
-    base = settings.queue.retry_initial_seconds * (2 ** max(0, min(n, 20)))
-    return min(settings.queue.retry_max_seconds, base) * random.uniform(0.8, 1.2)
 
 
 def _ms(started: float) -> int:

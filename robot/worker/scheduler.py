@@ -3,19 +3,60 @@
 The daemon processes whatever is due all the time; a scheduled batch is the moment applications
 for the new month become due (see `queue.hold_until_batch`), and it is recorded once per slot, so
 two daemons, a restart or a coalesced misfire never run the same batch twice. A daemon started
-after today's slot catches up at once.
+after today's slot catches up at once. A batch is recorded finished when nothing is due any more.
 """
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
+from sqlalchemy import Engine
 
-from robot.config import ScheduleSettings
+from robot import logs
+from robot.clock import Clock
+from robot.config import ScheduleSettings, Settings
+from robot.queue import batches
+
+if TYPE_CHECKING:
+    from robot.worker.loop import Worker
+
+log = logs.get("robot.daemon")
+
+
+async def schedule_batches(engine: Engine, settings: Settings, worker: Worker, clock: Clock) -> AsyncIOScheduler:
+    """Start the batch schedule for `worker`; catch up on today's slot if the daemon started after it."""
+
+    async def batch(slot: dt.datetime) -> None:
+        key = batches.scheduled_key(slot)
+        started = await worker.db(batches.start, engine, key, "schedule", worker.worker_id, clock)
+        if not started:
+            log.info("batch_already_run", batch=key)
+            return
+        log.info("batch_started", batch=key)
+        worker.wake.set()
+        asyncio.get_running_loop().create_task(_finish_when_idle(engine, settings, worker, key, clock))
+
+    scheduler = start_scheduler(settings.schedule, batch)
+    slot = current_slot(settings.schedule, clock.now())
+    if slot is not None:  # started after today's slot: catch up now (recorded once per slot)
+        await batch(slot)
+    log.info("batch_schedule", next_batch=str(next_slot(settings.schedule, clock.now())))
+    return scheduler
+
+
+async def _finish_when_idle(engine: Engine, settings: Settings, worker: Worker, key: str, clock: Clock) -> None:
+    while True:
+        await asyncio.sleep(max(1.0, settings.queue.poll_interval_seconds))
+        if not await worker.db(worker.anything_due):
+            processed = await worker.db(batches.finish, engine, key, clock)
+            log.info("batch_finished", batch=key, processed=processed)
+            return
 
 
 def trigger(settings: ScheduleSettings) -> CronTrigger:

@@ -1,0 +1,240 @@
+"""Manual items and recommendations as stored: reading them, and the updates handläggare actions make.
+
+Only storage here; what an action requires (an actor, a decision with its amount and note) is
+checked by `robot.casework` before it calls these. Every update is conditional on the status it
+expects, so two handläggare acting at once cannot both succeed: the loser gets False and nothing
+is written. Every action is recorded in the event log with its actor, in the same transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Engine, select, update
+
+from robot.formats.verdict import Reason
+from robot.queue.db import read
+from robot.queue.events import event_row, record
+from robot.queue.schema import applications as A
+from robot.queue.schema import manual_items as M
+from robot.queue.schema import recommendations as R
+from robot.queue.states import ManualStatus, RecommendationStatus, State
+from robot.queue.transition import change
+
+
+@dataclass(frozen=True)
+class ManualItem:
+    id: int
+    application_id: str
+    status: str
+    reasons: list[Reason]
+    stickprov: bool
+    proposal_amount: int | None
+    """The robot's proposal, or None when it could make none."""
+    has_verdict: bool
+    """False for a technical failure: the robot made no assessment."""
+    deadline: Any
+    assignee: str | None
+    resolution: str | None
+    resolution_amount: int | None
+    resolved_by: str | None
+    note: str | None
+    stickprov_correct: bool | None
+    created_at: Any
+
+    @property
+    def codes(self) -> list[str]:
+        return [r.code for r in self.reasons]
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    id: int
+    application_id: str
+    amount: int
+    status: str
+    decided_by: str | None
+    decided_at: Any
+    note: str | None
+    created_at: Any
+
+
+_ITEMS = select(M, A.c.application_id).join(A, A.c.id == M.c.application_pk)
+_RECS = select(R, A.c.application_id).join(A, A.c.id == R.c.application_pk)
+
+
+def manual_items(engine: Engine, status: ManualStatus | None, assignee: str | None, limit: int) -> list[ManualItem]:
+    """Items with `status` (None: every item not yet resolved), earliest deadline first."""
+    query = _ITEMS.where(M.c.status == status.value if status else M.c.status != ManualStatus.RESOLVED.value)
+    if assignee:
+        query = query.where(M.c.assignee == assignee)
+    with read(engine) as conn:
+        return [_item(r) for r in conn.execute(query.order_by(M.c.deadline, M.c.id).limit(limit))]
+
+
+def manual_item(engine: Engine, *, id: int | None = None, application_id: str | None = None) -> ManualItem | None:
+    """An item by its number or by its application's id."""
+    query = _ITEMS.where(M.c.id == id) if id is not None else _ITEMS.where(A.c.application_id == application_id)
+    with read(engine) as conn:
+        row = conn.execute(query).first()
+    return None if row is None else _item(row)
+
+
+def claim_item(engine: Engine, item_id: int, actor: str, now: dt.datetime) -> bool:
+    """open → claimed by `actor`; False if the item was not open."""
+    with engine.begin() as conn:
+        row = conn.execute(
+            update(M)
+            .where(M.c.id == item_id, M.c.status == ManualStatus.OPEN.value)
+            .values(status=ManualStatus.CLAIMED.value, assignee=actor, claimed_at=now)
+            .returning(M.c.application_pk)
+        ).first()
+        if row is not None:
+            record(conn, [event_row(now, "manual_claimed", actor, row.application_pk, item=item_id)])
+    return row is not None
+
+
+def resolve_item(
+    engine: Engine,
+    item: ManualItem,
+    actor: str,
+    resolution: str,
+    amount: int | None,
+    note: str | None,
+    stickprov_correct: bool | None,
+    now: dt.datetime,
+) -> bool:
+    """Record the handläggare's decision; False if the item was resolved meanwhile."""
+    with engine.begin() as conn:
+        row = conn.execute(
+            update(M)
+            .where(M.c.id == item.id, M.c.status != ManualStatus.RESOLVED.value)
+            .values(
+                status=ManualStatus.RESOLVED.value,
+                assignee=item.assignee or actor,
+                resolution=resolution,
+                resolution_amount=amount,
+                resolved_by=actor,
+                resolved_at=now,
+                note=note,
+                stickprov_correct=stickprov_correct,
+            )
+            .returning(M.c.application_pk)
+        ).first()
+        if row is None:
+            return False
+        details: dict[str, Any] = {"item": item.id, "resolution": resolution}
+        if item.stickprov:
+            details["stickprov_correct"] = stickprov_correct
+        record(conn, [event_row(now, "manual_resolved", actor, row.application_pk, **details)])
+    return True
+
+
+def recommendations(engine: Engine, status: RecommendationStatus | None, limit: int) -> list[Recommendation]:
+    """Recommendations with `status` (None: all), oldest first."""
+    query = _RECS if status is None else _RECS.where(R.c.status == status.value)
+    with read(engine) as conn:
+        return [_rec(r) for r in conn.execute(query.order_by(R.c.id).limit(limit))]
+
+
+def recommendation(engine: Engine, *, id: int | None = None, application_id: str | None = None) -> Recommendation | None:
+    query = _RECS.where(R.c.id == id) if id is not None else _RECS.where(A.c.application_id == application_id)
+    with read(engine) as conn:
+        row = conn.execute(query).first()
+    return None if row is None else _rec(row)
+
+
+def approve_recommendation(engine: Engine, rec_id: int, actor: str, note: str | None, now: dt.datetime) -> bool:
+    """pending → approved; False if it was decided meanwhile."""
+    with engine.begin() as conn:
+        row = _decide(conn, rec_id, RecommendationStatus.APPROVED, actor, note, now)
+        if row is not None:
+            record(conn, [event_row(now, "recommendation_approved", actor, row.application_pk, item=rec_id)])
+    return row is not None
+
+
+class _Moved(Exception):
+    """The application is no longer DONE: roll the rejection back."""
+
+
+def reject_recommendation(engine: Engine, rec_id: int, actor: str, note: str, reason: Reason, now: dt.datetime) -> bool:
+    """pending → rejected, and the application DONE → MANUAL with a new manual item carrying `reason`.
+
+    False if the recommendation was decided meanwhile (nothing is written).
+    """
+    try:
+        with engine.begin() as conn:
+            rec = _decide(conn, rec_id, RecommendationStatus.REJECTED, actor, note, now)
+            if rec is None:
+                return False
+            done, to_manual = change(State.DONE, State.MANUAL)
+            app = conn.execute(
+                update(A)
+                .where(A.c.id == rec.application_pk, done)
+                .values(**to_manual, updated_at=now)
+                .returning(A.c.deadline)
+            ).first()
+            if app is None:
+                raise _Moved
+            conn.execute(
+                M.insert().values(
+                    application_pk=rec.application_pk,
+                    verdict_pk=rec.verdict_pk,
+                    reasons_json=json.dumps([reason.model_dump()], ensure_ascii=False),
+                    reason_codes=reason.code,
+                    stickprov=False,
+                    proposal_amount=rec.amount,
+                    deadline=app.deadline,
+                    status=ManualStatus.OPEN.value,
+                    created_at=now,
+                )
+            )
+            record(
+                conn,
+                [
+                    event_row(
+                        now, "recommendation_rejected", actor, rec.application_pk, State.DONE, State.MANUAL, item=rec_id
+                    )
+                ],
+            )
+    except _Moved:
+        return False
+    return True
+
+
+def _decide(conn: Any, rec_id: int, status: RecommendationStatus, actor: str, note: str | None, now: dt.datetime) -> Any:
+    return conn.execute(
+        update(R)
+        .where(R.c.id == rec_id, R.c.status == RecommendationStatus.PENDING.value)
+        .values(status=status.value, decided_by=actor, decided_at=now, note=note)
+        .returning(R.c.application_pk, R.c.verdict_pk, R.c.amount)
+    ).first()
+
+
+def _item(row: Any) -> ManualItem:
+    return ManualItem(
+        id=row.id,
+        application_id=row.application_id,
+        status=row.status,
+        reasons=[Reason(**r) for r in json.loads(row.reasons_json)],
+        stickprov=row.stickprov,
+        proposal_amount=row.proposal_amount,
+        has_verdict=row.verdict_pk is not None,
+        deadline=row.deadline,
+        assignee=row.assignee,
+        resolution=row.resolution,
+        resolution_amount=row.resolution_amount,
+        resolved_by=row.resolved_by,
+        note=row.note,
+        stickprov_correct=row.stickprov_correct,
+        created_at=row.created_at,
+    )
+
+
+def _rec(row: Any) -> Recommendation:
+    return Recommendation(
+        row.id, row.application_id, row.amount, row.status, row.decided_by, row.decided_at, row.note, row.created_at
+    )

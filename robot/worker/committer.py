@@ -1,0 +1,117 @@
+"""The committer: writes results as they come, everything waiting together (up to `worker.commit_batch`).
+
+Under load, results pile up while a write runs, so batches grow by themselves; when results
+trickle in, each is written at once. No result waits for a batch to fill. Each verdict is still
+written atomically with its state change, and only under its current lease (`queue.outcomes`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+
+from sqlalchemy import Engine
+
+from robot import logs
+from robot.clock import Clock
+from robot.queue.claims import Claimed
+from robot.queue.outcomes import CommitReport, Outcome, commit
+from robot.worker.database import DatabaseThread
+from robot.worker.stats import WorkerStats, log_processed
+
+log = logs.get("robot.worker")
+_CLOSE = object()
+
+
+class Committer:
+    def __init__(
+        self,
+        engine: Engine,
+        db: DatabaseThread,
+        in_hand: dict[int, Claimed],
+        stats: WorkerStats,
+        clock: Clock,
+        batch_size: int,
+        on_written: Callable[[Outcome], None] | None,
+        written: asyncio.Event,
+    ):
+        self.engine = engine
+        self.db = db
+        self.in_hand = in_hand
+        self.stats = stats
+        self.clock = clock
+        self.batch_size = batch_size
+        self.on_written = on_written
+        self.written = written
+        """Set after each write: there is room to claim more."""
+        self._results: asyncio.Queue[object] = asyncio.Queue()
+
+    async def put(self, outcome: Outcome) -> None:
+        await self._results.put(outcome)
+
+    async def close(self) -> None:
+        """No more results will come: write the rest, then `run` returns."""
+        await self._results.put(_CLOSE)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        while True:
+            batch = [await self._results.get()]
+            while len(batch) < self.batch_size and not self._results.empty():
+                batch.append(self._results.get_nowait())
+            outcomes: list[Outcome] = [o for o in batch if o is not _CLOSE]  # type: ignore[misc]
+            if outcomes:
+                await self._flush(outcomes, stop)
+            if len(outcomes) < len(batch):
+                return
+
+    async def _flush(self, outcomes: list[Outcome], stop: asyncio.Event) -> None:
+        worker_id = self.db.worker_id
+        try:
+            report = await self.db.patiently(
+                lambda: commit(self.engine, outcomes, worker_id, self.clock), stop, give_up_on_stop=True
+            )
+        except Exception as exc:
+            # Not an outage but a failing write: write one by one so that only the culprit is left out.
+            log.error("batch_commit_failed", error=type(exc).__name__, count=len(outcomes), worker_id=worker_id)
+            report = await self._one_by_one(outcomes)
+        if report is None:
+            log.error(
+                "results_not_written",
+                count=len(outcomes),
+                worker_id=worker_id,
+                detail="database unavailable at shutdown; leases will expire and the applications be redone",
+            )
+            for o in outcomes:
+                self.in_hand.pop(o.claimed.pk, None)
+            return
+        for o in report.written:
+            self.in_hand.pop(o.claimed.pk, None)
+            self.stats.count(o)
+            log_processed(o, worker_id)
+            if self.on_written:
+                self.on_written(o)
+        for o in report.stale:
+            self.in_hand.pop(o.claimed.pk, None)
+            self.stats.stale += 1
+            log.warning("result_discarded_lease_lost", application_id=o.claimed.application_id, worker_id=worker_id)
+        self.written.set()
+
+    async def _one_by_one(self, outcomes: list[Outcome]) -> CommitReport:
+        report = CommitReport()
+        for o in outcomes:
+            try:
+                single = await self.db(commit, self.engine, [o], self.db.worker_id, self.clock)
+            except Exception as exc:
+                # Left IN_PROGRESS: the lease expires, the application is redone, and after the allowed
+                # attempts it becomes a manual item with reason TEKNISKT_FEL.
+                self.in_hand.pop(o.claimed.pk, None)
+                log.error(
+                    "commit_failed",
+                    application_id=o.claimed.application_id,
+                    error=type(exc).__name__,
+                    worker_id=self.db.worker_id,
+                )
+                continue
+            report.written += single.written
+            report.stale += single.stale
+        return report

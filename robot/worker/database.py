@@ -1,0 +1,66 @@
+"""The worker's database thread: every query of one worker runs on one dedicated thread.
+
+The asyncio loop never blocks on the database, and the queue functions (plain synchronous
+SQLAlchemy) need no async variant. Outages are waited out: a call that fails because the database
+is unreachable is retried with backoff, each failure logged, so that no result is ever dropped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
+
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from robot import logs
+
+log = logs.get("robot.worker")
+T = TypeVar("T")
+
+
+class DatabaseThread:
+    def __init__(self, worker_id: str, grace_seconds: float):
+        self.worker_id = worker_id
+        self.grace_seconds = grace_seconds
+        """How long a result is still retried after stop: the lease time (after that it is redone anyway)."""
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="robot-db")
+
+    async def __call__(self, fn: Callable[..., T], *args: Any) -> T:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, functools.partial(fn, *args))
+
+    async def patiently(self, fn: Callable[[], T], stop: asyncio.Event, give_up_on_stop: bool = False) -> T | None:
+        """`fn()`, retried while the database is unreachable. None when stopped meanwhile.
+
+        After `stop`, claims give up at once; results (`give_up_on_stop=True`) keep trying for
+        `grace_seconds` more.
+        """
+        delay = 0.5
+        grace_until: float | None = None
+        while True:
+            try:
+                return await self(fn)
+            except DBAPIError as exc:
+                if not (isinstance(exc, OperationalError) or exc.connection_invalidated):
+                    raise
+                log.warning(
+                    "database_unavailable",
+                    error=type(exc.orig).__name__ if exc.orig else type(exc).__name__,
+                    retry_in_s=round(delay, 1),
+                    worker_id=self.worker_id,
+                )
+            if stop.is_set():
+                if not give_up_on_stop:
+                    return None
+                grace_until = grace_until or time.monotonic() + self.grace_seconds
+                if time.monotonic() > grace_until:
+                    return None
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 10.0)
+
+    def shutdown(self) -> None:
+        self._executor.shutdown(wait=True)
