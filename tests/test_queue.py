@@ -1,4 +1,4 @@
-"""The queue: state machine, leases and fencing, retries, cut-offs, and what each outcome leaves behind."""
+"""The queue: leases and fencing, retries, cut-offs, and what each outcome leaves behind."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from robot.clock import FixedClock
 from robot.queue import claims
 from robot.queue.outcomes import commit
 from robot.queue.schema import applications, events, manual_items, recommendations, verdicts
-from robot.queue.states import TRANSITIONS, State, allowed
+from robot.queue.states import State
 from tests.builders import APPLICANT, application, register
 from tests.queue_helpers import (
     DictSource,
@@ -32,15 +32,6 @@ T0 = dt.datetime(2026, 12, 1, 8, 0, tzinfo=dt.UTC)
 @pytest.fixture
 def clock():
     return FixedClock(T0)
-
-
-def test_state_machine_allows_only_the_documented_transitions():
-    assert allowed(State.NEW, State.IN_PROGRESS)
-    assert {s for s in State if allowed(State.IN_PROGRESS, s)} == {State.DONE, State.MANUAL, State.RETRY_WAIT, State.NEW}
-    assert allowed(State.RETRY_WAIT, State.NEW) and not allowed(State.RETRY_WAIT, State.IN_PROGRESS)
-    assert not any(allowed(State.MANUAL, s) for s in State)
-    assert not allowed(State.DONE, State.NEW) and not allowed(State.NEW, State.DONE)
-    assert set(TRANSITIONS) == set(State)
 
 
 def test_recommendation_and_manual_outcomes_leave_the_right_records(engine, settings, ruleset, clock):
