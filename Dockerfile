@@ -12,9 +12,10 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /app
 COPY pyproject.toml README.md ./
+# rules/ before the install: robot/rules links to it, and the package ships it as its default rules.
+COPY rules ./rules
 COPY robot ./robot
 RUN pip install '.[postgres]'
-COPY rules ./rules
 COPY config ./config
 
 RUN useradd --system --uid 10001 --no-create-home --home-dir /app robot \

@@ -84,7 +84,7 @@ class Workspace:
     def env(self, **extra: str) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith("ROBOT_")}
         env.update(
-            ROBOT_CONFIG=str(self.root / "no-config.toml"),
+            ROBOT_CONFIG=os.devnull,
             ROBOT_DATA_DIR=str(self.data_dir),
             ROBOT_STICKPROV_KEY="bench-key",
             ROBOT_CLOCK_START=CLOCK_START,

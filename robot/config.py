@@ -3,6 +3,12 @@
 Environment variables win over the file; nested settings use one underscore after the section,
 e.g. ROBOT_SSBTEK_URL sets `[ssbtek] url` and ROBOT_QUEUE_LEASE_SECONDS sets `[queue] lease_seconds`.
 Rules (norms, ranges, stickprov rates) are not settings: they live in rules/.
+
+Where things are, whatever the current directory: the config file is the one ROBOT_CONFIG names
+(it must exist), else `config/robot.toml` in the current directory if there is one, else none
+(built-in defaults, which the shipped file only documents). The rules are ROBOT_RULES_DIR (or
+`rules_dir` in the file), else the rules shipped with the robot (`robot/rules`, the project's
+`rules/`). Relative paths are relative to the current directory.
 """
 
 from __future__ import annotations
@@ -18,6 +24,8 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 from robot.formats.register import Authority
 
 DEFAULT_CONFIG_FILE = Path("config/robot.toml")
+SHIPPED_RULES = (Path(__file__).parent / "rules").resolve()
+"""The default rules: inside the package (in a checkout, a link to the project's rules/)."""
 
 
 class _Section(BaseModel):
@@ -112,7 +120,7 @@ class Settings(BaseSettings):
 
     data_dir: Path = Path("data")
     database_url: SecretStr | None = None
-    rules_dir: Path = Path("rules")
+    rules_dir: Path = SHIPPED_RULES
     municipality: MunicipalitySettings = MunicipalitySettings()
     ssbtek: SsbtekSettings = SsbtekSettings()
     stickprov: StickprovSettings = StickprovSettings()
@@ -160,9 +168,28 @@ class Settings(BaseSettings):
     def stickprov_key(self) -> bytes | None:
         return self.stickprov.key.get_secret_value().encode() if self.stickprov.key else None
 
+    def rules_origin(self) -> str:
+        """Where `rules_dir` came from, for messages that say which folder could not be used."""
+        if os.environ.get("ROBOT_RULES_DIR"):
+            return "ROBOT_RULES_DIR"
+        if "rules_dir" in self.model_fields_set:
+            return f"rules_dir in {config_file()}"
+        return "the rules shipped with the robot"
 
-def config_file() -> Path:
-    return Path(os.environ.get("ROBOT_CONFIG") or DEFAULT_CONFIG_FILE)
+
+class ConfigFileMissing(FileNotFoundError):
+    """ROBOT_CONFIG names a file that is not there."""
+
+
+def config_file() -> Path | None:
+    """The config file in use, or None for the built-in defaults (see the module's docstring)."""
+    named = os.environ.get("ROBOT_CONFIG")
+    if named:
+        path = Path(named)
+        if not path.exists() or path.is_dir():
+            raise ConfigFileMissing(f"ROBOT_CONFIG names {path}, which is not a file")
+        return path
+    return DEFAULT_CONFIG_FILE if DEFAULT_CONFIG_FILE.is_file() else None
 
 
 def load_settings(**overrides: Any) -> Settings:
@@ -174,8 +201,9 @@ def masked(settings: Settings) -> dict[str, Any]:
     data = settings.model_dump(mode="json")
     key = settings.stickprov_key()
     data["stickprov"]["key"] = _mask_key(key)
-    data["database_url"] = _mask_url(settings.database())
-    data["config_file"] = str(config_file()) + ("" if config_file().is_file() else " (saknas; standardvärden)")
+    data["database_url"] = mask_url(settings.database())
+    used = config_file()
+    data["config_file"] = str(used) if used else f"(ingen: {DEFAULT_CONFIG_FILE} finns inte här; standardvärden)"
     return data
 
 
@@ -187,7 +215,7 @@ def _mask_key(key: bytes | None) -> str:
     return f"****** (fingeravtryck {StickprovInput(key=key).key_fingerprint()})"
 
 
-def _mask_url(url: str) -> str:
+def mask_url(url: str) -> str:
     from sqlalchemy.engine import make_url
 
     try:

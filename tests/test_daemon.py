@@ -33,7 +33,7 @@ def robot_env(tmp_path, database_url: str | None = None, **extra: str) -> dict[s
         "ROBOT_QUEUE_LEASE_SECONDS": "2",
         "ROBOT_QUEUE_POLL_INTERVAL_SECONDS": "0.2",
         "ROBOT_LOG_FORMAT": "json",
-        "ROBOT_CONFIG": str(tmp_path / "none.toml"),
+        "ROBOT_CONFIG": os.devnull,
     }
     env.pop("ROBOT_DATABASE_URL", None)
     if database_url:

@@ -258,7 +258,7 @@ def test_the_statistics_helpers():
 
 @pytest.fixture
 def cli(settings, monkeypatch, tmp_path):
-    monkeypatch.setenv("ROBOT_CONFIG", str(tmp_path / "none.toml"))
+    monkeypatch.setenv("ROBOT_CONFIG", "/dev/null")
     monkeypatch.setenv("ROBOT_DATA_DIR", str(settings.data_dir))
     monkeypatch.setenv("ROBOT_RULES_DIR", str(RULES))
     monkeypatch.delenv("ROBOT_DATABASE_URL", raising=False)

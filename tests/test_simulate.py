@@ -120,7 +120,7 @@ def test_a_new_stickprov_rate_per_cost_type_draws_for_the_applications_it_concer
 
 @pytest.fixture
 def cli(settings, monkeypatch, tmp_path):
-    monkeypatch.setenv("ROBOT_CONFIG", str(tmp_path / "none.toml"))
+    monkeypatch.setenv("ROBOT_CONFIG", "/dev/null")
     monkeypatch.setenv("ROBOT_DATA_DIR", str(settings.data_dir))
     monkeypatch.setenv("ROBOT_STICKPROV_KEY", "test-key")
     monkeypatch.delenv("ROBOT_DATABASE_URL", raising=False)

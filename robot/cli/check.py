@@ -13,7 +13,7 @@ def check(
     application: Path = typer.Argument(..., help="An ansokan/1 JSON file."),
     register: Path = typer.Option(..., "--register", "-r", help="A register/1 JSON file (what SSBTEK would answer)."),
     explain: bool = typer.Option(False, "--explain", help="Print the steps as Swedish prose instead of JSON."),
-    rules: Path = typer.Option(None, "--rules", help="Rules folder (default: ROBOT_RULES_DIR or ./rules)."),
+    rules: Path = typer.Option(None, "--rules", help="Rules folder (default: ROBOT_RULES_DIR, else the rules shipped with the robot)."),
 ) -> None:
     """Print the verdict for APPLICATION as JSON. Exits 0 for either outcome, 2 for unreadable input."""
     from pydantic import ValidationError

@@ -30,11 +30,20 @@ def settings() -> Settings:
         fail(f"cannot read the configuration: {exc}")
 
 
+def rules_folder(directory: Path | None, config: Settings | None = None) -> Path:
+    """The rules folder: --rules, else the settings' (ROBOT_RULES_DIR, the config file, the shipped rules)."""
+    config = config or settings()
+    path, origin = (directory, "--rules") if directory else (config.rules_dir, config.rules_origin())
+    if not path.is_dir():
+        fail(f"no rules folder at {path} (from {origin})")
+    return path
+
+
 def ruleset(directory: Path | None, config: Settings | None = None):
     from robot.chain.errors import RulesError
     from robot.chain.ruleset import load_ruleset
 
-    path = directory or (config or settings()).rules_dir
+    path = rules_folder(directory, config)
     try:
         return load_ruleset(path)
     except RulesError as exc:
@@ -78,24 +87,47 @@ def is_terminal() -> bool:
     return sys.stdout.isatty()
 
 
-def engine(config, *, require_migrated: bool = True):
-    """The database engine; refuses (exit 3) when the schema is not migrated, saying what to do."""
+def engine(config: Settings, *, require_migrated: bool = True):
+    """The database engine, or one line on stderr and exit 3: a URL that is not one, a server that does not
+    answer, a data folder that cannot hold the database, a database that is missing or not migrated.
+
+    Only `robot db upgrade` (require_migrated=False) creates the data folder and the database.
+    """
     from sqlalchemy.exc import SQLAlchemyError
 
-    from robot.queue.db import make_engine
+    from robot.queue.db import make_engine, sqlite_file
     from robot.queue.migrate import NotMigrated, require_current
 
+    url = config.database()
     try:
-        eng = make_engine(config.database())
+        database = sqlite_file(url)
+        if database is not None and require_migrated and not database.is_file():
+            fail(
+                f"no database at {database.absolute()}; run `robot db upgrade` to create it, "
+                "or set ROBOT_DATA_DIR (or ROBOT_DATABASE_URL) to the one you mean",
+                code=3,
+            )
+        eng = make_engine(url)
         if require_migrated:
             require_current(eng)
     except NotMigrated as exc:
-        fail(str(exc), code=3)
+        fail(f"{exc} ({_shown(url)})", code=3)
     except SQLAlchemyError as exc:
-        fail(
-            f"cannot use the database: {type(exc.orig or exc).__name__}: {str(exc.orig or exc).splitlines()[0]}", code=3
-        )
+        cause = getattr(exc, "orig", None) or exc
+        first = (str(cause).splitlines() or [""])[0]
+        fail(f"cannot use the database {_shown(url)}: {type(cause).__name__}: {first}", code=3)
+    except OSError as exc:
+        folder = Path(exc.filename) if exc.filename else config.data_dir
+        problem = "it is a file, not a folder" if folder.is_file() else (exc.strerror or str(exc))
+        fail(f"cannot use the data folder {folder.absolute()}: {problem} (ROBOT_DATA_DIR)", code=3)
     return eng
+
+
+def _shown(url: str) -> str:
+    """A database URL fit for a message: no password, and nothing at all if it cannot be parsed."""
+    from robot.config import mask_url
+
+    return mask_url(url)
 
 
 def register_source(config):

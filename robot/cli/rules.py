@@ -6,20 +6,20 @@ from pathlib import Path
 
 import typer
 
-from robot.cli.common import fail, ruleset, settings
+from robot.cli.common import fail, rules_folder, ruleset, settings
 
 app = typer.Typer(help="Validate and test the rules folder.", no_args_is_help=True)
 
 
 @app.command("check")
 def check(
-    rules: Path = typer.Option(None, "--rules", help="Rules folder (default: ROBOT_RULES_DIR or ./rules)."),
+    rules: Path = typer.Option(None, "--rules", help="Rules folder (default: ROBOT_RULES_DIR, else the rules shipped with the robot)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Only errors and warnings, not notes."),
 ) -> None:
     """Validate rules/: schema, step order, schablon gaps and overlaps, riksnorm totals, provisional values."""
     from robot.chain.lint import check_rules
 
-    directory = rules or settings().rules_dir
+    directory = rules_folder(rules)
     found = check_rules(str(directory))
     for line in found.errors:
         typer.echo(f"FEL      {line}")
@@ -40,14 +40,14 @@ def check(
 @app.command("test")
 def test(
     paths: list[Path] = typer.Argument(None, help="Test files or folders (default: the rules folder's tests/)."),
-    rules: Path = typer.Option(None, "--rules", help="Rules folder (default: ROBOT_RULES_DIR or ./rules)."),
+    rules: Path = typer.Option(None, "--rules", help="Rules folder (default: ROBOT_RULES_DIR, else the rules shipped with the robot)."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Also list the cases that pass."),
 ) -> None:
     """Run the YAML test cases: application + register → expected outcome, amount and reason codes."""
     from robot.chain.casetests import case_files, run_files
 
     config = settings()
-    directory = rules or config.rules_dir
+    directory = rules_folder(rules, config)
     rs = ruleset(directory, config)
     files = [f for p in (paths or [directory / "tests"]) for f in case_files(p)]
     if not files:
