@@ -1,1 +1,18 @@
-"""The durable queue: applications, their states and leases, verdicts, manual items and the event log."""
+"""The durable queue: applications, their states and leases, verdicts, manual items and the event log.
+
+The only package that builds SQL (like Procrastinate's `manager.py`): every other package calls
+these functions and gets plain values back.
+
+    schema.py      the tables; migrations/ and migrate.py keep databases in step with them
+    db.py          engines (SQLite by default, PostgreSQL in production) and read transactions
+    states.py      queue states and the transition table; transition.py writes every change through it
+    intake.py      storing new applications, idempotently
+    claims.py      claims, leases and fencing tokens; rescuing expired leases; promoting due retries
+    outcomes.py    what processing produced, and writing it under the lease (verdict + state in one go)
+    cases.py       manual items and recommendations: reads and the updates handläggare actions make
+    records.py     what is stored about one application (for explain and replay)
+    month.py       many applications at once (for the control report and what-if)
+    batches.py     batch runs, recorded once per slot
+    status.py      counts for ops
+    events.py      the append-only event log
+"""
