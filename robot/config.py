@@ -194,31 +194,3 @@ def config_file() -> Path | None:
 
 def load_settings(**overrides: Any) -> Settings:
     return Settings(**overrides)
-
-
-def masked(settings: Settings) -> dict[str, Any]:
-    """The effective settings for display: secrets masked, passwords in URLs hidden."""
-    data = settings.model_dump(mode="json")
-    key = settings.stickprov_key()
-    data["stickprov"]["key"] = _mask_key(key)
-    data["database_url"] = mask_url(settings.database())
-    used = config_file()
-    data["config_file"] = str(used) if used else f"(ingen: {DEFAULT_CONFIG_FILE} finns inte här; standardvärden)"
-    return data
-
-
-def _mask_key(key: bytes | None) -> str:
-    if key is None:
-        return "(inte satt)"
-    from robot.chain.stickprov import StickprovInput
-
-    return f"****** (fingeravtryck {StickprovInput(key=key).key_fingerprint()})"
-
-
-def mask_url(url: str) -> str:
-    from sqlalchemy.engine import make_url
-
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except Exception:
-        return "******"

@@ -22,6 +22,16 @@ SQL_BUILDERS = {"select", "insert", "update", "delete", "text", "func", "and_", 
 MAX_CLASS_LINES = 160
 """About 150 lines: beyond that a class does more than one job."""
 KNOWN_CHAIN_CIRCLE = {"robot.chain.context", "robot.chain.ruleset", "robot.chain.steps"}
+LAYERS = [
+    {"formats", "swedish"},
+    {"chain", "adapters"},
+    {"queue"},
+    {"intake", "casework", "whatif", "report", "outbox", "notice"},
+    {"worker"},
+    {"cli", "web"},
+]
+"""The rooms, lowest first: a room imports only rooms below it (ARCHITECTURE.md). The shared services
+(clock, config, logs) are below every room and import only formats."""
 
 
 def modules() -> dict[str, Path]:
@@ -111,7 +121,7 @@ def test_the_graph_sees_imports_inside_functions_and_through_packages():
 
 def test_there_is_no_import_circle():
     found = cycles(import_graph())
-    if len(found) == 1 and KNOWN_CHAIN_CIRCLE <= found[0] and all(m.startswith("robot.chain.") for m in found[0]):
+    if len(found) == 1 and found[0] >= KNOWN_CHAIN_CIRCLE and all(m.startswith("robot.chain.") for m in found[0]):
         pytest.xfail(
             "the chain's own circle (context ⇄ ruleset ⇄ steps) is still here: the law helper removes it "
             f"(issue 11 item 2); members: {', '.join(sorted(found[0]))}"
@@ -146,3 +156,26 @@ def test_no_class_is_much_over_150_lines():
             if isinstance(node, ast.ClassDef) and node.end_lineno - node.lineno + 1 > MAX_CLASS_LINES:
                 large.append(f"{name}.{node.name}: {node.end_lineno - node.lineno + 1} lines")
     assert large == []
+
+
+def room(module: str) -> str:
+    return module.split(".")[1] if module.count(".") else "robot"
+
+
+def test_rooms_import_only_rooms_below_them():
+    level = {r: i for i, rooms in enumerate(LAYERS) for r in rooms}
+    level.update({service: -1 for service in SHARED_SERVICES - {"__init__", "__main__"}})
+    upward = set()
+    for module, targets in import_graph().items():
+        here = room(module)
+        if here in ("robot", "__main__"):
+            continue
+        assert here in level, f"robot/{here}: a new room; place it in LAYERS and ARCHITECTURE.md"
+        for target in targets:
+            there = room(target)
+            if there == here or there == "robot":
+                continue
+            allowed = level[there] < level[here] if level[here] >= 0 else there == "formats"
+            if not allowed:
+                upward.add(f"{module} → {target}")
+    assert sorted(upward) == []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import typer
 
@@ -123,11 +123,30 @@ def engine(config: Settings, *, require_migrated: bool = True):
     return eng
 
 
+def masked(config: Settings) -> dict[str, Any]:
+    """The effective settings for display: secrets masked, passwords in URLs hidden."""
+    from robot.chain.stickprov import StickprovInput
+    from robot.config import DEFAULT_CONFIG_FILE, config_file
+
+    data = config.model_dump(mode="json")
+    key = config.stickprov_key()
+    data["stickprov"]["key"] = (
+        "(inte satt)" if key is None else f"****** (fingeravtryck {StickprovInput(key=key).key_fingerprint()})"
+    )
+    data["database_url"] = _shown(config.database())
+    used = config_file()
+    data["config_file"] = str(used) if used else f"(ingen: {DEFAULT_CONFIG_FILE} finns inte här; standardvärden)"
+    return data
+
+
 def _shown(url: str) -> str:
     """A database URL fit for a message: no password, and nothing at all if it cannot be parsed."""
-    from robot.config import mask_url
+    from sqlalchemy.engine import make_url
 
-    return mask_url(url)
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return "******"
 
 
 def register_source(config):

@@ -13,6 +13,7 @@ from robot.cli.common import (
     engine,
     fail,
     is_terminal,
+    masked,
     register_source,
     ruleset,
     settings,
@@ -52,8 +53,6 @@ def db_status() -> None:
 @config_app.command("show")
 def config_show() -> None:
     """Print the effective settings (file + ROBOT_* variables) with secrets masked."""
-    from robot.config import masked
-
     typer.echo(json.dumps(masked(settings()), indent=2, ensure_ascii=False))
 
 
