@@ -1,4 +1,5 @@
-"""Why a handläggare action cannot be done, in Swedish, as exceptions the CLI and the web app map.
+"""Why a handläggare action cannot be done, in Swedish, as exceptions the CLI and the web app map;
+and the checks every action shares.
 
 Each names the input at fault in `field` (`actor`, `decision`, `amount`, `note`, `stickprov_correct`,
 `force`, `status`, `limit`), so a form can mark it and the CLI can name its option. The messages
@@ -6,6 +7,11 @@ name no CLI options: they are shown on the web too.
 """
 
 from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any, TypeVar
+
+E = TypeVar("E", bound=StrEnum)
 
 
 class CaseworkError(Exception):
@@ -45,3 +51,19 @@ def require_limit(limit: int) -> int:
     if limit < 1:
         raise Invalid(f"antalet att visa måste vara minst 1, inte {limit}", "limit")
     return limit
+
+
+def reference(ref: str | int) -> dict[str, Any]:
+    """A manual item or recommendation is named by its number or by its application's id."""
+    return {"id": int(ref)} if str(ref).isdigit() else {"application_id": str(ref)}
+
+
+def choice(kind: type[E], value: str | None) -> E | None:
+    """`value` as one of `kind`'s values (None when not given); an unknown value is refused."""
+    if not value:
+        return None
+    try:
+        return kind(value)
+    except ValueError:
+        known = [k.value for k in kind]
+        raise Invalid(f"okänd status {value!r}: välj {', '.join(known[:-1])} eller {known[-1]}", "status") from None

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from sqlalchemy import Engine
 
-from robot.casework.errors import Conflict, Invalid, NotFound, require_actor, require_limit
+from robot.casework.errors import Conflict, Invalid, NotFound, choice, reference, require_actor, require_limit
 from robot.clock import SYSTEM, Clock
 from robot.queue import cases
 from robot.queue.cases import ManualItem
@@ -24,16 +24,12 @@ def list_manual(
     engine: Engine, status: str | None = None, assignee: str | None = None, limit: int = 100
 ) -> list[ManualItem]:
     """Items with `status` (open, claimed or resolved; default: open and claimed), earliest deadline first."""
-    return cases.manual_items(engine, _status(status), assignee, require_limit(limit))
+    return cases.manual_items(engine, choice(ManualStatus, status), assignee, require_limit(limit))
 
 
 def find_manual(engine: Engine, ref: str | int) -> ManualItem:
     """An item by its number or by the application id."""
-    item = (
-        cases.manual_item(engine, id=int(ref))
-        if str(ref).isdigit()
-        else cases.manual_item(engine, application_id=str(ref))
-    )
+    item = cases.manual_item(engine, **reference(ref))
     if item is None:
         raise NotFound(f"inget ärende i manuella kön för {ref}")
     return item
@@ -83,15 +79,6 @@ def resolve_manual(
     if not resolved:
         raise Conflict(f"ärende {item.id} avslutades samtidigt av någon annan")
     return find_manual(engine, item.id)
-
-
-def _status(status: str | None) -> ManualStatus | None:
-    if not status:
-        return None
-    try:
-        return ManualStatus(status)
-    except ValueError:
-        raise Invalid(f"okänd status {status!r}: välj open, claimed eller resolved", "status") from None
 
 
 def _decision(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy import Engine
 
-from robot.casework.errors import Conflict, Invalid, NotFound, require_actor, require_limit
+from robot.casework.errors import Conflict, Invalid, NotFound, choice, reference, require_actor, require_limit
 from robot.casework.manual import MAX_NOTE, find_manual
 from robot.chain.swedish import kr
 from robot.clock import SYSTEM, Clock
@@ -28,16 +28,12 @@ STATUS_WORDS = {
 
 def list_recommendations(engine: Engine, status: str | None = "pending", limit: int = 100) -> list[Recommendation]:
     """Recommendations with `status` (pending, approved or rejected; None: all), oldest first."""
-    return cases.recommendations(engine, _status(status), require_limit(limit))
+    return cases.recommendations(engine, choice(RecommendationStatus, status), require_limit(limit))
 
 
 def find_recommendation(engine: Engine, ref: str | int) -> Recommendation:
     """A recommendation by its number or by the application id."""
-    rec = (
-        cases.recommendation(engine, id=int(ref))
-        if str(ref).isdigit()
-        else cases.recommendation(engine, application_id=str(ref))
-    )
+    rec = cases.recommendation(engine, **reference(ref))
     if rec is None:
         raise NotFound(f"ingen rekommendation för {ref}")
     return rec
@@ -85,12 +81,3 @@ def _note(note: str | None) -> str | None:
     if note and len(note) > MAX_NOTE:
         raise Invalid(f"motiveringen får vara högst {MAX_NOTE} tecken", "note")
     return note
-
-
-def _status(status: str | None) -> RecommendationStatus | None:
-    if not status:
-        return None
-    try:
-        return RecommendationStatus(status)
-    except ValueError:
-        raise Invalid(f"okänd status {status!r}: välj pending, approved eller rejected", "status") from None
