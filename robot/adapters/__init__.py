@@ -1,1 +1,1 @@
-"""Adapters to the world outside the robot: SSBTEK (register data), case-system intake and output."""
+"""Adapters to the world outside the robot, behind interfaces: SSBTEK and register files (register data); AGI and the activity provider next."""

@@ -78,7 +78,8 @@ def enqueue(paths: list[Path] = typer.Argument(..., help="ansokan/1 JSON files o
             on_rejected=lambda r: typer.echo(f"rejected  {r.path}: {r.reason}", err=True),
         )
     except SQLAlchemyError as exc:
-        fail(f"the database stopped answering: {type(exc.orig or exc).__name__}; what was queued before stays queued")
+        cause = getattr(exc, "orig", None) or exc
+        fail(f"the database stopped answering: {type(cause).__name__}; what was queued before stays queued", code=3)
     for app_id in report.duplicates:
         typer.echo(f"duplicate {app_id}: already in the queue with the same content (ignored)")
     for app_id in report.conflicts:
@@ -170,7 +171,10 @@ def batch() -> None:
     config = settings()
     configure_logs(config, quiet_on_terminal=True)
     rt = _runtime(config)
-    inbox = scan_inbox(rt.engine, config)
+    try:
+        inbox = scan_inbox(rt.engine, config)
+    except OSError as exc:
+        fail(f"cannot use the inbox {config.inbox_dir.absolute()}: {exc.strerror or exc}", code=3)
     if inbox.queued or inbox.rejected:
         typer.echo(f"inbox: {inbox.queued} queued, {inbox.rejected} rejected")
     key = "cli:" + SYSTEM.now().isoformat(timespec="seconds")
