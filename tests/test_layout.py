@@ -26,6 +26,7 @@ LAYERS = [
     {"formats", "swedish"},
     {"chain", "adapters"},
     {"queue"},
+    {"accounts"},
     {"intake", "casework", "whatif", "report", "outbox", "notice"},
     {"worker"},
     {"cli", "web"},

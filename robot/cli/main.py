@@ -9,6 +9,7 @@ from robot.cli import handling, ops
 from robot.cli import report as report_cmd
 from robot.cli import rules as rules_cmd
 from robot.cli import ssbtek as ssbtek_cmd
+from robot.cli import users as users_cmd
 
 app = typer.Typer(
     name="robot",
@@ -32,3 +33,4 @@ app.command("report")(report_cmd.report)
 app.command("simulate")(report_cmd.simulate)
 app.add_typer(ssbtek_cmd.app, name="ssbtek")
 app.command("ssbtek-sim")(ssbtek_cmd.simulator)
+app.add_typer(users_cmd.app, name="users")

@@ -179,4 +179,19 @@ batch_runs = Table(
     Column("processed", Integer),
 )
 
+users = Table(
+    "users",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("user_id", String(64), nullable=False, unique=True),
+    Column("roles", String(120), nullable=False),
+    Column("password_hash", String(255)),
+    Column("oidc_subject", String(255), unique=True),
+    Column("disabled", Boolean, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("created_by", String(120), nullable=False),
+    Column("disabled_at", UtcDateTime),
+    Column("disabled_by", String(120)),
+)
+
 APPEND_ONLY_TABLES = ("verdicts", "events")
