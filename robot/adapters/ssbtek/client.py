@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import random
-import ssl
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
@@ -31,10 +30,12 @@ from tenacity import (
 )
 
 from robot.adapters.register_source import RegisterRequest, RegisterUnavailable
+from robot.adapters.ssbtek import codes
 from robot.adapters.ssbtek.request import TEST_ENVELOPE, fetch_envelope, question_for
 from robot.adapters.ssbtek.response import AuthorityTest, FetchAnswer, parse_fetch_answer, parse_test_answer
 from robot.adapters.ssbtek.soap import CONTENT_TYPE, SOAP_ACTION, MalformedAnswer, body_element, raise_if_fault
 from robot.adapters.ssbtek.transport import KeepAliveTransport
+from robot.adapters.tls import Certificate, Endpoint, check_endpoint, client_context
 from robot.config import Settings
 from robot.formats.register import Authority, Register, RegisterPerson
 
@@ -62,6 +63,14 @@ class SoapRegisterSource:
             raise ValueError("SoapRegisterSource needs ROBOT_SSBTEK_URL (ssbtek.url)")
         self.settings = settings
         s = settings.ssbtek
+        endpoint = ssbtek_endpoint(settings)
+        self.certificate: Certificate | None = check_endpoint(endpoint)
+        if not endpoint.local and not s.fk_aktorsid:
+            raise ValueError(
+                "ROBOT_SSBTEK_FK_AKTORSID: Försäkringskassan's aktörsid for the socialnämnd is required "
+                "(FK assigns it; SSBTEK forwards it to Lefi)"
+            )
+        self._so_answered = tuple(s.so_answered_statuses or codes.SO_ANSWERED)
         self.url = s.url
         self._url = httpx.URL(s.url)
         self._semaphore = asyncio.Semaphore(s.concurrency)
@@ -70,7 +79,7 @@ class SoapRegisterSource:
         # Requests go straight to the transport: SSBTEK calls need no cookies, redirects or auth
         # flows, and httpx.AsyncClient's per-call handling of those cost a third of the HTTP time.
         self._transport = transport or KeepAliveTransport(
-            ssl_context=tls_context(settings),
+            ssl_context=client_context(endpoint),
             max_idle_connections=s.concurrency,
             keepalive_expiry=KEEPALIVE_SECONDS,
         )
@@ -97,7 +106,9 @@ class SoapRegisterSource:
         body = fetch_envelope(question)
 
         def parse(content: bytes) -> FetchAnswer:
-            return parse_fetch_answer(content, question.include, korrelationsid)
+            return parse_fetch_answer(
+                content, question.include, korrelationsid, personnummer=personnummer, so_answered=self._so_answered
+            )
 
         try:
             answer = await self._call(body, parse, application_id=request.application_id)
@@ -117,6 +128,8 @@ class SoapRegisterSource:
                 authority=authority.value,
                 kalla=error.kalla,
                 felkod=error.felkod,
+                # The adapter's own reasons name fields and codes only; the agencies' texts may quote the question.
+                reason=error.felmeddelande[0] if error.kalla == "adapter" and error.felmeddelande else None,
             )
         return answer.person
 
@@ -225,26 +238,6 @@ def _log_retry(application_id: str | None, offset: int = 0) -> Callable[[RetryCa
     return before_sleep
 
 
-def tls_context(settings: Settings) -> ssl.SSLContext:
-    """TLS towards SSBTEK: the CA bundle when set (else certifi's public bundle), and the
-    municipality's client certificate when set (mutual TLS)."""
+def ssbtek_endpoint(settings: Settings) -> Endpoint:
     s = settings.ssbtek
-    if s.client_key is not None and s.client_cert is None:
-        raise ValueError("ROBOT_SSBTEK_CLIENT_KEY is set without ROBOT_SSBTEK_CLIENT_CERT")
-    try:
-        if s.ca_bundle is not None:
-            context = ssl.create_default_context(cafile=str(s.ca_bundle))
-        else:
-            import certifi
-
-            context = ssl.create_default_context(cafile=certifi.where())
-    except (OSError, ssl.SSLError) as exc:
-        raise ValueError(f"ROBOT_SSBTEK_CA_BUNDLE {s.ca_bundle}: cannot be read as CA certificates ({exc})") from None
-    if s.client_cert is not None:
-        try:
-            context.load_cert_chain(certfile=str(s.client_cert), keyfile=str(s.client_key) if s.client_key else None)
-        except (OSError, ssl.SSLError) as exc:
-            raise ValueError(
-                f"ROBOT_SSBTEK_CLIENT_CERT/ROBOT_SSBTEK_CLIENT_KEY: cannot load the client certificate ({exc})"
-            ) from None
-    return context
+    return Endpoint("SSBTEK", "ROBOT_SSBTEK", s.url or "", s.client_cert, s.client_key, s.ca_bundle)
