@@ -116,9 +116,7 @@ def source_with(handler, **agi) -> tuple[AgiSource, list[httpx.Request]]:
         seen.append(request)
         return handler(request)
 
-    settings = Settings(
-        agi={"url": "http://127.0.0.1:9/agi/", "retries": 2, "backoff_initial_seconds": 0.01, **agi}
-    )
+    settings = Settings(agi={"url": "http://127.0.0.1:9/agi/", "retries": 2, "backoff_initial_seconds": 0.01, **agi})
     return AgiSource(settings, transport=httpx.MockTransport(record)), seen
 
 
@@ -146,7 +144,9 @@ def test_each_adult_is_asked_for_the_control_months_by_post():
     )
     assert pay[SKV_SO_DOWN] == PayRecords(available=False)
     assert pay[AF_ERROR].incomes[0].tax_withheld is None
-    assert {r.method for r in seen} == {"POST"} and {str(r.url) for r in seen} == {"http://127.0.0.1:9/agi/individuppgifter"}
+    assert {r.method for r in seen} == {"POST"} and {str(r.url) for r in seen} == {
+        "http://127.0.0.1:9/agi/individuppgifter"
+    }
     assert {json.loads(r.content)["redovisningsperiodFrom"] for r in seen} == {"202610"}
     assert [e["event"] for e in logs] == ["agi.person_unavailable"]
     assert logs[0]["felkod"] == "AGI_EJ_TILLGANGLIG" and SKV_SO_DOWN not in repr(logs)
@@ -182,7 +182,11 @@ def test_a_refused_question_is_not_retried():
 
 def test_the_certificate_settings_default_to_ssbteks():
     settings = Settings(
-        ssbtek={"client_cert": "/etc/robot/tls/org.pem", "client_key": "/etc/robot/tls/org.key", "ca_bundle": "/ca.pem"},
+        ssbtek={
+            "client_cert": "/etc/robot/tls/org.pem",
+            "client_key": "/etc/robot/tls/org.key",
+            "ca_bundle": "/ca.pem",
+        },
         agi={"url": "https://agi.example/"},
     )
     endpoint = agi_endpoint(settings)
@@ -191,5 +195,7 @@ def test_the_certificate_settings_default_to_ssbteks():
         "/etc/robot/tls/org.key",
         "/ca.pem",
     )
-    own = agi_endpoint(Settings(ssbtek={"client_key": "/ssbtek.key"}, agi={"url": "https://agi/", "client_cert": "/agi.pem"}))
+    own = agi_endpoint(
+        Settings(ssbtek={"client_key": "/ssbtek.key"}, agi={"url": "https://agi/", "client_cert": "/agi.pem"})
+    )
     assert (str(own.client_cert), own.client_key) == ("/agi.pem", None)

@@ -90,8 +90,12 @@ def case(request, simulator: RunningSimulator) -> Case:
     if request.param == "file":
         return Case(lambda: FileRegisterSource(REGISTER_FILE), EVERYTHING, None)
     if request.param == "ssbtek":
-        return Case(lambda: SoapRegisterSource(settings_for(simulator)), SSBTEK_CARRIES, lambda: failing(SoapRegisterSource))
-    return Case(lambda: make_register_source(settings_for(simulator)), EVERYTHING, lambda: failing(make_register_source))
+        return Case(
+            lambda: SoapRegisterSource(settings_for(simulator)), SSBTEK_CARRIES, lambda: failing(SoapRegisterSource)
+        )
+    return Case(
+        lambda: make_register_source(settings_for(simulator)), EVERYTHING, lambda: failing(make_register_source)
+    )
 
 
 def fetch(source: RegisterSource, *persons: str, authorities=ASKED, close: bool = True) -> Register:

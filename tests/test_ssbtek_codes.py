@@ -39,8 +39,10 @@ def test_the_simulator_pays_every_fk_income_type_under_a_group_that_reads_back_a
 
 
 def test_tax_codes_are_pensionsmyndighetens_deductions():
-    assert codes.PM_TAX_CODES <= set(enum("LefiPmFormanUtbetalningAvdragTypKod"))
-    assert set(enum("LefiTillstandKod")) >= {codes.LEFI_OK} and set(enum("LefiUtlamnareKod")) == set(codes.LEFI_PROVIDERS)
+    assert set(enum("LefiPmFormanUtbetalningAvdragTypKod")) >= codes.PM_TAX_CODES
+    assert set(enum("LefiTillstandKod")) >= {codes.LEFI_OK} and set(enum("LefiUtlamnareKod")) == set(
+        codes.LEFI_PROVIDERS
+    )
 
 
 def test_the_documentation_shows_the_benefit_table_as_it_is():

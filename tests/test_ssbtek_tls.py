@@ -31,7 +31,9 @@ def _key():
     return ec.generate_private_key(ec.SECP256R1())
 
 
-def _certificate(path: Path, name: str, *, days_from: int, days_to: int, issuer=None, ip: str | None = None, client=False):
+def _certificate(
+    path: Path, name: str, *, days_from: int, days_to: int, issuer=None, ip: str | None = None, client=False
+):
     key = _key()
     subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
     issuer_name, issuer_key = (issuer[0].subject, issuer[1]) if issuer else (subject, key)
