@@ -32,9 +32,10 @@ class MunicipalitySettings(_Section):
     handlaggare: str = "bistandsrobot"
 
 
-class SsbtekSettings(_Section):
+class _HttpService(_Section):
+    """A register service over HTTPS: its address, mutual TLS, timeouts, concurrency and retries."""
+
     url: str | None = None
-    register_file: Path | None = Field(None, validation_alias=AliasChoices("register", "register_file"))
     client_cert: Path | None = None
     client_key: Path | None = None
     ca_bundle: Path | None = None
@@ -44,6 +45,10 @@ class SsbtekSettings(_Section):
     retries: Annotated[int, Field(ge=0, le=10)] = 3
     backoff_initial_seconds: float = 0.2
     backoff_max_seconds: float = 5.0
+
+
+class SsbtekSettings(_HttpService):
+    register_file: Path | None = Field(None, validation_alias=AliasChoices("register", "register_file"))
     include: list[Authority] = [Authority.AF, Authority.CSN, Authority.FK, Authority.SKV, Authority.SO]
     syfte: str = "Kontroll av uppgifter i ärende om ekonomiskt bistånd (återansökan om försörjningsstöd)"
     lagtext: str = "11 kap. 11 § socialtjänstlagen (2001:453), motsvarande bestämmelse i socialtjänstlagen (2025:400)"
@@ -55,23 +60,12 @@ class SsbtekSettings(_Section):
     (robot/adapters/ssbtek/codes.py). Any other status makes SO unavailable for the person."""
 
 
-class AgiSettings(_Section):
+class AgiSettings(_HttpService):
     """The employer declarations (arbetsgivardeklaration på individnivå): monthly pay and tax withheld.
 
     Unset url: no such source, and Skatteverket's monthly pay is unavailable for everyone asked.
     Certificate settings left unset are those of [ssbtek] (the same organisation certificate).
     """
-
-    url: str | None = None
-    client_cert: Path | None = None
-    client_key: Path | None = None
-    ca_bundle: Path | None = None
-    connect_timeout_seconds: float = 5.0
-    timeout_seconds: float = 20.0
-    concurrency: Annotated[int, Field(ge=1, le=1024)] = 64
-    retries: Annotated[int, Field(ge=0, le=10)] = 3
-    backoff_initial_seconds: float = 0.2
-    backoff_max_seconds: float = 5.0
 
 
 class ActivitySettings(_Section):

@@ -25,7 +25,7 @@ runner = CliRunner()
 
 
 def ping(url: str | None):
-    env = {"ROBOT_SSBTEK_URL": url or "", "ROBOT_CONFIG": "/nonexistent/robot.toml"}
+    env = {"ROBOT_SSBTEK_URL": url or "", "ROBOT_CONFIG": "/dev/null"}
     return runner.invoke(cli, ["ssbtek", "ping"], env=env)
 
 

@@ -20,7 +20,7 @@ APPLICATION = APPLICATIONS / "000001-lon-med-skatt-och-barnbidrag.json"
 
 
 def robot(*args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "ROBOT_CONFIG": "/nonexistent/robot.toml", "ROBOT_STICKPROV_KEY": "test-key"}
+    env = {**os.environ, "ROBOT_CONFIG": "/dev/null", "ROBOT_STICKPROV_KEY": "test-key"}
     return subprocess.run(
         [sys.executable, "-m", "robot", *args], capture_output=True, text=True, cwd=ROOT, env=env, timeout=60
     )

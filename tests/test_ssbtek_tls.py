@@ -146,7 +146,7 @@ def test_ping_shows_when_the_client_certificate_expires(pki: Path):
     runner = CliRunner()
     with ssbtek_simulator(REGISTER_FILE, tls=tls) as sim:
         env = {
-            "ROBOT_CONFIG": "/nonexistent/robot.toml",
+            "ROBOT_CONFIG": "/dev/null",
             "ROBOT_SSBTEK_URL": sim.url,
             "ROBOT_SSBTEK_CA_BUNDLE": str(pki / "ca.pem"),
         }

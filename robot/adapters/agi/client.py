@@ -19,6 +19,7 @@ import structlog
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt
 
 from robot.adapters.agi import wire
+from robot.adapters.calls import TRANSIENT_STATUS, Transient, post
 from robot.adapters.decoding import PayloadError
 from robot.adapters.register_source import RegisterRequest, RegisterUnavailable
 from robot.adapters.ssbtek.request import control_period
@@ -30,7 +31,6 @@ from robot.formats.register import RegisterIncome
 
 log = structlog.get_logger("robot.agi")
 
-_TRANSIENT_STATUS = frozenset({408, 429})
 _HEADERS = {"content-type": "application/json", "accept": "application/json"}
 
 
@@ -40,10 +40,6 @@ class PayRecords:
 
     incomes: tuple[RegisterIncome, ...] = ()
     available: bool = True
-
-
-class _Transient(Exception):
-    """Worth another try; the message is the reason, free of personal data."""
 
 
 class AgiSource:
@@ -82,14 +78,14 @@ class AgiSource:
                 min(a.backoff_initial_seconds * 2 ** (state.attempt_number - 1), a.backoff_max_seconds)
                 + random.uniform(0, a.backoff_initial_seconds)
             ),
-            retry=retry_if_exception_type(_Transient),
+            retry=retry_if_exception_type(Transient),
             reraise=True,
         )
         try:
             async for attempt in retrying:
                 with attempt:
                     content = await self._post(wire.encode_question(question))
-        except _Transient as exc:
+        except Transient as exc:
             log.warning("agi.unavailable", application_id=application_id, reason=str(exc))
             raise RegisterUnavailable(
                 f"the employer declarations did not answer after {a.retries + 1} attempt(s): {exc}"
@@ -101,22 +97,14 @@ class AgiSource:
             return PayRecords(available=False)
 
     async def _post(self, body: bytes) -> bytes:
-        try:
-            async with self._semaphore:
-                request = httpx.Request("POST", self._url, headers=_HEADERS, content=body)
-                request.extensions["timeout"] = self._timeout
-                response = await self._transport.handle_async_request(request)
-        except httpx.TimeoutException as exc:
-            raise _Transient(f"timeout ({type(exc).__name__})") from None
-        except (httpx.NetworkError, httpx.RemoteProtocolError) as exc:
-            raise _Transient(f"transport error ({type(exc).__name__})") from None
-        except httpx.HTTPError as exc:
-            raise RegisterUnavailable(f"the employer declarations cannot be called ({type(exc).__name__})") from None
+        response = await post(
+            self._transport, self._semaphore, self._url, _HEADERS, body, self._timeout, "the employer declarations"
+        )
         status = response.status_code
         if status == 200:
             return response.content
-        if status >= 500 or status in _TRANSIENT_STATUS:
-            raise _Transient(f"HTTP {status}")
+        if status >= 500 or status in TRANSIENT_STATUS:
+            raise Transient(f"HTTP {status}")
         raise RegisterUnavailable(f"the employer declarations answered HTTP {status}")
 
     async def aclose(self) -> None:

@@ -15,7 +15,6 @@ Use one source per event loop.
 from __future__ import annotations
 
 import asyncio
-import random
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
@@ -29,6 +28,7 @@ from tenacity import (
     stop_after_attempt,
 )
 
+from robot.adapters.calls import TRANSIENT_STATUS, Transient, backoff, post
 from robot.adapters.register_source import RegisterRequest, RegisterUnavailable
 from robot.adapters.ssbtek import codes
 from robot.adapters.ssbtek.request import TEST_ENVELOPE, fetch_envelope, question_for
@@ -44,13 +44,8 @@ log = structlog.get_logger("robot.ssbtek")
 T = TypeVar("T")
 
 _HEADERS = {"content-type": CONTENT_TYPE, "soapaction": SOAP_ACTION, "accept": "text/xml"}
-_TRANSIENT_STATUS = frozenset({408, 429})
 KEEPALIVE_SECONDS = 10.0
 """Idle connections older than this are not reused (servers commonly close them after 5–60 s)."""
-
-
-class _Transient(Exception):
-    """A failure worth another try: the message is the reason, free of personal data."""
 
 
 class SoapRegisterSource:
@@ -153,7 +148,7 @@ class SoapRegisterSource:
         tries = attempts or self.settings.ssbtek.retries + 1
         try:
             return await self._post(body, parse)  # the common case: one attempt, no retry machinery
-        except _Transient as exc:
+        except Transient as exc:
             if tries == 1:
                 raise RegisterUnavailable(f"SSBTEK did not answer after 1 attempt(s): {exc}") from None
             first_wait = self._backoff(1)
@@ -169,7 +164,7 @@ class SoapRegisterSource:
             stop=stop_after_attempt(tries - 1),
             # Attempt n of this loop is attempt n + 1 of the call: its wait continues the same backoff.
             wait=lambda state: self._backoff(state.attempt_number + 1),
-            retry=retry_if_exception_type(_Transient),
+            retry=retry_if_exception_type(Transient),
             before_sleep=_log_retry(application_id, offset=1),
             reraise=True,
         )
@@ -177,38 +172,25 @@ class SoapRegisterSource:
             async for attempt in retrying:
                 with attempt:
                     return await self._post(body, parse)
-        except _Transient as exc:
+        except Transient as exc:
             raise RegisterUnavailable(f"SSBTEK did not answer after {tries} attempt(s): {exc}") from None
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _backoff(self, attempt: int) -> float:
         """The wait after failed attempt n: initial × 2^(n−1), capped, plus up to `initial` of random jitter."""
         s = self.settings.ssbtek
-        return min(s.backoff_initial_seconds * 2 ** (attempt - 1), s.backoff_max_seconds) + random.uniform(
-            0, s.backoff_initial_seconds
-        )
+        return backoff(attempt, s.backoff_initial_seconds, s.backoff_max_seconds)
 
     async def _post(self, body: bytes, parse: Callable[[bytes], T]) -> T:
-        try:
-            async with self._semaphore:
-                # A request built here (URL parsed once, headers set) skips httpx's per-call URL merging.
-                request = httpx.Request("POST", self._url, headers=self._headers, content=body)
-                request.extensions["timeout"] = self._timeout
-                response = await self._transport.handle_async_request(request)
-        except httpx.TimeoutException as exc:
-            raise _Transient(f"timeout ({type(exc).__name__})") from None
-        except (httpx.NetworkError, httpx.RemoteProtocolError) as exc:
-            raise _Transient(f"transport error ({type(exc).__name__})") from None
-        except httpx.HTTPError as exc:
-            raise RegisterUnavailable(f"SSBTEK cannot be called ({type(exc).__name__})") from None
+        response = await post(self._transport, self._semaphore, self._url, self._headers, body, self._timeout, "SSBTEK")
         status = response.status_code
         if status == 200:
             return parse(response.content)
         if status >= 500:
             _raise_if_soap_fault(response.content)
-            raise _Transient(f"HTTP {status}")
-        if status in _TRANSIENT_STATUS:
-            raise _Transient(f"HTTP {status}")
+            raise Transient(f"HTTP {status}")
+        if status in TRANSIENT_STATUS:
+            raise Transient(f"HTTP {status}")
         raise RegisterUnavailable(f"SSBTEK answered HTTP {status}")
 
 

@@ -137,6 +137,22 @@ class FaultInjection:
         if self.fail_first < 0:
             raise ValueError("fail_first must not be negative")
 
+    def outcome(self, rng: random.Random, call: int) -> str:
+        """What happens to call number `call`: "ok", "timeout", "503" or "500"."""
+        if call <= self.fail_first:
+            return "503"
+        if self.timeout_rate > 0 and rng.random() < self.timeout_rate:
+            return "timeout"
+        if self.error_rate > 0 and rng.random() < self.error_rate:
+            return "503" if rng.random() < 0.5 else "500"
+        return "ok"
+
+    def latency(self, rng: random.Random) -> float:
+        """Seconds to wait before answering."""
+        if self.latency_spike_rate > 0 and rng.random() < self.latency_spike_rate:
+            return self.latency_spike_ms / 1000.0
+        return self.latency_ms / 1000.0
+
 
 @dataclass
 class SimulatorStats:
@@ -191,13 +207,13 @@ class SimulatorApp:
             return
 
         self.stats.calls += 1
-        outcome = self._draw_outcome()
+        outcome = self.faults.outcome(self.random, self.stats.calls)
         if outcome == "timeout":
             self.stats.injected_timeouts += 1
             if not await wait_for_disconnect(receive, self.faults.hold_seconds):
                 await send_answer(send, 504, b"Gateway Timeout\n", "text/plain; charset=utf-8")
             return
-        latency = self._draw_latency()
+        latency = self.faults.latency(self.random)
         if latency > 0:
             await asyncio.sleep(latency)
         if outcome in ("503", "500"):
@@ -207,22 +223,6 @@ class SimulatorApp:
             return
         status, answer = self.answer(body)
         await send_answer(send, status, answer, CONTENT_TYPE)
-
-    def _draw_outcome(self) -> str:
-        f = self.faults
-        if self.stats.calls <= f.fail_first:
-            return "503"
-        if f.timeout_rate > 0 and self.random.random() < f.timeout_rate:
-            return "timeout"
-        if f.error_rate > 0 and self.random.random() < f.error_rate:
-            return "503" if self.random.random() < 0.5 else "500"
-        return "ok"
-
-    def _draw_latency(self) -> float:
-        f = self.faults
-        if f.latency_spike_rate > 0 and self.random.random() < f.latency_spike_rate:
-            return f.latency_spike_ms / 1000.0
-        return f.latency_ms / 1000.0
 
     # SOAP ------------------------------------------------------------------------------------
 
