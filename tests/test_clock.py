@@ -37,8 +37,6 @@ def test_processes_started_later_share_the_timeline():
 @pytest.mark.parametrize("value", ["2026-12-02T08:00:00", "yesterday"])
 def test_a_clock_start_without_a_time_zone_or_not_a_date_is_one_clear_error(value):
     env = {**os.environ, "ROBOT_CLOCK_START": value}
-    done = subprocess.run(
-        [sys.executable, "-m", "robot", "rules", "check", "--quiet"], cwd=ROOT, env=env, capture_output=True, text=True
-    )
+    done = subprocess.run([sys.executable, "-m", "robot", "rules", "check", "--quiet"], cwd=ROOT, env=env, capture_output=True, text=True)
     assert done.returncode != 0
     assert "ROBOT_CLOCK_START" in done.stderr and "Traceback" not in done.stderr

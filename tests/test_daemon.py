@@ -134,9 +134,7 @@ def test_a_worker_killed_with_sigkill_mid_batch_loses_nothing_and_repeats_nothin
 def test_four_workers_on_postgres_share_2000_applications(tmp_path, postgres_url):
     env = robot_env(tmp_path, database_url=postgres_url, ROBOT_WORKER_CONCURRENCY="32")
     eng = queue(env, 2000, prefix="PG")
-    workers = [
-        start({**env, "ROBOT_WORKER_ID": f"pg-worker-{i}"}, "run", "--until-idle", "--no-schedule") for i in range(4)
-    ]
+    workers = [start({**env, "ROBOT_WORKER_ID": f"pg-worker-{i}"}, "run", "--until-idle", "--no-schedule") for i in range(4)]
     outputs = [w.communicate(timeout=300) for w in workers]
     assert all(w.returncode == 0 for w in workers), [o[1][-1000:] for o in outputs]
     verdicts_per_application = verdict_counts(eng)

@@ -36,12 +36,7 @@ def clock():
 
 def test_state_machine_allows_only_the_documented_transitions():
     assert allowed(State.NEW, State.IN_PROGRESS)
-    assert {s for s in State if allowed(State.IN_PROGRESS, s)} == {
-        State.DONE,
-        State.MANUAL,
-        State.RETRY_WAIT,
-        State.NEW,
-    }
+    assert {s for s in State if allowed(State.IN_PROGRESS, s)} == {State.DONE, State.MANUAL, State.RETRY_WAIT, State.NEW}
     assert allowed(State.RETRY_WAIT, State.NEW) and not allowed(State.RETRY_WAIT, State.IN_PROGRESS)
     assert not any(allowed(State.MANUAL, s) for s in State)
     assert not allowed(State.DONE, State.NEW) and not allowed(State.NEW, State.DONE)
@@ -219,12 +214,7 @@ def test_many_applications_each_get_exactly_one_verdict(engine, settings, rulese
 def test_verdicts_and_events_are_append_only(engine, settings, ruleset, clock):
     put(engine, settings, clock, application())
     run_until_idle(engine, settings, ruleset, DictSource(), clock)
-    for statement in (
-        update(verdicts).values(amount=1),
-        verdicts.delete(),
-        update(events).values(actor="x"),
-        events.delete(),
-    ):
+    for statement in (update(verdicts).values(amount=1), verdicts.delete(), update(events).values(actor="x"), events.delete()):
         with pytest.raises(DBAPIError, match="append-only"), engine.begin() as conn:
             conn.execute(statement)
 

@@ -63,9 +63,7 @@ def test_a_daemon_started_late_on_a_batch_day_catches_up_once(engine, settings, 
     clock.at = dt.datetime(2026, 12, 1, 8, 0, tzinfo=dt.UTC)  # 09:00 in Stockholm, after the 06:00 slot
 
     def runtime() -> Runtime:
-        return Runtime(
-            engine, settings, ruleset, FileRegisterSource(reg), StickprovInput(rate_override=0.0), "w", clock
-        )
+        return Runtime(engine, settings, ruleset, FileRegisterSource(reg), StickprovInput(rate_override=0.0), "w", clock)
 
     for _ in range(2):  # a restart later the same day
         asyncio.run(run_worker(runtime(), until_idle=True, watch_inbox=False, schedule=True))

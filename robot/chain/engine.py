@@ -22,7 +22,6 @@ from robot.formats.verdict import Reason, StepEntry, Verdict
 
 log = structlog.get_logger("robot.chain")
 
-
 @dataclass(frozen=True)
 class Evaluation:
     """A verdict with the inputs it was computed from, as stored for replay."""

@@ -208,9 +208,7 @@ def explain(
                 typer.echo(f"  - {reason['text']} [{reason['code']}]")
         typer.echo("Händelser:")
         for e in history(eng, row.id):
-            typer.echo(
-                f"  {e.at:%Y-%m-%d %H:%M:%S} {e.kind} {e.from_state or ''}→{e.to_state or ''} ({e.actor}) {e.details or ''}"
-            )
+            typer.echo(f"  {e.at:%Y-%m-%d %H:%M:%S} {e.kind} {e.from_state or ''}→{e.to_state or ''} ({e.actor}) {e.details or ''}")
         raise typer.Exit(0)
     if as_json:
         typer.echo(stored.verdict.to_json())

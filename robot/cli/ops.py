@@ -83,12 +83,8 @@ def enqueue(paths: list[Path] = typer.Argument(..., help="ansokan/1 JSON files o
         for app_id in result.duplicates:
             typer.echo(f"duplicate {app_id}: already in the queue with the same content (ignored)")
         for app_id in result.conflicts:
-            typer.echo(
-                f"conflict  {app_id}: already in the queue with different content (ignored; the first one stands)"
-            )
-    typer.echo(
-        f"{queued} queued, {duplicates} duplicates, {conflicts} conflicts, {rejected} rejected (of {files} files)"
-    )
+            typer.echo(f"conflict  {app_id}: already in the queue with different content (ignored; the first one stands)")
+    typer.echo(f"{queued} queued, {duplicates} duplicates, {conflicts} conflicts, {rejected} rejected (of {files} files)")
     raise typer.Exit(1 if rejected else 0)
 
 

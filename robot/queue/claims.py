@@ -101,7 +101,11 @@ def renew(
     if not held:
         return 0
     now = clock.now()
-    statement = update(A).where(*STILL_HELD).values(lease_expires_at=now + dt.timedelta(seconds=lease_seconds))
+    statement = (
+        update(A)
+        .where(*STILL_HELD)
+        .values(lease_expires_at=now + dt.timedelta(seconds=lease_seconds))
+    )
     with engine.begin() as conn:
         result = conn.execute(statement, [{"pk": pk, "token": token} for pk, token in held])
     return result.rowcount

@@ -17,14 +17,7 @@ from robot.formats.verdict import Reason
 class Intag(Step):
     kind = "intag"
     PARAMETERS: ClassVar = {"barn_max_alder": TypeAdapter(conint(ge=0, le=25))}
-    REASONS = (
-        Code.INVALID_APPLICATION,
-        "NYANSOKAN",
-        "SKYDDAD_IDENTITET",
-        "ANDRAT_HUSHALL",
-        "BARN_ALDER",
-        "RIKSNORM_SAKNAS",
-    )
+    REASONS = (Code.INVALID_APPLICATION, "NYANSOKAN", "SKYDDAD_IDENTITET", "ANDRAT_HUSHALL", "BARN_ALDER", "RIKSNORM_SAKNAS")
 
     @staticmethod
     def invalid(errors: tuple[FieldError, ...]) -> StepResult:
