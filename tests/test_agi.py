@@ -199,3 +199,26 @@ def test_the_certificate_settings_default_to_ssbteks():
         Settings(ssbtek={"client_key": "/ssbtek.key"}, agi={"url": "https://agi/", "client_cert": "/agi.pem"})
     )
     assert (str(own.client_cert), own.client_key) == ("/agi.pem", None)
+
+
+anything = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+    max_leaves=10,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(field=st.sampled_from(["redovisningsperiod", "kontantBruttolon", "avdragenSkatt", "status", "individuppgifter"]),
+       value=anything)  # fmt: skip
+def test_any_malformed_answer_is_a_payload_error_or_a_valid_reading(field, value):
+    document = json.loads(answer())
+    if field in ("status", "individuppgifter"):
+        document[field] = value
+    else:
+        document["individuppgifter"][0][field] = value
+    try:
+        incomes = wire.decode_answer(json.dumps(document).encode(), PNR)
+    except PayloadError:
+        return
+    assert all(i.source == "SKV" and i.type is IncomeType.lon and 0 <= i.amount for i in incomes)

@@ -12,6 +12,8 @@ from typing import Any
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from robot.adapters.decoding import PayloadError
 from robot.adapters.ssbtek import codes, lefi
@@ -227,3 +229,41 @@ def test_the_simulator_leaves_out_groups_not_asked_for_as_lefi_does():
     document = json.loads(base64.b64decode(lefi.encode_answer(incomes, question)))
     assert [u["utlamnare"]["kod"] for u in document["utlamnare"]] == ["FK"]
     assert lefi.decode_answer(lefi.encode_answer(incomes, question), providers=["FK"]) == incomes[:1]
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=4),
+    max_leaves=20,
+)
+
+
+def _mutations():
+    """The real-shaped answer with one value anywhere replaced by arbitrary JSON."""
+
+    def paths(node, prefix=()):
+        yield prefix
+        if isinstance(node, dict):
+            for key, value in node.items():
+                yield from paths(value, (*prefix, key))
+        elif isinstance(node, list):
+            for index, value in enumerate(node):
+                yield from paths(value, (*prefix, index))
+
+    return st.tuples(st.sampled_from(list(paths(ANSWER))[1:]), json_values)
+
+
+@settings(max_examples=300, deadline=None)
+@given(mutation=_mutations())
+def test_any_malformed_answer_is_a_payload_error_or_a_valid_reading(mutation):
+    path, value = mutation
+    document = copy.deepcopy(ANSWER)
+    node = document
+    for key in path[:-1]:
+        node = node[key]
+    node[path[-1]] = value
+    try:
+        incomes = lefi.decode_answer(b64(document))
+    except PayloadError:
+        return
+    assert all(0 <= i.amount <= 10_000_000 and i.source == "FK" for i in incomes)

@@ -179,7 +179,7 @@ def _pm_payment(payment: Any, where: str) -> list[RegisterIncome]:
         (
             kronor(d.get("belopp"), f"{where}.avdrag.belopp")
             for d in _list(payment.get("avdrag"), f"{where}.avdrag")
-            if isinstance(d, dict) and _get(d, "avdragstyp", "kod") in codes.PM_TAX_CODES
+            if isinstance(d, dict) and _text(_get(d, "avdragstyp", "kod")) in codes.PM_TAX_CODES
         ),
         Decimal(0),
     )
@@ -242,6 +242,10 @@ def _get(value: Any, *path: str) -> Any:
             return None
         value = value.get(key)
     return value
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
 
 
 def _list(value: Any, where: str) -> list[Any]:

@@ -141,7 +141,7 @@ def parse_saved_answer(body: bytes, personnummer: str, so_answered: Iterable[str
 
 
 def income_order(income: RegisterIncome) -> tuple[int, str, str, int, int]:
-    """The adapter's order of a person's incomes: by source (AF, CSN, FK, SKV, SO), month, type, amount."""
+    """The adapter's order of a person's incomes: by source (AF, CSN, FK, SKV, SO), month, type, amount, tax."""
     return (
         _SOURCE_ORDER[income.source],
         income.month,
