@@ -134,8 +134,9 @@ def _check_providers(listed: Any, providers: Iterable[str]) -> None:
     for provider in providers:
         state = states.get(provider)
         if state != codes.LEFI_OK:
-            felkod = f"LEFI_{provider}_{code_text(state) if state else 'SAKNAS'}"
-            raise PayloadError(f"Lefi: provider {provider} did not contribute (tillstand {state or 'missing'})", felkod)
+            shown = code_text(state) if state else ""
+            felkod = f"LEFI_{provider}_{shown or 'SAKNAS'}"
+            raise PayloadError(f"Lefi: provider {provider} did not contribute (tillstand {shown or 'missing'})", felkod)
 
 
 def _check_deviations(deviations: Any) -> None:
