@@ -17,7 +17,7 @@ from collections.abc import Iterable
 
 from lxml import etree
 
-from robot.adapters.decoding import PayloadError, month_of_date, whole_kronor
+from robot.adapters.decoding import PayloadError, code_text, month_of_date, whole_kronor
 from robot.adapters.ssbtek import codes
 from robot.adapters.ssbtek.request import Question
 from robot.adapters.ssbtek.soap import SO, escape
@@ -44,7 +44,9 @@ def parse_so(
     for kassa in data.iterfind(f"{_S}ArbetsloshetsersattningLista/{_S}Arbetsloshetsersattning"):
         status = (kassa.findtext(f"{_S}StatusSvarandeOrganisation") or "").strip()
         if status.casefold() not in ok:
-            raise PayloadError("SO: an a-kassa answered with a status that is not an answer", "SO_STATUS")
+            raise PayloadError(
+                f"SO: an a-kassa's status {code_text(status)!r} is not one of the answered statuses", "SO_STATUS"
+            )
         for payment in kassa.iterfind(f"{_S}Utbetalningar"):
             month = month_of_date(payment.findtext(f"{_S}Utbetalningsdatum"), "SO Utbetalningsdatum")
             amount = whole_kronor((payment.findtext(f"{_S}NettoEfterSkatt") or "").strip(), "SO NettoEfterSkatt")
