@@ -101,7 +101,7 @@ def run(
         eng = ws.engine()
         rounds = 0
         with ssbtek_simulator(ws.register_file, faults) as sim:
-            env["ROBOT_SSBTEK_URL"] = sim.url
+            env.update(sim.env)
             while True:
                 rounds += 1
                 done = ws.robot("run", "--until-idle", "--no-schedule", "--no-inbox", **env)

@@ -88,7 +88,7 @@ def run(
             assert ws.robot("enqueue", str(ws.apps_dir)).returncode == 0
             eng = ws.engine()
             with ssbtek_simulator(ws.register_file, FaultInjection(latency_ms=50)) as sim:
-                env["ROBOT_SSBTEK_URL"] = sim.url
+                env.update(sim.env)
                 logs = [ws.root / f"worker-{i}.log" for i in range(workers)]
                 procs = [
                     ws.spawn("run", "--until-idle", "--no-schedule", "--no-inbox", log=logs[i],

@@ -143,7 +143,7 @@ class Generator:
             elif roll < 0.22:
                 income(role, pnr, "sjukpenning", "FK", r.randint(2000, 9000))
             elif roll < 0.25:
-                income(role, pnr, "aktivitetsstod", "AF", r.randint(1500, 6000))
+                income(role, pnr, "aktivitetsstod", "FK", r.randint(1500, 6000))
             elif roll < 0.26:
                 income(role, pnr, "studiemedel", "CSN", r.randint(3000, 11000))
 

@@ -81,7 +81,7 @@ def run(
         eng = ws.engine()
         mid_batch = 0
         with ssbtek_simulator(ws.register_file, FaultInjection(latency_ms=latency_ms)) as sim:
-            env["ROBOT_SSBTEK_URL"] = sim.url
+            env.update(sim.env)
             for _ in range(kills):
                 proc = ws.spawn("run", "--no-schedule", "--no-inbox", log=ws.root / "worker.log", **env)
                 time.sleep(rng.uniform(min_delay, max_delay))

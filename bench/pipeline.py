@@ -119,7 +119,7 @@ def run_pipeline(
         if upgrade.returncode:
             raise SystemExit(upgrade.stderr)
         with ssbtek_simulator(ws.register_file, FaultInjection(latency_ms=latency_ms), in_subprocess=True) as sim:
-            env["ROBOT_SSBTEK_URL"] = sim.url
+            env.update(sim.env)
             started = time.perf_counter()
             # Intake and processing overlap, as with the daemon's inbox: workers claim what has arrived.
             intake = ws.spawn("enqueue", str(apps_dir), log=ws.root / f"{name}-enqueue.log", **env)

@@ -109,7 +109,7 @@ def run() -> PrivacyReport:
         with ssbtek_simulator(
             SAMPLES / "register.json", FaultInjection(latency_ms=5, authority_error_rate=0.2, seed=1)
         ) as sim:
-            env["ROBOT_SSBTEK_URL"] = sim.url
+            env.update(sim.env)
             robot("db", "upgrade")
             robot("config", "show")
             robot("ssbtek", "ping")

@@ -40,9 +40,10 @@ class MunicipalitySettings(_Section):
     handlaggare: str = "bistandsrobot"
 
 
-class SsbtekSettings(_Section):
+class _HttpService(_Section):
+    """A register service over HTTPS: its address, mutual TLS, timeouts, concurrency and retries."""
+
     url: str | None = None
-    register_file: Path | None = Field(None, validation_alias=AliasChoices("register", "register_file"))
     client_cert: Path | None = None
     client_key: Path | None = None
     ca_bundle: Path | None = None
@@ -52,11 +53,34 @@ class SsbtekSettings(_Section):
     retries: Annotated[int, Field(ge=0, le=10)] = 3
     backoff_initial_seconds: float = 0.2
     backoff_max_seconds: float = 5.0
+
+
+class SsbtekSettings(_HttpService):
+    register_file: Path | None = Field(None, validation_alias=AliasChoices("register", "register_file"))
     include: list[Authority] = [Authority.AF, Authority.CSN, Authority.FK, Authority.SKV, Authority.SO]
     syfte: str = "Kontroll av uppgifter i ärende om ekonomiskt bistånd (återansökan om försörjningsstöd)"
     lagtext: str = "11 kap. 11 § socialtjänstlagen (2001:453), motsvarande bestämmelse i socialtjänstlagen (2025:400)"
     fk_aktorsid: str | None = None
-    """Försäkringskassan's aktörsid for this socialnämnd (FK/fraga/aktorsid); the organisationsnummer when unset."""
+    """Försäkringskassan's aktörsid for this socialnämnd (FK/fraga/aktorsid), assigned by FK. Required
+    for a real SSBTEK address; only a simulator on this machine may be called without it."""
+    so_answered_statuses: list[str] | None = None
+    """StatusSvarandeOrganisation values of an a-kassa that answered; None: the adapter's list
+    (robot/adapters/ssbtek/codes.py). Any other status makes SO unavailable for the person."""
+
+
+class AgiSettings(_HttpService):
+    """The employer declarations (arbetsgivardeklaration på individnivå): monthly pay and tax withheld.
+
+    Unset url: no such source, and Skatteverket's monthly pay is unavailable for everyone asked.
+    Certificate settings left unset are those of [ssbtek] (the same organisation certificate).
+    """
+
+
+class ActivitySettings(_Section):
+    """Attendance reported by the activity providers (the municipality's own activity system)."""
+
+    file: Path | None = None
+    """A register/1 document whose `activity` is read (the file adapter); unset: no provider reports."""
 
 
 class StickprovSettings(_Section):
@@ -123,6 +147,8 @@ class Settings(BaseSettings):
     rules_dir: Path = SHIPPED_RULES
     municipality: MunicipalitySettings = MunicipalitySettings()
     ssbtek: SsbtekSettings = SsbtekSettings()
+    agi: AgiSettings = AgiSettings()
+    activity: ActivitySettings = ActivitySettings()
     stickprov: StickprovSettings = StickprovSettings()
     queue: QueueSettings = QueueSettings()
     worker: WorkerSettings = WorkerSettings()

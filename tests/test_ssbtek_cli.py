@@ -1,4 +1,4 @@
-"""`robot ssbtek ping` and `robot ssbtek-sim`, through a small Typer app that mounts them as main.py will."""
+"""`robot ssbtek ping`, `robot ssbtek decode` and `robot ssbtek-sim`, through a small Typer app that mounts them as main.py does."""
 
 from __future__ import annotations
 
@@ -14,9 +14,8 @@ from robot.adapters.ssbtek.request import TEST_ENVELOPE
 from robot.adapters.ssbtek.simulator import FaultInjection, listening_socket, ssbtek_simulator
 from robot.adapters.ssbtek.soap import TEST_RESPONSE, body_element
 from robot.cli import ssbtek as ssbtek_cli
-from tests.conftest import ROOT, SAMPLES
-
-REGISTER_FILE = SAMPLES / "register.json"
+from tests.conftest import ROOT
+from tests.sources_fixture import REGISTER_FILE
 
 cli = typer.Typer()
 cli.add_typer(ssbtek_cli.app, name="ssbtek")
@@ -34,7 +33,8 @@ def test_ping_prints_every_authority_by_its_code():
     with ssbtek_simulator(REGISTER_FILE) as sim:
         result = ping(sim.url)
     assert result.exit_code == 0, result.output
-    lines = result.stdout.splitlines()
+    certificate, *lines = result.stdout.splitlines()
+    assert certificate == "SSBTEK client certificate: none (a simulator on this machine)"
     assert [line.split()[0] for line in lines] == ["AF", "CSN", "FK", "SKV", "SO", "TNS", "MIV"]
     assert all(line.split()[1] == "ok" for line in lines)
 
@@ -87,6 +87,7 @@ def test_the_simulator_command_serves_the_contract():
         line = process.stderr.readline()
         found = re.search(r"http://127\.0\.0\.1:(\d+)/", line)
         assert found, line
+        assert f"employer declarations on http://127.0.0.1:{found.group(1)}/agi/" in line
         answer = httpx.post(f"http://127.0.0.1:{found.group(1)}/", content=TEST_ENVELOPE, timeout=10)
         assert answer.status_code == 200
         assert body_element(answer.content).tag == TEST_RESPONSE

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import shutil
 import subprocess
 import time
@@ -12,6 +13,7 @@ import httpx
 import pytest
 from structlog.testing import capture_logs
 
+from robot.adapters.composed import ComposedRegisterSource
 from robot.adapters.register_source import FileRegisterSource, RegisterRequest, RegisterUnavailable
 from robot.adapters.sources import RegisterSourceNotConfigured, make_register_source
 from robot.adapters.ssbtek.client import SoapRegisterSource
@@ -28,11 +30,9 @@ from robot.adapters.ssbtek.soap import SoapFault
 from robot.config import Settings
 from robot.formats.application import IncomeType
 from robot.formats.register import AfInfo, Authority, Register, RegisterIncome, RegisterPerson
-from tests.conftest import SAMPLES
+from tests.sources_fixture import A_KASSA, ABSENT, FK_DOWN, PENSIONER, REGISTER_FILE, SICK, STUDENT, WORKER
 
-REGISTER_FILE = SAMPLES / "register.json"
 SAMPLE = load_register(REGISTER_FILE)
-ABSENT = "191212121212"
 DEFAULT_INCLUDE = frozenset({Authority.AF, Authority.CSN, Authority.FK, Authority.SKV, Authority.SO})
 
 
@@ -73,45 +73,50 @@ def test_a_round_trip_gives_back_the_register_files_data_for_persons_present_and
     assert list(register.persons) == list(persons)
     for pnr in persons:
         assert register.persons[pnr] == expected(pnr), pnr
-    # The same, spelled out for a few of the sample's people.
-    assert register.persons["198503142385"] == SAMPLE.persons["198503142385"]
-    assert register.persons["197006066661"].incomes == [
-        RegisterIncome(source="SO", type=IncomeType.a_kassa, month="2026-11", amount=3200)
+    # The same, spelled out for a few people: SSBTEK carries neither monthly pay nor attendance.
+    assert register.persons[WORKER].incomes == [
+        RegisterIncome(source="FK", type=IncomeType.barnbidrag, month="2026-11", amount=1250),
+        RegisterIncome(source="FK", type=IncomeType.bostadsbidrag, month="2026-11", amount=1800),
     ]
-    assert register.persons["198705151515"].af == AfInfo(
-        status="inskriven", aktivitetsrapport=501, registered_since=SAMPLE.persons["198705151515"].af.registered_since
+    assert register.persons[WORKER].activity is None
+    assert register.persons[A_KASSA].incomes == [
+        RegisterIncome(source="SO", type=IncomeType.a_kassa, month="2026-10", amount=5100),
+        RegisterIncome(source="SO", type=IncomeType.a_kassa, month="2026-11", amount=5400),
+    ]
+    assert register.persons[PENSIONER].af == AfInfo(
+        status="inskriven", aktivitetsrapport=501, registered_since=dt.date(2019, 5, 20)
     )
-    assert register.persons["199904141414"].af.status == "ej_inskriven"
+    assert register.persons[STUDENT].af.status == "ej_inskriven"
     assert register.persons[ABSENT] == RegisterPerson()
 
 
 def test_one_authority_failing_is_reported_while_the_others_data_is_used():
     with ssbtek_simulator(REGISTER_FILE) as sim:
-        register = fetch(fast_settings(sim.url), "198401202026")
-    person = register.persons["198401202026"]
+        register = fetch(fast_settings(sim.url), FK_DOWN)
+    person = register.persons[FK_DOWN]
     assert person.unavailable == [Authority.FK]
-    assert person.af == SAMPLE.persons["198401202026"].af
+    assert person.af == SAMPLE.persons[FK_DOWN].af
 
 
 def test_the_same_person_twice_is_asked_once():
     with ssbtek_simulator(REGISTER_FILE) as sim:
-        register = fetch(fast_settings(sim.url), "198503142385", "198503142385")
+        register = fetch(fast_settings(sim.url), WORKER, WORKER)
         assert sim.stats.calls == 1
-    assert list(register.persons) == ["198503142385"]
+    assert list(register.persons) == [WORKER]
 
 
 def test_authorities_the_rules_need_are_asked_too():
     register = Register(
         format="register/1",
-        persons={"199001011234": RegisterPerson(unavailable=[Authority.MIV, Authority.TNS])},
+        persons={WORKER: RegisterPerson(unavailable=[Authority.MIV, Authority.TNS])},
     )
     with ssbtek_simulator(register) as sim:
-        asked = fetch(fast_settings(sim.url, include=["AF"]), "199001011234", authorities={Authority.MIV})
-    assert asked.persons["199001011234"].unavailable == [Authority.MIV]
+        asked = fetch(fast_settings(sim.url, include=["AF"]), WORKER, authorities={Authority.MIV})
+    assert asked.persons[WORKER].unavailable == [Authority.MIV]
 
 
 def test_latency_is_waited_out_and_the_adults_are_asked_concurrently():
-    persons = ("198503142385", "199106071112", "199302122222", "197801013330")
+    persons = (WORKER, A_KASSA, SICK, STUDENT)
     with ssbtek_simulator(REGISTER_FILE, FaultInjection(latency_ms=250)) as sim:
         started = time.monotonic()
         register = fetch(fast_settings(sim.url), *persons)
@@ -133,9 +138,9 @@ def test_hundreds_of_calls_in_flight_at_once():
 
 def test_transient_5xx_answers_are_retried_until_they_succeed():
     with ssbtek_simulator(REGISTER_FILE, FaultInjection(fail_first=2)) as sim:
-        register = fetch(fast_settings(sim.url, retries=2), "198503142385")
+        register = fetch(fast_settings(sim.url, retries=2), WORKER)
         assert (sim.stats.calls, sim.stats.injected_errors, sim.stats.answered) == (3, 2, 1)
-    assert register.persons["198503142385"] == expected("198503142385")
+    assert register.persons[WORKER] == expected(WORKER)
 
 
 def test_random_5xx_answers_are_retried_until_they_succeed():
@@ -149,9 +154,9 @@ def test_random_5xx_answers_are_retried_until_they_succeed():
 def test_persistent_5xx_answers_raise_register_unavailable_after_the_configured_retries():
     with ssbtek_simulator(REGISTER_FILE, FaultInjection(error_rate=1.0, seed=1)) as sim:
         with pytest.raises(RegisterUnavailable, match=r"after 3 attempt\(s\): HTTP 50[03]") as caught:
-            fetch(fast_settings(sim.url, retries=2), "198503142385")
+            fetch(fast_settings(sim.url, retries=2), WORKER)
         assert sim.stats.calls == 3
-    assert "198503142385" not in str(caught.value)
+    assert WORKER not in str(caught.value)
 
 
 def test_timeouts_raise_register_unavailable_after_the_configured_retries():
@@ -159,7 +164,7 @@ def test_timeouts_raise_register_unavailable_after_the_configured_retries():
     with ssbtek_simulator(REGISTER_FILE, faults) as sim:
         started = time.monotonic()
         with pytest.raises(RegisterUnavailable, match=r"after 2 attempt\(s\): timeout \(ReadTimeout\)"):
-            fetch(fast_settings(sim.url, retries=1, timeout_seconds=0.2), "198503142385")
+            fetch(fast_settings(sim.url, retries=1, timeout_seconds=0.2), WORKER)
         assert time.monotonic() - started < 3
         assert sim.stats.injected_timeouts == 2
         assert sim.stats.answered == 0
@@ -167,8 +172,8 @@ def test_timeouts_raise_register_unavailable_after_the_configured_retries():
 
 def test_random_authority_errors_make_those_authorities_unavailable_without_failing_the_fetch():
     with ssbtek_simulator(REGISTER_FILE, FaultInjection(authority_error_rate=1.0, seed=1)) as sim:
-        register = fetch(fast_settings(sim.url), "198503142385")
-    person = register.persons["198503142385"]
+        register = fetch(fast_settings(sim.url), WORKER)
+    person = register.persons[WORKER]
     assert person.unavailable == sorted(DEFAULT_INCLUDE, key=lambda a: a.value)
     assert person.incomes == []
 
@@ -180,22 +185,22 @@ def test_a_soap_fault_raises_register_unavailable_without_retrying():
             municipality={"namn": ""},
         )
         with pytest.raises(SoapFault, match="felkod SSBT-VALIDERING") as caught:
-            fetch(invalid, "198503142385")
+            fetch(invalid, WORKER)
         assert sim.stats.calls == 1
     assert isinstance(caught.value, RegisterUnavailable)
-    assert "198503142385" not in str(caught.value)
+    assert WORKER not in str(caught.value)
 
 
 def test_one_failing_adult_fails_the_whole_fetch():
     with ssbtek_simulator(REGISTER_FILE, FaultInjection(fail_first=1)) as sim, pytest.raises(RegisterUnavailable):
-        fetch(fast_settings(sim.url, retries=0), "198503142385", "199106071112")
+        fetch(fast_settings(sim.url, retries=0), WORKER, A_KASSA)
 
 
 def test_an_unreachable_service_raises_register_unavailable():
     with ssbtek_simulator(REGISTER_FILE) as sim:
         url = sim.url
     with pytest.raises(RegisterUnavailable, match=r"after 3 attempt\(s\): transport error \(ConnectError\)"):
-        fetch(fast_settings(url), "198503142385")
+        fetch(fast_settings(url), WORKER)
 
 
 def test_ping_reports_every_authority():
@@ -215,11 +220,11 @@ def test_ping_reports_every_authority():
 
 def test_logs_carry_the_application_id_and_never_personal_data():
     with ssbtek_simulator(REGISTER_FILE, FaultInjection(fail_first=1)) as sim, capture_logs() as logs:
-        fetch(fast_settings(sim.url), "198401202026")
+        fetch(fast_settings(sim.url), FK_DOWN)
     assert {entry["event"] for entry in logs} == {"ssbtek.retry", "ssbtek.authority_error"}
     assert all(entry["application_id"] == "GBG-2026-12-000123" for entry in logs)
     text = repr(logs)
-    assert "198401202026" not in text and "8401202026" not in text
+    assert FK_DOWN not in text and FK_DOWN[2:] not in text
 
 
 # Answers that are not what the contract promises (a mock transport stands in for SSBTEK) -----
@@ -232,11 +237,11 @@ def mock_source(handler) -> tuple[SoapRegisterSource, list[httpx.Request]]:
         seen.append(request)
         return handler(request)
 
-    settings = fast_settings("http://ssbtek.invalid/", retries=2)
+    settings = fast_settings("http://127.0.0.1:9/", retries=2)
     return SoapRegisterSource(settings, transport=httpx.MockTransport(record)), seen
 
 
-def run_fetch(source: SoapRegisterSource, pnr: str = "198503142385"):
+def run_fetch(source: SoapRegisterSource, pnr: str = WORKER):
     async def run():
         try:
             return await source.fetch(RegisterRequest("A-1", "2026-12", (pnr,), frozenset()))
@@ -292,11 +297,19 @@ def test_requests_are_soap_11_posts():
 # Which source the robot uses ----------------------------------------------------------------
 
 
-def test_make_register_source_prefers_soap_then_the_file():
-    both = Settings(ssbtek={"url": "http://ssbtek.invalid/", "register": str(REGISTER_FILE)})
-    soap = make_register_source(both)
-    assert isinstance(soap, SoapRegisterSource) and soap.name == "ssbtek"
-    asyncio.run(soap.aclose())
+def test_make_register_source_composes_ssbtek_with_pay_and_activity_then_falls_back_to_the_file():
+    everything = Settings(
+        ssbtek={"url": "http://127.0.0.1:9/", "register": str(REGISTER_FILE)},
+        agi={"url": "http://127.0.0.1:9/agi/"},
+        activity={"file": str(REGISTER_FILE)},
+    )
+    composed = make_register_source(everything)
+    assert isinstance(composed, ComposedRegisterSource) and composed.name == "ssbtek+agi+activity-file"
+    assert isinstance(composed.ssbtek, SoapRegisterSource)
+    asyncio.run(composed.aclose())
+    alone = make_register_source(Settings(ssbtek={"url": "http://127.0.0.1:9/"}))
+    assert alone.name == "ssbtek" and alone.pay is None and alone.activity is None
+    asyncio.run(alone.aclose())
     file = make_register_source(Settings(ssbtek={"register": str(REGISTER_FILE)}))
     assert isinstance(file, FileRegisterSource)
     with pytest.raises(RegisterSourceNotConfigured, match=r"ROBOT_SSBTEK_URL.*ROBOT_SSBTEK_REGISTER"):
@@ -306,7 +319,7 @@ def test_make_register_source_prefers_soap_then_the_file():
 def test_a_client_key_without_a_certificate_is_a_configuration_error():
     with pytest.raises(ValueError, match="ROBOT_SSBTEK_CLIENT_CERT"):
         SoapRegisterSource(Settings(ssbtek={"url": "https://x/", "client_key": "/nonexistent.key"}))
-    with pytest.raises(ValueError, match="client certificate"):
+    with pytest.raises(ValueError, match="ROBOT_SSBTEK_CLIENT_CERT: cannot read"):
         SoapRegisterSource(Settings(ssbtek={"url": "https://x/", "client_cert": "/nonexistent.pem"}))
 
 
@@ -344,9 +357,9 @@ def test_mutual_tls_with_the_configured_client_certificate_and_ca_bundle(pki: Pa
             client_key=str(pki / "client.key"),
             ca_bundle=str(pki / "ca.pem"),
         )
-        register = fetch(mutual, "198503142385")
-        assert register.persons["198503142385"] == expected("198503142385")
+        register = fetch(mutual, WORKER)
+        assert register.persons[WORKER] == expected(WORKER)
         with pytest.raises(RegisterUnavailable):
-            fetch(fast_settings(sim.url, ca_bundle=str(pki / "ca.pem"), retries=0), "198503142385")
+            fetch(fast_settings(sim.url, ca_bundle=str(pki / "ca.pem"), retries=0), WORKER)
         with pytest.raises(RegisterUnavailable):
-            fetch(fast_settings(sim.url, retries=0), "198503142385")  # the server's CA is not trusted
+            fetch(fast_settings(sim.url, retries=0), WORKER)  # the server's CA is not trusted

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from robot.adapters.register_source import RegisterRequest
-from robot.adapters.ssbtek import payloads
+from robot.adapters.ssbtek import codes, lefi
 from robot.adapters.ssbtek.request import (
     CONTRACT_ORDER,
     TEST_ENVELOPE,
@@ -36,7 +36,7 @@ organisationsnummer = st.from_regex(r"[0-9]{4}[2-9][0-9]{7}", fullmatch=True)
 
 
 def make_settings(**ssbtek) -> Settings:
-    return Settings(ssbtek={"url": "http://ssbtek.invalid/", **ssbtek})
+    return Settings(ssbtek={"url": "http://127.0.0.1:9/", **ssbtek})
 
 
 def request(period: str = "2026-12", authorities: frozenset[Authority] = frozenset()) -> RegisterRequest:
@@ -83,9 +83,14 @@ def test_a_request_names_the_municipality_person_case_period_purpose_and_law():
         "TNS": "false",
         "MIV": "false",
     }
+    assert specific.findtext(f"{g}FK/{g}fraga/{g}version") == "v9"
     assert specific.findtext(f"{g}FK/{g}fraga/{g}aktorsid") == "AKTOR-1"
-    lefi = json.loads(base64.b64decode(specific.findtext(f"{g}FK/{g}fraga/{g}lefiJsonFraga")))
-    assert lefi == {"personnummer": PNR, "fromDatum": "2026-10-01", "tomDatum": "2026-11-30"}
+    question_json = json.loads(base64.b64decode(specific.findtext(f"{g}FK/{g}fraga/{g}lefiJsonFraga")))
+    assert question_json == {
+        "personnummer": PNR,
+        "period": {"from": "2026-10-01", "tom": "2026-11-30"},
+        "utbetalningar": list(codes.LEFI_GROUPS),
+    }
 
 
 def test_the_authorities_asked_are_the_configured_ones_and_those_the_rules_need():
@@ -97,11 +102,11 @@ def test_the_authorities_asked_are_the_configured_ones_and_those_the_rules_need(
     assert specific.find(f"{{{SSBT}}}FK/{{{SSBT}}}fraga") is None
 
 
-def test_the_aktorsid_defaults_to_the_organisationsnummer():
+def test_without_an_aktorsid_the_simulators_placeholder_is_sent():
     question = question_for(make_settings(), request(), PNR)
-    assert question.fk_aktorsid is None
+    assert question.fk_aktorsid == "simulator"
     specific = body_element(fetch_envelope(question)).find(f"{{{SSBT}}}specifikaFrageparametrar")
-    assert specific.findtext(f"{{{SSBT}}}FK/{{{SSBT}}}fraga/{{{SSBT}}}aktorsid") == "162120001355"
+    assert specific.findtext(f"{{{SSBT}}}FK/{{{SSBT}}}fraga/{{{SSBT}}}aktorsid") == "simulator"
 
 
 def test_a_ten_digit_organisationsnummer_gets_the_prefix_16():
@@ -171,9 +176,11 @@ def test_generated_requests_validate_against_the_xsd(
     assert back.korrelationsid == korrelationsid
     assert len(back.organisationsnummer) == 12
     if Authority.FK in back.include:
-        lefi = payloads.decode_fk_query(back.fk_query)
-        assert (lefi.personnummer, lefi.from_date, lefi.to_date) == (pnr, *control_period(period))
-        assert back.fk_aktorsid == (aktorsid or back.organisationsnummer)
+        asked = lefi.decode_question(back.fk_query)
+        assert (asked.personnummer, asked.from_date, asked.to_date) == (pnr, *control_period(period))
+        assert asked.groups == codes.LEFI_GROUPS
+        assert back.fk_aktorsid == (aktorsid or "simulator")
+        assert back.fk_version == "v9"
 
 
 def test_contract_order_is_the_xsd_order():

@@ -1,9 +1,12 @@
-"""The simulator's answers follow the contract, and the adapter reads back exactly what the file says."""
+"""The simulator answers in the agencies' real shapes, valid against their schemas, and the adapter
+reads back exactly what the register file says: register/1 → SOAP → register/1 is the identity."""
 
 from __future__ import annotations
 
 import asyncio
+import base64
 import datetime as dt
+import json
 from pathlib import Path
 
 import httpx
@@ -12,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from robot.adapters.register_source import RegisterRequest
+from robot.adapters.ssbtek import codes
 from robot.adapters.ssbtek.request import TEST_ENVELOPE, Question, control_period, fetch_envelope, question_for
 from robot.adapters.ssbtek.response import parse_fetch_answer, parse_test_answer
 from robot.adapters.ssbtek.simulator import (
@@ -26,7 +30,6 @@ from robot.adapters.ssbtek.soap import (
     AF,
     FETCH_FAULT,
     FETCH_RESPONSE,
-    SIM,
     SO,
     SOAP_ENV,
     SSBT,
@@ -38,15 +41,18 @@ from robot.adapters.ssbtek.soap import (
 from robot.config import Settings
 from robot.formats.application import IncomeType
 from robot.formats.register import AfInfo, Authority, Register, RegisterIncome, RegisterPerson
-from tests.conftest import SAMPLES
+from tests.contract_schemas import payload_errors
+from tests.sources_fixture import A_KASSA, AF_ERROR, FK_DOWN, PENSIONER, REGISTER_FILE, STUDENT, WORKER
 
-REGISTER_FILE = SAMPLES / "register.json"
 G = f"{{{SSBT}}}"
+A = f"{{{AF}}}"
+S = f"{{{SO}}}"
 ALL = frozenset(Authority)
+PNR = "199001011234"
 
 
 def config(**ssbtek) -> Settings:
-    return Settings(ssbtek={"url": "http://ssbtek.invalid/", **ssbtek})
+    return Settings(ssbtek={"url": "http://127.0.0.1:9/", **ssbtek})
 
 
 def ask(app: SimulatorApp, pnr: str, include=ALL, period="2026-12", **question) -> tuple[int, bytes, Question]:
@@ -55,6 +61,14 @@ def ask(app: SimulatorApp, pnr: str, include=ALL, period="2026-12", **question) 
         q = Question(**{**q.__dict__, **question})
     status, body = app.answer(fetch_envelope(q))
     return status, body, q
+
+
+def read(body: bytes, q: Question, **options) -> RegisterPerson:
+    return parse_fetch_answer(body, q.include, q.korrelationsid, personnummer=q.personidentitet, **options).person
+
+
+def one(person: RegisterPerson, pnr: str = PNR) -> SimulatorApp:
+    return SimulatorApp(Register(format="register/1", persons={pnr: person}))
 
 
 @pytest.fixture(scope="module")
@@ -67,122 +81,159 @@ def app(sample: Register) -> SimulatorApp:
     return SimulatorApp(sample)
 
 
-def test_every_person_in_the_sample_comes_back_exactly(app: SimulatorApp, sample: Register):
+def test_every_person_comes_back_as_the_file_says_within_what_ssbtek_carries(app: SimulatorApp, sample: Register):
     for pnr, person in sample.persons.items():
         status, body, q = ask(app, pnr)
         assert status == 200
         assert schema_errors(body_element(body)) == []
-        read = parse_fetch_answer(body, q.include, q.korrelationsid).person
-        assert read == expected_person(sample, pnr, ALL, q.from_date, q.to_date)
-        # Every sample income is in the control period, so nothing is left out.
-        assert sorted(read.incomes, key=repr) == sorted(
-            (i for i in person.incomes if i.source not in person.unavailable), key=repr
-        )
-        assert read.af == person.af or Authority.AF in person.unavailable
-        assert read.unavailable == person.unavailable
+        assert payload_errors(body) == []
+        got = read(body, q)
+        assert got == expected_person(sample, pnr, ALL, q.from_date, q.to_date)
+        assert got.unavailable == person.unavailable
+        assert got.af == (person.af if Authority.AF not in person.unavailable else got.af)
+        assert all(i.source in {"CSN", "FK", "SO"} and i.month in ("2026-10", "2026-11") for i in got.incomes)
 
 
-def test_an_unavailable_authority_answers_with_an_error_and_the_others_with_data(app: SimulatorApp):
-    _status, body, q = ask(app, "198401202026")
-    payload = body_element(body)
-    fk = payload.find(f"{G}svarsdata/{G}FK")
-    assert fk.findtext(f"{G}error/{G}kalla") == "BT"
-    assert fk.findtext(f"{G}error/{G}felkod")
-    assert payload.find(f"{G}svarsdata/{G}AF/{G}data") is not None
-    answer = parse_fetch_answer(body, q.include, q.korrelationsid)
+def test_fk_unavailable_is_said_by_lefi_and_the_others_data_is_used(app: SimulatorApp):
+    _status, body, q = ask(app, FK_DOWN)
+    fk = body_element(body).find(f"{G}svarsdata/{G}FK")
+    assert fk.find(f"{G}error") is None
+    lefi_answer = json.loads(base64.b64decode(fk.findtext(f"{G}data/{G}lefiJsonSvar")))
+    states = {u["utlamnare"]["kod"]: u["tillstand"]["kod"] for u in lefi_answer["utlamnare"]}
+    assert states == {"FK": "OTILLGANGLIG", "PM": "OK"}
+    answer = parse_fetch_answer(body, q.include, personnummer=FK_DOWN)
     assert answer.person.unavailable == [Authority.FK]
+    assert answer.errors[Authority.FK].felkod == "LEFI_FK_OTILLGANGLIG"
     assert answer.person.af.status == "inskriven"
-    assert answer.errors[Authority.FK].kalla == "BT"
 
 
-def test_a_person_absent_from_the_file_has_no_incomes_and_is_not_registered_at_af(app: SimulatorApp):
-    status, body, q = ask(app, "191212121212")
-    assert status == 200
-    svar = body_element(body).find(f"{G}svarsdata/{G}AF/{G}data/{{{AF}}}Svar")
-    assert svar.findtext(f"{{{AF}}}StatusSokandeinformationKod") == "500"
-    assert svar.findtext(f"{{{AF}}}ArbetssokandeInfo/{{{AF}}}Arbetssokande") == "false"
-    assert parse_fetch_answer(body, q.include).person == RegisterPerson()
+def test_a_person_absent_from_the_file_is_unknown_everywhere(app: SimulatorApp):
+    status, body, q = ask(app, PNR)
+    assert status == 200 and payload_errors(body) == []
+    svar = body_element(body).find(f"{G}svarsdata/{G}AF/{G}data/{A}Svar")
+    assert svar.findtext(f"{A}StatusSokandeinformationKod") == "0"
+    assert svar.findtext(f"{A}ArbetssokandeInfo/{A}Arbetssokande") == "false"
+    csn = base64.b64decode(body_element(body).findtext(f"{G}svarsdata/{G}CSN/{G}data/{G}svar"))
+    assert b'Status="Ej tr\xc3\xa4ff"' in csn
+    assert read(body, q) == RegisterPerson()
 
 
-def test_af_answers_carry_registration_activity_report_and_decisions():
-    pnr = "199001011234"
-    person = RegisterPerson(
-        af=AfInfo(status="inskriven", aktivitetsrapport=501, registered_since=dt.date(2024, 3, 1)),
-        incomes=[RegisterIncome(source="AF", type=IncomeType.aktivitetsstod, month="2026-11", amount=4400)],
-    )
-    app = SimulatorApp(Register(format="register/1", persons={pnr: person}))
-    _status, body, q = ask(app, pnr, include={Authority.AF})
-    svar = body_element(body).find(f"{G}svarsdata/{G}AF/{G}data/{{{AF}}}Svar")
-    a = f"{{{AF}}}"
-    assert svar.findtext(f"{a}ArbetssokandeInfo/{a}Arbetssokande") == "true"
-    assert svar.findtext(f"{a}ArbetssokandeInfo/{a}ArbetssokandeRegistrerad") == "2024-03-01"
-    assert svar.findtext(f"{a}StatusSokandeinformationKod") == "501"
-    assert svar.findtext(f"{a}StatusSokandeinformationKodText") == "Aktivitetsrapport saknas"
-    assert svar.findtext(f"{a}ArbetssokandeInfo/{a}AktivetetsRapportDatum/{a}AktivitetsRapportMeddelande")
-    beslut = svar.find(f"{a}BeslutInfo/{a}EkonomiskaBeslut/{a}Beslut")
-    assert beslut.findtext(f"{a}ErsattningTyp") == "Aktivitetsstöd"
-    assert (beslut.findtext(f"{a}BeslutFrom"), beslut.findtext(f"{a}BeslutTom")) == ("2026-11-01", "2026-11-30")
-    assert beslut.find(f"{{{SIM}}}Utbetalning").attrib == {
-        "inkomsttyp": "aktivitetsstod",
-        "manad": "2026-11",
-        "belopp": "4400",
-    }
-    assert parse_fetch_answer(body, q.include).person == person
+@pytest.mark.parametrize(
+    ("af", "report_date", "lookup"),
+    [
+        (AfInfo(status="inskriven", aktivitetsrapport=200, registered_since=dt.date(2024, 3, 1)), "2026-11-12", "0"),
+        (AfInfo(status="inskriven", aktivitetsrapport=501, registered_since=dt.date(2024, 3, 1)), "2026-09-12", "0"),
+        (AfInfo(status="ej_inskriven", aktivitetsrapport=500), None, "0"),
+        (AfInfo(status="inskriven", aktivitetsrapport=502, registered_since=dt.date(2025, 1, 7)), None, "1"),
+    ],
+    ids=["200", "501", "500", "502"],
+)
+def test_af_answers_carry_registration_and_the_latest_report_never_the_code(af, report_date, lookup):
+    _status, body, q = ask(one(RegisterPerson(af=af)), PNR, include={Authority.AF})
+    svar = body_element(body).find(f"{G}svarsdata/{G}AF/{G}data/{A}Svar")
+    info = svar.find(f"{A}ArbetssokandeInfo")
+    assert info.findtext(f"{A}Arbetssokande") == ("true" if af.status == "inskriven" else "false")
+    assert info.findtext(f"{A}ArbetssokandeRegistrerad") == (af.registered_since and af.registered_since.isoformat())
+    assert info.findtext(f"{A}AktivetetsRapportDatum/{A}SenasteAktivitetsRapportDatum") == report_date
+    assert svar.findtext(f"{A}StatusSokandeinformationKod") == lookup
+    assert svar.find(f"{A}BeslutInfo") is None  # AF's answer carries no amounts
+    assert read(body, q) == RegisterPerson(af=af)
 
 
-def test_a_real_af_decision_without_an_amount_gives_no_income():
-    pnr = "199001011234"
-    person = RegisterPerson(
-        af=AfInfo(status="inskriven", aktivitetsrapport=200),
-        incomes=[RegisterIncome(source="AF", type=IncomeType.etableringsersattning, month="2026-11", amount=1)],
-    )
-    _, body, q = ask(SimulatorApp(Register(format="register/1", persons={pnr: person})), pnr, include={Authority.AF})
-    stripped = body.replace(f'<sim:Utbetalning xmlns:sim="{SIM}"'.encode(), b"<!--").replace(b' belopp="1"/>', b"-->")
-    assert schema_errors(body_element(stripped)) == []
-    assert parse_fetch_answer(stripped, q.include).person == RegisterPerson(af=person.af)
-
-
-def test_an_unknown_af_code_makes_af_unavailable(app: SimulatorApp):
-    _, body, q = ask(app, "198503142385")
-    changed = body.replace(b"StatusSokandeinformationKod>200<", b"StatusSokandeinformationKod>777<")
-    answer = parse_fetch_answer(changed, q.include)
-    assert answer.person.unavailable == [Authority.AF]
-    assert answer.person.incomes  # FK's data is still used
-    assert answer.errors[Authority.AF].felkod == "UNREADABLE"
-
-
-def test_a_kassa_payments_use_the_published_structure(app: SimulatorApp):
-    _, body, q = ask(app, "197006066661", include={Authority.SO})
-    s = f"{{{SO}}}"
+def test_a_kassa_payments_use_the_published_structure_and_the_payment_month(app: SimulatorApp):
+    _, body, q = ask(app, A_KASSA, include={Authority.SO})
     data = body_element(body).find(f"{G}svarsdata/{G}SO/{G}data")
-    payment = data.find(f"{s}ArbetsloshetsersattningLista/{s}Arbetsloshetsersattning/{s}Utbetalningar")
-    assert payment.findtext(f"{s}NettoEfterSkatt") == "3200"
-    assert (payment.findtext(f"{s}AvserFrom"), payment.findtext(f"{s}AvserTom")) == ("2026-11-01", "2026-11-30")
-    assert data.findtext(f"{s}IdentificationNumber") == "197006066661"
-    decimals = body.replace(b"NettoEfterSkatt>3200<", b"NettoEfterSkatt>3199.50<")
-    assert parse_fetch_answer(decimals, q.include).person.incomes[0].amount == 3200
-
-
-def test_incomes_outside_the_period_are_not_served():
-    pnr = "199001011234"
-    incomes = [
-        RegisterIncome(source="SKV", type=IncomeType.lon, month=month, amount=100)
-        for month in ("2026-08", "2026-09", "2026-10", "2026-11", "2026-12")
+    kassa = data.find(f"{S}ArbetsloshetsersattningLista/{S}Arbetsloshetsersattning")
+    assert kassa.findtext(f"{S}StatusSvarandeOrganisation") == "OK"
+    payments = kassa.findall(f"{S}Utbetalningar")
+    assert [(p.findtext(f"{S}Utbetalningsdatum"), p.findtext(f"{S}NettoEfterSkatt")) for p in payments] == [
+        ("2026-11-05", "5400"),
+        ("2026-10-05", "5100"),
     ]
-    app = SimulatorApp(Register(format="register/1", persons={pnr: RegisterPerson(incomes=incomes)}))
-    _, body, q = ask(app, pnr, include={Authority.SKV})
-    assert [i.month for i in parse_fetch_answer(body, q.include).person.incomes] == ["2026-10", "2026-11"]
+    assert (payments[0].findtext(f"{S}AvserFrom"), payments[0].findtext(f"{S}AvserTom")) == ("2026-10-01", "2026-10-31")
+    decimals = body.replace(b"NettoEfterSkatt>5400<", b"NettoEfterSkatt>5399.50<")
+    assert [i.amount for i in read(decimals, q).incomes] == [5100, 5400]
+
+
+def test_an_a_kassa_with_an_error_status_makes_so_unavailable_not_zero():
+    person = RegisterPerson(
+        incomes=[RegisterIncome(source="SO", type=IncomeType.a_kassa, month="2026-11", amount=4000)],
+        unavailable=[Authority.SO],
+    )
+    _, body, q = ask(one(person), PNR, include={Authority.SO})
+    kassa = body_element(body).find(
+        f"{G}svarsdata/{G}SO/{G}data/{S}ArbetsloshetsersattningLista/{S}Arbetsloshetsersattning"
+    )
+    assert kassa.findtext(f"{S}StatusSvarandeOrganisation") == "Tekniskt fel"
+    assert kassa.find(f"{S}Utbetalningar") is None
+    answer = parse_fetch_answer(body, q.include, personnummer=PNR)
+    assert answer.person.unavailable == [Authority.SO] and answer.person.incomes == []
+    assert answer.errors[Authority.SO].felkod == "SO_STATUS"
+
+
+def test_fk_and_pensionsmyndigheten_payments_are_lefi_payments(app: SimulatorApp):
+    _, body, q = ask(app, PENSIONER, include={Authority.FK})
+    answer = json.loads(base64.b64decode(body_element(body).findtext(f"{G}svarsdata/{G}FK/{G}data/{G}lefiJsonSvar")))
+    fk = answer["formansinformation"]["utbetalningsuppgift"]
+    assert {(p["formansfamilj"]["id"], p["datum"]) for p in fk} == {("SA", "2026-11-19"), ("US", "2026-11-19")}
+    taxed = next(p for p in fk if p["formansfamilj"]["id"] == "SA")
+    assert taxed["bruttobelopp"]["summa"] - taxed["skattebelopp"]["summa"] == 3100
+    (pension,) = answer["utbetalningar"]
+    assert pension["utbetalningsrader"][0]["formansgrupp"]["kod"] == "PM:AP"
+    assert pension["bruttobelopp"] - pension["avdrag"][0]["belopp"] == 9800
+    assert {(i.type, i.amount) for i in read(body, q).incomes} == {
+        (IncomeType.pension, 9800),
+        (IncomeType.ovrigt, 3100),
+        (IncomeType.underhallsstod, 1673),
+    }
+
+
+def test_csn_answers_are_csnsvar_4_0_with_paid_payments(app: SimulatorApp):
+    _, body, q = ask(app, STUDENT, include={Authority.CSN})
+    assert payload_errors(body) == []
+    assert read(body, q).incomes == [
+        RegisterIncome(source="CSN", type=IncomeType.studiemedel, month="2026-11", amount=10500)
+    ]
+
+
+def test_incomes_outside_the_period_are_not_served(app: SimulatorApp):
+    _, body, q = ask(app, WORKER, include={Authority.FK})
+    assert [(i.type, i.month) for i in read(body, q).incomes] == [
+        (IncomeType.barnbidrag, "2026-11"),
+        (IncomeType.bostadsbidrag, "2026-11"),
+    ]
+
+
+def test_a_failed_af_lookup_is_code_502_and_af_stays_available(app: SimulatorApp):
+    _, body, q = ask(app, AF_ERROR, include={Authority.AF})
+    person = read(body, q)
+    assert person.af.aktivitetsrapport == 502 and person.unavailable == []
 
 
 def test_the_question_is_returned_when_asked_for(app: SimulatorApp):
-    _status, body, _q = ask(app, "198503142385", include_question_in_answer=True)
+    _status, body, _q = ask(app, WORKER, include_question_in_answer=True)
     payload = body_element(body)
     assert schema_errors(payload) == []
-    assert payload.findtext(f"{G}fraga/{G}generellaFrageparametrar/{G}personidentitet") == "198503142385"
+    assert payload.findtext(f"{G}fraga/{G}generellaFrageparametrar/{G}personidentitet") == WORKER
+
+
+def test_a_lefi_question_about_someone_else_gets_an_fk_error(app: SimulatorApp):
+    _, good, _ = ask(app, WORKER, include={Authority.FK})
+    _, body, q = ask(app, WORKER, include={Authority.FK}, fk_query=_lefi_question_about(PNR))
+    fk = body_element(body).find(f"{G}svarsdata/{G}FK/{G}error")
+    assert fk.findtext(f"{G}felkod") == "LEFI-400"
+    assert parse_fetch_answer(body, q.include, personnummer=WORKER).person.unavailable == [Authority.FK]
+    assert b"LEFI-400" not in good
+
+
+def _lefi_question_about(pnr: str) -> str:
+    from robot.adapters.ssbtek import lefi
+
+    return lefi.encode_question(lefi.LefiQuestion(pnr, *control_period("2026-12")))
 
 
 def test_an_invalid_request_gets_a_soap_fault_with_http_500(app: SimulatorApp):
-    _, _, q = ask(app, "198503142385")
+    _, _, q = ask(app, WORKER)
     bad = fetch_envelope(Question(**{**q.__dict__, "namn": ""}))
     status, body = app.answer(bad)
     assert status == 500
@@ -213,10 +264,10 @@ def test_the_ping_answer_lists_every_authority(app: SimulatorApp):
 
 def test_authority_error_injection_replaces_answers_with_ssbt_errors(sample: Register):
     app = SimulatorApp(sample, FaultInjection(authority_error_rate=1.0, seed=1))
-    status, body, q = ask(app, "198503142385")
+    status, body, q = ask(app, WORKER)
     assert status == 200
     assert schema_errors(body_element(body)) == []
-    answer = parse_fetch_answer(body, q.include)
+    answer = parse_fetch_answer(body, q.include, personnummer=WORKER)
     assert answer.person.unavailable == sorted(ALL, key=lambda a: a.value)
     assert {e.kalla for e in answer.errors.values()} == {"SSBT"}
     status, body = app.answer(TEST_ENVELOPE)
@@ -224,30 +275,77 @@ def test_authority_error_injection_replaces_answers_with_ssbt_errors(sample: Reg
     assert {s.state for s in parse_test_answer(body).values()} == {"error"}
 
 
-def test_a_register_with_non_a_kassa_so_incomes_is_refused():
-    person = RegisterPerson(incomes=[RegisterIncome(source="SO", type=IncomeType.lon, month="2026-11", amount=1)])
-    with pytest.raises(ValueError, match="a_kassa"):
-        check_register(Register(format="register/1", persons={"199001011234": person}))
+@pytest.mark.parametrize(
+    ("person", "message"),
+    [
+        (
+            RegisterPerson(incomes=[RegisterIncome(source="SO", type=IncomeType.lon, month="2026-11", amount=1)]),
+            "a_kassa",
+        ),
+        (
+            RegisterPerson(
+                incomes=[RegisterIncome(source="AF", type=IncomeType.aktivitetsstod, month="2026-11", amount=1)]
+            ),
+            "no amounts",
+        ),
+        (RegisterPerson(incomes=[RegisterIncome(source="FK", type=IncomeType.lon, month="2026-11", amount=1)]), "FK"),
+        (
+            RegisterPerson(incomes=[RegisterIncome(source="SKV", type=IncomeType.pension, month="2026-11", amount=1)]),
+            "lon",
+        ),
+        (
+            RegisterPerson(
+                incomes=[
+                    RegisterIncome(source="FK", type=IncomeType.sjukpenning, month="2026-11", amount=9, tax_withheld=1)
+                ]
+            ),
+            "tax_withheld",
+        ),
+        (RegisterPerson(af=AfInfo(status="ej_inskriven", aktivitetsrapport=200)), "af ej_inskriven"),
+        (RegisterPerson(af=AfInfo(status="inskriven", aktivitetsrapport=500)), "af inskriven"),
+    ],
+    ids=["so-lon", "af-income", "fk-lon", "skv-pension", "fk-tax", "af-ej-inskriven-200", "af-inskriven-500"],
+)
+def test_registers_the_agencies_cannot_say_are_refused_when_loaded(person: RegisterPerson, message: str):
+    with pytest.raises(ValueError, match=message):
+        check_register(Register(format="register/1", persons={PNR: person}))
 
 
-# Generated registers -------------------------------------------------------------------------
+# Generated registers: register/1 → SOAP → register/1 ------------------------------------------
 
 PERIOD = "2026-12"
 months_near = st.sampled_from(["2026-08", "2026-09", "2026-10", "2026-11", "2026-12", "2027-01"])
+amounts = st.integers(0, 9_999_999)
 
 
 @st.composite
 def register_incomes(draw):
-    source = draw(st.sampled_from(["AF", "CSN", "FK", "SKV", "SO"]))
-    kind = IncomeType.a_kassa if source == "SO" else draw(st.sampled_from(list(IncomeType)))
-    return RegisterIncome(source=source, type=kind, month=draw(months_near), amount=draw(st.integers(0, 10_000_000)))
+    source = draw(st.sampled_from(["CSN", "FK", "SKV", "SO"]))
+    kind = {
+        "CSN": st.just(IncomeType.studiemedel),
+        "FK": st.sampled_from(sorted(codes.FK_PAYMENT_FAMILY)),
+        "SKV": st.just(IncomeType.lon),
+        "SO": st.just(IncomeType.a_kassa),
+    }[source]
+    tax = draw(st.none() | amounts) if source == "SKV" else None
+    return RegisterIncome(
+        source=source, type=draw(kind), month=draw(months_near), amount=draw(amounts), tax_withheld=tax
+    )
 
 
-af_infos = st.builds(
-    AfInfo,
-    status=st.sampled_from(["inskriven", "ej_inskriven"]),
-    aktivitetsrapport=st.sampled_from([200, 500, 501, 502]),
-    registered_since=st.none() | st.dates(dt.date(1990, 1, 1), dt.date(2030, 12, 31)),
+af_infos = st.one_of(
+    st.builds(
+        AfInfo,
+        status=st.just("inskriven"),
+        aktivitetsrapport=st.sampled_from([200, 501, 502]),
+        registered_since=st.none() | st.dates(dt.date(1990, 1, 1), dt.date(2030, 12, 31)),
+    ),
+    st.builds(
+        AfInfo,
+        status=st.just("ej_inskriven"),
+        aktivitetsrapport=st.sampled_from([500, 502]),
+        registered_since=st.none() | st.dates(dt.date(1990, 1, 1), dt.date(2030, 12, 31)),
+    ),
 )
 persons = st.builds(
     RegisterPerson,
@@ -260,15 +358,14 @@ persons = st.builds(
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(person=persons, include=st.frozensets(st.sampled_from(list(Authority))), absent=st.booleans())
 def test_generated_registers_round_trip_through_the_contract(person, include, absent):
-    pnr = "199001011234"
-    register = Register(format="register/1", persons={} if absent else {pnr: person})
+    register = Register(format="register/1", persons={} if absent else {PNR: person})
     app = SimulatorApp(register)
-    status, body, q = ask(app, pnr, include=include)
+    status, body, q = ask(app, PNR, include=include)
     assert status == 200
     assert schema_errors(body_element(body)) == []
+    assert payload_errors(body) == []
     from_date, to_date = control_period(PERIOD)
-    read = parse_fetch_answer(body, q.include, q.korrelationsid).person
-    assert read == expected_person(register, pnr, include, from_date, to_date)
+    assert read(body, q) == expected_person(register, PNR, include, from_date, to_date)
 
 
 # Over HTTP -----------------------------------------------------------------------------------
@@ -291,6 +388,27 @@ def test_the_server_answers_soap_over_http_and_serves_its_wsdl():
     assert body_element(ok.content).tag == TEST_RESPONSE
     assert bad.status_code == 500 and b"Fault" in bad.content
     assert other.status_code == 405
+
+
+def test_the_employer_declarations_are_served_beside_ssbtek():
+    async def call(url: str):
+        async with httpx.AsyncClient() as client:
+            return await client.post(
+                url + "individuppgifter",
+                json={"personnummer": WORKER, "redovisningsperiodFrom": "202610", "redovisningsperiodTom": "202611"},
+            )
+
+    with ssbtek_simulator(REGISTER_FILE) as sim:
+        assert sim.env == {"ROBOT_SSBTEK_URL": sim.url, "ROBOT_AGI_URL": sim.url + "agi/"}
+        answer = asyncio.run(call(sim.agi_url))
+        assert sim.stats.calls == 0  # not an SSBTEK call
+    assert answer.status_code == 200
+    assert [
+        (e["redovisningsperiod"], e["kontantBruttolon"], e["avdragenSkatt"]) for e in answer.json()["individuppgifter"]
+    ] == [
+        ("202611", 9000, 1800),
+        ("202610", 8600, 1700),
+    ]
 
 
 def test_injected_errors_are_plain_5xx_without_a_soap_fault():
@@ -317,5 +435,5 @@ def test_the_simulator_can_run_in_a_subprocess(tmp_path: Path):
 
 
 def test_answers_are_the_fetch_response_element(app: SimulatorApp):
-    _, body, _ = ask(app, "198503142385")
+    _, body, _ = ask(app, WORKER)
     assert body_element(body).tag == FETCH_RESPONSE

@@ -1,8 +1,10 @@
 """Register sources behind one interface: the rules never know which one they got.
 
 - `FileRegisterSource`: a `register/1` file (ROBOT_SSBTEK_REGISTER), for demos and offline checks.
-- `robot.adapters.ssbtek.client.SoapRegisterSource`: SSBTEK's SOAP contract (ROBOT_SSBTEK_URL);
-  in tests it talks to the simulator.
+- `robot.adapters.composed.ComposedRegisterSource`: what the worker uses with ROBOT_SSBTEK_URL:
+  SSBTEK's SOAP contract (`ssbtek.client.SoapRegisterSource`), the employer declarations
+  (`agi.client.AgiSource`) and the activity providers (`activity.ActivitySource`); in tests and the
+  demo they talk to the simulators.
 
 A source answers one `RegisterRequest` (the adults of one application) with a `Register` that has
 an entry for every person asked about. An authority that answered with an error for a person is in

@@ -11,11 +11,23 @@ class RegisterSourceNotConfigured(ValueError):
 
 
 def make_register_source(settings: Settings) -> RegisterSource:
-    """SSBTEK over SOAP when ROBOT_SSBTEK_URL is set, else the register/1 file of ROBOT_SSBTEK_REGISTER."""
+    """The worker's register source.
+
+    With ROBOT_SSBTEK_URL: SSBTEK composed with the employer declarations (ROBOT_AGI_URL) and the
+    activity providers (ROBOT_ACTIVITY_FILE), each checked here, at start. Else the register/1 file
+    of ROBOT_SSBTEK_REGISTER, which holds all of it (offline checks, demos without the simulator).
+    """
     if settings.ssbtek.url:
+        from robot.adapters.activity import FileActivitySource
+        from robot.adapters.agi.client import AgiSource
+        from robot.adapters.composed import ComposedRegisterSource
         from robot.adapters.ssbtek.client import SoapRegisterSource
 
-        return SoapRegisterSource(settings)
+        activity = FileActivitySource(settings.activity.file) if settings.activity.file is not None else None
+        pay = AgiSource(settings) if settings.agi.url else None
+        return ComposedRegisterSource(
+            SoapRegisterSource(settings), pay, activity, always_asked=frozenset(settings.ssbtek.include)
+        )
     if settings.ssbtek.register_file is not None:
         return FileRegisterSource(settings.ssbtek.register_file)
     raise RegisterSourceNotConfigured(

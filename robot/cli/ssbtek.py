@@ -1,17 +1,18 @@
-"""`robot ssbtek ping` and `robot ssbtek-sim`: ask SSBTEK whether it is up, and serve the simulator."""
+"""`robot ssbtek ping`, `robot ssbtek decode` and `robot ssbtek-sim`: is SSBTEK up, what did it say, and the simulator."""
 
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 from pathlib import Path
 
 import typer
 
-from robot.cli.common import fail, settings
+from robot.cli.common import fail, read_bytes, settings
 
 app = typer.Typer(
     name="ssbtek",
-    help="SSBTEK, the register service: check that it answers.",
+    help="SSBTEK, the register service: check that it answers, read a saved answer.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -25,8 +26,10 @@ EXIT_UNREACHABLE = 3
 def ping() -> None:
     """Call testaBastjanstInformation and print each authority's state (AF, CSN, FK, SKV, SO, TNS, MIV).
 
-    Exit code 0 when every authority answered without error, 1 when SSBTEK answered but some
-    authority reported an error or gave no answer, 2 for a configuration problem, 3 when SSBTEK
+    Also prints the client certificates' expiry (SSBTEK's, and the employer declarations' when
+    ROBOT_AGI_URL is set), with a warning when one expires within 30 days. Exit code 0 when every
+    authority answered without error, 1 when SSBTEK answered but some authority reported an error
+    or gave no answer, 2 for a configuration problem (an expired certificate is one), 3 when SSBTEK
     could not be reached.
     """
     from robot.adapters.register_source import RegisterUnavailable
@@ -36,11 +39,13 @@ def ping() -> None:
     if not config.ssbtek.url:
         fail("ROBOT_SSBTEK_URL is not set; there is no SSBTEK to ping")
     try:
-        states = asyncio.run(_ping(config))
+        certificates, states = asyncio.run(_ping(config))
     except ValueError as exc:
         fail(str(exc))
     except RegisterUnavailable as exc:
         fail(f"SSBTEK at {config.ssbtek.url} is unreachable: {exc}", EXIT_UNREACHABLE)
+    for line in certificates:
+        typer.echo(line)
     healthy = True
     for authority in CONTRACT_ORDER:
         state = states.get(authority)
@@ -61,13 +66,69 @@ def ping() -> None:
 
 
 async def _ping(config):
+    from robot.adapters.agi.client import agi_endpoint
     from robot.adapters.ssbtek.client import SoapRegisterSource
+    from robot.adapters.tls import check_endpoint
 
     source = SoapRegisterSource(config)
+    certificates = [_certificate_line("SSBTEK", source.certificate)]
+    if config.agi.url:
+        certificates.append(_certificate_line("AGI", check_endpoint(agi_endpoint(config))))
     try:
-        return await source.ping()
+        return certificates, await source.ping()
     finally:
         await source.aclose()
+
+
+def _certificate_line(service: str, certificate) -> str:
+    from robot.adapters.tls import EXPIRY_WARNING_DAYS
+
+    if certificate is None:
+        return f"{service} client certificate: none (a simulator on this machine)"
+    days = certificate.days_left(dt.datetime.now(dt.UTC))
+    warning = f" WARNING: renew it, less than {EXPIRY_WARNING_DAYS} days left" if days < EXPIRY_WARNING_DAYS else ""
+    return (
+        f"{service} client certificate: {certificate.subject}, valid until "
+        f"{certificate.not_after:%Y-%m-%d} ({days} days){warning}"
+    )
+
+
+@app.command("decode")
+def decode(
+    response: Path = typer.Argument(..., help="A saved hamtaBastjanstInformation answer (the SOAP envelope)."),
+    person: str = typer.Option(..., "--person", help="The personnummer the answer is about (12 digits)."),
+) -> None:
+    """Print what a saved SSBTEK answer says about PERSON as a register/1 document.
+
+    For integrators and support cases ("what did SSBTEK say?"). Every authority present in the
+    answer is read as the robot reads it; one whose part is an error or cannot be used is listed in
+    `unavailable`, and why is printed on stderr. Skatteverket's monthly pay and the providers'
+    attendance are not in SSBTEK's answer. Exit code 0, or 2 when the file is not such an answer.
+    """
+    import re
+
+    from robot.adapters.register_source import RegisterUnavailable
+    from robot.adapters.ssbtek import codes
+    from robot.adapters.ssbtek.response import parse_saved_answer
+    from robot.formats.register import Register
+
+    if not re.fullmatch(r"[0-9]{12}", person):
+        fail("--person: a personnummer has 12 digits")
+    body = read_bytes(response)
+    config = settings()
+    try:
+        answer = parse_saved_answer(body, person, config.ssbtek.so_answered_statuses or codes.SO_ANSWERED)
+    except RegisterUnavailable as exc:
+        fail(f"{response}: {exc}")
+    for authority, error in sorted(answer.errors.items()):
+        why = "; ".join(error.felmeddelande)
+        typer.echo(
+            f"{authority.value}: unavailable (kalla {error.kalla}, felkod {error.felkod}){': ' + why if why else ''}",
+            err=True,
+        )
+    typer.echo(
+        Register(format="register/1", persons={person: answer.person}).model_dump_json(indent=2, exclude_none=True)
+    )
 
 
 def simulator(
@@ -82,7 +143,11 @@ def simulator(
     ),
     seed: int | None = typer.Option(None, "--seed", help="Seed for the fault injection, for reproducible runs."),
 ) -> None:
-    """Serve the SSBTEK simulator: the real SOAP contract answered from a register/1 file."""
+    """Serve the SSBTEK simulator: the real SOAP contract answered from a register/1 file.
+
+    The employer-declaration simulator (Skatteverket's monthly pay from the same file) is served
+    under /agi/ on the same port: set ROBOT_AGI_URL to that address.
+    """
     from pydantic import ValidationError
 
     from robot.adapters.ssbtek.simulator import FaultInjection, listening_socket, load_register, serve
@@ -111,8 +176,10 @@ def simulator(
         sock = listening_socket(host, port)
     except OSError as exc:
         fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}")
+    url = f"http://{host}:{sock.getsockname()[1]}/"
     typer.echo(
-        f"SSBTEK simulator on http://{host}:{sock.getsockname()[1]}/ serving {len(loaded.persons)} persons from {register}",
+        f"SSBTEK simulator on {url} (employer declarations on {url}agi/) serving {len(loaded.persons)} persons "
+        f"from {register}",
         err=True,
     )
     with sock:

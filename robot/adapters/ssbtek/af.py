@@ -1,20 +1,22 @@
-"""Arbetsförmedlingen's answer (`af:SvarMeddelande`) to and from register/1, side by side.
+"""Arbetsförmedlingen's part of SSBTEK (`af:SvarMeddelande`, ers_stod.xsd) to and from register/1.
 
-AF's schema is published (ers_stod.xsd). register/1's `af` maps onto it like this:
+register/1's `af` is derived from AF's answer like this:
 
-- `status` inskriven / ej_inskriven ↔ `Svar/ArbetssokandeInfo/Arbetssokande` true / false
-  (no ArbetssokandeInfo at all also reads as ej_inskriven);
-- `registered_since` ↔ `ArbetssokandeInfo/ArbetssokandeRegistrerad`;
-- `aktivitetsrapport` (200, 500, 501, 502) ↔ `Svar/StatusSokandeinformationKod`, with
-  `StatusSokandeinformationKodText` and `AktivetetsRapportDatum/AktivitetsRapportMeddelande` in words.
-  Any other code is not understood, and the adapter reports AF as unavailable for the person.
+- `status`: `ArbetssokandeInfo/Arbetssokande` true is `inskriven`; false or no ArbetssokandeInfo
+  is `ej_inskriven`. `registered_since`: `ArbetssokandeInfo/ArbetssokandeRegistrerad`.
+- `aktivitetsrapport` (register/1's own codes, see `report_code`):
+  502 when `StatusSokandeinformationKod` is not `codes.AF_LOOKUP_OK` (the lookup itself failed:
+  that code only says whether AF could answer); otherwise 500 for a person not registered; 200
+  when `AktivetetsRapportDatum/SenasteAktivitetsRapportDatum` falls on or after the first day of
+  the control month; 501 when it is earlier or missing.
 
-Incomes with source AF (aktivitetsstöd, etableringsersättning) are decisions in
-`BeslutInfo/EkonomiskaBeslut/Beslut`, one per income. AF's real decisions carry no amounts (the money
-is paid by Försäkringskassan), so the amount travels in the decision's `xs:any` extension point as
-``<sim:Utbetalning xmlns:sim="urn:bistandsrobot:ssbtek-sim:1" inkomsttyp="aktivitetsstod"
-manad="2026-11" belopp="4400"/>``. A decision without that element (as real AF data would be) gives
-no income: its amount is not known from AF.
+The control month is the month of AF's echo of the question (`Fraga/Tom`): the last month of the
+period asked about (M−1 for an application for month M). A report filed from its first day on
+shows that the person reports as required; the report on M−1 itself is due only by the 14th of M,
+after the robot's first batch on day 1–5 of M (this reading is `assumed`, docs/ssbtek.md).
+
+AF's answer carries no amounts. Its `BeslutInfo` (decisions on aktivitetsstöd,
+etableringsersättning) is not read: those are paid by Försäkringskassan and come from Lefi.
 """
 
 from __future__ import annotations
@@ -23,37 +25,86 @@ import datetime as dt
 
 from lxml import etree
 
-from robot.adapters.ssbtek.payloads import PayloadError, income_type, whole_kronor
+from robot.adapters.decoding import PayloadError, code_text, iso_date
+from robot.adapters.ssbtek import codes
 from robot.adapters.ssbtek.request import Question
-from robot.adapters.ssbtek.soap import AF, SIM, escape
-from robot.formats.application import IncomeType
-from robot.formats.period import first_day, is_month, last_day
-from robot.formats.register import AfInfo, AktivitetsrapportKod, Authority, RegisterIncome
+from robot.adapters.ssbtek.soap import AF, escape
+from robot.formats.period import first_day, of, shift
+from robot.formats.register import AfInfo, AktivitetsrapportKod, Authority
 
 SCHEMA_VERSION = "2.0"
-
-CODE_TEXTS = {
-    AktivitetsrapportKod.FILED: "Aktivitetsrapport inlämnad",
-    AktivitetsrapportKod.NOT_REGISTERED: "Personen finns inte i Arbetsförmedlingens register",
-    AktivitetsrapportKod.NOT_FILED: "Aktivitetsrapport saknas",
-    AktivitetsrapportKod.TECHNICAL_ERROR: "Tekniskt fel, uppgifter om aktivitetsrapport kunde inte hämtas",
-}
-
-ERSATTNING_NAMES = {
-    IncomeType.aktivitetsstod: "Aktivitetsstöd",
-    IncomeType.etableringsersattning: "Etableringsersättning",
-}
-"""AF's names of its compensation types (ErsattningTyp); other income types are written by their code."""
-
 _A = f"{{{AF}}}"
-_UTBETALNING = f"{{{SIM}}}Utbetalning"
+
+LOOKUP_FAILED = 1
+"""The simulator's StatusSokandeinformationKod for a lookup that failed (register/1 code 502)."""
+
+MESSAGES = {
+    AktivitetsrapportKod.FILED: "Aktivitetsrapport inlämnad",
+    AktivitetsrapportKod.NOT_REGISTERED: "Inte inskriven som arbetssökande",
+    AktivitetsrapportKod.NOT_FILED: "Ingen aktivitetsrapport under perioden",
+    AktivitetsrapportKod.TECHNICAL_ERROR: "Uppgifter om aktivitetsrapport kunde inte hämtas",
+}
 
 
-def af_data(question: Question, af: AfInfo, incomes: list[RegisterIncome]) -> str:
+def report_code(lookup: int, registered: bool, latest_report: dt.date | None, control_month: str) -> int:
+    """register/1's `aktivitetsrapport` from AF's lookup status, registration and latest report date."""
+    if lookup != codes.AF_LOOKUP_OK:
+        return AktivitetsrapportKod.TECHNICAL_ERROR
+    if not registered:
+        return AktivitetsrapportKod.NOT_REGISTERED
+    if latest_report is not None and latest_report >= first_day(control_month):
+        return AktivitetsrapportKod.FILED
+    return AktivitetsrapportKod.NOT_FILED
+
+
+def parse_af(data: etree._Element, personnummer: str) -> AfInfo:
+    """AF's `ssbt:data` element about `personnummer` as register/1's `af`. Raises PayloadError."""
+    svar = data.find(f"{_A}Svar")
+    if svar is None:
+        raise PayloadError("AF: no Svar")
+    tom = data.findtext(f"{_A}Fraga/{_A}Tom")
+    control_month = of(iso_date(tom, "AF Fraga/Tom"))
+    parts = {child.tag: child for child in svar}
+    who = _text(parts.get(f"{_A}IdentitetsbeteckningFysiskPerson"))
+    if who != personnummer:
+        raise PayloadError("AF: the answer is about another person", "ANNAN_PERSON")
+    code_text_value = _text(parts.get(f"{_A}StatusSokandeinformationKod"))
+    try:
+        lookup = int(code_text_value)
+    except ValueError:
+        raise PayloadError(f"AF: StatusSokandeinformationKod {code_text(code_text_value)} is not a number") from None
+    registered = False
+    since = latest = None
+    info = parts.get(f"{_A}ArbetssokandeInfo")
+    if info is not None:
+        fields = {child.tag: child for child in info}
+        registered = _text(fields.get(f"{_A}Arbetssokande")) in ("true", "1")
+        if since_text := _text(fields.get(f"{_A}ArbetssokandeRegistrerad")):
+            since = iso_date(since_text, "AF ArbetssokandeRegistrerad")
+        report = info.findtext(f"{_A}AktivetetsRapportDatum/{_A}SenasteAktivitetsRapportDatum")
+        if report and report.strip():
+            latest = iso_date(report, "AF SenasteAktivitetsRapportDatum")
+    return AfInfo(
+        status="inskriven" if registered else "ej_inskriven",
+        aktivitetsrapport=report_code(lookup, registered, latest, control_month),
+        registered_since=since,
+    )
+
+
+def _text(element: etree._Element | None) -> str:
+    return (element.text or "").strip() if element is not None else ""
+
+
+# The simulator's side -------------------------------------------------------------------------
+
+
+def af_data(question: Question, af: AfInfo) -> str:
     """The content of `ssbt:data` in AF's answer (elements in the af namespace, prefix `af` declared here)."""
     q = question
     from_date, to_date = q.period_for(Authority.AF)
+    control_month = of(to_date)
     pnr = escape(q.personidentitet)
+    registered = af.status == "inskriven"
     parts = [
         f'<af:Fraga xmlns:af="{AF}"><af:OrganisationsnummerForIngivare>{escape(q.organisationsnummer)}'
         f"</af:OrganisationsnummerForIngivare><af:NamnPaIngivare>{escape(q.namn)}</af:NamnPaIngivare>"
@@ -67,77 +118,33 @@ def af_data(question: Question, af: AfInfo, incomes: list[RegisterIncome]) -> st
         f"<af:LagParagraf>{escape(q.lagtext)}</af:LagParagraf>"
         f"<af:IdentitetsbeteckningFysiskPerson>{pnr}</af:IdentitetsbeteckningFysiskPerson>"
         "<af:ArbetssokandeInfo>"
-        f"<af:Arbetssokande>{'true' if af.status == 'inskriven' else 'false'}</af:Arbetssokande>"
+        f"<af:Arbetssokande>{'true' if registered else 'false'}</af:Arbetssokande>"
     ]
     if af.registered_since is not None:
         parts.append(f"<af:ArbetssokandeRegistrerad>{af.registered_since.isoformat()}</af:ArbetssokandeRegistrerad>")
-    text = CODE_TEXTS[af.aktivitetsrapport]
     parts.append(
-        f"<af:AktivetetsRapportDatum><af:AktivitetsRapportMeddelande>{text}</af:AktivitetsRapportMeddelande>"
-        "</af:AktivetetsRapportDatum></af:ArbetssokandeInfo>"
+        f"<af:AktivetetsRapportDatum><af:AktivitetsRapportMeddelande>{MESSAGES[af.aktivitetsrapport]}"
+        "</af:AktivitetsRapportMeddelande>"
     )
-    if incomes:
-        parts.append("<af:BeslutInfo><af:EkonomiskaBeslut>")
-        for income in incomes:
-            name = ERSATTNING_NAMES.get(income.type, income.type.value)
-            parts.append(
-                f"<af:Beslut><af:ErsattningTyp>{name}</af:ErsattningTyp><af:Omfattning>100</af:Omfattning>"
-                f"<af:BeslutFrom>{first_day(income.month).isoformat()}</af:BeslutFrom>"
-                f"<af:BeslutTom>{last_day(income.month).isoformat()}</af:BeslutTom>"
-                f'<sim:Utbetalning xmlns:sim="{SIM}" inkomsttyp="{income.type.value}" manad="{income.month}"'
-                f' belopp="{income.amount}"/></af:Beslut>'
-            )
-        parts.append("</af:EkonomiskaBeslut></af:BeslutInfo>")
+    if registered and af.aktivitetsrapport != AktivitetsrapportKod.TECHNICAL_ERROR:
+        filed = af.aktivitetsrapport == AktivitetsrapportKod.FILED
+        month = control_month if filed else shift(control_month, -2)
+        day = first_day(month).replace(day=12).isoformat()
+        parts.append(f"<af:SenasteAktivitetsRapportDatum>{day}</af:SenasteAktivitetsRapportDatum>")
+    lookup = LOOKUP_FAILED if af.aktivitetsrapport == AktivitetsrapportKod.TECHNICAL_ERROR else codes.AF_LOOKUP_OK
+    lookup_text = "Tekniskt fel" if lookup != codes.AF_LOOKUP_OK else "Frågan har behandlats normalt"
     parts.append(
-        f"<af:StatusSokandeinformationKod>{af.aktivitetsrapport}</af:StatusSokandeinformationKod>"
-        f"<af:StatusSokandeinformationKodText>{text}</af:StatusSokandeinformationKodText></af:Svar>"
+        "</af:AktivetetsRapportDatum></af:ArbetssokandeInfo>"
+        f"<af:StatusSokandeinformationKod>{lookup}</af:StatusSokandeinformationKod>"
+        f"<af:StatusSokandeinformationKodText>{lookup_text}</af:StatusSokandeinformationKodText></af:Svar>"
     )
     return "".join(parts)
 
 
-_AF_NAMES = {name: income for income, name in ERSATTNING_NAMES.items()}
-
-
-def parse_af(data: etree._Element) -> tuple[AfInfo, list[RegisterIncome]]:
-    """AF's `ssbt:data` element as register/1's `af` and AF's incomes. Raises PayloadError when not understood."""
-    svar = next(data.iterchildren(f"{_A}Svar"), None)
-    if svar is None:
-        raise PayloadError("AF: no Svar")
-    parts = {child.tag: child for child in svar}  # one pass instead of a search per element
-    code_text = _text(parts.get(f"{_A}StatusSokandeinformationKod"))
-    try:
-        code = int(code_text)
-    except ValueError:
-        raise PayloadError("AF: StatusSokandeinformationKod is not a number") from None
-    if code not in CODE_TEXTS:
-        raise PayloadError(f"AF: unknown StatusSokandeinformationKod {code}")
-    info = parts.get(f"{_A}ArbetssokandeInfo")
-    registered = False
-    since = None
-    if info is not None:
-        fields = {child.tag: child for child in info}
-        registered = _text(fields.get(f"{_A}Arbetssokande")) in ("true", "1")
-        since_text = _text(fields.get(f"{_A}ArbetssokandeRegistrerad"))
-        if since_text:
-            try:
-                since = dt.date.fromisoformat(since_text[:10])
-            except ValueError:
-                raise PayloadError("AF: ArbetssokandeRegistrerad is not a date") from None
-    af = AfInfo(status="inskriven" if registered else "ej_inskriven", aktivitetsrapport=code, registered_since=since)
-    incomes = []
-    beslut_info = parts.get(f"{_A}BeslutInfo")
-    decisions = () if beslut_info is None else beslut_info.iterfind(f"{_A}EkonomiskaBeslut/{_A}Beslut")
-    for beslut in decisions:
-        for payment in beslut.iterfind(_UTBETALNING):
-            month = payment.get("manad", "")
-            if not is_month(month):
-                raise PayloadError("AF: Utbetalning/@manad is not a month")
-            name = payment.get("inkomsttyp") or (beslut.findtext(f"{_A}ErsattningTyp") or "").strip()
-            kind = _AF_NAMES.get(name) or income_type(name, {})
-            amount = whole_kronor(payment.get("belopp"), "AF Utbetalning/@belopp")
-            incomes.append(RegisterIncome(source="AF", type=kind, month=month, amount=amount))
-    return af, incomes
-
-
-def _text(element: etree._Element | None) -> str:
-    return (element.text or "").strip() if element is not None else ""
+def representable(af: AfInfo) -> bool:
+    """Whether AF's answer can say this: registration and report code must agree (or the lookup failed)."""
+    if af.aktivitetsrapport == AktivitetsrapportKod.TECHNICAL_ERROR:
+        return True
+    if af.status == "inskriven":
+        return af.aktivitetsrapport in (AktivitetsrapportKod.FILED, AktivitetsrapportKod.NOT_FILED)
+    return af.aktivitetsrapport == AktivitetsrapportKod.NOT_REGISTERED

@@ -15,8 +15,6 @@ Use one source per event loop.
 from __future__ import annotations
 
 import asyncio
-import random
-import ssl
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
@@ -30,11 +28,14 @@ from tenacity import (
     stop_after_attempt,
 )
 
+from robot.adapters.calls import TRANSIENT_STATUS, Transient, backoff, post
 from robot.adapters.register_source import RegisterRequest, RegisterUnavailable
+from robot.adapters.ssbtek import codes
 from robot.adapters.ssbtek.request import TEST_ENVELOPE, fetch_envelope, question_for
 from robot.adapters.ssbtek.response import AuthorityTest, FetchAnswer, parse_fetch_answer, parse_test_answer
 from robot.adapters.ssbtek.soap import CONTENT_TYPE, SOAP_ACTION, MalformedAnswer, body_element, raise_if_fault
 from robot.adapters.ssbtek.transport import KeepAliveTransport
+from robot.adapters.tls import Certificate, Endpoint, check_endpoint, client_context
 from robot.config import Settings
 from robot.formats.register import Authority, Register, RegisterPerson
 
@@ -43,13 +44,8 @@ log = structlog.get_logger("robot.ssbtek")
 T = TypeVar("T")
 
 _HEADERS = {"content-type": CONTENT_TYPE, "soapaction": SOAP_ACTION, "accept": "text/xml"}
-_TRANSIENT_STATUS = frozenset({408, 429})
 KEEPALIVE_SECONDS = 10.0
 """Idle connections older than this are not reused (servers commonly close them after 5–60 s)."""
-
-
-class _Transient(Exception):
-    """A failure worth another try: the message is the reason, free of personal data."""
 
 
 class SoapRegisterSource:
@@ -62,6 +58,14 @@ class SoapRegisterSource:
             raise ValueError("SoapRegisterSource needs ROBOT_SSBTEK_URL (ssbtek.url)")
         self.settings = settings
         s = settings.ssbtek
+        endpoint = ssbtek_endpoint(settings)
+        self.certificate: Certificate | None = check_endpoint(endpoint)
+        if not endpoint.local and not s.fk_aktorsid:
+            raise ValueError(
+                "ROBOT_SSBTEK_FK_AKTORSID: Försäkringskassan's aktörsid for the socialnämnd is required "
+                "(FK assigns it; SSBTEK forwards it to Lefi)"
+            )
+        self._so_answered = tuple(s.so_answered_statuses or codes.SO_ANSWERED)
         self.url = s.url
         self._url = httpx.URL(s.url)
         self._semaphore = asyncio.Semaphore(s.concurrency)
@@ -70,7 +74,7 @@ class SoapRegisterSource:
         # Requests go straight to the transport: SSBTEK calls need no cookies, redirects or auth
         # flows, and httpx.AsyncClient's per-call handling of those cost a third of the HTTP time.
         self._transport = transport or KeepAliveTransport(
-            ssl_context=tls_context(settings),
+            ssl_context=client_context(endpoint),
             max_idle_connections=s.concurrency,
             keepalive_expiry=KEEPALIVE_SECONDS,
         )
@@ -97,7 +101,9 @@ class SoapRegisterSource:
         body = fetch_envelope(question)
 
         def parse(content: bytes) -> FetchAnswer:
-            return parse_fetch_answer(content, question.include, korrelationsid)
+            return parse_fetch_answer(
+                content, question.include, korrelationsid, personnummer=personnummer, so_answered=self._so_answered
+            )
 
         try:
             answer = await self._call(body, parse, application_id=request.application_id)
@@ -117,6 +123,8 @@ class SoapRegisterSource:
                 authority=authority.value,
                 kalla=error.kalla,
                 felkod=error.felkod,
+                # The adapter's own reasons name fields and codes only; the agencies' texts may quote the question.
+                reason=error.felmeddelande[0] if error.kalla == "adapter" and error.felmeddelande else None,
             )
         return answer.person
 
@@ -140,7 +148,7 @@ class SoapRegisterSource:
         tries = attempts or self.settings.ssbtek.retries + 1
         try:
             return await self._post(body, parse)  # the common case: one attempt, no retry machinery
-        except _Transient as exc:
+        except Transient as exc:
             if tries == 1:
                 raise RegisterUnavailable(f"SSBTEK did not answer after 1 attempt(s): {exc}") from None
             first_wait = self._backoff(1)
@@ -156,7 +164,7 @@ class SoapRegisterSource:
             stop=stop_after_attempt(tries - 1),
             # Attempt n of this loop is attempt n + 1 of the call: its wait continues the same backoff.
             wait=lambda state: self._backoff(state.attempt_number + 1),
-            retry=retry_if_exception_type(_Transient),
+            retry=retry_if_exception_type(Transient),
             before_sleep=_log_retry(application_id, offset=1),
             reraise=True,
         )
@@ -164,38 +172,25 @@ class SoapRegisterSource:
             async for attempt in retrying:
                 with attempt:
                     return await self._post(body, parse)
-        except _Transient as exc:
+        except Transient as exc:
             raise RegisterUnavailable(f"SSBTEK did not answer after {tries} attempt(s): {exc}") from None
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _backoff(self, attempt: int) -> float:
         """The wait after failed attempt n: initial × 2^(n−1), capped, plus up to `initial` of random jitter."""
         s = self.settings.ssbtek
-        return min(s.backoff_initial_seconds * 2 ** (attempt - 1), s.backoff_max_seconds) + random.uniform(
-            0, s.backoff_initial_seconds
-        )
+        return backoff(attempt, s.backoff_initial_seconds, s.backoff_max_seconds)
 
     async def _post(self, body: bytes, parse: Callable[[bytes], T]) -> T:
-        try:
-            async with self._semaphore:
-                # A request built here (URL parsed once, headers set) skips httpx's per-call URL merging.
-                request = httpx.Request("POST", self._url, headers=self._headers, content=body)
-                request.extensions["timeout"] = self._timeout
-                response = await self._transport.handle_async_request(request)
-        except httpx.TimeoutException as exc:
-            raise _Transient(f"timeout ({type(exc).__name__})") from None
-        except (httpx.NetworkError, httpx.RemoteProtocolError) as exc:
-            raise _Transient(f"transport error ({type(exc).__name__})") from None
-        except httpx.HTTPError as exc:
-            raise RegisterUnavailable(f"SSBTEK cannot be called ({type(exc).__name__})") from None
+        response = await post(self._transport, self._semaphore, self._url, self._headers, body, self._timeout, "SSBTEK")
         status = response.status_code
         if status == 200:
             return parse(response.content)
         if status >= 500:
             _raise_if_soap_fault(response.content)
-            raise _Transient(f"HTTP {status}")
-        if status in _TRANSIENT_STATUS:
-            raise _Transient(f"HTTP {status}")
+            raise Transient(f"HTTP {status}")
+        if status in TRANSIENT_STATUS:
+            raise Transient(f"HTTP {status}")
         raise RegisterUnavailable(f"SSBTEK answered HTTP {status}")
 
 
@@ -225,26 +220,6 @@ def _log_retry(application_id: str | None, offset: int = 0) -> Callable[[RetryCa
     return before_sleep
 
 
-def tls_context(settings: Settings) -> ssl.SSLContext:
-    """TLS towards SSBTEK: the CA bundle when set (else certifi's public bundle), and the
-    municipality's client certificate when set (mutual TLS)."""
+def ssbtek_endpoint(settings: Settings) -> Endpoint:
     s = settings.ssbtek
-    if s.client_key is not None and s.client_cert is None:
-        raise ValueError("ROBOT_SSBTEK_CLIENT_KEY is set without ROBOT_SSBTEK_CLIENT_CERT")
-    try:
-        if s.ca_bundle is not None:
-            context = ssl.create_default_context(cafile=str(s.ca_bundle))
-        else:
-            import certifi
-
-            context = ssl.create_default_context(cafile=certifi.where())
-    except (OSError, ssl.SSLError) as exc:
-        raise ValueError(f"ROBOT_SSBTEK_CA_BUNDLE {s.ca_bundle}: cannot be read as CA certificates ({exc})") from None
-    if s.client_cert is not None:
-        try:
-            context.load_cert_chain(certfile=str(s.client_cert), keyfile=str(s.client_key) if s.client_key else None)
-        except (OSError, ssl.SSLError) as exc:
-            raise ValueError(
-                f"ROBOT_SSBTEK_CLIENT_CERT/ROBOT_SSBTEK_CLIENT_KEY: cannot load the client certificate ({exc})"
-            ) from None
-    return context
+    return Endpoint("SSBTEK", "ROBOT_SSBTEK", s.url or "", s.client_cert, s.client_key, s.ca_bundle)

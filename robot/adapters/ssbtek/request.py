@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from lxml import etree
 
 from robot.adapters.register_source import RegisterRequest
-from robot.adapters.ssbtek import payloads
+from robot.adapters.ssbtek import lefi
 from robot.adapters.ssbtek.soap import SSBT, envelope, escape
 from robot.config import Settings
 from robot.formats.period import first_day, last_day, shift
@@ -52,6 +52,7 @@ class Question:
     korrelationsid: str | None = None
     frage_tidpunkt: dt.datetime | None = None
     fk_aktorsid: str | None = None
+    fk_version: str | None = lefi.VERSION
     fk_query: str | None = None
     """FK's lefiJsonFraga as sent (base64 text); built from the person and period when None."""
     include_question_in_answer: bool = False
@@ -60,6 +61,11 @@ class Question:
 
     def period_for(self, authority: Authority) -> tuple[dt.date, dt.date]:
         return self.periods.get(authority, (self.from_date, self.to_date))
+
+
+SIMULATOR_AKTORSID = "simulator"
+"""Sent as FK's aktörsid when none is configured: only allowed towards a simulator on this machine
+(the production check in `robot.adapters.tls` refuses a real address without ROBOT_SSBTEK_FK_AKTORSID)."""
 
 
 def control_period(period: str) -> tuple[dt.date, dt.date]:
@@ -100,7 +106,7 @@ def question_for(
         lagtext=settings.ssbtek.lagtext,
         korrelationsid=korrelationsid,
         frage_tidpunkt=(now or dt.datetime.now(dt.UTC)).replace(microsecond=0),
-        fk_aktorsid=settings.ssbtek.fk_aktorsid,
+        fk_aktorsid=settings.ssbtek.fk_aktorsid or SIMULATOR_AKTORSID,
     )
 
 
@@ -129,12 +135,13 @@ def fetch_envelope(question: Question) -> bytes:
         if authority not in q.include:
             parts.append(f'<ssbt:{name} inkludera="false"/>')
         elif authority is Authority.FK:
-            query = q.fk_query or payloads.encode_fk_query(
-                payloads.FkQuery(q.personidentitet, *q.period_for(Authority.FK))
+            query = q.fk_query or lefi.encode_question(
+                lefi.LefiQuestion(q.personidentitet, *q.period_for(Authority.FK))
             )
+            version = f"<ssbt:version>{escape(q.fk_version)}</ssbt:version>" if q.fk_version else ""
             parts.append(
-                '<ssbt:FK inkludera="true"><ssbt:fraga>'
-                f"<ssbt:aktorsid>{escape(q.fk_aktorsid or q.organisationsnummer)}</ssbt:aktorsid>"
+                f'<ssbt:FK inkludera="true"><ssbt:fraga>{version}'
+                f"<ssbt:aktorsid>{escape(q.fk_aktorsid or SIMULATOR_AKTORSID)}</ssbt:aktorsid>"
                 f"<ssbt:lefiJsonFraga>{query}</ssbt:lefiJsonFraga></ssbt:fraga></ssbt:FK>"
             )
         else:
@@ -162,7 +169,7 @@ def parse_question(element: etree._Element) -> Question:
     ingivare = _children(general["ingivare"])
     include: set[Authority] = set()
     periods: dict[Authority, tuple[dt.date, dt.date]] = {}
-    fk_aktorsid = fk_query = None
+    fk_aktorsid = fk_query = fk_version = None
     for child in top["specifikaFrageparametrar"]:
         if not isinstance(child.tag, str) or child.get("inkludera") not in ("true", "1"):
             continue
@@ -175,6 +182,7 @@ def parse_question(element: etree._Element) -> Question:
             fraga = _children(own["fraga"])
             fk_aktorsid = _text(fraga.get("aktorsid"))
             fk_query = _text(fraga.get("lefiJsonFraga"))
+            fk_version = _text(fraga["version"]).strip() if "version" in fraga else None
     from_date, to_date = _dates(general["tidsperiod"])
     tidpunkt = _text(general.get("frageTidpunkt")).strip()
     korrelationsid = general.get("korrelationsid")
@@ -192,6 +200,7 @@ def parse_question(element: etree._Element) -> Question:
         korrelationsid=_text(korrelationsid) if korrelationsid is not None else None,
         frage_tidpunkt=dt.datetime.fromisoformat(tidpunkt) if tidpunkt else None,
         fk_aktorsid=fk_aktorsid,
+        fk_version=fk_version,
         fk_query=fk_query,
         include_question_in_answer=_text(general["fraganSkallInkluderasISvaret"]).strip() in ("true", "1"),
         periods=periods,

@@ -9,14 +9,14 @@ with messages free of personal data).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from lxml import etree
 
-from robot.adapters.ssbtek import payloads
+from robot.adapters.decoding import UNREADABLE, PayloadError
+from robot.adapters.ssbtek import codes, csn, lefi, skv
 from robot.adapters.ssbtek.af import parse_af
-from robot.adapters.ssbtek.payloads import PayloadError
 from robot.adapters.ssbtek.request import CONTRACT_ORDER
 from robot.adapters.ssbtek.so import parse_so
 from robot.adapters.ssbtek.soap import (
@@ -71,7 +71,14 @@ class AuthorityTest:
         return "ok" if self.anropad else "not called"
 
 
-def parse_fetch_answer(body: bytes, include: frozenset[Authority], korrelationsid: str | None = None) -> FetchAnswer:
+def parse_fetch_answer(
+    body: bytes,
+    include: frozenset[Authority],
+    korrelationsid: str | None = None,
+    *,
+    personnummer: str,
+    so_answered: Iterable[str] = codes.SO_ANSWERED,
+) -> FetchAnswer:
     """One person's register data from a hamtaBastjanstInformation answer to a question that included `include`."""
     payload = body_element(body)
     raise_if_fault(payload)
@@ -102,40 +109,62 @@ def parse_fetch_answer(body: bytes, include: frozenset[Authority], korrelationsi
             continue
         try:
             if authority is Authority.AF:
-                af, found = parse_af(data)
-                incomes.extend(found)
+                af = parse_af(data, personnummer)
             else:
-                incomes.extend(_incomes(authority, data))
-        except ValueError as exc:  # PayloadError, or register/1 refusing a value
-            reason = str(exc) if isinstance(exc, PayloadError) else "a value outside register/1"
-            errors[authority] = AuthorityError("adapter", "UNREADABLE", (reason,))
+                incomes.extend(_incomes(authority, data, personnummer, so_answered))
+        except PayloadError as exc:
+            errors[authority] = AuthorityError("adapter", exc.felkod, (str(exc),))
+        except ValueError:  # register/1 refusing a value
+            errors[authority] = AuthorityError("adapter", UNREADABLE, ("a value outside register/1",))
     for authority in include - answered:
         errors[authority] = NO_ANSWER
 
-    incomes.sort(key=income_order)
     unavailable = sorted(errors, key=lambda a: a.value)
     if Authority.AF in errors:
         af = NOT_REGISTERED
-    person = RegisterPerson(af=af, incomes=incomes, unavailable=unavailable)
+    kept = sorted((i for i in incomes if i.source not in errors), key=income_order)
+    person = RegisterPerson(af=af, incomes=kept, unavailable=unavailable)
     return FetchAnswer(person=person, errors=errors)
 
 
-def income_order(income: RegisterIncome) -> tuple[int, str, str, int]:
-    """The adapter's order of a person's incomes: by source (AF, CSN, FK, SKV, SO), month, type, amount."""
-    return (_SOURCE_ORDER[income.source], income.month, income.type.value, income.amount)
+def parse_saved_answer(body: bytes, personnummer: str, so_answered: Iterable[str] = codes.SO_ANSWERED) -> FetchAnswer:
+    """A saved hamtaBastjanstInformation answer about `personnummer`, read as if its authorities were asked."""
+    payload = body_element(body)
+    raise_if_fault(payload)
+    svarsdata = payload.find(f"{_G}svarsdata")
+    present = frozenset(
+        _AUTHORITY_BY_NAME[local_name(e)]
+        for e in (svarsdata if svarsdata is not None else ())
+        if isinstance(e.tag, str) and local_name(e) in _AUTHORITY_BY_NAME
+    )
+    return parse_fetch_answer(body, present, personnummer=personnummer, so_answered=so_answered)
 
 
-def _incomes(authority: Authority, data: etree._Element) -> list[RegisterIncome]:
+def income_order(income: RegisterIncome) -> tuple[int, str, str, int, int]:
+    """The adapter's order of a person's incomes: by source (AF, CSN, FK, SKV, SO), month, type, amount, tax."""
+    return (
+        _SOURCE_ORDER[income.source],
+        income.month,
+        income.type.value,
+        income.amount,
+        -1 if income.tax_withheld is None else income.tax_withheld,
+    )
+
+
+def _incomes(
+    authority: Authority, data: etree._Element, personnummer: str, so_answered: Iterable[str]
+) -> list[RegisterIncome]:
     if authority is Authority.FK:
-        return payloads.decode_fk_answer(_required(data, f"{_G}lefiJsonSvar", "FK lefiJsonSvar"))
+        return lefi.decode_answer(_required(data, f"{_G}lefiJsonSvar", "FK lefiJsonSvar"))
     if authority is Authority.CSN:
-        return payloads.decode_csn_answer(_required(data, f"{_G}svar", "CSN svar"))
+        return csn.decode_answer(_required(data, f"{_G}svar", "CSN svar"), personnummer)
     if authority is Authority.SKV:
-        return payloads.decode_skv_answer(_required(data, "svar", "SKV svar"))
+        skv.decode_answer(_required(data, "svar", "SKV svar"), personnummer)
+        return []  # the yearly assessment carries no register/1 income (monthly pay comes from AGI)
     if authority is Authority.SO:
-        return parse_so(data)
+        return parse_so(data, personnummer, so_answered)
     if authority is Authority.TNS and (data.findtext(f"{{{TNS}}}resultat") or "").strip() == "FEL":
-        raise PayloadError("TNS: resultat FEL")
+        raise PayloadError("TNS: resultat FEL", "TNS_FEL")
     return []
 
 

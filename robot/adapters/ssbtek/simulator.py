@@ -2,10 +2,18 @@
 
 It answers `hamtaBastjanstInformation` and `testaBastjanstInformation` over HTTP (a raw ASGI app run
 by uvicorn). Every request's body element is validated against the contract's XSD; an invalid
-request gets a SOAP fault with HTTP 500. Each included authority answers with data from the file,
-or with an `error` (kalla BT) for authorities in the person's `unavailable`. A person absent from
-the file has no incomes and is not registered at AF (code 500). Incomes are served for the months
+request gets a SOAP fault with HTTP 500. Each included authority answers in the shape the agencies
+really send (docs/ssbtek.md): AF's SvarMeddelande, CSN's base64 CSNSvar XML, Försäkringskassan's
+base64 Lefi v9 JSON, Skatteverket's yearly assessment, the a-kassor's payment list. An authority in
+a person's `unavailable` answers as that agency says it cannot: Lefi with tillstånd OTILLGANGLIG, an
+a-kassa with an error status, the others with an `error` (kalla BT). A person absent from the file
+has no incomes, is not registered at AF and is "Ej träff" at CSN. Incomes are served for the months
 that overlap the question's period (per authority, when the question gives one).
+
+Skatteverket's monthly pay (SKV `lon`) is not in SSBTEK v10: the employer-declaration simulator
+(`robot.adapters.agi.simulator`) serves it from the same file under `/agi/`. A register file whose
+data the agencies' answers cannot carry (an income with source AF, an af code that contradicts the
+registration, …) is refused when loaded (`check_register`).
 
 Fault injection (`FaultInjection`), drawn from one seeded `random.Random` so a test is reproducible:
 latency per call (with optional spikes), transient HTTP 503/500 answers without a SOAP fault, calls
@@ -27,11 +35,9 @@ import json
 import os
 import random
 import socket
-import ssl
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass, field
@@ -41,8 +47,20 @@ from typing import Any
 import uvicorn
 from lxml import etree
 
-from robot.adapters.ssbtek import payloads
-from robot.adapters.ssbtek.af import af_data
+from robot.adapters.agi.simulator import AgiSimulatorApp
+from robot.adapters.serving import (
+    SimulatorTls,
+    base_url,
+    in_thread,
+    lifespan,
+    listening_socket,
+    read_body,
+    send_answer,
+    uvicorn_config,
+    wait_for_disconnect,
+)
+from robot.adapters.ssbtek import codes, csn, lefi, skv
+from robot.adapters.ssbtek.af import af_data, representable
 from robot.adapters.ssbtek.request import CONTRACT_ORDER, Question, parse_question
 from robot.adapters.ssbtek.response import income_order
 from robot.adapters.ssbtek.so import so_data
@@ -63,10 +81,31 @@ from robot.adapters.ssbtek.soap import (
     local_name,
     parse_xml,
 )
+from robot.formats.application import IncomeType
 from robot.formats.period import first_day, last_day
 from robot.formats.register import NOT_REGISTERED, Authority, Register, RegisterIncome, RegisterPerson
 
-MAX_BODY_BYTES = 1024 * 1024
+__all__ = ["FaultInjection", "SimulatorApp", "SimulatorTls", "listening_socket", "ssbtek_simulator"]
+
+AGI_PATH = "/agi/"
+"""Where the employer-declaration simulator is served beside SSBTEK."""
+
+SERVED: Mapping[str, frozenset[IncomeType]] = {
+    "CSN": frozenset({IncomeType.studiemedel}),
+    "FK": frozenset(codes.FK_PAYMENT_FAMILY),
+    "SO": frozenset({IncomeType.a_kassa}),
+    "SKV": frozenset({IncomeType.lon}),
+}
+"""The income types each source's answer can carry (SKV's through the employer declarations)."""
+
+SSBTEK_SOURCES = frozenset({"CSN", "FK", "SO"})
+"""Sources whose incomes SSBTEK v10 carries."""
+
+CSN_MAX_AMOUNT = 9_999_999
+"""CSN's `belopp` has at most seven digits."""
+
+_OWN_ERROR_CHANNEL = frozenset({Authority.FK, Authority.SO})
+"""Authorities whose answer itself says they could not answer (Lefi tillstånd, an a-kassa's status)."""
 
 
 @dataclass(frozen=True)
@@ -98,6 +137,22 @@ class FaultInjection:
         if self.fail_first < 0:
             raise ValueError("fail_first must not be negative")
 
+    def outcome(self, rng: random.Random, call: int) -> str:
+        """What happens to call number `call`: "ok", "timeout", "503" or "500"."""
+        if call <= self.fail_first:
+            return "503"
+        if self.timeout_rate > 0 and rng.random() < self.timeout_rate:
+            return "timeout"
+        if self.error_rate > 0 and rng.random() < self.error_rate:
+            return "503" if rng.random() < 0.5 else "500"
+        return "ok"
+
+    def latency(self, rng: random.Random) -> float:
+        """Seconds to wait before answering."""
+        if self.latency_spike_rate > 0 and rng.random() < self.latency_spike_rate:
+            return self.latency_spike_ms / 1000.0
+        return self.latency_ms / 1000.0
+
 
 @dataclass
 class SimulatorStats:
@@ -124,62 +179,50 @@ class SimulatorApp:
         self.random = random.Random(self.faults.seed)
         self.schema = load_contract_schema()
         self._wsdl = WSDL.read_bytes()
+        self.agi = AgiSimulatorApp(register)
 
     # ASGI ------------------------------------------------------------------------------------
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] == "lifespan":
-            await _lifespan(receive, send)
+            await lifespan(receive, send)
             return
         if scope["type"] != "http":
             return
+        if scope["path"].startswith(AGI_PATH):
+            await self.agi(scope, receive, send)
+            return
         if scope["method"] == "GET":
             if scope.get("query_string", b"").lower() == b"wsdl":
-                await _send(send, 200, self._wsdl, "text/xml; charset=utf-8")
+                await send_answer(send, 200, self._wsdl, "text/xml; charset=utf-8")
             else:
-                await _send(send, 200, b"SSBTEK simulator\n", "text/plain; charset=utf-8")
+                await send_answer(send, 200, b"SSBTEK simulator\n", "text/plain; charset=utf-8")
             return
         if scope["method"] != "POST":
-            await _send(send, 405, b"Method Not Allowed\n", "text/plain; charset=utf-8")
+            await send_answer(send, 405, b"Method Not Allowed\n", "text/plain; charset=utf-8")
             return
-        body = await _read_body(receive)
+        body = await read_body(receive)
         if body is None:
-            await _send(send, 413, b"Request Entity Too Large\n", "text/plain; charset=utf-8")
+            await send_answer(send, 413, b"Request Entity Too Large\n", "text/plain; charset=utf-8")
             return
 
         self.stats.calls += 1
-        outcome = self._draw_outcome()
+        outcome = self.faults.outcome(self.random, self.stats.calls)
         if outcome == "timeout":
             self.stats.injected_timeouts += 1
-            if not await _wait_for_disconnect(receive, self.faults.hold_seconds):
-                await _send(send, 504, b"Gateway Timeout\n", "text/plain; charset=utf-8")
+            if not await wait_for_disconnect(receive, self.faults.hold_seconds):
+                await send_answer(send, 504, b"Gateway Timeout\n", "text/plain; charset=utf-8")
             return
-        latency = self._draw_latency()
+        latency = self.faults.latency(self.random)
         if latency > 0:
             await asyncio.sleep(latency)
         if outcome in ("503", "500"):
             self.stats.injected_errors += 1
             text = b"Service Unavailable\n" if outcome == "503" else b"Internal Server Error\n"
-            await _send(send, int(outcome), text, "text/plain; charset=utf-8")
+            await send_answer(send, int(outcome), text, "text/plain; charset=utf-8")
             return
         status, answer = self.answer(body)
-        await _send(send, status, answer, CONTENT_TYPE)
-
-    def _draw_outcome(self) -> str:
-        f = self.faults
-        if self.stats.calls <= f.fail_first:
-            return "503"
-        if f.timeout_rate > 0 and self.random.random() < f.timeout_rate:
-            return "timeout"
-        if f.error_rate > 0 and self.random.random() < f.error_rate:
-            return "503" if self.random.random() < 0.5 else "500"
-        return "ok"
-
-    def _draw_latency(self) -> float:
-        f = self.faults
-        if f.latency_spike_rate > 0 and self.random.random() < f.latency_spike_rate:
-            return f.latency_spike_ms / 1000.0
-        return f.latency_ms / 1000.0
+        await send_answer(send, status, answer, CONTENT_TYPE)
 
     # SOAP ------------------------------------------------------------------------------------
 
@@ -238,7 +281,7 @@ class SimulatorApp:
             error = self._authority_error(authority, person)
             if error is None:
                 incomes = _in_period(person.incomes, name, *q.period_for(authority))
-                error, data = _data(authority, q, person, incomes)
+                error, data = _data(authority, q, person, incomes, q.personidentitet in self.register.persons)
             if error is not None:
                 self.stats.authority_errors += 1
                 parts.append(f"<ssbt:{name}>{_error_xml(*error)}</ssbt:{name}>")
@@ -248,7 +291,7 @@ class SimulatorApp:
         return envelope("".join(parts))
 
     def _authority_error(self, authority: Authority, person: RegisterPerson) -> tuple[str, str, str] | None:
-        if authority in person.unavailable:
+        if authority in person.unavailable and authority not in _OWN_ERROR_CHANNEL:
             return ("BT", "BT-503", "Bastjänsten kunde inte besvara frågan (simulerat fel)")
         rate = self.faults.authority_error_rate
         if rate > 0 and self.random.random() < rate:
@@ -274,13 +317,32 @@ class SimulatorApp:
 
 
 def check_register(register: Register) -> None:
-    """Refuse register data the contract cannot carry: the a-kassor's answer has no income type."""
-    for person in register.persons.values():
+    """Refuse register data the agencies' answers cannot carry (so that what is served reads back the same)."""
+    for index, person in enumerate(register.persons.values()):
+        where = f"person {index + 1} in the file"
+        if not representable(person.af):
+            raise ValueError(
+                f"{where}: af {person.af.status} with aktivitetsrapport {person.af.aktivitetsrapport} cannot be said "
+                "by Arbetsförmedlingen's answer (inskriven: 200 or 501; ej_inskriven: 500; either: 502)"
+            )
         for income in person.incomes:
-            if income.source == "SO" and income.type != "a_kassa":
+            if income.source == "AF":
                 raise ValueError(
-                    f"an income with source SO has type {income.type.value}; SSBTEK's a-kassa answer carries only a_kassa"
+                    f"{where}: an income with source AF; Arbetsförmedlingen's answer carries no amounts "
+                    "(aktivitetsstöd and etableringsersättning are paid by Försäkringskassan: use source FK)"
                 )
+            if income.type not in SERVED[income.source]:
+                allowed = ", ".join(sorted(t.value for t in SERVED[income.source]))
+                raise ValueError(
+                    f"{where}: an income with source {income.source} has type {income.type.value}; "
+                    f"that source's answer carries only {allowed}"
+                )
+            if income.tax_withheld is not None and income.source != "SKV":
+                raise ValueError(
+                    f"{where}: tax_withheld on an income with source {income.source} (only SKV lon has it)"
+                )
+            if income.source == "CSN" and income.amount > CSN_MAX_AMOUNT:
+                raise ValueError(f"{where}: a CSN amount above {CSN_MAX_AMOUNT} (CSN's amounts have seven digits)")
 
 
 def load_register(path: Path | str) -> Register:
@@ -292,17 +354,22 @@ def load_register(path: Path | str) -> Register:
 def expected_person(
     register: Register, personnummer: str, include: frozenset[Authority], from_date: dt.date, to_date: dt.date
 ) -> RegisterPerson:
-    """What an adapter should read from this simulator's answer to a question, when no faults are injected.
+    """What the SSBTEK adapter should read from this simulator's answer to a question, when no faults are injected.
 
-    The person's data restricted to the included authorities and to incomes in the period, each
-    included authority in the file's `unavailable` reported unavailable (its data withheld), in the
-    adapter's order (`response.income_order`). A person absent from the file: no incomes, not
+    The person's data restricted to the included authorities, to the sources SSBTEK v10 carries
+    (CSN, FK, SO: not SKV's monthly pay nor the providers' attendance) and to incomes in the period;
+    each included authority in the file's `unavailable` reported unavailable (its data withheld), in
+    the adapter's order (`response.income_order`). A person absent from the file: no incomes, not
     registered at AF.
     """
     person = register.persons.get(personnummer) or RegisterPerson()
     unavailable = sorted((a for a in person.unavailable if a in include), key=lambda a: a.value)
     answered = {a.value for a in include} - {a.value for a in unavailable}
-    incomes = [i for i in _in_period(person.incomes, None, from_date, to_date) if i.source in answered]
+    incomes = [
+        i
+        for i in _in_period(person.incomes, None, from_date, to_date)
+        if i.source in answered and i.source in SSBTEK_SOURCES
+    ]
     incomes.sort(key=income_order)
     af = person.af if "AF" in answered else NOT_REGISTERED
     return RegisterPerson(af=af, incomes=incomes, unavailable=unavailable)
@@ -317,25 +384,27 @@ def _in_period(incomes: list[RegisterIncome], source: str | None, start: dt.date
 
 
 def _data(
-    authority: Authority, q: Question, person: RegisterPerson, incomes: list[RegisterIncome]
+    authority: Authority, q: Question, person: RegisterPerson, incomes: list[RegisterIncome], present: bool
 ) -> tuple[tuple[str, str, str] | None, str]:
     """(error, data content) of one authority's answer."""
+    pnr = q.personidentitet
     if authority is Authority.AF:
-        return None, af_data(q, person.af, incomes)
+        return None, af_data(q, person.af)
     if authority is Authority.CSN:
-        return None, f"<ssbt:svar>{payloads.encode_csn_answer(incomes)}</ssbt:svar>"
+        return None, f"<ssbt:svar>{csn.encode_answer(incomes, pnr, known=present)}</ssbt:svar>"
     if authority is Authority.FK:
         try:
-            query = payloads.decode_fk_query(q.fk_query or "")
-        except payloads.PayloadError:
+            question = lefi.decode_question(q.fk_query or "")
+        except ValueError:
             return ("BT", "LEFI-400", "Frågan till Lefi kunde inte läsas"), ""
-        if query.personnummer != q.personidentitet:
+        if question.personnummer != pnr:
             return ("BT", "LEFI-400", "Frågan till Lefi gäller en annan person än personidentitet"), ""
-        return None, f"<ssbt:lefiJsonSvar>{payloads.encode_fk_answer(incomes)}</ssbt:lefiJsonSvar>"
+        answer = lefi.encode_answer(incomes, question, unavailable=Authority.FK in person.unavailable)
+        return None, f"<ssbt:lefiJsonSvar>{answer}</ssbt:lefiJsonSvar>"
     if authority is Authority.SKV:
-        return None, f"<svar>{escape(payloads.encode_skv_answer(incomes))}</svar>"
+        return None, f"<svar>{escape(skv.encode_answer(pnr, q.to_date.year - 1))}</svar>"
     if authority is Authority.SO:
-        return None, so_data(q, incomes)
+        return None, so_data(q, incomes, unavailable=Authority.SO in person.unavailable)
     if authority is Authority.TNS:
         return None, f'<tns:resultat xmlns:tns="{TNS}">OK</tns:resultat><tns:fordonsinnehav xmlns:tns="{TNS}"/>'
     return None, ""
@@ -354,97 +423,7 @@ def _original_question(payload: etree._Element) -> str:
     return f'<ssbt:fraga xmlns:ssbt="{SSBT}">{inner}</ssbt:fraga>'
 
 
-# HTTP plumbing ------------------------------------------------------------------------------
-
-
-async def _lifespan(receive: Any, send: Any) -> None:
-    while True:
-        message = await receive()
-        if message["type"] == "lifespan.startup":
-            await send({"type": "lifespan.startup.complete"})
-        elif message["type"] == "lifespan.shutdown":
-            await send({"type": "lifespan.shutdown.complete"})
-            return
-
-
-async def _read_body(receive: Any) -> bytes | None:
-    chunks = []
-    size = 0
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            return b""
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > MAX_BODY_BYTES:
-            return None
-        chunks.append(chunk)
-        if not message.get("more_body", False):
-            return b"".join(chunks)
-
-
-async def _wait_for_disconnect(receive: Any, seconds: float) -> bool:
-    """Hold the call until the client hangs up (True) or `seconds` pass (False)."""
-    try:
-        async with asyncio.timeout(seconds):
-            while (await receive())["type"] != "http.disconnect":
-                pass
-    except TimeoutError:
-        return False
-    return True
-
-
-async def _send(send: Any, status: int, body: bytes, content_type: str) -> None:
-    headers = [(b"content-type", content_type.encode()), (b"content-length", str(len(body)).encode())]
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
-
-
 # Running it ---------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class SimulatorTls:
-    """Serve HTTPS; with `client_ca` the simulator demands a client certificate (mutual TLS)."""
-
-    certfile: Path
-    keyfile: Path
-    client_ca: Path | None = None
-
-
-def _uvicorn_config(app: Any, host: str, port: int, tls: SimulatorTls | None) -> uvicorn.Config:
-    options: dict[str, Any] = {}
-    if tls is not None:
-        options = {"ssl_certfile": str(tls.certfile), "ssl_keyfile": str(tls.keyfile)}
-        if tls.client_ca is not None:
-            options |= {"ssl_ca_certs": str(tls.client_ca), "ssl_cert_reqs": ssl.CERT_REQUIRED}
-    return uvicorn.Config(
-        app,
-        host=host,
-        port=port,
-        lifespan="off",
-        ws="none",
-        log_config=None,
-        log_level="warning",
-        access_log=False,
-        timeout_keep_alive=30,
-        timeout_graceful_shutdown=1,
-        backlog=4096,
-        **options,
-    )
-
-
-def listening_socket(host: str, port: int) -> socket.socket:
-    """A TCP socket listening on host:port (port 0: a free port). Raises OSError when it cannot listen."""
-    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
-    try:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((host, port))
-        sock.listen(4096)
-    except OSError:
-        sock.close()
-        raise
-    return sock
 
 
 def serve(
@@ -475,7 +454,7 @@ def serve(
     )
     register = register_file if isinstance(register_file, Register) else load_register(register_file)
     app = SimulatorApp(register, faults)
-    server = uvicorn.Server(_uvicorn_config(app, host, port, tls))
+    server = uvicorn.Server(uvicorn_config(app, host, port, tls))
     server.run(sockets=[sock] if sock is not None else None)
 
 
@@ -485,6 +464,16 @@ class RunningSimulator:
     app: SimulatorApp | None = None
     """The app when it runs in this process (thread mode): its `stats` can be read."""
     process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
+
+    @property
+    def agi_url(self) -> str:
+        """The employer-declaration simulator served beside SSBTEK."""
+        return self.url + AGI_PATH.lstrip("/")
+
+    @property
+    def env(self) -> dict[str, str]:
+        """The robot's settings for both simulators."""
+        return {"ROBOT_SSBTEK_URL": self.url, "ROBOT_AGI_URL": self.agi_url}
 
     @property
     def stats(self) -> SimulatorStats:
@@ -511,40 +500,18 @@ def ssbtek_simulator(
     """
     faults = faults or FaultInjection()
     sock = listening_socket(host, 0)
-    port = sock.getsockname()[1]
-    scheme = "https" if tls is not None else "http"
-    url = f"{scheme}://{host if ':' not in host else f'[{host}]'}:{port}/"
+    url = base_url(sock, tls)
     try:
         if in_subprocess:
             with _subprocess(register, faults, sock, tls, startup_timeout) as process:
                 yield RunningSimulator(url=url, process=process)
         else:
             register_data = register if isinstance(register, Register) else load_register(register)
-            with _thread(SimulatorApp(register_data, faults), sock, tls, startup_timeout) as app:
+            app = SimulatorApp(register_data, faults)
+            with in_thread(app, sock, tls, startup_timeout):
                 yield RunningSimulator(url=url, app=app)
     finally:
         sock.close()
-
-
-@contextlib.contextmanager
-def _thread(
-    app: SimulatorApp, sock: socket.socket, tls: SimulatorTls | None, startup_timeout: float
-) -> Iterator[SimulatorApp]:
-    host, port = sock.getsockname()[:2]
-    server = uvicorn.Server(_uvicorn_config(app, host, port, tls))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="ssbtek-simulator", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + startup_timeout
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            server.should_exit = True
-            raise RuntimeError("the SSBTEK simulator did not start")
-        time.sleep(0.005)
-    try:
-        yield app
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
 
 
 @contextlib.contextmanager

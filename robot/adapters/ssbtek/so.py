@@ -1,33 +1,65 @@
-"""The a-kassor's answer (SO, `so:GetUnemploymentBenefitPaymentResponseType`) to and from register/1.
+"""The a-kassor's part of SSBTEK (SO, `so:GetUnemploymentBenefitPaymentResponseType`) to and from register/1.
 
-The structure is published (UnemploymentBenefitPaymentService.xsd). Each register/1 income with
-source SO is one payment (`Utbetalningar`) of one a-kassa (`Arbetsloshetsersattning`):
-`NettoEfterSkatt` is the amount (rounded to whole kronor, half up) and `AvserFrom`/`AvserTom` the
-month it is for. A payment whose period spans two months counts for the month of `AvserFrom`.
-The answer has no income type: every SO income is `a_kassa`.
+The structure is published (UnemploymentBenefitPaymentService.xsd). Every a-kassa that answered is
+one `ArbetsloshetsersattningLista/Arbetsloshetsersattning` with its own
+`StatusSvarandeOrganisation`. A status outside the answered ones (`codes.SO_ANSWERED`, or
+`[ssbtek] so_answered_statuses`) means that a-kassa could not answer: SO is unavailable for the
+person (felkod `SO_STATUS`), never zero income. Each payment (`Utbetalningar`) of an a-kassa that
+answered is one a_kassa income: `NettoEfterSkatt` (after tax, before other deductions; rounded to
+whole kronor, half up) in the month of `Utbetalningsdatum` (when the household got the money, as
+for every other source). The answer has no income type: every SO income is `a_kassa`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 
 from lxml import etree
 
-from robot.adapters.ssbtek.payloads import PayloadError, whole_kronor
+from robot.adapters.decoding import PayloadError, code_text, month_of_date, whole_kronor
+from robot.adapters.ssbtek import codes
 from robot.adapters.ssbtek.request import Question
 from robot.adapters.ssbtek.soap import SO, escape
 from robot.formats.application import IncomeType
-from robot.formats.period import first_day, last_day, of
+from robot.formats.period import first_day, last_day, shift
 from robot.formats.register import Authority, RegisterIncome
 
 RESPONDER = "Arbetslöshetskassan (simulerad)"
 """SvarandeOrganisation in the simulator's answers."""
+ERROR_STATUS = "Tekniskt fel"
+"""The simulator's StatusSvarandeOrganisation for an a-kassa that could not answer."""
 
 _S = f"{{{SO}}}"
 
 
-def so_data(question: Question, incomes: list[RegisterIncome]) -> str:
-    """The content of `ssbt:data` in the a-kassor's answer (prefix `so` declared on each element)."""
+def parse_so(
+    data: etree._Element, personnummer: str, answered: Iterable[str] = codes.SO_ANSWERED
+) -> list[RegisterIncome]:
+    """The a-kassor's `ssbt:data` element about `personnummer` as incomes of type a_kassa. Raises PayloadError."""
+    if (data.findtext(f"{_S}IdentificationNumber") or "").strip() != personnummer:
+        raise PayloadError("SO: the answer is about another person", "ANNAN_PERSON")
+    ok = {status.strip().casefold() for status in answered}
+    incomes = []
+    for kassa in data.iterfind(f"{_S}ArbetsloshetsersattningLista/{_S}Arbetsloshetsersattning"):
+        status = (kassa.findtext(f"{_S}StatusSvarandeOrganisation") or "").strip()
+        if status.casefold() not in ok:
+            raise PayloadError(
+                f"SO: an a-kassa's status {code_text(status)!r} is not one of the answered statuses", "SO_STATUS"
+            )
+        for payment in kassa.iterfind(f"{_S}Utbetalningar"):
+            month = month_of_date(payment.findtext(f"{_S}Utbetalningsdatum"), "SO Utbetalningsdatum")
+            amount = whole_kronor((payment.findtext(f"{_S}NettoEfterSkatt") or "").strip(), "SO NettoEfterSkatt")
+            incomes.append(RegisterIncome(source="SO", type=IncomeType.a_kassa, month=month, amount=amount))
+    return incomes
+
+
+def so_data(question: Question, incomes: list[RegisterIncome], unavailable: bool = False) -> str:
+    """The content of `ssbt:data` in the a-kassor's answer (prefix `so` declared on each element).
+
+    Each income is a payment on the 5th of its month for the previous month's days. `unavailable`:
+    the a-kassa answers with an error status and no payments.
+    """
     q = question
     from_date, to_date = q.period_for(Authority.SO)
     ns = f' xmlns:so="{SO}"'
@@ -44,15 +76,17 @@ def so_data(question: Question, incomes: list[RegisterIncome]) -> str:
     )
     parts = [f"<so:{name}{ns}>{escape(value)}</so:{name}>" for name, value in head]
     parts.append(f"<so:ArbetsloshetsersattningLista{ns}>")
-    if incomes:
+    if incomes or unavailable:
+        status = ERROR_STATUS if unavailable else codes.SO_ANSWERED[0]
         parts.append(
             f"<so:Arbetsloshetsersattning><so:SvarandeOrganisation>{RESPONDER}</so:SvarandeOrganisation>"
-            "<so:StatusSvarandeOrganisation>OK</so:StatusSvarandeOrganisation>"
+            f"<so:StatusSvarandeOrganisation>{status}</so:StatusSvarandeOrganisation>"
         )
-        for income in incomes:
-            start, end = first_day(income.month), last_day(income.month)
+        for income in () if unavailable else incomes:
+            worked = shift(income.month, -1)
+            start, end = first_day(worked), last_day(worked)
             parts.append(
-                f"<so:Utbetalningar><so:Utbetalningsdatum>{(end + dt.timedelta(days=5)).isoformat()}"
+                f"<so:Utbetalningar><so:Utbetalningsdatum>{first_day(income.month).replace(day=5).isoformat()}"
                 f"</so:Utbetalningsdatum><so:NettoEfterSkatt>{income.amount}</so:NettoEfterSkatt>"
                 f"<so:NettoEfterAvdrag>{income.amount}</so:NettoEfterAvdrag>"
                 f"<so:Ersattningsdagar>{_weekdays(start, end)}</so:Ersattningsdagar>"
@@ -62,21 +96,6 @@ def so_data(question: Question, incomes: list[RegisterIncome]) -> str:
         parts.append("</so:Arbetsloshetsersattning>")
     parts.append("</so:ArbetsloshetsersattningLista>")
     return "".join(parts)
-
-
-def parse_so(data: etree._Element) -> list[RegisterIncome]:
-    """The a-kassor's `ssbt:data` element as incomes of type a_kassa. Raises PayloadError when not understood."""
-    incomes = []
-    path = f"{_S}ArbetsloshetsersattningLista/{_S}Arbetsloshetsersattning/{_S}Utbetalningar"
-    for payment in data.iterfind(path):
-        start = (payment.findtext(f"{_S}AvserFrom") or "").strip()
-        try:
-            month = of(dt.date.fromisoformat(start[:10]))
-        except ValueError:
-            raise PayloadError("SO: AvserFrom is not a date") from None
-        amount = whole_kronor((payment.findtext(f"{_S}NettoEfterSkatt") or "").strip(), "SO NettoEfterSkatt")
-        incomes.append(RegisterIncome(source="SO", type=IncomeType.a_kassa, month=month, amount=amount))
-    return incomes
 
 
 def _weekdays(start: dt.date, end: dt.date) -> int:

@@ -1,0 +1,102 @@
+"""The register source the worker uses in production: SSBTEK, the employer declarations and the
+activity providers, asked concurrently and merged into one register/1 answer.
+
+- SSBTEK (`ssbtek.client.SoapRegisterSource`) gives AF, CSN, FK (with Pensionsmyndigheten) and the
+  a-kassor, and says per authority whether it could answer.
+- The employer declarations (`agi.client.AgiSource`) give Skatteverket's monthly pay (SKV `lon`,
+  gross with tax withheld). When Skatteverket is needed and there is no such source, or it cannot
+  answer for a person, or SSBTEK's Skatteverket part failed, SKV is unavailable for that person: a
+  salary nobody could check never reads as no salary.
+- The activity providers (`activity.ActivitySource`) give `activity`; without a source it is None
+  (no provider reports).
+
+If any part cannot answer at all it raises `RegisterUnavailable`, and the whole fetch does: the
+queue tries again later, as for SSBTEK alone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Mapping
+from typing import Any
+
+import structlog
+
+from robot.adapters.activity import ActivitySource
+from robot.adapters.agi.client import AgiSource, PayRecords
+from robot.adapters.register_source import RegisterRequest, RegisterSource
+from robot.adapters.ssbtek.response import income_order
+from robot.formats.register import Authority, ProviderAttendance, Register, RegisterPerson
+
+log = structlog.get_logger("robot.register")
+
+
+class ComposedRegisterSource:
+    def __init__(
+        self,
+        ssbtek: RegisterSource,
+        pay: AgiSource | None = None,
+        activity: ActivitySource | None = None,
+        *,
+        always_asked: frozenset[Authority] = frozenset(),
+    ):
+        self.ssbtek, self.pay, self.activity = ssbtek, pay, activity
+        self.always_asked = always_asked
+        self.name = "+".join(s.name for s in (ssbtek, pay, activity) if s is not None)
+        if pay is None and Authority.SKV in always_asked:
+            log.warning("register.no_pay_source", effect="SKV unavailable for everyone asked; set ROBOT_AGI_URL")
+
+    async def fetch(self, request: RegisterRequest) -> Register:
+        wants_pay = Authority.SKV in (self.always_asked | request.authorities)
+        parts: list[Awaitable[Any]] = [self.ssbtek.fetch(request)]
+        if wants_pay and self.pay is not None:
+            parts.append(self.pay.fetch(request))
+        if self.activity is not None:
+            parts.append(self.activity.fetch(request))
+        answers = await _all_or_nothing(parts)
+        register: Register = answers[0]
+        pay: Mapping[str, PayRecords] | None = answers[1] if wants_pay and self.pay is not None else None
+        activity: Mapping[str, list[ProviderAttendance] | None] = answers[-1] if self.activity is not None else {}
+        persons = {
+            pnr: _merge(register.person(pnr), wants_pay, pay.get(pnr) if pay is not None else None, activity.get(pnr))
+            for pnr in dict.fromkeys(request.persons)
+        }
+        return Register(format="register/1", persons=persons)
+
+    async def aclose(self) -> None:
+        for source in (self.ssbtek, self.pay, self.activity):
+            if source is not None:
+                await source.aclose()
+
+
+def _merge(
+    person: RegisterPerson,
+    wants_pay: bool,
+    pay: PayRecords | None,
+    activity: list[ProviderAttendance] | None,
+) -> RegisterPerson:
+    incomes = [i for i in person.incomes if i.source != "SKV"]
+    unavailable = set(person.unavailable)
+    if wants_pay:
+        if pay is None or not pay.available or Authority.SKV in unavailable:
+            unavailable.add(Authority.SKV)
+        else:
+            incomes.extend(pay.incomes)
+    return RegisterPerson(
+        af=person.af,
+        incomes=sorted(incomes, key=income_order),
+        unavailable=sorted(unavailable, key=lambda a: a.value),
+        activity=activity,
+    )
+
+
+async def _all_or_nothing(parts: list[Awaitable[Any]]) -> list[Any]:
+    """Every part's answer; if one raises, the others are cancelled and the error propagates."""
+    tasks = [asyncio.ensure_future(part) for part in parts]
+    try:
+        return await asyncio.gather(*tasks)
+    except BaseException:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        raise

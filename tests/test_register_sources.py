@@ -1,0 +1,257 @@
+"""One contract for every register source (the file, SSBTEK through its simulator, and the composed
+source the worker uses), then what the composed source and the activity adapter add."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import pytest
+
+from robot.adapters.activity import FileActivitySource
+from robot.adapters.agi.client import PayRecords
+from robot.adapters.composed import ComposedRegisterSource
+from robot.adapters.register_source import FileRegisterSource, RegisterRequest, RegisterSource, RegisterUnavailable
+from robot.adapters.sources import make_register_source
+from robot.adapters.ssbtek.client import SoapRegisterSource
+from robot.adapters.ssbtek.simulator import FaultInjection, RunningSimulator, ssbtek_simulator
+from robot.config import Settings
+from robot.formats.application import IncomeType
+from robot.formats.register import NOT_REGISTERED, Authority, Register, RegisterIncome, RegisterPerson
+from tests.sources_fixture import (
+    A_KASSA,
+    ABSENT,
+    FK_DOWN,
+    REGISTER_FILE,
+    SICK,
+    SKV_SO_DOWN,
+    WORKER,
+    register,
+)
+
+PERIOD = "2026-12"
+CONTROL_MONTHS = ("2026-10", "2026-11")
+ASKED = frozenset({Authority.AF, Authority.CSN, Authority.FK, Authority.SKV, Authority.SO})
+EVERYTHING = frozenset({"af", "AF", "CSN", "FK", "SKV", "SO", "activity"})
+SSBTEK_CARRIES = frozenset({"af", "CSN", "FK", "SO"})
+"""What SSBTEK v10 alone can say: registration at AF and the incomes of CSN, FK (with
+Pensionsmyndigheten) and the a-kassor; not Skatteverket's monthly pay nor the providers' attendance."""
+
+
+def view(person: RegisterPerson, carries: frozenset[str]) -> RegisterPerson:
+    """The part of a person's register data a source carries, for the control months."""
+    incomes = sorted(
+        (i for i in person.incomes if i.source in carries and i.month in CONTROL_MONTHS),
+        key=lambda i: (i.source, i.month, i.type.value, i.amount, i.tax_withheld or -1),
+    )
+    activity = None
+    if "activity" in carries and person.activity is not None:
+        activity = [a for a in person.activity if a.month in CONTROL_MONTHS]
+    return RegisterPerson(
+        af=person.af if "af" in carries else NOT_REGISTERED,
+        incomes=incomes,
+        unavailable=[a for a in person.unavailable if a in ASKED],
+        activity=activity,
+    )
+
+
+@dataclass
+class Case:
+    make: Callable[[], RegisterSource]
+    carries: frozenset[str]
+    broken: Callable[[], contextlib.AbstractContextManager[RegisterSource]] | None
+
+
+def settings_for(sim: RunningSimulator, **ssbtek) -> Settings:
+    fast = {"retries": 1, "backoff_initial_seconds": 0.01, "backoff_max_seconds": 0.02, "timeout_seconds": 2.0}
+    return Settings(
+        ssbtek={"url": sim.url, **fast, **ssbtek},
+        agi={"url": sim.agi_url, **fast},
+        activity={"file": str(REGISTER_FILE)},
+    )
+
+
+@contextlib.contextmanager
+def failing(make: Callable[[Settings], RegisterSource]) -> Iterator[RegisterSource]:
+    with ssbtek_simulator(REGISTER_FILE, FaultInjection(fail_first=1000)) as sim:
+        yield make(settings_for(sim))
+
+
+@pytest.fixture(scope="module")
+def simulator() -> Iterator[RunningSimulator]:
+    with ssbtek_simulator(REGISTER_FILE) as sim:
+        yield sim
+
+
+@pytest.fixture(params=["file", "ssbtek", "composed"])
+def case(request, simulator: RunningSimulator) -> Case:
+    if request.param == "file":
+        return Case(lambda: FileRegisterSource(REGISTER_FILE), EVERYTHING, None)
+    if request.param == "ssbtek":
+        return Case(
+            lambda: SoapRegisterSource(settings_for(simulator)), SSBTEK_CARRIES, lambda: failing(SoapRegisterSource)
+        )
+    return Case(
+        lambda: make_register_source(settings_for(simulator)), EVERYTHING, lambda: failing(make_register_source)
+    )
+
+
+def fetch(source: RegisterSource, *persons: str, authorities=ASKED, close: bool = True) -> Register:
+    async def run():
+        try:
+            return await source.fetch(RegisterRequest("SRC-2026-12-000001", PERIOD, persons, frozenset(authorities)))
+        finally:
+            if close:
+                await source.aclose()
+
+    return asyncio.run(run())
+
+
+# The contract --------------------------------------------------------------------------------
+
+
+def test_every_person_asked_has_an_entry_and_no_one_else(case: Case):
+    got = fetch(case.make(), WORKER, ABSENT, WORKER, A_KASSA)
+    assert list(got.persons) == [WORKER, ABSENT, A_KASSA]
+    assert Register.model_validate_json(got.model_dump_json(), strict=False) == got
+
+
+def test_the_control_months_read_as_the_register_says(case: Case):
+    expected = register()
+    got = fetch(case.make(), *expected.persons)
+    for pnr, person in expected.persons.items():
+        assert view(got.persons[pnr], case.carries) == view(person, case.carries), pnr
+
+
+def test_a_person_absent_from_the_register_has_no_data_and_is_not_registered_at_af(case: Case):
+    assert view(fetch(case.make(), ABSENT).persons[ABSENT], case.carries) == RegisterPerson()
+
+
+def test_an_authority_that_could_not_answer_is_named_and_none_of_its_data_is_used(case: Case):
+    got = fetch(case.make(), FK_DOWN, SKV_SO_DOWN)
+    assert got.persons[FK_DOWN].unavailable == [Authority.FK]
+    assert got.persons[SKV_SO_DOWN].unavailable == [Authority.SKV, Authority.SO]
+    assert not [i for i in got.persons[FK_DOWN].incomes if i.source == "FK"]
+    assert not [i for i in got.persons[SKV_SO_DOWN].incomes if i.source in ("SKV", "SO")]
+
+
+def test_concurrent_fetches_answer_as_one_at_a_time(case: Case):
+    persons = [(WORKER,), (A_KASSA, SICK), (FK_DOWN,), (ABSENT,)] * 5
+    source = case.make()
+
+    async def run():
+        try:
+            alone = [await source.fetch(RegisterRequest("A", PERIOD, p, ASKED)) for p in persons[:4]]
+            together = await asyncio.gather(*(source.fetch(RegisterRequest("A", PERIOD, p, ASKED)) for p in persons))
+            return alone, together
+        finally:
+            await source.aclose()
+
+    alone, together = asyncio.run(run())
+    assert together == alone * 5
+
+
+def test_a_source_that_cannot_answer_raises_register_unavailable(case: Case):
+    if case.broken is None:
+        pytest.skip("a file always answers")
+    with case.broken() as source, pytest.raises(RegisterUnavailable):
+        fetch(source, WORKER)
+
+
+def test_closing_twice_is_harmless(case: Case):
+    source = case.make()
+    fetch(source, WORKER)
+    asyncio.run(source.aclose())
+
+
+# What the composed source adds ----------------------------------------------------------------
+
+
+def test_the_composed_source_carries_pay_with_tax_activity_and_barnbidrag(simulator: RunningSimulator):
+    person = fetch(make_register_source(settings_for(simulator)), WORKER).persons[WORKER]
+    assert person.incomes == [
+        RegisterIncome(source="FK", type=IncomeType.barnbidrag, month="2026-11", amount=1250),
+        RegisterIncome(source="FK", type=IncomeType.bostadsbidrag, month="2026-11", amount=1800),
+        RegisterIncome(source="SKV", type=IncomeType.lon, month="2026-10", amount=8600, tax_withheld=1700),
+        RegisterIncome(source="SKV", type=IncomeType.lon, month="2026-11", amount=9000, tax_withheld=1800),
+    ]
+    assert [(a.month, a.kind.value, a.attended_hours) for a in person.activity] == [
+        ("2026-10", "kompetenscenter", 118),
+        ("2026-11", "kompetenscenter", 112),
+    ]
+
+
+def test_without_a_pay_source_skatteverket_is_unavailable_when_it_is_needed(simulator: RunningSimulator):
+    no_pay = settings_for(simulator).model_copy(update={"agi": Settings().agi})
+    assert fetch(make_register_source(no_pay), WORKER).persons[WORKER].unavailable == [Authority.SKV]
+    ssbtek_only = Settings(ssbtek={"url": simulator.url, "include": ["AF", "FK"]})
+    person = fetch(make_register_source(ssbtek_only), WORKER, authorities={Authority.AF}).persons[WORKER]
+    assert person.unavailable == []  # Skatteverket neither configured nor needed by the rules
+
+
+class _Stub:
+    """A part of the composed source answering as told."""
+
+    def __init__(self, name: str, answer=None, error: Exception | None = None, delay: float = 0.0):
+        self.name, self.answer, self.error, self.delay = name, answer, error, delay
+        self.cancelled = self.closed = False
+
+    async def fetch(self, request: RegisterRequest):
+        try:
+            await asyncio.sleep(self.delay)
+        except asyncio.CancelledError:
+            self.cancelled = True
+            raise
+        if self.error is not None:
+            raise self.error
+        return self.answer(request) if callable(self.answer) else self.answer
+
+    async def aclose(self) -> None:
+        self.closed = True
+
+
+def _ssbtek_answer(unavailable=()):
+    return lambda request: Register(
+        format="register/1", persons={p: RegisterPerson(unavailable=list(unavailable)) for p in request.persons}
+    )
+
+
+def test_pay_is_dropped_when_ssbteks_skatteverket_part_failed():
+    lon = RegisterIncome(source="SKV", type=IncomeType.lon, month="2026-11", amount=100, tax_withheld=10)
+    pay = _Stub("agi", {WORKER: PayRecords(incomes=(lon,))})
+    source = ComposedRegisterSource(_Stub("ssbtek", _ssbtek_answer([Authority.SKV])), pay)
+    person = fetch(source, WORKER).persons[WORKER]
+    assert person.unavailable == [Authority.SKV] and person.incomes == []
+
+
+def test_one_part_failing_fails_the_whole_fetch_and_cancels_the_others():
+    slow = _Stub("agi", {}, delay=5)
+    activity = _Stub("activity", {})
+    source = ComposedRegisterSource(
+        _Stub("ssbtek", error=RegisterUnavailable("SSBTEK down"), delay=0.01), slow, activity
+    )
+    with pytest.raises(RegisterUnavailable, match="SSBTEK down"):
+        fetch(source, WORKER)
+    assert slow.cancelled and slow.closed and activity.closed
+
+
+# The activity adapter --------------------------------------------------------------------------
+
+
+def test_the_activity_file_gives_the_reports_for_the_control_months_and_none_for_no_report():
+    source = FileActivitySource(REGISTER_FILE)
+    reports = asyncio.run(source.fetch(RegisterRequest("A", PERIOD, (WORKER, FK_DOWN, SICK, ABSENT), ASKED)))
+    assert [a.month for a in reports[WORKER]] == ["2026-10", "2026-11"]  # not 2026-08
+    assert reports[FK_DOWN] == []  # the provider reported, nothing in these months
+    assert reports[SICK] is None and reports[ABSENT] is None  # no provider reports on them
+
+
+@pytest.mark.parametrize(("content", "message"), [(None, "cannot be read"), (b"{}", "not a register/1")])
+def test_an_unusable_activity_file_is_refused_at_start_naming_the_setting(tmp_path, content, message):
+    path = tmp_path / "activity.json"
+    if content is not None:
+        path.write_bytes(content)
+    with pytest.raises(ValueError, match=f"ROBOT_ACTIVITY_FILE .*{message}"):
+        FileActivitySource(path)

@@ -1,0 +1,107 @@
+"""`robot ssbtek decode`: what a saved SSBTEK answer says, as register/1; and an unknown benefit's way
+through the robot: FK unavailable, then manual handling in `robot check`, never zero income."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+from tests.sources_fixture import APPLICATIONS, WORKER
+
+ANSWER = Path(__file__).parent / "fixtures/ssbtek/hamta-answer.xml"
+APPLICATION = APPLICATIONS / "000001-lon-med-skatt-och-barnbidrag.json"
+
+
+def robot(*args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "ROBOT_CONFIG": "/dev/null", "ROBOT_STICKPROV_KEY": "test-key"}
+    return subprocess.run(
+        [sys.executable, "-m", "robot", *args], capture_output=True, text=True, cwd=ROOT, env=env, timeout=60
+    )
+
+
+def with_fk_family(family: str, tmp_path: Path) -> Path:
+    """The saved answer with its first Försäkringskassan payment's family replaced."""
+    text = ANSWER.read_text(encoding="utf-8")
+    start = text.index("<ssbt:lefiJsonSvar>") + len("<ssbt:lefiJsonSvar>")
+    end = text.index("</ssbt:lefiJsonSvar>")
+    document = json.loads(base64.b64decode(text[start:end]))
+    document["formansinformation"]["utbetalningsuppgift"][0]["formansfamilj"] = {"id": family, "beskrivning": "?"}
+    encoded = base64.b64encode(json.dumps(document, ensure_ascii=False).encode()).decode()
+    path = tmp_path / "answer.xml"
+    path.write_text(text[:start] + encoded + text[end:], encoding="utf-8")
+    return path
+
+
+def test_a_saved_answer_is_printed_as_register_1():
+    done = robot("ssbtek", "decode", str(ANSWER), "--person", WORKER)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""
+    person = json.loads(done.stdout)["persons"][WORKER]
+    assert person["af"] == {"status": "inskriven", "aktivitetsrapport": 200, "registered_since": "2024-03-01"}
+    assert person["unavailable"] == []
+    assert {(i["source"], i["type"], i["month"], i["amount"]) for i in person["incomes"]} == {
+        ("CSN", "studiemedel", "2026-10", 12324),
+        ("CSN", "studiemedel", "2026-11", 3568),
+        ("CSN", "studiemedel", "2026-11", 9040),
+        ("FK", "barnbidrag", "2026-10", 2650),
+        ("FK", "bostadsbidrag", "2026-11", 1400),
+        ("FK", "bostadsbidrag", "2026-11", 2400),
+        ("FK", "pension", "2026-11", 8840),
+        ("FK", "sjukpenning", "2026-11", 6169),
+        ("SO", "a_kassa", "2026-11", 4217),
+    }
+
+
+def test_an_unknown_benefit_makes_fk_unavailable_and_the_application_goes_to_manual(tmp_path: Path):
+    decoded = robot("ssbtek", "decode", str(with_fk_family("XYZ", tmp_path)), "--person", WORKER)
+    assert decoded.returncode == 0, decoded.stderr
+    assert decoded.stderr.startswith("FK: unavailable (kalla adapter, felkod OKAND_FORMAN)")
+    person = json.loads(decoded.stdout)["persons"][WORKER]
+    assert person["unavailable"] == ["FK"]
+    assert all(i["source"] != "FK" for i in person["incomes"])
+
+    register = tmp_path / "register.json"
+    register.write_text(decoded.stdout, encoding="utf-8")
+    checked = robot("check", str(APPLICATION), "--register", str(register))
+    assert checked.returncode == 0, checked.stderr
+    verdict = json.loads(checked.stdout)
+    assert verdict["outcome"] == "manual"
+    assert "SSBTEK_EJ_TILLGANGLIG" in [r["code"] for r in verdict["reasons"]]
+    assert any("Försäkringskassan" in r["text"] for r in verdict["reasons"])
+
+
+def test_a_benefit_for_a_handlaggare_to_assess_goes_the_same_way(tmp_path: Path):
+    decoded = robot("ssbtek", "decode", str(with_fk_family("MEK", tmp_path)), "--person", WORKER)
+    assert "felkod FORMAN_KRAVER_BEDOMNING" in decoded.stderr
+    assert json.loads(decoded.stdout)["persons"][WORKER]["unavailable"] == ["FK"]
+
+
+@pytest.mark.parametrize(
+    ("content", "person", "message"),
+    [
+        (b"<html/>", WORKER, "not a SOAP 1.1 envelope"),
+        (None, "1234", "12 digits"),
+    ],
+)
+def test_what_is_not_a_saved_answer_is_one_line_of_error(tmp_path: Path, content, person, message):
+    path = ANSWER
+    if content is not None:
+        path = tmp_path / "x.xml"
+        path.write_bytes(content)
+    done = robot("ssbtek", "decode", str(path), "--person", person)
+    assert done.returncode == 2
+    assert message in done.stderr and len(done.stderr.strip().splitlines()) == 1
+
+
+def test_an_answer_about_someone_else_says_so_per_authority():
+    done = robot("ssbtek", "decode", str(ANSWER), "--person", "199001011234")
+    person = json.loads(done.stdout)["persons"]["199001011234"]
+    assert person["unavailable"] == ["AF", "CSN", "SO"]  # FK's and SKV's parts name nobody the robot could check
+    assert "felkod ANNAN_PERSON" in done.stderr
