@@ -56,8 +56,10 @@ def kronor(value: Any, where: str) -> Decimal:
 
 def whole_kronor(value: Any, where: str) -> int:
     """An amount as whole kronor (half up), between 0 and the register's maximum."""
-    amount = int(kronor(value, where).quantize(Decimal(1), rounding=ROUND_HALF_UP))
-    return checked_amount(amount, where)
+    number = kronor(value, where)
+    if not -1 <= number <= MAX_AMOUNT + 1:  # before rounding: 1e28 has more digits than the context holds
+        raise PayloadError(f"{where}: outside 0–{MAX_AMOUNT}")
+    return checked_amount(int(number.quantize(Decimal(1), rounding=ROUND_HALF_UP)), where)
 
 
 def checked_amount(amount: int, where: str) -> int:
