@@ -24,12 +24,14 @@ from bench.generate import Generated
 from bench.harness import Workspace, state_counts
 from robot.adapters.ssbtek.simulator import FaultInjection, ssbtek_simulator
 from robot.chain.engine import evaluate
+from robot.chain.inputs import Circumstances
 from robot.chain.ruleset import load_ruleset
 from robot.chain.stickprov import StickprovInput
 from robot.formats.application import parse_application
 from robot.formats.register import Register
 from robot.queue.schema import applications as A
 from robot.queue.schema import verdicts
+from robot.swedish.dates import today
 
 RULES = "rules"
 
@@ -165,10 +167,11 @@ def _offline(ws: Workspace, apps: list[Generated]) -> dict[str, str]:
     ruleset = load_ruleset(RULES)
     register = Register.model_validate_json(ws.register_file.read_bytes(), strict=True)
     stickprov = StickprovInput(key=b"bench-key")
+    circumstances = Circumstances(as_of=today())  # the workers' day (the clock of ROBOT_CLOCK_START)
     return {
-        a.application_id: evaluate(parse_application(a.raw()), register, ruleset, stickprov).verdict.to_json(
-            indent=None
-        )
+        a.application_id: evaluate(
+            parse_application(a.raw()), register, ruleset, stickprov, circumstances=circumstances
+        ).verdict.to_json(indent=None)
         for a in apps
     }
 

@@ -2,7 +2,9 @@
 
 Business outcomes are final (a manual verdict is never retried). SSBTEK unavailability waits
 (RETRY_WAIT) until the cut-off before payment day and then becomes a manual verdict with reason
-SSBTEK_EJ_TILLGANGLIG. Other technical errors retry with backoff up to the configured attempts
+SSBTEK_EJ_TILLGANGLIG. A salary the employer has not declared yet (ARBETSGIVARDEKLARATION_VANTAS)
+waits until the declaration day, never past the cut-off, and after the cut-off is manual with that
+reason. Other technical errors retry with backoff up to the configured attempts
 and then become a manual item with reason TEKNISKT_FEL, never later than the manual deadline.
 """
 
@@ -17,6 +19,7 @@ import httpx
 
 from robot.adapters.register_source import RegisterRequest, RegisterSource, RegisterUnavailable, all_unavailable
 from robot.chain.engine import evaluate
+from robot.chain.inputs import Circumstances
 from robot.chain.ruleset import Ruleset
 from robot.chain.stickprov import StickprovInput
 from robot.clock import Clock
@@ -27,6 +30,7 @@ from robot.formats.register import EMPTY_REGISTER
 from robot.logs import redact
 from robot.queue.claims import Claimed
 from robot.queue.outcomes import FailureOutcome, Outcome, RetryOutcome, VerdictOutcome
+from robot.swedish.dates import STOCKHOLM, today
 
 # Exceptions whose messages are our own or a library's and carry no personal data.
 _SAFE_MESSAGES = (RegisterUnavailable, httpx.HTTPError, TimeoutError, ConnectionError, OSError)
@@ -71,18 +75,24 @@ class Processor:
                 if self.clock.now() < claimed.cutoff:
                     return self._wait(claimed, f"SSBTEK unavailable: {exc}", started)
                 register = all_unavailable(request)
-        evaluation = evaluate(parsed, register, self.ruleset, self.stickprov)
-        if Code.SSBTEK_EJ_TILLGANGLIG in evaluation.verdict.reason_codes() and self.clock.now() < claimed.cutoff:
+        circumstances = Circumstances(as_of=today(self.clock))
+        evaluation = evaluate(parsed, register, self.ruleset, self.stickprov, circumstances=circumstances)
+        codes = evaluation.verdict.reason_codes()
+        if Code.SSBTEK_EJ_TILLGANGLIG in codes and self.clock.now() < claimed.cutoff:
             missing = sorted({a.value for p in evaluation.register.persons.values() for a in p.unavailable})
             return self._wait(
                 claimed, f"SSBTEK authorities answered with errors: {','.join(missing) or 'AF 502'}", started
             )
+        if Code.ARBETSGIVARDEKLARATION_VANTAS in codes and self.clock.now() < claimed.cutoff:
+            known = next(s.facts["salary_known_from"] for s in evaluation.verdict.steps if "salary_known_from" in s.facts)
+            until = dt.datetime.combine(dt.date.fromisoformat(known), dt.time(), STOCKHOLM)
+            return self._wait(claimed, f"salary not yet declared by the employer (until {known})", started, until)
         return VerdictOutcome(claimed, evaluation, self.ruleset, self.stickprov.rate_override, _ms(started))
 
-    def _wait(self, claimed: Claimed, error: str, started: float) -> RetryOutcome:
+    def _wait(self, claimed: Claimed, error: str, started: float, until: dt.datetime | None = None) -> RetryOutcome:
         now = self.clock.now()
         delay = _backoff(self.settings, claimed.waits)
-        next_at = min(now + dt.timedelta(seconds=delay), claimed.cutoff)
+        next_at = min(until or now + dt.timedelta(seconds=delay), claimed.cutoff)
         return RetryOutcome(claimed, next_at, redact(error), False, _ms(started))
 
     def technical_error(self, claimed: Claimed, exc: BaseException, started: float) -> Outcome:

@@ -17,12 +17,12 @@ from typing import Any
 from sqlalchemy import Engine, func, select
 
 from robot.chain.engine import evaluate
+from robot.chain.inputs import read_recorded
 from robot.chain.ruleset import Ruleset
 from robot.formats.application import NotAnApplication, parse_application
 from robot.queue.db import read
 from robot.queue.schema import applications as A
 from robot.queue.schema import verdicts as V
-from robot.replay import recorded_inputs
 
 PAGE = 500
 
@@ -173,12 +173,14 @@ def simulate(engine: Engine, ruleset: Ruleset, key: bytes, month: str | None = N
     for row in _stored(engine, month, result):
         result.baseline[row.ruleset] += 1
         try:
-            register, stickprov = recorded_inputs(json.loads(row.inputs_json), key, draw_missing=True)
+            recorded = read_recorded(json.loads(row.inputs_json), key, draw_missing=True)
             parsed = parse_application(row.raw)
         except (NotAnApplication, KeyError, TypeError, ValueError):
             result.unreadable += 1
             continue
-        after = evaluate(parsed, register, ruleset, stickprov).verdict
+        after = evaluate(
+            parsed, recorded.register, ruleset, recorded.stickprov, circumstances=recorded.circumstances
+        ).verdict
         result.add(
             Case(
                 application_id=row.application_id,

@@ -12,7 +12,6 @@ from typing import Any
 
 from sqlalchemy import Engine, select, update
 
-from robot.chain.swedish import kr
 from robot.clock import SYSTEM, Clock
 from robot.formats.reasons import Code
 from robot.formats.verdict import Reason
@@ -22,6 +21,7 @@ from robot.queue.schema import applications as A
 from robot.queue.schema import manual_items as M
 from robot.queue.schema import recommendations as R
 from robot.queue.states import ManualStatus, RecommendationStatus, Resolution, State
+from robot.swedish.numbers import kr
 
 MAX_NOTE = 4000
 

@@ -16,6 +16,7 @@ from sqlalchemy import Connection, Engine, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from robot.chain.engine import Evaluation
+from robot.chain.inputs import recorded_json
 from robot.chain.ruleset import Ruleset
 from robot.clock import SYSTEM, Clock
 from robot.formats.reasons import Code
@@ -197,16 +198,8 @@ def _insert_verdicts(
 
 
 def recorded_inputs(o: VerdictOutcome) -> str:
-    """What a replay needs besides the application and the ruleset: register data and stickprov draws."""
-    return (
-        '{"register":'
-        + o.evaluation.register.model_dump_json()
-        + ',"stickprov_draws":'
-        + json.dumps(o.evaluation.stickprov_draws, sort_keys=True)
-        + ',"stickprov_rate_override":'
-        + json.dumps(o.rate_override)
-        + "}"
-    )
+    """What a replay needs besides the application and the ruleset (see robot.chain.inputs)."""
+    return recorded_json(o.evaluation, o.rate_override)
 
 
 def _insert_items(conn: Connection, outcomes: list[Outcome], verdict_ids: dict[int, int], now: dt.datetime) -> None:
