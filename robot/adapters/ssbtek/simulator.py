@@ -302,7 +302,11 @@ def expected_person(
     person = register.persons.get(personnummer) or RegisterPerson()
     unavailable = sorted((a for a in person.unavailable if a in include), key=lambda a: a.value)
     answered = {a.value for a in include} - {a.value for a in unavailable}
-    incomes = [i for i in _in_period(person.incomes, None, from_date, to_date) if i.source in answered]
+    incomes = [
+        i.model_copy(update={"tax_withheld": None})  # the SKV payload assumed here carries no tax withheld
+        for i in _in_period(person.incomes, None, from_date, to_date)
+        if i.source in answered
+    ]
     incomes.sort(key=income_order)
     af = person.af if "AF" in answered else NOT_REGISTERED
     return RegisterPerson(af=af, incomes=incomes, unavailable=unavailable)

@@ -93,7 +93,7 @@ class Hushall(Step):
         gap = self._gap(ctx)
         if gap:
             reasons.append(Reason(code=Code.UPPEHALL_I_BISTAND, text=gap))
-        else:
+        elif ctx.application.kind == "ateransokan":
             checked.append(f"Försörjningsstöd utan uppehåll fram till {month_name(ctx.control_month)}.")
 
         motivering = " ".join(checked + [r.text for r in reasons])
@@ -102,6 +102,8 @@ class Hushall(Step):
     @staticmethod
     def _gap(ctx: Context) -> str:
         history = ctx.application.history
+        if ctx.application.kind == "nyansokan":
+            return ""  # a new application has no support to continue; intag sends it to a handläggare
         if history.consecutive_months_with_support == 0:
             return "Hushållet hade inte försörjningsstöd månaden före perioden; det är ingen löpande återansökan."
         last = history.last_support_month
