@@ -22,13 +22,14 @@ from sqlalchemy import select
 
 from bench.generate import Generated
 from bench.harness import Workspace, state_counts
-from robot.adapters.ssbtek.simulator import FaultInjection, ssbtek_simulator
+from robot.adapters.ssbtek.request import control_period
+from robot.adapters.ssbtek.simulator import FaultInjection, expected_person, ssbtek_simulator
 from robot.chain.engine import evaluate
 from robot.chain.inputs import Circumstances
 from robot.chain.ruleset import load_ruleset
 from robot.chain.stickprov import StickprovInput
 from robot.formats.application import parse_application
-from robot.formats.register import Register
+from robot.formats.register import INCOME_SOURCES, Register
 from robot.queue.schema import applications as A
 from robot.queue.schema import verdicts
 from robot.swedish.dates import today
@@ -164,8 +165,13 @@ def run(
 
 
 def _offline(ws: Workspace, apps: list[Generated]) -> dict[str, str]:
+    """The verdicts without faults: the register as the SSBTEK simulator serves it (what its contract
+    carries of the file), evaluated offline."""
     ruleset = load_ruleset(RULES)
-    register = Register.model_validate_json(ws.register_file.read_bytes(), strict=True)
+    file = Register.model_validate_json(ws.register_file.read_bytes(), strict=True)
+    dates = control_period(apps[0].document["period"])
+    served = {p: expected_person(file, p, frozenset(INCOME_SOURCES), *dates) for p in file.persons}
+    register = Register(format="register/1", persons=served)
     stickprov = StickprovInput(key=b"bench-key")
     circumstances = Circumstances(as_of=today())  # the workers' day (the clock of ROBOT_CLOCK_START)
     return {

@@ -117,8 +117,8 @@ def personnummer(draw: Any, working_age: bool = False) -> str:
 PAYERS = {
     "lon": "SKV",
     "a_kassa": "SO",
-    "aktivitetsstod": "AF",
-    "etableringsersattning": "AF",
+    "aktivitetsstod": "FK",
+    "etableringsersattning": "FK",
     "sjukpenning": "FK",
     "foraldrapenning": "FK",
     "bostadsbidrag": "FK",
