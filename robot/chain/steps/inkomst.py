@@ -64,14 +64,13 @@ class Inkomst(Step):
         return frozenset(Authority(a) for a in self.value("kallor", day).value)
 
     def evaluate(self, ctx: Context) -> StepResult:
-        day = ctx.period_start
-        names = ("kallor", "tolerans_kr", "tolerans_andel", "fyll_luckor_fran_m2", "arbetsgivardeklaration_dag")
-        p = {name: self.value(name, day) for name in (*names, "skattepliktiga_inkomster", "inkomsttyp_kalla")}
+        p = {name: self.value(name, ctx.period_start) for name in self.PARAMETERS if "." not in name}
         params = [v.cite() for v in p.values()]
         check = Check(ctx, p["tolerans_kr"].value, p["tolerans_andel"].value, set(p["skattepliktiga_inkomster"].value))
         check.payers = {str(k): str(v) for k, v in p["inkomsttyp_kalla"].value.items()}
         check.availability(p["kallor"].value)
-        check.declaration_day(declaration_day(ctx.period, DeclarationDays.model_validate(p["arbetsgivardeklaration_dag"].value)))
+        days = DeclarationDays.model_validate(p["arbetsgivardeklaration_dag"].value)
+        check.declaration_day(declaration_day(ctx.period, days))
         declared = check.declared()
         work: dict[str, int] = {}
         for person, adult in ctx.application.adults():
