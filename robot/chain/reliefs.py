@@ -38,7 +38,7 @@ class Relief:
     evaluated: bool = True
 
 
-def share_of(amount: int, share: float) -> int:
+def part_of(amount: int, share: float) -> int:
     """amount × share in whole kronor, half up."""
     return int((Decimal(amount) * Decimal(str(share))).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
@@ -71,7 +71,7 @@ def jobbstimulans(ctx: Context, work: dict[str, int], share: float, in_row: int,
     parts = []
     out.facts["relief"] = {}
     for person, net in work.items():
-        relief = share_of(net, share)
+        relief = part_of(net, share)
         if relief > 0:
             out.lines.append(IncomeLine(person, SALARY, -relief, "regel", ctx.control_month, "jobbstimulans"))
             out.facts["relief"][person] = relief
@@ -86,7 +86,7 @@ def jobbstimulans(ctx: Context, work: dict[str, int], share: float, in_row: int,
 def childrens_work_income(ctx: Context, earned: dict[str, int], share: float, prisbasbelopp: int) -> Relief:
     """`earned`: each child's own declared work income in the control month (person → kr)."""
     out = Relief(facts=[])
-    limit = share_of(prisbasbelopp, share)
+    limit = part_of(prisbasbelopp, share)
     year = int(ctx.control_month[:4])
     children = ctx.application.household.children
     for person, amount in earned.items():

@@ -208,9 +208,15 @@ def explain(
     else:
         typer.echo(prose(stored.verdict, stored.inputs.get("program")), nl=False)
     if replay:
+        from robot import __version__
+        from robot.chain.errors import RulesError
         from robot.replay import replay as rerun
 
-        result = rerun(row.raw, stored)
+        try:
+            result = rerun(row.raw, stored)
+        except RulesError as exc:  # rule files of an older program version that this one cannot read
+            made_by = stored.inputs.get("program") or "en äldre programversion"
+            fail(f"kan inte köras om med programversion {__version__} (utfallet gjordes av {made_by}): {exc}", code=1)
         if result.other_program:
             made_by = f"programversion {result.stored_program}" if result.stored_program else "en äldre programversion"
             typer.echo(f"\nObs: utfallet gjordes av {made_by}; omkörningen görs med programversion {result.program}.")
