@@ -242,6 +242,7 @@ def test_the_applicant_notice_names_registers_the_decider_the_appeal_the_contact
     v = verdict(application(incomes=[inc("applicant", "bostadsbidrag", 1400)]),
                 register(**{APPLICANT: {"incomes": [reg_income("FK", "bostadsbidrag", 1400)]}}))  # fmt: skip
     text = applicant_notice(v, Contact("Kontaktcenter, 031-365 00 00", "socialnämnden Nordost"))
+    assert "med kommunens regler och med uppgifter som kommunen har rätt att hämta" in text
     assert "Arbetsförmedlingen, CSN, Försäkringskassan, Skatteverket och a-kassorna (SO)" in text
     assert "En person fattar beslutet" in text
     assert "socialnämnden Nordost, som skickar det vidare till förvaltningsrätten" in text

@@ -57,7 +57,7 @@ def notice_text(
     """The notice for an application; `manual` also covers one the robot could not assess (technical fault)."""
     if registers:
         used = (
-            f"med uppgifter som kommunen har rätt att hämta om dig och dem du bor med, från {join(registers)} "
+            f"och med uppgifter som kommunen har rätt att hämta om dig och dem du bor med, från {join(registers)} "
             "(via Sammansatt bastjänst ekonomiskt bistånd, SSBTEK)"
         )
     else:
