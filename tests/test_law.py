@@ -270,3 +270,17 @@ def test_the_year_so_far_comes_from_earlier_verdicts_covering_every_month():
     known = history_from_verdicts(earlier, "2026-11")
     assert known == HouseholdHistory(year=2026, through="2026-10", children_work_income={"2011-05-05": 10_000})
     assert history_from_verdicts(earlier[:5] + earlier[6:], "2026-11") is None, "a month without a verdict"
+
+
+def test_a_provisional_riksnorm_row_never_gives_a_recommendation():
+    from robot.chain.ruleset import ruleset_from_files
+
+    files = dict(_ruleset().files)
+    files["riksnorm/2026.yaml"] = files["riksnorm/2026.yaml"].replace(
+        "    ensamstaende: 3940", '    ensamstaende: {value: 3940, provisional: true, source: "härledd"}'
+    )
+    rules = ruleset_from_files(files)
+    v = evaluate_raw(raw(application()), Register.model_validate_json(json.dumps(register())), rules, OFF,
+                     circumstances=DECEMBER_20).verdict  # fmt: skip
+    assert v.outcome == "manual" and v.amount == 11220 and v.reason_codes() == ["PARAMETER_PRELIMINAR"]
+    assert "riksnorm.2026.personliga.vuxna.ensamstaende" in v.reasons[0].text
