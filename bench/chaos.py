@@ -21,15 +21,17 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from bench.generate import Generated
-from bench.harness import Workspace, state_counts
+from bench.harness import Workspace, robot_clock, state_counts
 from robot.adapters.ssbtek.simulator import FaultInjection, ssbtek_simulator
 from robot.chain.engine import evaluate
+from robot.chain.inputs import Circumstances
 from robot.chain.ruleset import load_ruleset
 from robot.chain.stickprov import StickprovInput
 from robot.formats.application import parse_application
 from robot.formats.register import Register
 from robot.queue.schema import applications as A
 from robot.queue.schema import verdicts
+from robot.swedish.dates import today
 
 RULES = "rules"
 
@@ -162,13 +164,15 @@ def run(
 
 
 def _offline(ws: Workspace, apps: list[Generated]) -> dict[str, str]:
+    """The verdicts without faults: the register file evaluated offline, on the workers' day."""
     ruleset = load_ruleset(RULES)
     register = Register.model_validate_json(ws.register_file.read_bytes(), strict=True)
     stickprov = StickprovInput(key=b"bench-key")
+    circumstances = Circumstances(as_of=today(robot_clock()))  # the workers' day
     return {
-        a.application_id: evaluate(parse_application(a.raw()), register, ruleset, stickprov).verdict.to_json(
-            indent=None
-        )
+        a.application_id: evaluate(
+            parse_application(a.raw()), register, ruleset, stickprov, circumstances=circumstances
+        ).verdict.to_json(indent=None)
         for a in apps
     }
 

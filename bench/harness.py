@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import Engine, func, select
 
 from bench.generate import Generated, Generator
+from robot.clock import StartedClock, parse_start
 from robot.queue.db import make_engine, read
 from robot.queue.schema import applications, verdicts
 
@@ -30,6 +31,13 @@ CLOCK_START = os.environ.get("ROBOT_CLOCK_START") or "2026-12-02T08:00:00+00:00"
 CLOCK_STARTED_AT = os.environ.get("ROBOT_CLOCK_STARTED_AT") or repr(time.time())
 """Every robot a workspace starts shares one clock that read CLOCK_START when this module was loaded
 (robot/clock.py), so what a run checks (deadlines, the SSBTEK cut-off) never depends on the day."""
+
+
+def robot_clock() -> StartedClock:
+    """The clock every robot a workspace starts runs on (for offline comparisons on the same day)."""
+    return StartedClock(parse_start(CLOCK_START), float(CLOCK_STARTED_AT))
+
+
 PERIOD = "2026-12"
 """The month of the generated applications: the clock's month, so they are due at once."""
 
@@ -89,6 +97,8 @@ class Workspace:
             ROBOT_STICKPROV_KEY="bench-key",
             ROBOT_CLOCK_START=CLOCK_START,
             ROBOT_CLOCK_STARTED_AT=CLOCK_STARTED_AT,
+            # The activity providers' attendance travels in the generated register file too.
+            ROBOT_ACTIVITY_FILE=str(self.register_file),
             ROBOT_QUEUE_HOLD_UNTIL_BATCH="false",
             ROBOT_LOG_FORMAT="json",
             PYTHONUNBUFFERED="1",

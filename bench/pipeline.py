@@ -30,11 +30,13 @@ from bench.generate import Generated
 from bench.harness import Workspace, machine, percentile, state_counts, verdicts_per_application, wait_with_rusage
 from robot.adapters.ssbtek.simulator import FaultInjection, ssbtek_simulator
 from robot.chain.engine import evaluate
+from robot.chain.inputs import Circumstances
 from robot.chain.ruleset import load_ruleset
 from robot.chain.stickprov import StickprovInput
 from robot.formats.application import parse_application
 from robot.formats.register import Register
 from robot.queue.schema import verdicts
+from robot.swedish.dates import today
 
 RULES = Path(__file__).resolve().parent.parent / "rules"
 
@@ -66,12 +68,13 @@ def compute_only(apps: list[Generated], register_file: Path, seconds: float = 10
     ruleset = load_ruleset(RULES)
     register = Register.model_validate_json(register_file.read_bytes(), strict=True)
     stickprov = StickprovInput(key=b"bench-key")
+    circumstances = Circumstances(as_of=today())
     raws = [a.raw() for a in apps[:10_000]]
     done = 0
     start = time.perf_counter()
     while True:
         for raw in raws:
-            evaluate(parse_application(raw), register, ruleset, stickprov)
+            evaluate(parse_application(raw), register, ruleset, stickprov, circumstances=circumstances)
             done += 1
         elapsed = time.perf_counter() - start
         if elapsed >= seconds or done >= max(3 * len(raws), len(apps)):

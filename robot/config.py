@@ -38,6 +38,10 @@ class MunicipalitySettings(_Section):
     organisationsnummer: Annotated[str, Field(pattern=r"^[0-9]{4}[2-9][0-9]{7}$")] = "162120001355"
     namn: str = "Göteborgs Stad"
     handlaggare: str = "bistandsrobot"
+    kontakt: str = "Göteborgs Stads kontaktcenter, telefon 031-365 00 00"
+    """Whom the applicant notice tells applicants to contact."""
+    namnd: str = "socialnämnden"
+    """The board the notice tells applicants to send an appeal to (it forwards it to förvaltningsrätten)."""
 
 
 class _HttpService(_Section):

@@ -103,122 +103,227 @@ SOURCES = ["AF", "CSN", "FK", "SKV", "SO"]
 
 
 @st.composite
-def personnummer(draw: Any) -> str:
-    born = draw(st.dates(min_value=dt.date(1940, 1, 1), max_value=dt.date(2007, 12, 31)))
+def personnummer(draw: Any, working_age: bool = False) -> str:
+    born = draw(
+        st.dates(
+            min_value=dt.date(1962 if working_age else 1940, 1, 1),
+            max_value=dt.date(2000, 12, 31) if working_age else dt.date(2007, 12, 31),
+        )
+    )
     serial = draw(st.integers(min_value=0, max_value=999))
     return with_check_digit(f"{born:%Y%m%d}{serial:03d}")
 
 
+PAYERS = {
+    "lon": "SKV",
+    "a_kassa": "SO",
+    "aktivitetsstod": "FK",
+    "etableringsersattning": "FK",
+    "sjukpenning": "FK",
+    "foraldrapenning": "FK",
+    "bostadsbidrag": "FK",
+    "barnbidrag": "FK",
+    "underhallsstod": "FK",
+    "studiemedel": "CSN",
+    "pension": "FK",
+}
+"""Who pays (and reports to SSBTEK) each income type, as rules/inkomst.yaml says."""
+PERIODS = ["2019-06", "2020-12", "2021-03", "2026-01", "2026-07", "2026-10", "2026-12", "2026-12", "2027-01"]
+
+
+def months_back(month: str, n: int) -> str:
+    index = int(month[:4]) * 12 + int(month[5:]) - 1 - n
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
 @st.composite
-def household_case(draw: Any) -> tuple[dict[str, Any], dict[str, Any]]:
-    """A valid application and a register for it, covering every branch of every step."""
-    period_month = draw(st.sampled_from(["2019-06", "2020-12", "2021-03", "2026-07", "2026-10", "2026-12", "2027-01"]))
-    year, month = int(period_month[:4]), int(period_month[5:])
-    control = f"{year - (month == 1):04d}-{(month - 2) % 12 + 1:02d}"
-    applicant = draw(personnummer())
-    co = draw(st.one_of(st.none(), personnummer().filter(lambda p: p != applicant)))
-    adults = ["applicant"] + (["co_applicant"] if co else [])
+def household_case(draw: Any) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """A valid application, a register and the circumstances, covering every branch of every step.
+
+    With some probability the register agrees with the application (declared incomes registered by
+    their payers, net of tax; AF or the provider confirming attendance; barnbidrag for children), so
+    that recommendations are reachable as well as every reason.
+    """
+    period = draw(st.sampled_from(PERIODS))
+    year, month = int(period[:4]), int(period[5:])
+    control, gap = months_back(period, 1), months_back(period, 2)
     start = dt.date(year, month, 1)
-    children = draw(
-        st.lists(
-            st.fixed_dictionaries(
-                {
-                    "birth_date": st.dates(
-                        min_value=start - dt.timedelta(days=23 * 365), max_value=start + dt.timedelta(days=40)
-                    ).map(str),
-                    "lunch_away_5_days": st.booleans(),
-                }
-            ),
-            max_size=8,
-        )
-    )
-    people = adults + [f"child:{i}" for i in range(len(children))]
-    activities = draw(
-        st.lists(
-            st.fixed_dictionaries(
-                {
-                    "person": st.sampled_from(adults),
-                    "kind": st.sampled_from(["kompetenscenter", "sfi", "praktik", "af_program", "studier", "annan"]),
-                    "month": st.sampled_from([control, period_month]),
-                    "planned_hours": st.integers(0, 200),
-                    "attended_hours": st.integers(0, 200),
-                    "exemption": st.sampled_from([None, None, None, "sjukskrivning", "foraldraledighet", "annat"]),
-                }
-            ),
-            max_size=4,
-        )
-    )
+    plain = draw(st.booleans())
+    """A household a robot should be able to prepare: the register agrees with the application,
+    everyone of working age is able to work, costs are ordinary. Otherwise anything goes."""
+    applicant = draw(personnummer(plain))
+    co = draw(st.one_of(st.none(), personnummer(plain).filter(lambda p: p != applicant)))
+    adults = {"applicant": applicant} | ({"co_applicant": co} if co else {})
+    children = draw(st.lists(child(start, plain), max_size=6))
+    people = list(adults) + [f"child:{i}" for i in range(len(children))]
+    months = [control] if plain else [control, control, control, period]
+    activities = draw(st.lists(activity(list(adults), months, plain), max_size=4))
+    cost_types = ["hyra", "hemforsakring", "arbetsresor"] if plain else COST_TYPES
     costs = draw(
         st.lists(
-            st.fixed_dictionaries({"type": st.sampled_from(COST_TYPES), "amount": st.integers(0, 20_000)}), max_size=6
+            st.fixed_dictionaries({"type": st.sampled_from(cost_types), "amount": st.integers(0, 20_000)}), max_size=5
         )
     )
-    incomes = draw(
-        st.lists(
-            st.fixed_dictionaries(
-                {
-                    "person": st.sampled_from(people),
-                    "type": st.sampled_from(INCOME_TYPES),
-                    "month": st.sampled_from([control, control, period_month]),
-                    "amount": st.integers(0, 30_000),
-                }
-            ),
-            max_size=4,
+    if plain:
+        costs = [{"type": "hyra", "amount": draw(st.integers(1000, 8000))}]
+    incomes = draw(st.lists(income(people, months), max_size=4))
+    history: dict[str, Any] = {"consecutive_months_with_support": draw(st.integers(1 if plain else 0, 30))}
+    if draw(st.booleans()) or plain:
+        history["jobbstimulans_months_used"] = draw(st.integers(0, 30))
+    if draw(st.booleans()):
+        history["last_support_month"] = draw(
+            st.sampled_from([control] if plain else [control, gap, months_back(period, 4)])
         )
-    )
     doc = application(
         application_id=draw(st.from_regex(r"[A-Z]{3}-[0-9]{4}-[0-9]{6}", fullmatch=True)),
-        kind=draw(st.sampled_from(["ateransokan", "ateransokan", "nyansokan"])),
+        kind="ateransokan" if plain else draw(st.sampled_from(["ateransokan", "ateransokan", "nyansokan"])),
         channel=draw(st.sampled_from(["e-tjanst", "papper"])),
-        period=period_month,
+        period=period,
         activities=activities,
         costs=costs,
         incomes=incomes,
-        history={"consecutive_months_with_support": draw(st.integers(0, 30))},
+        history=history,
     )
+    able = st.just(True) if plain else st.booleans()
     doc["household"] = {
-        "applicant": {"personnummer": applicant, "able_to_work": draw(st.booleans())},
-        "co_applicant": {"personnummer": co, "able_to_work": draw(st.booleans())} if co else None,
+        "applicant": {"personnummer": applicant, "able_to_work": draw(able)},
+        "co_applicant": {"personnummer": co, "able_to_work": draw(able)} if co else None,
         "children": children,
-        "other_adults": draw(st.integers(0, 3)),
-        "protected_identity": draw(st.booleans().map(lambda b: b and draw(st.booleans()))),
-        "changed_since_last_application": draw(st.booleans().map(lambda b: b and draw(st.booleans()))),
+        "other_adults": 0 if plain else draw(st.sampled_from([0, 0, 1, 2])),
+        "protected_identity": not plain and draw(st.booleans().map(lambda b: b and draw(st.booleans()))),
+        "changed_since_last_application": not plain and draw(st.booleans().map(lambda b: b and draw(st.booleans()))),
     }
+    if draw(st.booleans()):
+        doc["household"]["assets"] = {
+            "bank": draw(st.integers(0, 9000 if plain else 40_000)),
+            "other": not plain and draw(st.booleans()),
+        }
+    if plain and children:
+        amount = 1250 * len(children)
+        doc["incomes"].append({"person": "applicant", "type": "barnbidrag", "month": control, "amount": amount})
+        if draw(st.booleans()):  # a child's own work income
+            doc["incomes"].append(
+                {"person": "child:0", "type": "lon", "month": control, "amount": draw(st.integers(1, 20_000))}
+            )
+    if plain and draw(st.booleans()):  # work income, where jobbstimulans may apply
+        doc["incomes"].append(
+            {"person": "applicant", "type": "lon", "month": control, "amount": draw(st.integers(1, 15_000))}
+        )
     persons = {}
-    for pnr in [applicant] + ([co] if co else []):
-        if draw(st.booleans()):
-            persons[pnr] = {
-                "af": draw(
-                    st.sampled_from(
-                        [
-                            {"status": "inskriven", "aktivitetsrapport": 200},
-                            {"status": "inskriven", "aktivitetsrapport": 200},
-                            {"status": "inskriven", "aktivitetsrapport": 501},
-                            {"status": "inskriven", "aktivitetsrapport": 502},
-                            {"status": "ej_inskriven", "aktivitetsrapport": 500},
-                        ]
-                    )
+    for role_name, pnr in adults.items():
+        if plain:
+            persons[pnr] = agreeing_person(draw, doc, role_name, control)
+        elif draw(st.booleans()):
+            persons[pnr] = draw(any_person(control, gap))
+    circumstances = {"as_of": draw(st.dates(min_value=start, max_value=start + dt.timedelta(days=27)))}
+    if draw(st.booleans()):
+        circumstances["household"] = {
+            "year": int(control[:4]),
+            "through": draw(st.sampled_from([months_back(control, 1), months_back(control, 2)])),
+            "children_work_income": {c["birth_date"]: draw(st.integers(0, 70_000)) for c in children},
+        }
+    return doc, {"format": "register/1", "persons": persons}, circumstances
+
+
+@st.composite
+def child(draw: Any, start: dt.date, plain: bool = False) -> dict[str, Any]:
+    oldest = start - dt.timedelta(days=(16 if plain else 23) * 365)
+    born = draw(
+        st.dates(min_value=oldest, max_value=start - dt.timedelta(days=90) if plain else start + dt.timedelta(days=40))
+    )
+    out: dict[str, Any] = {"birth_date": str(born), "lunch_away_5_days": draw(st.booleans())}
+    if draw(st.booleans()) and not plain:
+        out["in_school"] = draw(st.booleans())
+    if draw(st.integers(0, 9)) == 0 and not plain:
+        out["lives_here"] = "vaxelvis"
+    return out
+
+
+def activity(adults: list[str], months: list[str], plain: bool = False) -> Any:
+    exemptions = [None] if plain else [None, None, None, "sjukskrivning", "foraldraledighet", "annat"]
+    return st.fixed_dictionaries(
+        {
+            "person": st.sampled_from(adults),
+            "kind": st.sampled_from(["kompetenscenter", "sfi", "praktik", "af_program", "studier", "annan"]),
+            "month": st.sampled_from(months),
+            "planned_hours": st.integers(100, 200) if plain else st.integers(0, 200),
+            "attended_hours": st.integers(180, 200) if plain else st.integers(0, 200),
+            "exemption": st.sampled_from(exemptions),
+        }
+    )
+
+
+def income(people: list[str], months: list[str]) -> Any:
+    return st.fixed_dictionaries(
+        {
+            "person": st.sampled_from(people),
+            "type": st.sampled_from(INCOME_TYPES),
+            "month": st.sampled_from(months),
+            "amount": st.integers(0, 30_000),
+        }
+    )
+
+
+def agreeing_person(draw: Any, doc: dict[str, Any], role_name: str, control: str) -> dict[str, Any]:
+    """A register entry that confirms what the application says about this adult."""
+    incomes = []
+    for i in doc["incomes"]:
+        payer = PAYERS.get(i["type"])
+        if i["person"] == role_name and i["month"] == control and payer:
+            entry = {"source": payer, "type": i["type"], "month": control, "amount": i["amount"]}
+            if payer == "SKV":
+                tax = draw(st.integers(0, 8000))
+                entry.update(amount=i["amount"] + tax, tax_withheld=tax)
+            incomes.append(entry)
+    person: dict[str, Any] = {"af": {"status": "inskriven", "aktivitetsrapport": 200}, "incomes": incomes}
+    if draw(st.booleans()):
+        planned = draw(st.integers(120, 200))
+        person["activity"] = [{"month": control, "kind": "sfi", "planned_hours": planned, "attended_hours": planned}]
+    return person
+
+
+def any_person(control: str, gap: str) -> Any:
+    return st.fixed_dictionaries(
+        {
+            "af": st.sampled_from(
+                [
+                    {"status": "inskriven", "aktivitetsrapport": 200},
+                    {"status": "inskriven", "aktivitetsrapport": 200},
+                    {"status": "inskriven", "aktivitetsrapport": 501},
+                    {"status": "inskriven", "aktivitetsrapport": 502},
+                    {"status": "ej_inskriven", "aktivitetsrapport": 500},
+                ]
+            ),
+            "incomes": st.lists(
+                st.fixed_dictionaries(
+                    {
+                        "source": st.sampled_from(SOURCES),
+                        "type": st.sampled_from(INCOME_TYPES),
+                        "month": st.sampled_from([control, control, gap]),
+                        "amount": st.integers(0, 30_000),
+                    },
+                    optional={"tax_withheld": st.integers(0, 9_000)},
                 ),
-                "incomes": draw(
-                    st.lists(
-                        st.fixed_dictionaries(
-                            {
-                                "source": st.sampled_from(SOURCES),
-                                "type": st.sampled_from(INCOME_TYPES),
-                                "month": st.sampled_from(
-                                    [control, control, f"{year - (month <= 2):04d}-{(month - 3) % 12 + 1:02d}"]
-                                ),
-                                "amount": st.integers(0, 30_000),
-                            }
-                        ),
-                        max_size=3,
-                    )
+                max_size=3,
+            ),
+            "unavailable": st.lists(
+                st.sampled_from(["AF", "CSN", "FK", "SKV", "SO", "TNS", "MIV"]), max_size=2, unique=True
+            ),
+        },
+        optional={
+            "activity": st.lists(
+                st.fixed_dictionaries(
+                    {
+                        "month": st.sampled_from([control, gap]),
+                        "kind": st.sampled_from(["kompetenscenter", "sfi", "praktik"]),
+                        "planned_hours": st.integers(0, 200),
+                        "attended_hours": st.integers(0, 200),
+                    }
                 ),
-                "unavailable": draw(
-                    st.lists(st.sampled_from(["AF", "CSN", "FK", "SKV", "SO", "TNS", "MIV"]), max_size=2, unique=True)
-                ),
-            }
-    return doc, {"format": "register/1", "persons": persons}
+                max_size=2,
+            )
+        },
+    )
 
 
 def mutate(doc: dict[str, Any], path: list[Any], value: Any) -> dict[str, Any]:

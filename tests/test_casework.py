@@ -193,4 +193,5 @@ def test_explain_and_notice_for_an_application_the_robot_could_not_assess(engine
     assert explained.exit_code == 0
     assert "inget utfall från roboten" in explained.output and "TEKNISKT_FEL" in explained.output
     notice = _cli(settings, monkeypatch, "explain", "FEL-1", "--notice")
-    assert notice.exit_code == 0 and "En handläggare" in notice.output
+    assert notice.exit_code == 0 and "En person fattar beslutet" in notice.output
+    assert "inom tre veckor" in notice.output and "Kontakta Göteborgs Stads kontaktcenter" in notice.output

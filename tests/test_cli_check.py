@@ -26,7 +26,8 @@ def test_check_prints_a_recommendation_as_json():
     assert done.returncode == 0, done.stderr
     verdict = json.loads(done.stdout)
     assert verdict["outcome"] == "recommendation"
-    assert verdict["amount"] == verdict["norm"]["total"] == 16120
+    # 3 940 + 4 390 (11 år) + 1 410 + 7 350 + 420 − 1 400 − 1 250
+    assert verdict["amount"] == verdict["norm"]["total"] == 14860
 
 
 def test_check_prints_a_manual_verdict_and_still_exits_zero():
@@ -97,7 +98,7 @@ def test_check_warns_when_the_stickprov_key_is_missing():
 def test_rules_check_and_rules_test_pass_on_the_shipped_rules():
     check = robot("rules", "check")
     assert check.returncode == 0, check.stdout
-    assert "0 fel" in check.stdout and "preliminära belopp" in check.stdout
+    assert "0 fel" in check.stdout and "= 8 510 kr stämmer med" in check.stdout
     test = robot("rules", "test")
     assert test.returncode == 0, test.stdout
     assert "fall gick igenom" in test.stdout
@@ -126,7 +127,7 @@ def test_rules_check_finds_riksnorm_rows_that_do_not_match_verified_totals(tmp_p
     rules = tmp_path / "rules"
     shutil.copytree(ROOT / "rules", rules)
     path = rules / "riksnorm" / "2026.yaml"
-    path.write_text(path.read_text(encoding="utf-8").replace("  1: 1270", "  1: 1280"), encoding="utf-8")
+    path.write_text(path.read_text(encoding="utf-8").replace("  1: 1280", "  1: 1290"), encoding="utf-8")
     done = robot("rules", "check", "--rules", str(rules))
     assert done.returncode == 1
     assert "blir 5 230 kr, men det verifierade beloppet är 5 220 kr" in done.stdout
@@ -145,3 +146,14 @@ def test_rules_check_rejects_a_wrong_step_order(tmp_path):
     done = robot("rules", "check", "--rules", str(rules))
     assert done.returncode == 1
     assert "FEL" in done.stdout and "intag" in done.stdout
+
+
+def test_check_evaluates_as_of_the_given_day():
+    args = ("check", str(APPS / "000126-lon-ej-deklarerad.json"), "-r", str(SAMPLES / "register.json"))
+    before = json.loads(robot(*args, "--as-of", "2026-12-05").stdout)
+    assert [r["code"] for r in before["reasons"]] == ["ARBETSGIVARDEKLARATION_VANTAS"] and before["amount"] is None
+    assert "senast 12 december 2026" in before["reasons"][0]["text"]
+    after = json.loads(robot(*args, "--as-of", "2026-12-20").stdout)
+    assert [r["code"] for r in after["reasons"]] == ["INKOMSTTYP_MOTSAGS"]
+    bad = robot(*args, "--as-of", "den tolfte")
+    assert bad.returncode == 2 and "--as-of" in bad.stderr and "Traceback" not in bad.stderr

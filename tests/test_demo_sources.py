@@ -4,6 +4,7 @@ pay with tax withheld, the providers' attendance and barnbidrag travel end to en
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from sqlalchemy import select
 from bench.harness import Workspace
 from robot.adapters.ssbtek.simulator import ssbtek_simulator
 from robot.chain.engine import evaluate
+from robot.chain.inputs import Circumstances
 from robot.chain.ruleset import load_ruleset
 from robot.chain.stickprov import StickprovInput
 from robot.formats.application import parse_application
@@ -26,6 +28,7 @@ STICKPROV_KEY = "bench-key"
 AFTER_THE_CUTOFF = "2026-12-20T08:00:00+00:00"
 """Past the SSBTEK cut-off for 2026-12: an application an authority could not answer for is a manual
 verdict at once (before it, the robot would wait for a complete answer)."""
+AS_OF = Circumstances(as_of=dt.date.fromisoformat(AFTER_THE_CUTOFF[:10]))
 
 
 def offline(apps: Path, register_file: Path) -> dict[str, str]:
@@ -34,7 +37,8 @@ def offline(apps: Path, register_file: Path) -> dict[str, str]:
     stickprov = StickprovInput(key=STICKPROV_KEY.encode())
     out = {}
     for path in sorted(apps.glob("*.json")):
-        verdict = evaluate(parse_application(path.read_bytes()), register, ruleset, stickprov).verdict
+        parsed = parse_application(path.read_bytes())
+        verdict = evaluate(parsed, register, ruleset, stickprov, circumstances=AS_OF).verdict
         out[verdict.application_id] = verdict.to_json(indent=None)
     return out
 

@@ -136,7 +136,7 @@ def test_deeply_nested_object_is_invalid_not_a_crash():
 @settings(max_examples=150, deadline=None)
 @given(household_case())
 def test_generated_applications_are_valid(case):
-    doc, _ = case
+    doc, *_ = case
     parsed = parse_application(json.dumps(doc).encode())
     assert parsed.errors == (), parsed.errors
 

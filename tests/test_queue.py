@@ -82,6 +82,7 @@ def test_a_claimed_application_is_not_claimed_again_and_an_expired_lease_comes_b
 
 def test_a_worker_that_lost_its_lease_cannot_write(engine, settings, ruleset, clock):
     from robot.chain.engine import evaluate
+    from robot.chain.inputs import Circumstances
     from robot.chain.stickprov import StickprovInput
     from robot.formats.application import parse_application
     from robot.formats.register import Register
@@ -94,7 +95,7 @@ def test_a_worker_that_lost_its_lease_cannot_write(engine, settings, ruleset, cl
     fresh = claims.claim(engine, "fast", 1, 5, clock)[0]
     evaluation = evaluate(
         parse_application(stale.raw), Register.model_validate_json(json.dumps(register()), strict=True), ruleset,
-        StickprovInput(rate_override=0.0),
+        StickprovInput(rate_override=0.0), circumstances=Circumstances(as_of=clock.now().date()),
     )  # fmt: skip
     report = commit(engine, [VerdictOutcome(stale, evaluation, ruleset, 0.0, 1)], "slow", clock)
     assert report.stale and not report.written

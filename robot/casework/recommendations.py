@@ -11,13 +11,13 @@ from sqlalchemy import Engine
 
 from robot.casework.errors import Conflict, Invalid, NotFound, choice, reference, require_actor, require_limit
 from robot.casework.manual import MAX_NOTE, find_manual
-from robot.chain.swedish import kr
 from robot.clock import SYSTEM, Clock
 from robot.formats.reasons import Code
 from robot.formats.verdict import Reason
 from robot.queue import cases
 from robot.queue.cases import ManualItem, Recommendation
 from robot.queue.states import RecommendationStatus
+from robot.swedish.numbers import kr
 
 STATUS_WORDS = {
     RecommendationStatus.PENDING: "väntar på beslut",

@@ -15,14 +15,21 @@ and says what it expects::
 `expect` may give outcome, amount, reasons (the exact set of codes), stickprov, steps (rule →
 pass/manual) and norm (any of its figures). Stickprov is off unless a case sets `stickprov: {rate: R}`.
 
+`provisional: [norm.lunch_rader_till_alder]` marks a parameter's values provisional for one case.
 `defaults_from: _grund.yaml` takes the defaults from another file (files starting with `_` hold
 shared data and are not run). `parameters: {schablon.intervall.hyra: [...]}` replaces a parameter's
 values for one case, to test what a rule does under other parameters.
+
+The evaluation's circumstances: `as_of: 2026-12-05` (the day of the evaluation; default the last day
+of the application's period, after employers' declaration day) and `household_history:
+{year: 2026, through: "2026-10", children_work_income: {"2010-05-05": 12000}}` (what the robot's
+earlier verdicts say about the household's year; default: not known).
 """
 
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,8 +40,10 @@ from pydantic import ValidationError
 
 from robot.chain.engine import evaluate_raw
 from robot.chain.errors import RulesError
+from robot.chain.inputs import Circumstances, HouseholdHistory
 from robot.chain.ruleset import ROOT_FILE, Ruleset, ruleset_from_files
 from robot.chain.stickprov import StickprovInput
+from robot.formats.period import is_month, last_day
 from robot.formats.register import Register
 from robot.formats.verdict import Verdict
 
@@ -101,16 +110,34 @@ def run_case(file: str, index: int, case: Any, defaults: dict[str, Any], ruleset
         register = Register.model_validate_json(json.dumps(register_doc), strict=True)
     except ValidationError as exc:
         return CaseResult(file, name, (f"registret i fallet är ogiltigt: {exc.errors()[0]['msg']}",))
-    if case.get("parameters"):
+    if case.get("parameters") or case.get("provisional"):
         try:
-            ruleset = with_parameters(ruleset, case["parameters"])
+            ruleset = with_parameters(ruleset, case.get("parameters") or {}, case.get("provisional") or [])
         except (RulesError, KeyError, ValueError) as exc:
             return CaseResult(file, name, (f"parameters kan inte användas: {exc}",))
     settings = case.get("stickprov") or {}
     stickprov = StickprovInput(key=TEST_KEY, rate_override=float(settings.get("rate", 0.0)))
+    try:
+        circumstances = case_circumstances(case, application)
+    except (ValidationError, TypeError, ValueError) as exc:
+        return CaseResult(file, name, (f"as_of eller household_history kan inte användas: {exc}",))
     raw = json.dumps(application, ensure_ascii=False, default=str).encode()
-    verdict = evaluate_raw(raw, register, ruleset, stickprov).verdict
+    verdict = evaluate_raw(raw, register, ruleset, stickprov, circumstances=circumstances).verdict
     return CaseResult(file, name, tuple(compare(case["expect"], verdict)), verdict)
+
+
+def case_circumstances(case: dict[str, Any], application: dict[str, Any]) -> Circumstances:
+    as_of = case.get("as_of")
+    if as_of is None:
+        period = application.get("period")
+        as_of = last_day(period) if isinstance(period, str) and is_month(period) else None
+    elif not isinstance(as_of, dt.date):
+        as_of = dt.date.fromisoformat(str(as_of))
+    history = case.get("household_history")
+    return Circumstances(
+        as_of=as_of,
+        household=HouseholdHistory.model_validate_json(json.dumps(history, default=str)) if history else None,
+    )
 
 
 def compare(expect: dict[str, Any], verdict: Verdict) -> list[str]:
@@ -138,12 +165,14 @@ def compare(expect: dict[str, Any], verdict: Verdict) -> list[str]:
     return problems
 
 
-def with_parameters(ruleset: Ruleset, overrides: dict[str, Any]) -> Ruleset:
-    """The ruleset with some parameters' values replaced (valid from 1900-01-01) for one test case."""
+def with_parameters(ruleset: Ruleset, overrides: dict[str, Any], provisional: list[str] = ()) -> Ruleset:
+    """The ruleset with some parameters' values replaced (valid from 1900-01-01), and some marked
+    provisional (every value), for one test case."""
     head = yaml.safe_load(ruleset.files[ROOT_FILE])
     files_by_step = {entry["step"]: entry["parameters"] for entry in head["chain"]}
     files = dict(ruleset.files)
-    for dotted, value in overrides.items():
+
+    def edit(dotted: str, change: Any) -> None:
         step, *path = str(dotted).split(".")
         if step not in files_by_step or not path:
             raise KeyError(f"okänd parameter {dotted}")
@@ -151,8 +180,13 @@ def with_parameters(ruleset: Ruleset, overrides: dict[str, Any]) -> Ruleset:
         node = doc
         for part in path:
             node = node[part]
-        node["values"] = {"1900-01-01": {"value": value, "source": "testfall i rules/tests"}}
+        change(node)
         files[files_by_step[step]] = yaml.safe_dump(doc, allow_unicode=True)
+
+    for dotted, value in overrides.items():
+        edit(dotted, lambda node, v=value: node.update(values={"1900-01-01": {"value": v, "source": "testfall i rules/tests"}}))
+    for dotted in provisional:
+        edit(dotted, lambda node: [v.update(provisional=True) for v in node["values"].values()])
     return ruleset_from_files(files)
 
 

@@ -1,22 +1,22 @@
-"""What one evaluation of the chain works on, and what each step gives back."""
+"""What one evaluation of the chain works on: the application, the register, what the steps read
+from the rules besides their own parameters (the riksnorm tables), the recorded circumstances, and
+what earlier steps established for later ones."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar, Literal
+from typing import Literal
 
-from pydantic import TypeAdapter
-
-from robot.chain.parameters import ParameterGroup, ParamValue
+from robot.chain.inputs import Circumstances
+from robot.chain.riksnorm import RiksnormTable
+from robot.chain.stickprov import StickprovInput
 from robot.formats import period as months
-from robot.formats.application import Application
-from robot.formats.register import Register
-from robot.formats.verdict import Norm, Reason
-
-if TYPE_CHECKING:
-    from robot.chain.ruleset import Ruleset
-    from robot.chain.stickprov import StickprovInput
+from robot.formats.application import Application, Child
+from robot.formats.period import age_on
+from robot.formats.register import Register, RegisterIncome, RegisterPerson
+from robot.formats.verdict import Norm
 
 
 @dataclass(frozen=True)
@@ -28,19 +28,28 @@ class CostLine:
 
 @dataclass(frozen=True)
 class IncomeLine:
+    """One line of the incomes that reduce support. `kind` says what it is:
+
+    - "inkomst": an income, as registered (net) or as declared;
+    - "jobbstimulans": the part of a person's net work income not counted (a negative amount);
+    - "barns_arbetsinkomst": the part of a child's own work income not counted (a negative amount).
+    """
+
     person: str
     type: str
     amount: int
-    basis: Literal["register", "uppgiven"]
+    basis: Literal["register", "uppgiven", "regel"]
     month: str
+    kind: Literal["inkomst", "jobbstimulans", "barns_arbetsinkomst"] = "inkomst"
 
 
 @dataclass
 class Context:
     application: Application
     register: Register
-    ruleset: Ruleset
+    riksnorm: Mapping[int, RiksnormTable]
     stickprov_input: StickprovInput
+    circumstances: Circumstances
     # Established by the steps as they run:
     stickprov_selected: bool = False
     stickprov_draws: dict[str, float] = field(default_factory=dict)
@@ -61,52 +70,14 @@ class Context:
         self.control_month = months.shift(self.period, -1)
         self.gap_month = months.shift(self.period, -2)
 
+    def person(self, pnr: str) -> RegisterPerson:
+        return self.register.person(pnr)
 
-@dataclass
-class StepResult:
-    result: Literal["pass", "manual"]
-    motivering: str
-    reasons: list[Reason] = field(default_factory=list)
-    parameters: list[dict[str, Any]] = field(default_factory=list)
-    facts: dict[str, Any] = field(default_factory=dict)
-    evaluated: bool = True
+    def registered(self, pnr: str, *month_list: str) -> list[RegisterIncome]:
+        """The person's registered incomes in the given months (all months when none are given)."""
+        incomes = self.register.person(pnr).incomes
+        return [i for i in incomes if not month_list or i.month in month_list]
 
-    @classmethod
-    def decide(
-        cls,
-        reasons: list[Reason],
-        motivering: str,
-        parameters: list[dict[str, Any]],
-        facts: dict[str, Any] | None = None,
-        evaluated: bool = True,
-    ) -> StepResult:
-        return cls(
-            "manual" if reasons or not evaluated else "pass",
-            motivering,
-            reasons,
-            parameters,
-            facts or {},
-            evaluated,
-        )
-
-
-class Step:
-    """A step kind. Subclasses declare their parameters (name → schema of one value) and reason codes."""
-
-    kind: ClassVar[str]
-    PARAMETERS: ClassVar[dict[str, TypeAdapter[Any]]] = {}
-    REASONS: ClassVar[tuple[str, ...]] = ()
-
-    def __init__(self, name: str, params: ParameterGroup):
-        self.name = name
-        self.params = params
-
-    def value(self, name: str, day: dt.date) -> ParamValue:
-        """The parameter's value in force on `day`; a missing value is a rules error, never a default."""
-        found = self.params.parameter(name).at(day)
-        if found is None:
-            raise LookupError(f"{self.params.name}.{name} has no value in force on {day.isoformat()}")
-        return found
-
-    def evaluate(self, ctx: Context) -> StepResult:  # pragma: no cover - abstract
-        raise NotImplementedError
+    def child_age(self, child: Child) -> int:
+        """Completed years on the period's first day (as the riksnorm counts)."""
+        return age_on(child.birth_date, self.period_start)

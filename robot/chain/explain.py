@@ -1,11 +1,18 @@
-"""A verdict as Swedish prose for a person: the outcome, the reasons, each step and the calculation."""
+"""A verdict as Swedish prose for a person: the outcome, the reasons, each step with its lagrum and
+parameters (value, source, valid from), and the calculation."""
 
 from __future__ import annotations
 
-from robot.chain.swedish import kr
-from robot.formats.verdict import Verdict
+from typing import Any
+
+from robot.formats.verdict import StepEntry, Verdict
+from robot.swedish.dates import month_name
+from robot.swedish.numbers import decimal, integer, kr
+from robot.swedish.words import join
 
 RESULT_NAMES = {"pass": "godkänt", "manual": "till handläggare"}
+NOT_DRAWN = {"stickprov": "inte utvald"}
+"""A step whose pass is not an approval of anything: a stickprov that was not drawn."""
 GROUP_NAMES = {
     "personal": "Personliga kostnader (riksnorm)",
     "shared": "Gemensamma hushållskostnader (riksnorm)",
@@ -14,13 +21,12 @@ GROUP_NAMES = {
 }
 
 
-def explain(verdict: Verdict) -> str:
+def explain(verdict: Verdict, program: str | None = None) -> str:
     out: list[str] = []
     head = f"Ansökan {verdict.application_id}"
     if verdict.period:
-        head += f", period {verdict.period}"
-    out.append(head)
-    out.append("=" * len(head))
+        head += f", {month_name(verdict.period)}"
+    out += [head, "=" * len(head)]
     if verdict.outcome == "recommendation":
         out.append(
             f"Robotens rekommendation: bifall med {kr(verdict.amount or 0)}. En handläggare fastställer beslutet."
@@ -31,26 +37,56 @@ def explain(verdict: Verdict) -> str:
             out.append("Ansökan är utvald till stickprov (slumpmässig kontroll).")
         if verdict.amount is not None:
             out.append(f"Robotens förslag till handläggaren: {kr(verdict.amount)}.")
-        out.append("")
-        out.append("Skäl:")
+        out += ["", "Skäl:"]
         out.extend(f"  - {r.text} [{r.code}]" for r in verdict.reasons)
-    out.append("")
-    out.append("Regelkedjan steg för steg:")
+    out += ["", "Regelkedjan steg för steg:"]
     for i, step in enumerate(verdict.steps, 1):
-        status = RESULT_NAMES[step.result] + ("" if step.evaluated else ", kunde inte utvärderas")
-        out.append(f"  {i}. {step.rule} ({status})")
-        out.append(f"     {step.motivering}")
+        out += _step(i, step)
     if verdict.norm is not None:
         n = verdict.norm
-        out.append("")
-        out.append("Beräkning:")
+        out += ["", "Beräkning:"]
         for group in ("personal", "shared", "costs", "incomes"):
             lines = [line for line in n.lines if line.group == group]
-            if not lines:
-                continue
-            out.append(f"  {GROUP_NAMES[group]}:")
-            out.extend(f"    {line.text}: {kr(line.amount)}" for line in lines)
+            if lines:
+                out.append(f"  {GROUP_NAMES[group]}:")
+                out.extend(f"    {line.text}: {kr(line.amount)}" for line in lines)
         out.append(f"  Summa: {kr(n.personal)} + {kr(n.shared)} + {kr(n.costs)} − {kr(n.incomes)} = {kr(n.total)}")
     out.append("")
-    out.append(f"Regeluppsättning: {verdict.ruleset}")
+    out.append(f"Regeluppsättning: {verdict.ruleset}" + (f" (programversion {program})" if program else ""))
     return "\n".join(out) + "\n"
+
+
+def _step(i: int, step: StepEntry) -> list[str]:
+    status = NOT_DRAWN.get(step.rule, "godkänt") if step.result == "pass" else RESULT_NAMES[step.result]
+    if not step.evaluated:
+        status += ", kunde inte utvärderas"
+    lines = [f"  {i}. {step.rule} ({status})", f"     {step.motivering}"]
+    if step.lagrum:
+        lines.append(f"     Lagrum: {'; '.join(step.lagrum)}.")
+    for p in step.parameters:
+        flags = [f for f, on in (("preliminär", p.get("provisional")), ("exempelvärde", p.get("example"))) if on]
+        valid = f"gäller från {p['valid_from']}" if p.get("valid_from") else "inställning"
+        lines.append(
+            f"     Parameter {p['name']} = {value_text(p.get('value'))} ({valid}; källa: {p.get('source', '–')}"
+            + (f"; {', '.join(flags)}" if flags else "")
+            + ")"
+        )
+    return lines
+
+
+def value_text(value: Any) -> str:
+    """A parameter value as a person reads it: 0,9; ja/nej; lists with "och"; ranges as min–max."""
+    if isinstance(value, bool):
+        return "ja" if value else "nej"
+    if isinstance(value, float):
+        return decimal(value, 2).rstrip("0").rstrip(",")
+    if isinstance(value, int):
+        return integer(value)
+    if isinstance(value, list):
+        return join([value_text(v) for v in value]) or "inga"
+    if isinstance(value, dict):
+        if {"min", "max"} <= set(value):
+            extra = ", ".join(f"{k} {v}" for k, v in value.items() if k not in ("min", "max"))
+            return f"{integer(value['min'])}–{integer(value['max'])}" + (f" ({extra})" if extra else "")
+        return ", ".join(f"{k}: {value_text(v)}" for k, v in value.items())
+    return str(value)

@@ -14,9 +14,10 @@ from robot.chain.bands import band_text
 from robot.chain.errors import RulesError
 from robot.chain.ruleset import Ruleset, load_ruleset
 from robot.chain.steps.schablon import Range, Schablon
-from robot.chain.swedish import MONTH_NAMES, kr
 from robot.clock import SYSTEM
 from robot.formats.application import CostType
+from robot.swedish.dates import MONTH_NAMES
+from robot.swedish.numbers import kr
 
 
 @dataclass

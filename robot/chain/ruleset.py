@@ -14,16 +14,14 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import ValidationError
 
-from robot.chain.context import Step
 from robot.chain.errors import RulesError
-from robot.chain.parameters import Parameter, ParameterGroup, parse_group
+from robot.chain.parameters import Parameter, parse_group
 from robot.chain.riksnorm import RiksnormTable, parse_table
+from robot.chain.step import Step
 from robot.chain.steps import STEP_KINDS
-from robot.chain.steps.schablon import RANGES, Schablon
 from robot.formats import period as months
-from robot.formats.application import CostType, swedish_message
+from robot.formats.reasons import Code
 from robot.formats.register import Authority
 
 ROOT_FILE = "ruleset.yaml"
@@ -57,11 +55,17 @@ class Ruleset:
         return [p for s in self.steps for p in s.params.walk()]
 
     def required_authorities(self, period: str) -> frozenset[Authority]:
-        """The SSBTEK authorities whose answers the rules need for an application in `period`."""
+        """The SSBTEK authorities whose answers the steps need for an application in `period`.
+
+        A step whose parameters do not cover the period needs nothing (it will send the
+        application to a handläggare with the parameter named)."""
         day = months.first_day(period)
-        needed = {Authority(a) for a in self.step("inkomst").value("kallor", day).value}
-        if self.step("aktivitet").value("krav_inskriven_af", day).value:
-            needed.add(Authority.AF)
+        needed: set[Authority] = set()
+        for step in self.steps:
+            try:
+                needed |= step.authorities(day)
+            except LookupError:
+                continue
         return frozenset(needed)
 
 
@@ -112,7 +116,7 @@ def ruleset_from_files(files: dict[str, str]) -> Ruleset:
             raise RulesError(where, f"parameterfilen {param_file!r} finns inte")
         doc = _yaml(files[param_file], param_file) or {}
         group = parse_group(name, doc, param_file)
-        _check_step_parameters(STEP_KINDS[kind], group, param_file)
+        STEP_KINDS[kind].check_parameters(group, param_file)
         steps.append(STEP_KINDS[kind](name, group))
     check_order([s.kind for s in steps])
     if len({s.name for s in steps}) != len(steps):
@@ -133,6 +137,9 @@ def ruleset_from_files(files: dict[str, str]) -> Ruleset:
     reasons = _yaml(files.get(reasons_file, ""), str(reasons_file)) if isinstance(reasons_file, str) else None
     if not isinstance(reasons, dict) or not all(isinstance(v, str) for v in reasons.values()):
         raise RulesError(str(reasons_file), "orsaksfilen ska ge varje orsakskod en titel")
+    unknown = sorted(set(reasons) - {c.value for c in Code})
+    if unknown:
+        raise RulesError(str(reasons_file), f"okända orsakskoder (inte i robot/formats/reasons.py): {', '.join(unknown)}")
     missing = sorted({code for s in steps for code in s.REASONS} - set(reasons))
     if missing:
         raise RulesError(str(reasons_file), f"orsakskoder utan titel: {', '.join(missing)}")
@@ -150,7 +157,7 @@ def ruleset_from_files(files: dict[str, str]) -> Ruleset:
 
 
 def check_order(kinds: list[str]) -> None:
-    """intag, then stickprov, then aktivitet/schablon/inkomst in the order verksamheten chooses, then norm."""
+    """intag, then stickprov, then the other kinds in the order verksamheten chooses, then norm."""
     expected = set(STEP_KINDS)
     if sorted(kinds) != sorted(expected):
         raise RulesError(ROOT_FILE, f"kedjan ska ha varje stegtyp exakt en gång: {', '.join(STEP_KINDS)}")
@@ -158,43 +165,6 @@ def check_order(kinds: list[str]) -> None:
         raise RulesError(ROOT_FILE, "kedjan börjar med intag och sedan stickprov (stickprov före behandling)")
     if kinds[-1] != LAST_KIND:
         raise RulesError(ROOT_FILE, "norm är sista steget: det använder det de andra stegen har fastställt")
-
-
-def _check_step_parameters(kind: type[Step], group: ParameterGroup, where: str) -> None:
-    declared = set(kind.PARAMETERS)
-    extra_groups = {Schablon.RANGE_PARAMETERS} if kind is Schablon else set()
-    unknown = sorted(set(group.children) - declared - extra_groups)
-    if unknown:
-        raise RulesError(where, f"okänd parameter {unknown[0]!r}; {kind.kind} har {', '.join(sorted(declared))}")
-    for name, adapter in kind.PARAMETERS.items():
-        try:
-            param = group.parameter(name)
-        except KeyError:
-            raise RulesError(where, f"parametern {name!r} saknas") from None
-        for v in param.values:
-            _validate(adapter, v.value, where, f"{param.name} {v.valid_from}")
-    if kind is Schablon:
-        ranges = group.children.get(Schablon.RANGE_PARAMETERS)
-        if not isinstance(ranges, ParameterGroup):
-            raise RulesError(where, "schablon behöver `intervall`, en parameter per kostnadstyp")
-        for cost_type, param in ranges.children.items():
-            if cost_type not in CostType.__members__:
-                raise RulesError(where, f"intervall.{cost_type}: ingen kostnadstyp i ansokan/1")
-            if not isinstance(param, Parameter):
-                raise RulesError(where, f"intervall.{cost_type}: förväntade en parameter med values")
-            for v in param.values:
-                _validate(RANGES, v.value, where, f"{param.name} {v.valid_from}")
-
-
-def _validate(adapter: Any, value: Any, where: str, what: str) -> None:
-    try:
-        adapter.validate_python(value)
-    except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc']) or 'värdet'}: {swedish_message(e, '.'.join(map(str, e['loc'])))}"
-            for e in exc.errors(include_url=False)
-        )
-        raise RulesError(where, f"{what}: {problems}") from None
 
 
 def _expect_keys(doc: dict[str, Any], allowed: set[str], where: str) -> None:

@@ -14,14 +14,21 @@ def check(
     register: Path = typer.Option(..., "--register", "-r", help="A register/1 JSON file (what SSBTEK would answer)."),
     explain: bool = typer.Option(False, "--explain", help="Print the steps as Swedish prose instead of JSON."),
     rules: Path = typer.Option(None, "--rules", help="Rules folder (default: ROBOT_RULES_DIR, else the rules shipped with the robot)."),
+    as_of: str = typer.Option(
+        None, "--as-of", help="The day of the evaluation, YYYY-MM-DD (default: today in Sweden). Recorded with the verdict."
+    ),
 ) -> None:
     """Print the verdict for APPLICATION as JSON. Exits 0 for either outcome, 2 for unreadable input."""
+    import datetime as dt
+
     from pydantic import ValidationError
 
     from robot.chain.engine import evaluate
     from robot.chain.explain import explain as prose
+    from robot.chain.inputs import Circumstances
     from robot.formats.application import NotAnApplication, load_json_object, parse_application
     from robot.formats.register import Register
+    from robot.swedish.dates import today
 
     config = settings()
     raw = read_bytes(application, config.intake.max_file_bytes)
@@ -39,7 +46,14 @@ def check(
     except ValidationError as exc:
         first = exc.errors(include_url=False)[0]
         fail(f"{register}: not a register/1 document: {'.'.join(map(str, first['loc']))}: {first['msg']}")
-    evaluation = evaluate(parsed, reg, ruleset(rules, config), stickprov_input(config, require_key=False))
+    try:
+        day = dt.date.fromisoformat(as_of) if as_of else today()
+    except ValueError:
+        fail(f"--as-of {as_of!r}: not a date YYYY-MM-DD")
+    evaluation = evaluate(
+        parsed, reg, ruleset(rules, config), stickprov_input(config, require_key=False),
+        circumstances=Circumstances(as_of=day),
+    )  # fmt: skip
     if explain:
         typer.echo(prose(evaluation.verdict), nl=False)
     else:

@@ -6,23 +6,14 @@ import json
 
 import typer
 
-from robot.chain.swedish import kr
 from robot.cli.common import engine, fail, settings
+from robot.swedish.dates import local_date
+from robot.swedish.numbers import kr
 
 manual_app = typer.Typer(help="Manuella kön: lista, visa, ta och avsluta ärenden.", no_args_is_help=True)
 rec_app = typer.Typer(help="Robotens rekommendationer: lista, visa, fastställ eller avvisa.", no_args_is_help=True)
 
 AS = typer.Option(None, "--as", help="Ditt användar-id (handläggare); krävs och loggas i händelseloggen.")
-
-
-def _kr(amount: int | None) -> str:
-    return "–" if amount is None else kr(amount)
-
-
-def _date(value) -> str:  # type: ignore[no-untyped-def]
-    from zoneinfo import ZoneInfo
-
-    return value.astimezone(ZoneInfo("Europe/Stockholm")).strftime("%Y-%m-%d") if value else "–"
 
 
 OPTIONS = {
@@ -70,7 +61,7 @@ def manual_list(
     for i in items:
         codes = ",".join(dict.fromkeys(i.codes))
         typer.echo(
-            f"{i.id:>5}  {i.application_id:<22} {i.status:<9} {_date(i.deadline):<10}  {_kr(i.proposal_amount):>10}  {codes}"
+            f"{i.id:>5}  {i.application_id:<22} {i.status:<9} {local_date(i.deadline):<10}  {kr(i.proposal_amount):>10}  {codes}"
         )
 
 
@@ -82,16 +73,16 @@ def manual_show(ref: str = typer.Argument(..., help="Ärendenummer eller ansökn
     item = _handle(find_manual, engine(settings()), ref)
     typer.echo(f"Ärende {item.id} – ansökan {item.application_id}")
     typer.echo(f"Status: {item.status}" + (f" (tilldelat {item.assignee})" if item.assignee else ""))
-    typer.echo(f"Sista dag: {_date(item.deadline)}")
+    typer.echo(f"Sista dag: {local_date(item.deadline)}")
     if item.stickprov:
         typer.echo("Stickprov: ja – ange vid avslut om ansökan var korrekt.")
-    typer.echo(f"Robotens förslag: {_kr(item.proposal_amount)}")
+    typer.echo(f"Robotens förslag: {kr(item.proposal_amount)}")
     typer.echo("Orsaker:")
     for r in item.reasons:
         typer.echo(f"  - {r.text} [{r.code}]")
     if item.status == "resolved":
         typer.echo(
-            f"Beslut: {item.resolution} {_kr(item.resolution_amount) if item.resolution_amount else ''} av {item.resolved_by}"
+            f"Beslut: {item.resolution} {kr(item.resolution_amount) if item.resolution_amount else ''} av {item.resolved_by}"
         )
         if item.note:
             typer.echo(f"Motivering: {item.note}")
@@ -132,7 +123,7 @@ def manual_resolve(
         force=force,
     )
     typer.echo(
-        f"Ärende {item.id} ({item.application_id}) avslutat: {item.resolution} {_kr(item.resolution_amount) if item.resolution_amount else ''}".rstrip()
+        f"Ärende {item.id} ({item.application_id}) avslutat: {item.resolution} {kr(item.resolution_amount) if item.resolution_amount else ''}".rstrip()
     )
 
 
@@ -155,7 +146,7 @@ def rec_list(
     typer.echo(f"{'nr':>5}  {'ansökan':<22} {'belopp':>10}  status")
     for r in recs:
         typer.echo(
-            f"{r.id:>5}  {r.application_id:<22} {_kr(r.amount):>10}  {r.status}"
+            f"{r.id:>5}  {r.application_id:<22} {kr(r.amount):>10}  {r.status}"
             + (f" ({r.decided_by})" if r.decided_by else "")
         )
 
@@ -170,7 +161,7 @@ def rec_show(ref: str = typer.Argument(..., help="Rekommendationens nummer eller
     eng = engine(settings())
     rec = _handle(find_recommendation, eng, ref)
     typer.echo(
-        f"Rekommendation {rec.id}: bifall med {_kr(rec.amount)} – status {rec.status}"
+        f"Rekommendation {rec.id}: bifall med {kr(rec.amount)} – status {rec.status}"
         + (f" ({rec.decided_by})" if rec.decided_by else "")
     )
     stored = stored_verdict(eng, application_row(eng, rec.application_id).id)
@@ -184,7 +175,7 @@ def rec_approve(ref: str = typer.Argument(...), actor: str = AS, note: str = typ
 
     rec = _handle(approve_recommendation, engine(settings()), ref, actor, note)
     typer.echo(
-        f"Rekommendation {rec.id} ({rec.application_id}) fastställd av {rec.decided_by}: bifall {_kr(rec.amount)}."
+        f"Rekommendation {rec.id} ({rec.application_id}) fastställd av {rec.decided_by}: bifall {kr(rec.amount)}."
     )
 
 
@@ -210,19 +201,21 @@ def explain(
     from robot.queue.cases import manual_item
     from robot.queue.records import application_row, history, stored_verdict
 
-    eng = engine(settings())
+    config = settings()
+    eng = engine(config)
     row = application_row(eng, application_id)
     if row is None:
         fail(f"ingen ansökan med id {application_id}", code=1)
     stored = stored_verdict(eng, row.id)
     item = manual_item(eng, application_id=application_id)
     if notice:
-        from robot.notice import applicant_notice, notice_text
+        from robot.swedish.notice import Contact, applicant_notice, notice_text
 
+        contact = Contact(config.municipality.kontakt, config.municipality.namnd)
         if stored is not None:
-            typer.echo(applicant_notice(stored.verdict), nl=False)
+            typer.echo(applicant_notice(stored.verdict, contact), nl=False)
         elif item is not None:  # handled manually without an assessment by the robot (technical fault)
-            typer.echo(notice_text(application_id, manual=True, stickprov=False), nl=False)
+            typer.echo(notice_text(application_id, manual=True, stickprov=False, contact=contact), nl=False)
         else:
             fail(f"ansökan {application_id} har inget utfall ännu (status {row.state})", code=1)
         return
@@ -239,11 +232,20 @@ def explain(
     if as_json:
         typer.echo(stored.verdict.to_json())
     else:
-        typer.echo(prose(stored.verdict), nl=False)
+        typer.echo(prose(stored.verdict, stored.inputs.get("program")), nl=False)
     if replay:
+        from robot import __version__
+        from robot.chain.errors import RulesError
         from robot.whatif.replay import replay as rerun
 
-        result = rerun(row.raw, stored)
+        try:
+            result = rerun(row.raw, stored)
+        except RulesError as exc:  # rule files of an older program version that this one cannot read
+            made_by = stored.inputs.get("program") or "en äldre programversion"
+            fail(f"kan inte köras om med programversion {__version__} (utfallet gjordes av {made_by}): {exc}", code=1)
+        if result.other_program:
+            made_by = f"programversion {result.stored_program}" if result.stored_program else "en äldre programversion"
+            typer.echo(f"\nObs: utfallet gjordes av {made_by}; omkörningen görs med programversion {result.program}.")
         if result.identical:
             typer.echo(
                 f"\nOmkörning: identiskt utfall (regeluppsättning {stored.verdict.ruleset}, samma byte för byte)."

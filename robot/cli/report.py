@@ -87,7 +87,7 @@ def simulate(
 
 def describe(result: Simulation, titles: dict[str, str], sample: int, rules: Path) -> list[str]:
     """The simulation in plain Swedish, for verksamheten."""
-    from robot.report.numbers import integer, kronor, signed_kronor
+    from robot.swedish.numbers import integer, kr, signed_kr
 
     scope = f"perioden {result.month}" if result.month else "alla perioder"
     lines = [f"Simulering: regelverk {result.ruleset} (från {rules}) mot lagrade bedömningar för {scope}."]
@@ -121,9 +121,9 @@ def describe(result: Simulation, titles: dict[str, str], sample: int, rules: Pat
         f"  manuell → rekommendation: {integer(result.outcomes[('manual', 'recommendation')])}",
         f"Belopp som ändras: {integer(result.amount_changes)} (högre {integer(result.amounts_up)}, "
         f"lägre {integer(result.amounts_down)}, nytt belopp {integer(result.amounts_gained)}, "
-        f"inget belopp längre {integer(result.amounts_lost)}); sammanlagd ändring {signed_kronor(result.amount_change)}",
-        f"Summa rekommenderade belopp (bifall): {kronor(result.recommended_before)} → "
-        f"{kronor(result.recommended_after)} ({signed_kronor(result.recommended_after - result.recommended_before)})",
+        f"inget belopp längre {integer(result.amounts_lost)}); sammanlagd ändring {signed_kr(result.amount_change)}",
+        f"Summa rekommenderade belopp (bifall): {kr(result.recommended_before)} → "
+        f"{kr(result.recommended_after)} ({signed_kr(result.recommended_after - result.recommended_before)})",
         "",
     ]
     codes = sorted(
@@ -144,7 +144,7 @@ def describe(result: Simulation, titles: dict[str, str], sample: int, rules: Pat
         lines.append(f"Exempel på ändrade ansökningar ({len(shown)} av {integer(result.changed)}):")
         for case in shown:
             outcome = f"{OUTCOME_WORDS.get(case.before_outcome, case.before_outcome)} → {OUTCOME_WORDS.get(case.after_outcome, case.after_outcome)}"
-            amount = f"{kronor(case.before_amount)} → {kronor(case.after_amount)}"
+            amount = f"{kr(case.before_amount)} → {kr(case.after_amount)}"
             reasons = " ".join([*(f"+{c}" for c in case.reasons_gained), *(f"−{c}" for c in case.reasons_lost)])
             lines.append(f"  {case.application_id}  {outcome}; {amount}; {reasons or 'samma orsaker'}")
     return lines

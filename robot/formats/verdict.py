@@ -27,6 +27,8 @@ class StepEntry(_Model):
     evaluated: bool = True
     motivering: str
     reasons: list[str] = []
+    lagrum: list[str] = []
+    """The provisions the rule applies (law and paragraph), for the period's date."""
     parameters: list[dict[str, Any]] = []
     facts: dict[str, Any] = {}
 

@@ -204,16 +204,8 @@ def _insert_verdicts(
 
 
 def recorded_inputs(o: VerdictOutcome) -> str:
-    """What a replay needs besides the application and the ruleset: register data and stickprov draws."""
-    return (
-        '{"register":'
-        + o.evaluation.register.model_dump_json()
-        + ',"stickprov_draws":'
-        + json.dumps(o.evaluation.stickprov_draws, sort_keys=True)
-        + ',"stickprov_rate_override":'
-        + json.dumps(o.rate_override)
-        + "}"
-    )
+    """What a replay needs besides the application and the ruleset (see robot.chain.inputs)."""
+    return o.evaluation.recorded_json(o.rate_override)
 
 
 def _insert_items(conn: Connection, outcomes: list[Outcome], verdict_ids: dict[int, int], now: dt.datetime) -> None:

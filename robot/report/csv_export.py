@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from robot.report.figures import OUTSIDE, RESOLUTIONS, MonthFigures
-from robot.report.labels import OUTCOMES
+from robot.swedish.labels import OUTCOMES
 
 ENCODING = "utf-8-sig"
 DELIMITER = ";"

@@ -11,11 +11,11 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
-from robot.chain.swedish import COST_NAMES
 from robot.report import likstallighet
 from robot.report.data import TECHNICAL_FAILURE, ApplicationRecord, MonthData
-from robot.report.labels import channel_name, cost_name, district_name
 from robot.report.stats import median, percentile, share, wilson_interval
+from robot.swedish.labels import channel_name, cost_name, district_name
+from robot.swedish.words import COST_NAMES
 
 MIN_AMOUNT_GROUP = 3
 EXAMPLES = 3

@@ -10,12 +10,12 @@ from collections.abc import Iterable, Sequence
 from html import escape
 from zoneinfo import ZoneInfo
 
-from robot.chain.swedish import MONTH_NAMES
 from robot.report import svg
 from robot.report.figures import OUTSIDE, GroupOutcomes, MonthFigures
-from robot.report.labels import DIMENSION_NAMES, OUTCOME_NAMES, OUTCOMES
 from robot.report.likstallighet import ASSESSMENT_NAMES, Comparison
-from robot.report.numbers import NONE, integer, kronor, milliseconds, p_value, percent, points
+from robot.swedish.dates import month_name
+from robot.swedish.labels import DIMENSION_NAMES, OUTCOME_NAMES, OUTCOMES
+from robot.swedish.numbers import NONE, integer, kr, milliseconds, p_value, percent, points
 
 TIME_ZONE = ZoneInfo("Europe/Stockholm")
 OUTCOME_COLOURS = {
@@ -51,10 +51,6 @@ th{background:#eef2f7}td.n,th.n{text-align:right;font-variant-numeric:tabular-nu
 svg{max-width:100%;height:auto;display:block;margin:.4rem 0}
 @media print{h2{page-break-after:avoid}table,svg{page-break-inside:avoid}}
 """
-
-
-def month_name(month: str) -> str:
-    return f"{MONTH_NAMES[int(month[5:7]) - 1]} {month[:4]}"
 
 
 def render(figures: MonthFigures, generated_at: dt.datetime, files: Sequence[str] = ()) -> str:
@@ -281,12 +277,12 @@ def _costs(f: MonthFigures) -> str:
         (
             c.name,
             integer(c.applications),
-            kronor(c.total),
-            kronor(c.median),
-            kronor(c.p90),
+            kr(c.total),
+            kr(c.median),
+            kr(c.p90),
             *(integer(c.outside[k]) for k in OUTSIDE),
-            kronor(c.outside_total),
-            kronor(c.outside_median),
+            kr(c.outside_total),
+            kr(c.outside_median),
         )
         for c in f.costs
     ]
@@ -340,7 +336,7 @@ def _decisions(f: MonthFigures) -> str:
     rec_rows = [
         (REC_STATUS_NAMES[k].capitalize(), integer(n), _share_text(n, recs_total)) for k, n in d.recommendations.items()
     ]
-    rec_rows.append(("Summa fastställda belopp", kronor(d.approved_amount), ""))
+    rec_rows.append(("Summa fastställda belopp", kr(d.approved_amount), ""))
     items_total = sum(d.manual_items.values())
     item_rows = [
         (MANUAL_STATUS_NAMES[k].capitalize(), integer(n), _share_text(n, items_total))

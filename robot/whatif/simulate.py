@@ -16,10 +16,10 @@ from typing import Any
 from sqlalchemy import Engine
 
 from robot.chain.engine import evaluate
+from robot.chain.inputs import read_recorded
 from robot.chain.ruleset import Ruleset
 from robot.formats.application import NotAnApplication, parse_application
 from robot.queue.month import applications_in, latest_verdicts
-from robot.whatif.replay import recorded_inputs
 
 
 @dataclass(frozen=True)
@@ -168,12 +168,14 @@ def simulate(engine: Engine, ruleset: Ruleset, key: bytes, month: str | None = N
     for row in latest_verdicts(engine, month):
         result.baseline[row.ruleset] += 1
         try:
-            register, stickprov = recorded_inputs(json.loads(row.inputs_json), key, draw_missing=True)
+            recorded = read_recorded(json.loads(row.inputs_json), key, draw_missing=True)
             parsed = parse_application(row.raw)
         except (NotAnApplication, KeyError, TypeError, ValueError):
             result.unreadable += 1
             continue
-        after = evaluate(parsed, register, ruleset, stickprov).verdict
+        after = evaluate(
+            parsed, recorded.register, ruleset, recorded.stickprov, circumstances=recorded.circumstances
+        ).verdict
         result.add(
             Case(
                 application_id=row.application_id,

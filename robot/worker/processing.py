@@ -2,11 +2,14 @@
 
 Business outcomes are final (a manual verdict is never retried). When the register cannot answer,
 or an error occurs, the retry policy (`retry.py`) decides between trying again later and a manual
-item; any fault becomes one of the two, never a silent pass.
+item; any fault becomes one of the two, never a silent pass. A salary the employer has not declared
+yet (ARBETSGIVARDEKLARATION_VANTAS) waits until the declaration day, never past the cut-off; after
+the cut-off the verdict is manual with that reason.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from dataclasses import dataclass
 
@@ -14,6 +17,7 @@ import httpx
 
 from robot.adapters.register_source import RegisterRequest, RegisterSource, RegisterUnavailable, all_unavailable
 from robot.chain.engine import evaluate
+from robot.chain.inputs import Circumstances
 from robot.chain.ruleset import Ruleset
 from robot.chain.stickprov import StickprovInput
 from robot.clock import Clock
@@ -23,6 +27,7 @@ from robot.formats.register import EMPTY_REGISTER
 from robot.logs import redact
 from robot.queue.claims import Claimed
 from robot.queue.outcomes import Outcome, VerdictOutcome
+from robot.swedish.dates import STOCKHOLM, today
 from robot.worker.retry import RetryPolicy
 
 # Exceptions whose messages are our own or a library's and carry no personal data.
@@ -69,11 +74,18 @@ class Processor:
                         claimed, self.clock.now(), f"SSBTEK unavailable: {exc}", _ms(started)
                     )
                 register = all_unavailable(request)
-        evaluation = evaluate(parsed, register, self.ruleset, self.stickprov)
-        if Code.SSBTEK_EJ_TILLGANGLIG in evaluation.verdict.reason_codes() and self.clock.now() < claimed.cutoff:
+        circumstances = Circumstances(as_of=today(self.clock))
+        evaluation = evaluate(parsed, register, self.ruleset, self.stickprov, circumstances=circumstances)
+        codes = evaluation.verdict.reason_codes()
+        if Code.SSBTEK_EJ_TILLGANGLIG in codes and self.clock.now() < claimed.cutoff:
             missing = sorted({a.value for p in evaluation.register.persons.values() for a in p.unavailable})
             error = f"SSBTEK authorities answered with errors: {','.join(missing) or 'AF 502'}"
             return self.retry.wait_for_register(claimed, self.clock.now(), error, _ms(started))
+        if Code.ARBETSGIVARDEKLARATION_VANTAS in codes and self.clock.now() < claimed.cutoff:
+            known = next(s.facts["salary_known_from"] for s in evaluation.verdict.steps if "salary_known_from" in s.facts)
+            until = dt.datetime.combine(dt.date.fromisoformat(known), dt.time(), STOCKHOLM)
+            error = f"salary not yet declared by the employer (until {known})"
+            return self.retry.wait_until(claimed, until, error, _ms(started))
         return VerdictOutcome(claimed, evaluation, self.ruleset, self.stickprov.rate_override, _ms(started))
 
 

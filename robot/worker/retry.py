@@ -45,6 +45,10 @@ class RetryPolicy:
         next_at = min(now + dt.timedelta(seconds=self.backoff(claimed.waits)), claimed.cutoff)
         return RetryOutcome(claimed, next_at, redact(error), False, duration_ms)
 
+    def wait_until(self, claimed: Claimed, until: dt.datetime, error: str, duration_ms: int) -> RetryOutcome:
+        """Data that is due on a known day (an employer declaration): wait until then, never past the cut-off."""
+        return RetryOutcome(claimed, min(until, claimed.cutoff), redact(error), False, duration_ms)
+
     def after_error(self, claimed: Claimed, now: dt.datetime, error: str, duration_ms: int) -> Outcome:
         """A technical error: try again later, or, after the last attempt or past the deadline, a manual item."""
         next_at = now + dt.timedelta(seconds=self.backoff(claimed.attempt - 1))

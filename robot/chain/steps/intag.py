@@ -6,18 +6,26 @@ from typing import ClassVar
 
 from pydantic import TypeAdapter, conint
 
-from robot.chain.context import Context, Step, StepResult
-from robot.chain.swedish import join, persons
+from robot.chain.context import Context
+from robot.chain.step import Step, StepResult
 from robot.formats.application import FieldError
-from robot.formats.period import age_on
 from robot.formats.reasons import Code
 from robot.formats.verdict import Reason
+from robot.swedish.dates import month_name
+from robot.swedish.words import join, other_adults, persons
 
 
 class Intag(Step):
     kind = "intag"
     PARAMETERS: ClassVar = {"barn_max_alder": TypeAdapter(conint(ge=0, le=25))}
-    REASONS = (Code.INVALID_APPLICATION, "NYANSOKAN", "SKYDDAD_IDENTITET", "ANDRAT_HUSHALL", "BARN_ALDER", "RIKSNORM_SAKNAS")
+    REASONS = (
+        Code.INVALID_APPLICATION,
+        Code.NYANSOKAN,
+        Code.SKYDDAD_IDENTITET,
+        Code.ANDRAT_HUSHALL,
+        Code.BARN_ALDER,
+        Code.RIKSNORM_SAKNAS,
+    )
 
     @staticmethod
     def invalid(errors: tuple[FieldError, ...]) -> StepResult:
@@ -37,64 +45,45 @@ class Intag(Step):
         reasons: list[Reason] = []
         if app.kind == "nyansokan":
             reasons.append(
-                Reason(code="NYANSOKAN", text="Ansökan är en nyansökan; nyansökningar utreds alltid av en handläggare.")
+                Reason(code=Code.NYANSOKAN, text="Ansökan är en nyansökan; nyansökningar utreds alltid av en handläggare.")
             )
         if h.protected_identity:
-            reasons.append(
-                Reason(
-                    code="SKYDDAD_IDENTITET",
-                    text="Någon i hushållet har skyddad identitet; ärendet hanteras av en handläggare.",
-                )
-            )
+            text = "Någon i hushållet har skyddad identitet; ärendet hanteras av en handläggare."
+            reasons.append(Reason(code=Code.SKYDDAD_IDENTITET, text=text))
         if h.changed_since_last_application:
-            reasons.append(
-                Reason(
-                    code="ANDRAT_HUSHALL",
-                    text="Hushållet har ändrats sedan förra ansökan; en handläggare prövar det nya hushållet.",
-                )
-            )
+            text = "Hushållet har ändrats sedan förra ansökan; en handläggare prövar det nya hushållet."
+            reasons.append(Reason(code=Code.ANDRAT_HUSHALL, text=text))
         max_age = self.value("barn_max_alder", ctx.period_start)
-        ages = [age_on(c.birth_date, ctx.period_start) for c in h.children]
+        ages = [ctx.child_age(c) for c in h.children]
         for i, age in enumerate(ages):
             if age < 0:
-                reasons.append(
-                    Reason(
-                        code="BARN_ALDER",
-                        text=f"Barn {i + 1} har ett födelsedatum efter periodens första dag ({ctx.period_start}).",
-                    )
-                )
+                text = f"Barn {i + 1} har ett födelsedatum efter periodens första dag ({ctx.period_start})."
+                reasons.append(Reason(code=Code.BARN_ALDER, text=text))
             elif age > max_age.value:
-                reasons.append(
-                    Reason(
-                        code="BARN_ALDER",
-                        text=f"Barn {i + 1} är {age} år den första dagen i perioden; riksnormens barnrader gäller till och med {max_age.value} år.",
-                    )
+                text = (
+                    f"Barn {i + 1} är {age} år den första dagen i perioden; riksnormens barnrader gäller till och "
+                    f"med {max_age.value} år."
                 )
+                reasons.append(Reason(code=Code.BARN_ALDER, text=text))
         year = ctx.period_start.year
-        if year not in ctx.ruleset.riksnorm:
-            have = ", ".join(str(y) for y in sorted(ctx.ruleset.riksnorm))
-            reasons.append(
-                Reason(
-                    code="RIKSNORM_SAKNAS",
-                    text=f"Riksnorm för {year} finns inte i regelverket (tabeller finns för {have}).",
-                )
-            )
+        if year not in ctx.riksnorm:
+            have = join([str(y) for y in sorted(ctx.riksnorm)])
+            text = f"Riksnorm för {year} finns inte i regelverket (tabeller finns för {have})."
+            reasons.append(Reason(code=Code.RIKSNORM_SAKNAS, text=text))
         members = ["sökande"] + (["medsökande"] if h.co_applicant else [])
         if h.children:
             members.append(f"{len(h.children)} barn ({', '.join(f'{a} år' for a in ages)})")
         if h.other_adults:
-            members.append(f"{h.other_adults} andra vuxna som inte är sambo")
+            members.append(f"{other_adults(h.other_adults)} som inte är sambo")
         channel = "e-tjänsten" if app.channel == "e-tjanst" else "pappersansökan"
         kind = "Återansökan" if app.kind == "ateransokan" else "Nyansökan"
         summary = (
-            f"{kind} via {channel} för perioden {app.period}. Hushållet: {join(members)}; "
+            f"{kind} via {channel} för {month_name(app.period)}. Hushållet: {join(members)}; "
             f"{persons(app.household_size())}."
         )
         if reasons:
             motivering = summary + " " + " ".join(r.text for r in reasons)
         else:
-            motivering = (
-                summary + f" Ingen skyddad identitet och inga ändringar i hushållet; riksnorm för {year} finns."
-            )
+            motivering = summary + f" Ingen skyddad identitet och inga ändringar i hushållet; riksnorm för {year} finns."
         facts = {"household_size": app.household_size(), "children_ages": ages}
         return StepResult.decide(reasons, motivering, [max_age.cite()], facts)

@@ -8,11 +8,16 @@ from typing import Annotated, Any, ClassVar
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
 
 from robot.chain.bands import household_text, in_band, month_set, parse_band
-from robot.chain.context import Context, CostLine, Step, StepResult
-from robot.chain.parameters import ParamValue
-from robot.chain.swedish import COST_NAMES, MONTH_NAMES, join, kr, persons
+from robot.chain.context import Context, CostLine
+from robot.chain.errors import RulesError
+from robot.chain.parameters import Parameter, ParameterGroup, ParamValue
+from robot.chain.step import Step, StepResult, validate
 from robot.formats.application import CostType
+from robot.formats.reasons import Code
 from robot.formats.verdict import Reason
+from robot.swedish.dates import MONTH_NAMES
+from robot.swedish.numbers import kr
+from robot.swedish.words import COST_NAMES, join, persons
 
 ALL_MONTHS = frozenset(range(1, 13))
 
@@ -77,9 +82,33 @@ class Schablon(Step):
     kind = "schablon"
     PARAMETERS: ClassVar = {"alltid_manuell": TypeAdapter(list[CostType])}
     RANGE_PARAMETERS = "intervall"
-    REASONS = ("KOSTNAD_ALLTID_MANUELL", "KOSTNAD_OVER_SCHABLON", "KOSTNAD_UNDER_SCHABLON", "SCHABLON_SAKNAS")
+    REASONS = (
+        Code.KOSTNAD_ALLTID_MANUELL,
+        Code.KOSTNAD_OVER_SCHABLON,
+        Code.KOSTNAD_UNDER_SCHABLON,
+        Code.SCHABLON_SAKNAS,
+    )
 
-    def __init__(self, name, params):
+    @classmethod
+    def extra_groups(cls) -> set[str]:
+        return {cls.RANGE_PARAMETERS}
+
+    @classmethod
+    def check_parameters(cls, group: ParameterGroup, where: str) -> None:
+        """The declared parameters, and `intervall`: one parameter of ranges per cost type of ansokan/1."""
+        super().check_parameters(group, where)
+        ranges = group.children.get(cls.RANGE_PARAMETERS)
+        if not isinstance(ranges, ParameterGroup):
+            raise RulesError(where, "schablon behöver `intervall`, en parameter per kostnadstyp")
+        for cost_type, param in ranges.children.items():
+            if cost_type not in CostType.__members__:
+                raise RulesError(where, f"intervall.{cost_type}: ingen kostnadstyp i ansokan/1")
+            if not isinstance(param, Parameter):
+                raise RulesError(where, f"intervall.{cost_type}: förväntade en parameter med values")
+            for v in param.values:
+                validate(RANGES, v.value, where, f"{param.name} {v.valid_from}")
+
+    def __init__(self, name: str, params: ParameterGroup):
         super().__init__(name, params)
         # Parsed once: the ranges of each cost type, per valid-from date.
         self.versions: dict[str, list[tuple[ParamValue, list[Range]]]] = {}
@@ -122,7 +151,7 @@ class Schablon(Step):
                 fact["status"] = "always_manual"
                 reasons.append(
                     Reason(
-                        code="KOSTNAD_ALLTID_MANUELL",
+                        code=Code.KOSTNAD_ALLTID_MANUELL,
                         text=f"Ansökt {name} {kr(amount)} prövas alltid av en handläggare.",
                     )
                 )
@@ -134,7 +163,7 @@ class Schablon(Step):
                 fact["status"] = "no_range"
                 reasons.append(
                     Reason(
-                        code="SCHABLON_SAKNAS",
+                        code=Code.SCHABLON_SAKNAS,
                         text=f"Det finns inget schablonintervall för {name} för {persons(size)} i {MONTH_NAMES[month - 1]}.",
                     )
                 )
@@ -147,7 +176,7 @@ class Schablon(Step):
                 fact.update(status="over", outside_by=amount - match.max)
                 reasons.append(
                     Reason(
-                        code="KOSTNAD_OVER_SCHABLON",
+                        code=Code.KOSTNAD_OVER_SCHABLON,
                         text=f"Ansökt {name} {kr(amount)} är {kr(amount - match.max)} över schablonintervallet {match.describe()}.",
                     )
                 )
@@ -155,7 +184,7 @@ class Schablon(Step):
                 fact.update(status="under", outside_by=match.min - amount)
                 reasons.append(
                     Reason(
-                        code="KOSTNAD_UNDER_SCHABLON",
+                        code=Code.KOSTNAD_UNDER_SCHABLON,
                         text=f"Ansökt {name} {kr(amount)} är {kr(match.min - amount)} under schablonintervallet {match.describe()}.",
                     )
                 )

@@ -9,11 +9,14 @@ from typing import ClassVar
 
 from pydantic import TypeAdapter, confloat
 
-from robot.chain.context import Context, Step, StepResult
+from robot.chain.context import Context
+from robot.chain.step import Step, StepResult
 from robot.chain.stickprov import BASE, cost_purpose
-from robot.chain.swedish import COST_NAMES, decimal, join, percent
 from robot.formats.application import CostType
+from robot.formats.reasons import Code
 from robot.formats.verdict import Reason
+from robot.swedish.numbers import decimal, percent
+from robot.swedish.words import COST_NAMES, join
 
 Share = confloat(ge=0.0, le=1.0)
 
@@ -24,7 +27,7 @@ class Stickprov(Step):
         "andel": TypeAdapter(Share),
         "andel_per_kostnadstyp": TypeAdapter(dict[CostType, Share]),
     }
-    REASONS = ("STICKPROV",)
+    REASONS = (Code.STICKPROV,)
 
     def evaluate(self, ctx: Context) -> StepResult:
         app = ctx.application
@@ -67,5 +70,5 @@ class Stickprov(Step):
                 f"Ansökan har valts ut till stickprov (slumpmässig kontroll) enligt {join(selected_by)}. "
                 "Den prövas av en handläggare; robotens förslag finns med som underlag."
             )
-            return StepResult("manual", text, [Reason(code="STICKPROV", text=text)], params, facts)
+            return StepResult("manual", text, [Reason(code=Code.STICKPROV, text=text)], params, facts)
         return StepResult("pass", f"Ansökan valdes inte ut till stickprov ({rates}).", [], params, facts)

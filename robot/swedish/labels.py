@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from robot.chain.swedish import COST_NAMES
+from robot.swedish.words import COST_NAMES, capitalized
 
 OUTCOMES = ("recommendation", "manual", "waiting", "technical_failure")
 OUTCOME_NAMES = {
@@ -31,5 +31,4 @@ def district_name(district: str | None) -> str:
 
 
 def cost_name(cost_type: str) -> str:
-    name = COST_NAMES.get(cost_type, cost_type)
-    return name[:1].upper() + name[1:]
+    return capitalized(COST_NAMES.get(cost_type, cost_type))

@@ -1,4 +1,4 @@
-"""Formatting figures the way a Swedish reader expects them in a motivering."""
+"""The robot's codes in Swedish words, and the small grammar a motivering needs."""
 
 from __future__ import annotations
 
@@ -43,60 +43,55 @@ ACTIVITY_NAMES = {
     "annan": "annan aktivitet",
 }
 
+ACTIVITY_PHRASES = {
+    "kompetenscenter": "på kompetenscenter",
+    "sfi": "på SFI",
+    "praktik": "på praktik",
+    "af_program": "i program hos Arbetsförmedlingen",
+    "studier": "i studier",
+    "annan": "i annan aktivitet",
+}
+"""Where one takes part: "närvarat 60 timmar på SFI"."""
+
 EXEMPTION_NAMES = {
     "sjukskrivning": "sjukskrivning",
     "foraldraledighet": "föräldraledighet",
     "annat": "annat undantag",
 }
 
-MONTH_NAMES = [
-    "januari",
-    "februari",
-    "mars",
-    "april",
-    "maj",
-    "juni",
-    "juli",
-    "augusti",
-    "september",
-    "oktober",
-    "november",
-    "december",
-]
-
-
-def kr(amount: int) -> str:
-    sign = "−" if amount < 0 else ""
-    return f"{sign}{abs(amount):,} kr".replace(",", " ")
-
-
-def percent(share: float) -> str:
-    value = round(share * 100, 1)
-    text = f"{value:.1f}".rstrip("0").rstrip(".")
-    return text.replace(".", ",") + " %"
-
-
-def decimal(x: float, digits: int = 4) -> str:
-    return f"{x:.{digits}f}".replace(".", ",")
-
 
 def role(person: str) -> str:
+    """ "applicant" → "sökande", "child:0" → "barn 1"."""
     if person.startswith("child:"):
         return f"barn {int(person[6:]) + 1}"
     return ROLE_NAMES.get(person, person)
+
+
+def capitalized(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def persons(n: int) -> str:
     return "1 person" if n == 1 else f"{n} personer"
 
 
+def months(n: int) -> str:
+    return "1 månad" if n == 1 else f"{n} månader"
+
+
+def hours(n: int) -> str:
+    return "1 timme" if n == 1 else f"{n} timmar"
+
+
+def other_adults(n: int) -> str:
+    """ "1 annan vuxen", "2 andra vuxna"."""
+    return "1 annan vuxen" if n == 1 else f"{n} andra vuxna"
+
+
 def join(items: list[str]) -> str:
+    """ ["a", "b", "c"] → "a, b och c"."""
     if not items:
         return ""
     if len(items) == 1:
         return items[0]
     return ", ".join(items[:-1]) + " och " + items[-1]
-
-
-def month_name(month: str) -> str:
-    return f"{MONTH_NAMES[int(month[5:7]) - 1]} {month[:4]}"

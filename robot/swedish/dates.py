@@ -1,0 +1,45 @@
+"""Months and dates in Swedish: "november 2026", "12 december 2026"."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from robot.clock import SYSTEM, Clock
+from robot.swedish.numbers import NONE
+
+MONTH_NAMES = (
+    "januari",
+    "februari",
+    "mars",
+    "april",
+    "maj",
+    "juni",
+    "juli",
+    "augusti",
+    "september",
+    "oktober",
+    "november",
+    "december",
+)
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
+
+
+def month_name(month: str) -> str:
+    """ "2026-11" → "november 2026"."""
+    return f"{MONTH_NAMES[int(month[5:7]) - 1]} {month[:4]}"
+
+
+def day_text(day: dt.date) -> str:
+    """ 2026-12-12 → "12 december 2026"."""
+    return f"{day.day} {MONTH_NAMES[day.month - 1]} {day.year}"
+
+
+def local_date(moment: dt.datetime | None) -> str:
+    """An instant as its date in Sweden, ÅÅÅÅ-MM-DD (for lists and tables); "–" for none."""
+    return moment.astimezone(STOCKHOLM).strftime("%Y-%m-%d") if moment else NONE
+
+
+def today(clock: Clock = SYSTEM) -> dt.date:
+    """The date in Sweden now (by `clock`): the as-of date of an evaluation."""
+    return clock.now().astimezone(STOCKHOLM).date()

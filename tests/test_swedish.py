@@ -1,0 +1,44 @@
+"""Swedish formatting, one rule everywhere: what handläggare and applicants read."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from robot.swedish.dates import day_text, month_name
+from robot.swedish.numbers import decimal, kr, percent, points, signed_kr
+from robot.swedish.words import ACTIVITY_PHRASES, join, months, other_adults, persons, role
+
+
+@pytest.mark.parametrize(
+    ("share", "text"),
+    [(0.02, "2 %"), (0.375, "37,5 %"), (0.9, "90 %"), (0.0, "0 %"), (1.0, "100 %"), (0.12345, "12,3 %"),
+     (-0.05, "−5 %"), (None, "–")],
+)  # fmt: skip
+def test_one_percent_rule_everywhere(share, text):
+    assert percent(share) == text
+
+
+def test_percent_with_no_decimals_and_points():
+    assert percent(0.05, 0) == "5 %" and percent(0.056, 0) == "6 %"
+    assert points(0.025) == "+2,5 p.e." and points(-0.02) == "−2 p.e." and points(None) == "–"
+
+
+def test_kronor_and_decimals():
+    assert kr(12470) == "12 470 kr" and kr(-1250) == "−1 250 kr" and kr(None) == "–"
+    assert signed_kr(300) == "+300 kr" and decimal(0.12344) == "0,1234"
+
+
+def test_months_and_dates():
+    assert month_name("2026-11") == "november 2026"
+    assert day_text(dt.date(2026, 12, 12)) == "12 december 2026"
+
+
+def test_plural_agreement_and_lists():
+    assert other_adults(1) == "1 annan vuxen" and other_adults(2) == "2 andra vuxna"
+    assert persons(1) == "1 person" and persons(3) == "3 personer"
+    assert months(1) == "1 månad" and months(6) == "6 månader"
+    assert join(["a", "b", "c"]) == "a, b och c" and join(["a"]) == "a" and join([]) == ""
+    assert role("child:0") == "barn 1" and role("co_applicant") == "medsökande"
+    assert ACTIVITY_PHRASES["sfi"] == "på SFI"
