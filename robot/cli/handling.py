@@ -7,6 +7,7 @@ import json
 import typer
 
 from robot.chain.swedish import kr
+from robot.cli.audit import record_cli_view
 from robot.cli.common import engine, fail, settings
 
 manual_app = typer.Typer(help="Manuella kön: lista, visa, ta och avsluta ärenden.", no_args_is_help=True)
@@ -79,7 +80,9 @@ def manual_show(ref: str = typer.Argument(..., help="Ärendenummer eller ansökn
     """Ett ärende: orsakerna i klartext, robotens förslag och status."""
     from robot.casework import find_manual
 
-    item = _handle(find_manual, engine(settings()), ref)
+    eng = engine(settings())
+    item = _handle(find_manual, eng, ref)
+    record_cli_view(eng, item.application_id)
     typer.echo(f"Ärende {item.id} – ansökan {item.application_id}")
     typer.echo(f"Status: {item.status}" + (f" (tilldelat {item.assignee})" if item.assignee else ""))
     typer.echo(f"Sista dag: {_date(item.deadline)}")
@@ -214,6 +217,7 @@ def explain(
     row = application_row(eng, application_id)
     if row is None:
         fail(f"ingen ansökan med id {application_id}", code=1)
+    record_cli_view(eng, application_id)
     stored = stored_verdict(eng, row.id)
     item = manual_item(eng, application_id=application_id)
     if notice:

@@ -1,0 +1,139 @@
+"""The web app's Swedish: figures, dates, statuses, event names and the application's field names.
+
+Until the shared `robot.swedish` module lands on this branch, the web app keeps its formatting here,
+in one place, with the same names (`kr`, `month_name`, `local_date`) so that the switch is an import.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from zoneinfo import ZoneInfo
+
+from robot.chain.swedish import COST_NAMES, INCOME_NAMES, MONTH_NAMES, ROLE_NAMES
+
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
+NONE = "–"
+
+MANUAL_STATUS = {"open": "öppet", "claimed": "tilldelat", "resolved": "avslutat"}
+RECOMMENDATION_STATUS = {"pending": "väntar på beslut", "approved": "fastställd", "rejected": "avvisad"}
+DECISIONS = {"bifall": "bifall", "delavslag": "delavslag", "avslag": "avslag", "overlamnad": "överlämnad"}
+QUEUE_STATES = {
+    "NEW": "i kö",
+    "IN_PROGRESS": "behandlas",
+    "RETRY_WAIT": "väntar på nytt försök",
+    "DONE": "rekommendation klar",
+    "MANUAL": "manuell handläggning",
+}
+CHANNELS = {"e-tjanst": "e-tjänst", "papper": "papper"}
+EVENTS = {
+    "enqueued": "ansökan togs emot",
+    "claimed": "roboten började behandla",
+    "processed": "roboten gjorde sin bedömning",
+    "retry_due": "dags för ett nytt försök",
+    "lease_expired": "behandlingen avbröts och ansökan lades tillbaka i kön",
+    "released": "lades tillbaka i kön",
+    "duplicate_ignored": "samma ansökan kom in en gång till (ignorerades)",
+    "conflict_ignored": "en ändrad ansökan med samma id kom in (ignorerades)",
+    "manual_claimed": "ärendet togs av handläggare",
+    "manual_released": "ärendet släpptes tillbaka till kön",
+    "manual_resolved": "ärendet avslutades",
+    "recommendation_approved": "rekommendationen fastställdes",
+    "recommendation_rejected": "rekommendationen avvisades",
+}
+AF_REPORT = {
+    200: "aktivitetsrapporten är lämnad",
+    501: "aktivitetsrapporten är inte lämnad",
+    500: "finns inte i Arbetsförmedlingens register",
+    502: "Arbetsförmedlingens svar var ett fel",
+}
+AF_STATUS = {"inskriven": "inskriven", "ej_inskriven": "inte inskriven"}
+
+
+def integer(n: int | None) -> str:
+    return NONE if n is None else f"{n:,}".replace(",", " ").replace("-", "−")
+
+
+def kr(n: int | None) -> str:
+    """ "12 470 kr"; "–" for an amount that does not exist."""
+    return NONE if n is None else f"{integer(n)} kr"
+
+
+def month_name(month: str | None) -> str:
+    """ "2026-11" → "november 2026"."""
+    if not month or not re.fullmatch(r"[0-9]{4}-(0[1-9]|1[0-2])", month):
+        return month or NONE
+    return f"{MONTH_NAMES[int(month[5:7]) - 1]} {month[:4]}"
+
+
+def day_text(day: dt.date) -> str:
+    """ 2026-12-19 → "19 december 2026"."""
+    return f"{day.day} {MONTH_NAMES[day.month - 1]} {day.year}"
+
+
+def local_date(moment: dt.datetime | None) -> str:
+    """An instant as its date in Sweden, ÅÅÅÅ-MM-DD; "–" for none."""
+    return moment.astimezone(STOCKHOLM).strftime("%Y-%m-%d") if moment else NONE
+
+
+def local_time(moment: dt.datetime | None) -> str:
+    """An instant as date and time in Sweden, ÅÅÅÅ-MM-DD TT:MM; "–" for none."""
+    return moment.astimezone(STOCKHOLM).strftime("%Y-%m-%d %H:%M") if moment else NONE
+
+
+def sentence(text: str) -> str:
+    """A message as a sentence: capital first letter, a full stop at the end."""
+    text = text.strip()
+    return text[:1].upper() + text[1:] + ("" if text.endswith((".", "?", "!")) else ".")
+
+
+def person(role: str) -> str:
+    """ "applicant" → "sökande", "child:0" → "barn 1"."""
+    if role.startswith("child:"):
+        return f"barn {int(role[6:]) + 1}"
+    return ROLE_NAMES.get(role, role)
+
+
+def cost(kind: str) -> str:
+    return _capital(COST_NAMES.get(kind, kind))
+
+
+def income(kind: str) -> str:
+    return _capital(INCOME_NAMES.get(kind, kind))
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+FIELD_NAMES = {
+    "format": "format", "application_id": "ansöknings-id", "kind": "ansökningstyp", "channel": "kanal",
+    "district": "stadsdel", "period": "period", "submitted_at": "inskickad", "household": "hushållet",
+    "applicant": "sökande", "co_applicant": "medsökande", "personnummer": "personnummer",
+    "able_to_work": "kan arbeta", "children": "barn", "birth_date": "födelsedatum",
+    "lunch_away_5_days": "lunch borta fem dagar", "in_school": "går i skolan", "lives_here": "boende",
+    "other_adults": "andra vuxna", "protected_identity": "skyddad identitet",
+    "changed_since_last_application": "ändrat hushåll", "assets": "tillgångar", "bank": "banktillgodohavande",
+    "other": "andra tillgångar", "activities": "aktivitet", "person": "person", "month": "månad",
+    "planned_hours": "planerade timmar", "attended_hours": "närvarotimmar", "exemption": "undantag",
+    "costs": "kostnad", "type": "typ", "amount": "belopp", "incomes": "inkomst", "history": "historik",
+    "consecutive_months_with_support": "månader i följd med stöd",
+    "jobbstimulans_months_used": "använda månader med jobbstimulans", "last_support_month": "senaste månad med stöd",
+}  # fmt: skip
+_STEP = re.compile(r"^([A-Za-z0-9_]+)(?:\[([0-9]+)\])?$")
+
+
+def field_name(path: str) -> str:
+    """An application field's path in Swedish: `costs[0].amount` → "kostnad 1, belopp"."""
+    if not path:
+        return "ansökan"
+    words = []
+    for step in path.split("."):
+        match = _STEP.match(step)
+        if not match:
+            words.append(f"”{step}”")
+            continue
+        name, index = match.groups()
+        word = FIELD_NAMES.get(name, f"fältet ”{name}”")
+        words.append(f"{word} {int(index) + 1}" if index is not None else word)
+    return ", ".join(words)
