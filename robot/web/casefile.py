@@ -141,7 +141,7 @@ def _step(step: Any) -> Step:
         result=RESULTS.get(step.result, step.result) + ("" if step.evaluated else " (kunde inte prövas)"),
         manual=step.result == "manual",
         evaluated=step.evaluated,
-        motivering=step.motivering,
+        motivering=swedish.readable_fields(step.motivering) if Code.INVALID_APPLICATION in step.reasons else step.motivering,
         lagrum=list(getattr(step, "lagrum", []) or []),
         sources=sources,
     )
@@ -285,14 +285,11 @@ def _event(row: Any) -> Event:
     return Event(row.at, text, row.actor)
 
 
-def reason_items(reasons: list[Any], titles: dict[str, str], case: CaseFile | None) -> list[tuple[str, str]]:
+def reason_items(reasons: list[Any], titles: dict[str, str]) -> list[tuple[str, str]]:
     """(title, text) per reason; a broken document's field list is shown in Swedish, not as JSON paths."""
     out = []
     for r in reasons:
         title = titles.get(r.code, r.code)
-        if r.code == Code.INVALID_APPLICATION and case is not None and case.field_errors:
-            text = "Fel i ansökan: " + "; ".join(f"{name}: {problem}" for name, problem in case.field_errors) + "."
-        else:
-            text = r.text
+        text = swedish.readable_fields(r.text) if r.code == Code.INVALID_APPLICATION else r.text
         out.append((title, text))
     return out

@@ -137,3 +137,18 @@ def field_name(path: str) -> str:
         word = FIELD_NAMES.get(name, f"fältet ”{name}”")
         words.append(f"{word} {int(index) + 1}" if index is not None else word)
     return ", ".join(words)
+
+
+_PATH_BEFORE_COLON = re.compile(r"(?<![\w.\[\]])([a-z_]+(?:\[[0-9]+\])?(?:\.[a-z_]+(?:\[[0-9]+\])?)*)(?=: )")
+
+
+def readable_fields(text: str) -> str:
+    """A text listing a document's field errors (`costs[0].amount: ska vara ett heltal`) with the
+    fields named in Swedish (`kostnad 1, belopp: ska vara ett heltal`)."""
+
+    def swap(match: re.Match[str]) -> str:
+        path = match.group(1)
+        looks_like_path = "." in path or "[" in path or "_" in path or path in FIELD_NAMES
+        return field_name(path) if looks_like_path else path
+
+    return _PATH_BEFORE_COLON.sub(swap, text)

@@ -62,7 +62,7 @@ def render(
     mine = item.status == ManualStatus.CLAIMED and item.assignee == actor.user_id
     override = actor.can(Permission.OVERRIDE)
     return w.page(
-        request, "item.html", status, item=item, case=case, reasons=casefile.reason_items(item.reasons, w.titles, case),
+        request, "item.html", status, item=item, case=case, reasons=casefile.reason_items(item.reasons, w.titles),
         mine=mine, may_resolve=item.status != ManualStatus.RESOLVED and (mine or override),
         may_release=item.status == ManualStatus.CLAIMED and (mine or override),
         done=DONE.get(request.query_params.get("klart", "")), error=error, errors=errors or {},
