@@ -98,7 +98,8 @@ def login(
     response = RedirectResponse(local_path(next) if next else "/", status_code=303)
     sessions.start(w, response, actor.user_id, "password")
     access_log.record(w.engine, w.clock.now(), actor.user_id, "web", What.LOGIN, None, Outcome.OK, address)
-    response.delete_cookie(LOGIN_COOKIE, path="/login")
+    response.delete_cookie(LOGIN_COOKIE, path="/login", secure=w.settings.web.secure_cookies, httponly=True,
+                           samesite="strict")  # fmt: skip
     return response
 
 
