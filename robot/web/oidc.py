@@ -11,7 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from authlib.common.errors import AuthlibBaseError
 from authlib.integrations.starlette_client import OAuth, OAuthError
+from joserfc.errors import JoseError
 from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
@@ -106,6 +108,8 @@ async def callback(request: Request) -> Response:
         token = await w.oidc.client.authorize_access_token(request)
     except OAuthError as exc:
         return _failed(w, request, 403, f"Inloggningen godtogs inte: {exc.description or exc.error}.", exc)
+    except (JoseError, AuthlibBaseError) as exc:  # a bad signature, issuer, audience, expiry or nonce
+        return _failed(w, request, 403, "Inloggningen godtogs inte: ID-token kunde inte bekräftas.", exc)
     except Exception as exc:
         return _failed(w, request, 502, "Inloggningstjänsten svarade inte som väntat. Försök igen.", exc)
     claims = token.get("userinfo")
