@@ -13,8 +13,8 @@ from typing import Any
 
 from authlib.common.errors import AuthlibBaseError
 from authlib.integrations.starlette_client import OAuth, OAuthError
-from joserfc.errors import JoseError
 from fastapi import APIRouter, Request
+from joserfc.errors import JoseError
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 

@@ -17,7 +17,7 @@ from robot.queue import access_log
 from robot.queue.access_log import OUTCOME_NAMES, WHAT_NAMES
 from robot.web import forms, sessions
 from robot.web.context import Web, web
-from robot.web.pages.queue import _page_number
+from robot.web.pages.queue import page_number
 from robot.web.sessions import Session
 from robot.web.swedish import sentence
 
@@ -93,7 +93,7 @@ def audit(
         since=forms.start_of(since) if since else None, until=forms.end_of(until) if until else None,
     )  # fmt: skip
     size = w.settings.web.page_size
-    number = _page_number(request.query_params.get("sida"))
+    number = page_number(request.query_params.get("sida"))
     total = access_log.count(w.engine, **filters)
     pages = max(1, math.ceil(total / size))
     rows = access_log.entries(w.engine, **filters, limit=size, offset=(number - 1) * size, newest_first=True)

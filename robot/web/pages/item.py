@@ -85,6 +85,9 @@ def _act(
 ) -> Response:  # fmt: skip
     """Run an action on the item; on success back to the item (or the queue), else the page says why."""
     actor = session.actor
+    if not actor.can(Permission.WORK_CASES):  # before looking the item up: no hint whether it exists
+        access_log.record_access(w.engine, actor, application_id, what, Outcome.DENIED, client_address(request), w.clock)
+        actor.require(Permission.WORK_CASES)
     item = _item(w, application_id)
     try:
         actions.logged(w, actor, application_id, what, client_address(request), lambda: action(actor, item))

@@ -50,7 +50,7 @@ def queue(
         stickprov={"ja": True, "nej": False}.get(q["stickprov"]),
     )
     size = w.settings.web.page_size
-    number = _page_number(request.query_params.get("sida"))
+    number = page_number(request.query_params.get("sida"))
     result = queue_page(w.engine, wanted, w.clock.now(), (number - 1) * size, size)
     pages = max(1, math.ceil(result.matching / size))
     kept = {k: v for k, v in q.items() if v}
@@ -65,5 +65,5 @@ def queue(
     )  # fmt: skip
 
 
-def _page_number(text: str | None) -> int:
+def page_number(text: str | None) -> int:
     return int(text) if text and text.isdigit() and 0 < int(text) < 100_000 else 1

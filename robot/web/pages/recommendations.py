@@ -18,7 +18,7 @@ from robot.queue.states import RecommendationStatus
 from robot.queue.worklist import recommendation_page
 from robot.web import actions, casefile, sessions
 from robot.web.context import Web, web
-from robot.web.pages.queue import _page_number
+from robot.web.pages.queue import page_number
 from robot.web.security import client_address
 from robot.web.sessions import Session
 from robot.web.swedish import sentence
@@ -40,7 +40,7 @@ def listing(
 ) -> Response:
     sessions.allowed(session, Permission.WORK_CASES)
     size = w.settings.web.page_size
-    number = _page_number(request.query_params.get("sida"))
+    number = page_number(request.query_params.get("sida"))
     rows, total = recommendation_page(w.engine, RecommendationStatus.PENDING, (number - 1) * size, size)
     pages = max(1, math.ceil(total / size))
     return w.page(
