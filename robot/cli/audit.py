@@ -52,7 +52,7 @@ def audit(
     from robot.accounts import NotAllowed, Permission
     from robot.cli.users import cli_actor_or_fail
     from robot.queue import access_log
-    from robot.queue.access_log import OUTCOME_NAMES, WHAT_NAMES, Outcome, What
+    from robot.queue.access_log import OUTCOME_NAMES, WHAT_NAMES, Outcome
 
     eng = engine(settings())
     try:
@@ -75,8 +75,8 @@ def audit(
         typer.echo("Inga poster.")
         return
     for r in rows:
-        what = WHAT_NAMES.get(What(r.what), r.what) if r.what in What.__members__.values() else r.what
-        outcome = OUTCOME_NAMES.get(Outcome(r.outcome), r.outcome) if r.outcome != "ok" else ""
+        what = WHAT_NAMES.get(r.what, r.what)  # type: ignore[call-overload]  # StrEnum keys match their strings
+        outcome = OUTCOME_NAMES.get(r.outcome, r.outcome) if r.outcome != Outcome.OK else ""  # type: ignore[call-overload]
         typer.echo(
             f"{r.at:%Y-%m-%d %H:%M:%S} {r.user_id or '(okänt konto)':<20} {r.channel:<4} "
             f"{r.application_id or '–':<22} {what}" + (f" ({outcome})" if outcome else "")

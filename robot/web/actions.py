@@ -40,6 +40,15 @@ def logged(w: Web, actor: Actor, application_id: str, what: What, address: str |
     return result
 
 
+def case_worker(w: Web, actor: Actor, application_id: str, what: What, address: str | None) -> Actor:
+    """The actor, if their roles let them work cases; else NotAllowed (403), logged as denied. Asked before
+    an item is looked up, so that someone without the role learns nothing about which applications exist."""
+    if not actor.can(Permission.WORK_CASES):
+        access_log.record_access(w.engine, actor, application_id, what, Outcome.DENIED, address, w.clock)
+        actor.require(Permission.WORK_CASES)
+    return actor
+
+
 def claim(w: Web, actor: Actor, item: ManualItem) -> ManualItem:
     actor.require(Permission.WORK_CASES)
     return casework.claim_manual(w.engine, item.id, _casework_actor(actor), w.clock)

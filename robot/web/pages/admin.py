@@ -100,7 +100,7 @@ def audit(
     kept = {k: v for k, v in q.items() if v}
     return w.page(
         request, "audit.html", q=q, errors=errors, rows=rows, total=total, page=number, pages=pages,
-        what_names={w.value: n for w, n in WHAT_NAMES.items()}, outcome_names={o.value: n for o, n in OUTCOME_NAMES.items()},
+        what_names=WHAT_NAMES, outcome_names=OUTCOME_NAMES,
         previous="/admin/atkomstlogg?" + urlencode({**kept, "sida": number - 1}) if number > 1 else None,
         next="/admin/atkomstlogg?" + urlencode({**kept, "sida": number + 1}) if number < pages else None,
     )  # fmt: skip

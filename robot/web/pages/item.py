@@ -10,10 +10,10 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from starlette.responses import RedirectResponse, Response
 
-from robot.accounts import Actor, NotAllowed, Permission
+from robot.accounts import Actor, Permission
 from robot.casework import Conflict, Invalid, NotFound
 from robot.queue import access_log, cases
-from robot.queue.access_log import Outcome, What
+from robot.queue.access_log import What
 from robot.queue.cases import ManualItem
 from robot.queue.states import ManualStatus
 from robot.web import actions, casefile, forms, sessions
@@ -37,18 +37,6 @@ def _item(w: Web, application_id: str) -> ManualItem:
     if item is None:
         raise NotFound(NOT_FOUND)
     return item
-
-
-def _may_see(w: Web, request: Request, session: Session, application_id: str) -> Actor:
-    """A handläggare's roles, or 403 and a denied entry in the access log."""
-    try:
-        session.actor.require(Permission.WORK_CASES)
-    except NotAllowed:
-        access_log.record_access(
-            w.engine, session.actor, application_id, What.VIEW_ITEM, Outcome.DENIED, client_address(request), w.clock
-        )
-        raise
-    return session.actor
 
 
 def render(
@@ -75,7 +63,7 @@ def show(
     application_id: str, request: Request, w: Annotated[Web, Depends(web)],
     session: Annotated[Session, Depends(sessions.signed_in)],
 ) -> Response:  # fmt: skip
-    actor = _may_see(w, request, session, application_id)
+    actor = actions.case_worker(w, session.actor, application_id, What.VIEW_ITEM, client_address(request))
     return render(w, request, actor, _item(w, application_id))
 
 
@@ -84,10 +72,7 @@ def _act(
     action: Callable[[Actor, ManualItem], object], done: str, form: dict[str, str] | None = None,
 ) -> Response:  # fmt: skip
     """Run an action on the item; on success back to the item (or the queue), else the page says why."""
-    actor = session.actor
-    if not actor.can(Permission.WORK_CASES):  # before looking the item up: no hint whether it exists
-        access_log.record_access(w.engine, actor, application_id, what, Outcome.DENIED, client_address(request), w.clock)
-        actor.require(Permission.WORK_CASES)
+    actor = actions.case_worker(w, session.actor, application_id, what, client_address(request))
     item = _item(w, application_id)
     try:
         actions.logged(w, actor, application_id, what, client_address(request), lambda: action(actor, item))

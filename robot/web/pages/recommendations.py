@@ -5,6 +5,7 @@ the application to the manual queue. /rekommendationer/<application_id> shows wh
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -13,7 +14,7 @@ from starlette.responses import RedirectResponse, Response
 from robot.accounts import Actor, Permission
 from robot.casework import Conflict, Invalid, NotFound, Recommendation
 from robot.queue import access_log, cases
-from robot.queue.access_log import Outcome, What
+from robot.queue.access_log import What
 from robot.queue.states import RecommendationStatus
 from robot.queue.worklist import recommendation_page
 from robot.web import actions, casefile, sessions
@@ -69,11 +70,25 @@ def show(
     application_id: str, request: Request, w: Annotated[Web, Depends(web)],
     session: Annotated[Session, Depends(sessions.signed_in)],
 ) -> Response:  # fmt: skip
-    if not session.actor.can(Permission.WORK_CASES):
-        access_log.record_access(w.engine, session.actor, application_id, What.VIEW_ITEM, Outcome.DENIED,
-                                 client_address(request), w.clock)  # fmt: skip
-    actor = sessions.allowed(session, Permission.WORK_CASES)
+    actor = actions.case_worker(w, session.actor, application_id, What.VIEW_ITEM, client_address(request))
     return _render(w, request, actor, _recommendation(w, application_id))
+
+
+def _decide(
+    w: Web, request: Request, session: Session, application_id: str, what: What,
+    action: Callable[[Actor, Recommendation], object], done: str, note: str,
+) -> Response:  # fmt: skip
+    """Approve or reject; on success to `done`, else the recommendation's page says why."""
+    address = client_address(request)
+    actor = actions.case_worker(w, session.actor, application_id, what, address)
+    rec = _recommendation(w, application_id)
+    try:
+        actions.logged(w, actor, application_id, what, address, lambda: action(actor, rec))
+    except Invalid as exc:
+        return _render(w, request, actor, rec, 422, note_error=sentence(str(exc)), note=note[:5000])
+    except Conflict as exc:
+        return _render(w, request, actor, _recommendation(w, application_id), 409, error=sentence(str(exc)))
+    return RedirectResponse(done, status_code=303)
 
 
 @router.post("/rekommendationer/{application_id}/faststall")
@@ -81,14 +96,9 @@ def approve(
     application_id: str, request: Request, w: Annotated[Web, Depends(web)],
     session: Annotated[Session, Depends(sessions.posted)], note: Annotated[str, Form()] = "",
 ) -> Response:  # fmt: skip
-    actor = session.actor
-    rec = _recommendation(w, application_id)
-    try:
-        actions.logged(w, actor, application_id, What.APPROVE, client_address(request),
-                       lambda: actions.approve(w, actor, rec, note or None))  # fmt: skip
-    except (Conflict, Invalid) as exc:
-        return _render(w, request, actor, _recommendation(w, application_id), 409, error=sentence(str(exc)))
-    return RedirectResponse("/rekommendationer?klart=faststalld", status_code=303)
+    return _decide(w, request, session, application_id, What.APPROVE,
+                   lambda actor, rec: actions.approve(w, actor, rec, note or None),
+                   "/rekommendationer?klart=faststalld", note)  # fmt: skip
 
 
 @router.post("/rekommendationer/{application_id}/avvisa")
@@ -96,13 +106,6 @@ def reject(
     application_id: str, request: Request, w: Annotated[Web, Depends(web)],
     session: Annotated[Session, Depends(sessions.posted)], note: Annotated[str, Form()] = "",
 ) -> Response:  # fmt: skip
-    actor = session.actor
-    rec = _recommendation(w, application_id)
-    try:
-        actions.logged(w, actor, application_id, What.REJECT, client_address(request),
-                       lambda: actions.reject(w, actor, rec, note or None))  # fmt: skip
-    except Invalid as exc:
-        return _render(w, request, actor, rec, 422, note_error=sentence(str(exc)), note=note[:5000])
-    except Conflict as exc:
-        return _render(w, request, actor, _recommendation(w, application_id), 409, error=sentence(str(exc)))
-    return RedirectResponse(f"/manuell/{application_id}?klart=avvisad", status_code=303)
+    return _decide(w, request, session, application_id, What.REJECT,
+                   lambda actor, rec: actions.reject(w, actor, rec, note or None),
+                   f"/manuell/{application_id}?klart=avvisad", note)  # fmt: skip
