@@ -149,6 +149,9 @@ def test_only_the_claimant_or_a_teamledare_resolves_or_releases(workplace):
     released = post(tea, "/manuell/NY-1/slapp")
     assert released.status_code == 303 and find_manual(engine, "NY-1").status == "open"
     post(anna, "/manuell/NY-1/ta")
+    assert post(anna, "/manuell/NY-1/slapp").headers["location"] == "/manuell/NY-1?klart=slappt", "her own"
+    assert (find_manual(engine, "NY-1").status, find_manual(engine, "NY-1").assignee) == ("open", None)
+    post(anna, "/manuell/NY-1/ta")
     assert post(tea, "/manuell/NY-1/avsluta", decision="bifall", amount="10420").status_code == 303
     assert find_manual(engine, "NY-1").resolved_by == "tea.l"
 
