@@ -50,7 +50,9 @@ def chromium() -> Iterator[Any]:
 
 def new_page(browser: Any) -> Any:
     """A page in a fresh context (its own cookies), Swedish, a laptop's screen."""
-    context = browser.new_context(locale="sv-SE", timezone_id="Europe/Stockholm", viewport={"width": 1280, "height": 900})
+    context = browser.new_context(
+        locale="sv-SE", timezone_id="Europe/Stockholm", viewport={"width": 1280, "height": 900}
+    )
     return context.new_page()
 
 
@@ -119,7 +121,9 @@ AUDITED_PAGES = {
 """The pages axe looks at, per role (a handläggare's /admin/konton is the 403 page, /finns-inte the 404)."""
 
 
-def audit(browser: Any, base: str, users: dict[str, tuple[str, str]], ids: dict[str, str]) -> dict[str, list[Violation]]:
+def audit(
+    browser: Any, base: str, users: dict[str, tuple[str, str]], ids: dict[str, str]
+) -> dict[str, list[Violation]]:
     """axe on every page of AUDITED_PAGES; `users` maps a role to (user id, password), `ids` fills the paths."""
     found: dict[str, list[Violation]] = {}
     for role, paths in AUDITED_PAGES.items():

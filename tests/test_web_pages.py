@@ -50,7 +50,9 @@ def test_the_queue_filters(workplace, query, expected):
 
 
 def test_the_queue_pages_and_a_bad_date_is_a_swedish_field_error(workplace, settings):
-    workplace.state.web.settings = settings.model_copy(update={"web": settings.web.model_copy(update={"page_size": 10})})
+    workplace.state.web.settings = settings.model_copy(
+        update={"web": settings.web.model_copy(update={"page_size": 10})}
+    )
     anna = logged_in(workplace, "anna.h")
     bad = anna.get("/manuell?senast=igår")
     assert "Ange datumet som ÅÅÅÅ-MM-DD" in page_text(bad)

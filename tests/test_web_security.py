@@ -57,7 +57,9 @@ def test_a_wrong_password_is_refused_in_swedish_and_logged(workplace):
 
 
 def test_the_session_cookie_is_httponly_samesite_and_secure_behind_tls(workplace, settings):
-    cookie = next(c for c in login(TestClient(workplace), "anna.h").headers.get_list("set-cookie") if "robot_session" in c)
+    cookie = next(
+        c for c in login(TestClient(workplace), "anna.h").headers.get_list("set-cookie") if "robot_session" in c
+    )
     assert "robot_session=" in cookie and "HttpOnly" in cookie and "SameSite=lax" in cookie
     assert "Secure" not in cookie and "Max-Age" not in cookie and "expires" not in cookie.lower()
     tls = settings.model_copy(update={"web": settings.web.model_copy(update={"secure_cookies": True})})
@@ -168,7 +170,19 @@ def test_no_page_has_inline_script_or_style(workplace, user):
 
 def test_filters_put_no_personal_data_in_query_strings(workplace):
     anna = logged_in(workplace, "anna.h")
-    allowed = {"status", "stadsdel", "orsak", "senast", "handlaggare", "stickprov", "anvandare", "ansokan", "fran", "till", "manad"}
+    allowed = {
+        "status",
+        "stadsdel",
+        "orsak",
+        "senast",
+        "handlaggare",
+        "stickprov",
+        "anvandare",
+        "ansokan",
+        "fran",
+        "till",
+        "manad",
+    }
     for path in ("/manuell", "/admin/atkomstlogg", "/rapport/2026-12"):
         client = anna if path == "/manuell" else logged_in(workplace, "admin" if "admin" in path else "tea.l")
         page = lxml.html.fromstring(client.get(path).text)

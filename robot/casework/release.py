@@ -27,7 +27,9 @@ def release_manual(
         raise Conflict(f"ärende {item.id} är inte tilldelat någon: det är {STATUS_WORDS[ManualStatus(item.status)]}")
     if item.assignee != actor.user_id:
         if not force:
-            raise Conflict(f"ärende {item.id} är tilldelat {item.assignee}; bara hen eller en teamledare kan släppa det", "force")
+            raise Conflict(
+                f"ärende {item.id} är tilldelat {item.assignee}; bara hen eller en teamledare kan släppa det", "force"
+            )
         actor.require(Permission.OVERRIDE)
     if not cases.release_item(engine, item.id, item.assignee, actor.user_id, clock.now()):
         raise Conflict(f"ärende {item.id} ändrades samtidigt av någon annan; ladda om och försök igen")

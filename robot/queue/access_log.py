@@ -153,7 +153,9 @@ def login_failures(engine: Engine, user_id: str | None, address: str | None, sin
     account, and from this address."""
     failed = (L.c.what == What.LOGIN_FAILED.value) & (L.c.outcome == Outcome.REFUSED.value) & (L.c.at >= since)
     with read(engine) as conn:
-        by_user = conn.execute(select(func.count()).where(failed, L.c.user_id == user_id)).scalar_one() if user_id else 0
+        by_user = (
+            conn.execute(select(func.count()).where(failed, L.c.user_id == user_id)).scalar_one() if user_id else 0
+        )
         by_address = (
             conn.execute(select(func.count()).where(failed, L.c.address == address)).scalar_one() if address else 0
         )

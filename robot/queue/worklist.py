@@ -68,8 +68,19 @@ class QueuePage:
 def queue_page(engine: Engine, wanted: QueueFilter, now: dt.datetime, offset: int, limit: int) -> QueuePage:
     base = select(M.c.id).join(A, A.c.id == M.c.application_pk).where(*_conditions(wanted))
     rows_query = (
-        select(M.c.id, M.c.status, M.c.deadline, M.c.reason_codes, M.c.stickprov, M.c.proposal_amount, M.c.assignee,
-               A.c.application_id, A.c.district, A.c.channel, A.c.period)
+        select(
+            M.c.id,
+            M.c.status,
+            M.c.deadline,
+            M.c.reason_codes,
+            M.c.stickprov,
+            M.c.proposal_amount,
+            M.c.assignee,
+            A.c.application_id,
+            A.c.district,
+            A.c.channel,
+            A.c.period,
+        )
         .join(A, A.c.id == M.c.application_pk)
         .where(*_conditions(wanted))
         .order_by(M.c.deadline, M.c.id)
@@ -90,7 +101,9 @@ def queue_page(engine: Engine, wanted: QueueFilter, now: dt.datetime, offset: in
             .group_by(A.c.district).order_by(A.c.district)
         ).all()  # fmt: skip
         reasons: Counter[str] = Counter()
-        for codes, n in conn.execute(select(M.c.reason_codes, func.count()).where(unresolved).group_by(M.c.reason_codes)):
+        for codes, n in conn.execute(
+            select(M.c.reason_codes, func.count()).where(unresolved).group_by(M.c.reason_codes)
+        ):
             for code in _codes(codes):
                 reasons[code] += n
         assignees = conn.execute(
@@ -159,8 +172,9 @@ def recommendation_page(
     """Recommendations with `status`, the earliest deadline first, and how many there are in all."""
     where = R.c.status == status.value
     query = (
-        select(R.c.id, R.c.amount, R.c.status, R.c.decided_by, A.c.application_id, A.c.district, A.c.period,
-               A.c.deadline)
+        select(
+            R.c.id, R.c.amount, R.c.status, R.c.decided_by, A.c.application_id, A.c.district, A.c.period, A.c.deadline
+        )
         .join(A, A.c.id == R.c.application_pk)
         .where(where)
         .order_by(A.c.deadline, R.c.id)
@@ -170,7 +184,9 @@ def recommendation_page(
     with read(engine) as conn:
         total = conn.execute(select(func.count()).select_from(R).where(where)).scalar_one()
         rows = [
-            RecommendationRow(r.id, r.application_id, r.amount, r.status, r.district, r.period, r.deadline, r.decided_by)
+            RecommendationRow(
+                r.id, r.application_id, r.amount, r.status, r.district, r.period, r.deadline, r.decided_by
+            )
             for r in conn.execute(query)
         ]
     return rows, total

@@ -37,7 +37,9 @@ STATUS_TITLES = {
 }
 
 
-def create_app(settings: Settings, engine: Engine, clock: Clock = SYSTEM, titles: dict[str, str] | None = None) -> FastAPI:
+def create_app(
+    settings: Settings, engine: Engine, clock: Clock = SYSTEM, titles: dict[str, str] | None = None
+) -> FastAPI:
     app = FastAPI(title="bistandsrobot", docs_url=None, redoc_url=None, openapi_url=None)
     w = Web(engine=engine, settings=settings, clock=clock, titles=dict(titles or {}))
     if settings.oidc.enabled:

@@ -141,7 +141,9 @@ def _step(step: Any) -> Step:
         result=RESULTS.get(step.result, step.result) + ("" if step.evaluated else " (kunde inte prövas)"),
         manual=step.result == "manual",
         evaluated=step.evaluated,
-        motivering=swedish.readable_fields(step.motivering) if Code.INVALID_APPLICATION in step.reasons else step.motivering,
+        motivering=swedish.readable_fields(step.motivering)
+        if Code.INVALID_APPLICATION in step.reasons
+        else step.motivering,
         lagrum=list(getattr(step, "lagrum", []) or []),
         sources=sources,
     )
@@ -233,7 +235,11 @@ def _incomes(app: Application, register: Register) -> list[Fact]:
         if key not in stated:
             facts.append(Fact(label, said, registered, differs=True, difference="inte uppgiven i ansökan"))
         elif net is None or net != stated[key]:
-            gap = "" if net is None else f"{kr(abs(stated[key] - net))} {'mer' if stated[key] > net else 'mindre'} i ansökan"
+            gap = (
+                ""
+                if net is None
+                else f"{kr(abs(stated[key] - net))} {'mer' if stated[key] > net else 'mindre'} i ansökan"
+            )
             facts.append(Fact(label, said, registered, differs=True, difference=gap or "kan inte jämföras"))
         else:
             facts.append(Fact(label, said, registered))
@@ -257,13 +263,19 @@ def _activities(app: Application, register: Register) -> list[Fact]:
         p = provider[0]
         registered = f"närvarat {p.attended_hours} av {p.planned_hours} timmar (anordnaren)"
         same = (p.attended_hours, p.planned_hours) == (a.attended_hours, a.planned_hours)
-        gap = "" if same else f"{abs(a.attended_hours - p.attended_hours)} timmar {'fler' if a.attended_hours > p.attended_hours else 'färre'} närvarotimmar i ansökan"
+        gap = (
+            ""
+            if same
+            else f"{abs(a.attended_hours - p.attended_hours)} timmar {'fler' if a.attended_hours > p.attended_hours else 'färre'} närvarotimmar i ansökan"
+        )
         facts.append(Fact(label, said, registered, differs=not same, difference=gap or "planerade timmar skiljer sig"))
     for role, person in reported.items():
         af = person.af
         since = f" sedan {af.registered_since.isoformat()}" if af.registered_since else ""
         registered = f"{swedish.AF_STATUS[af.status]}{since}; {swedish.AF_REPORT.get(af.aktivitetsrapport, af.aktivitetsrapport)}"
-        facts.append(Fact(f"{swedish.person(role).capitalize()}: Arbetsförmedlingen", "uppges inte i ansökan", registered))
+        facts.append(
+            Fact(f"{swedish.person(role).capitalize()}: Arbetsförmedlingen", "uppges inte i ansökan", registered)
+        )
     return facts
 
 

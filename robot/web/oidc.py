@@ -25,7 +25,7 @@ from robot.queue import access_log, users
 from robot.queue.access_log import Outcome, What
 from robot.web import sessions
 from robot.web.context import Web
-from robot.web.security import client_address
+from robot.web.security import client_address, log
 
 router = APIRouter()
 STATE_COOKIE = "robot_oidc"
@@ -122,14 +122,20 @@ async def callback(request: Request) -> Response:
     response = RedirectResponse("/", status_code=303)
     await run_in_threadpool(sessions.start, w, response, user_id, "oidc")
     await run_in_threadpool(
-        access_log.record, w.engine, w.clock.now(), user_id, "web", What.LOGIN, None, Outcome.OK, client_address(request)
+        access_log.record,
+        w.engine,
+        w.clock.now(),
+        user_id,
+        "web",
+        What.LOGIN,
+        None,
+        Outcome.OK,
+        client_address(request),
     )
     return response
 
 
 def _failed(w: Web, request: Request, status: int, message: str, exc: Exception | None) -> Response:
-    from robot.web.security import log
-
     log.warning("oidc_login_failed", status=status, error=type(exc).__name__ if exc else "refused")
     access_log.record(
         w.engine, w.clock.now(), None, "web", What.LOGIN_FAILED, None, Outcome.REFUSED, client_address(request)

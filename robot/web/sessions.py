@@ -17,7 +17,7 @@ from typing import Annotated
 from fastapi import Depends, Form, Request
 from starlette.responses import Response
 
-from robot.accounts import Actor, Permission, UnknownAccount
+from robot.accounts import Actor, NotAllowed, Permission, UnknownAccount
 from robot.accounts.service import actor_for
 from robot.queue import web_sessions
 from robot.queue.web_sessions import StoredSession
@@ -122,8 +122,6 @@ def allowed(session: Session, permission: Permission) -> Actor:
 
 
 def _refusal(actor: Actor, permission: Permission) -> str:
-    from robot.accounts import NotAllowed
-
     try:
         actor.require(permission)
     except NotAllowed as exc:

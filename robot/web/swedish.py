@@ -67,7 +67,7 @@ def month_name(month: str | None) -> str:
 
 
 def day_text(day: dt.date) -> str:
-    """ 2026-12-19 → "19 december 2026"."""
+    """2026-12-19 → "19 december 2026"."""
     return f"{day.day} {MONTH_NAMES[day.month - 1]} {day.year}"
 
 

@@ -104,4 +104,3 @@ def audit(
         previous="/admin/atkomstlogg?" + urlencode({**kept, "sida": number - 1}) if number > 1 else None,
         next="/admin/atkomstlogg?" + urlencode({**kept, "sida": number + 1}) if number < pages else None,
     )  # fmt: skip
-
