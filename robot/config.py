@@ -133,6 +133,55 @@ class IntakeSettings(_Section):
     scan_interval_seconds: Annotated[float, Field(gt=0)] = 2.0
 
 
+class WebSettings(_Section):
+    """`robot web`: where it listens, its session cookie and login throttling."""
+
+    host: str = "127.0.0.1"
+    port: Annotated[int, Field(ge=1, le=65535)] = 8080
+    secure_cookies: bool = False
+    """Mark cookies Secure (sent only over HTTPS): set it when the app is behind TLS."""
+    forwarded_allow_ips: str = "127.0.0.1"
+    """Proxies whose X-Forwarded-For/-Proto are believed (the client address for throttling and the log)."""
+    idle_minutes: Annotated[int, Field(ge=1, le=24 * 60)] = 30
+    session_hours: Annotated[int, Field(ge=1, le=24)] = 10
+    """A session ends this long after login, however active."""
+    login_window_minutes: Annotated[int, Field(ge=1, le=24 * 60)] = 15
+    login_failures_per_user: Annotated[int, Field(ge=1, le=1000)] = 5
+    login_failures_per_address: Annotated[int, Field(ge=1, le=10_000)] = 20
+    page_size: Annotated[int, Field(ge=10, le=500)] = 50
+    secret_key: SecretStr | None = None
+    """Signs the short-lived OpenID Connect login cookie; random per process when unset (one process)."""
+
+
+class OidcSettings(_Section):
+    """OpenID Connect login through the municipality's identity provider (Entra ID, Keycloak, …)."""
+
+    issuer: str | None = None
+    metadata_url: str | None = None
+    """The discovery document; default `<issuer>/.well-known/openid-configuration`."""
+    client_id: str | None = None
+    client_secret: SecretStr | None = None
+    scopes: str = "openid profile email"
+    user_claim: str = "sub"
+    """The claim naming the account: `sub` matches the account's OIDC subject (`robot users add
+    --oidc-subject`); any other claim (e.g. `preferred_username`) is the account's user id."""
+    provision_role: Literal["handlaggare", "teamledare", "verksamhet"] | None = None
+    """Unset (the default): only existing accounts log in. Set: an unknown person gets an account
+    with this role at first login."""
+    redirect_url: str | None = None
+    """The callback URL as the provider knows it; default: this app's /login/oidc/callback."""
+    label: str = "Logga in med kommunens inloggning"
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.client_id and (self.issuer or self.metadata_url))
+
+    def discovery_url(self) -> str | None:
+        if self.metadata_url:
+            return self.metadata_url
+        return self.issuer.rstrip("/") + "/.well-known/openid-configuration" if self.issuer else None
+
+
 class LogSettings(_Section):
     format: Literal["auto", "json", "console"] = "auto"
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
@@ -159,6 +208,8 @@ class Settings(BaseSettings):
     payment: PaymentSettings = PaymentSettings()
     schedule: ScheduleSettings = ScheduleSettings()
     intake: IntakeSettings = IntakeSettings()
+    web: WebSettings = WebSettings()
+    oidc: OidcSettings = OidcSettings()
     log: LogSettings = LogSettings()
 
     @field_validator("database_url", mode="before")

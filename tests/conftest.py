@@ -101,3 +101,47 @@ def postgres_url(postgres_server) -> Iterator[str]:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.fixture
+def web_clock():
+    """The web app's clock: a day after the test queue was processed; tests move it on."""
+    import datetime as dt
+
+    from robot.clock import FixedClock
+
+    return FixedClock(dt.datetime(2026, 12, 2, 8, 0, tzinfo=dt.UTC))
+
+
+@pytest.fixture(scope="session")
+def workplace_database(tmp_path_factory, ruleset) -> Path:
+    """A database with a filled queue and five accounts (tests/web_support.py), built once per session."""
+    from robot.config import Settings
+    from robot.queue import migrate
+    from robot.queue.db import make_engine
+    from tests.web_support import add_accounts, fill_queue
+
+    folder = tmp_path_factory.mktemp("workplace")
+    config = Settings(data_dir=folder, rules_dir=RULES, queue={"hold_until_batch": False},
+                      stickprov={"key": "test-key", "rate": 0.0})  # fmt: skip
+    eng = make_engine(config.database())
+    migrate.upgrade(eng)
+    fill_queue(eng, config, ruleset)
+    add_accounts(eng)
+    eng.dispose()
+    return folder / "robot.db"
+
+
+@pytest.fixture
+def workplace(settings, ruleset, web_clock, workplace_database):
+    """The web app over a copy of the workplace database; `workplace.state.web.engine` is its engine."""
+    import shutil
+
+    from robot.queue.db import make_engine
+    from robot.web.app import create_app
+
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    shutil.copy(workplace_database, settings.database().removeprefix("sqlite:///"))
+    eng = make_engine(settings.database())
+    yield create_app(settings, eng, web_clock, dict(ruleset.reasons))
+    eng.dispose()

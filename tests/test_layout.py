@@ -25,7 +25,8 @@ LAYERS = [
     {"accounts"},
     {"intake", "casework", "whatif", "report", "outbox"},
     {"worker"},
-    {"cli", "web"},
+    {"web"},
+    {"cli"},
 ]
 """The rooms, lowest first: a room imports only rooms below it (ARCHITECTURE.md). The shared services
 (clock, config, logs) are below every room and import only formats."""

@@ -276,12 +276,11 @@ def test_the_report_command_writes_into_the_data_folder_and_prints_the_paths(eng
                                    "kostnader.csv", "likstallighet.csv", "nyckeltal.csv", "regelverk.csv")]  # fmt: skip
 
 
-def test_a_month_without_applications_gives_an_empty_report_that_says_so(engine, cli, tmp_path):
+def test_a_month_without_applications_says_so_and_writes_no_empty_report(engine, cli, tmp_path):
     done = cli("--month", "2031-05", "--out", str(tmp_path / "empty"))
     assert done.exit_code == 0
-    page = lxml.html.parse(str(tmp_path / "empty" / "rapport.html")).getroot()
-    assert "Inga ansökningar är registrerade för perioden 2031-05" in page.text_content()
-    assert read_csv(tmp_path / "empty" / "utfall.csv")[0]["ansokningar"] == "0"
+    assert done.stdout.strip() == "Inga ansökningar är registrerade för maj 2031 (2031-05); ingen rapport skrevs."
+    assert not (tmp_path / "empty").exists()
 
 
 @pytest.mark.parametrize("text", ["2026-13", "12-2026", "2026-1"])

@@ -6,6 +6,7 @@ import json
 
 import typer
 
+from robot.cli.audit import record_cli_view
 from robot.cli.common import engine, fail, settings
 from robot.swedish.dates import local_date
 from robot.swedish.numbers import kr
@@ -70,7 +71,9 @@ def manual_show(ref: str = typer.Argument(..., help="Ärendenummer eller ansökn
     """Ett ärende: orsakerna i klartext, robotens förslag och status."""
     from robot.casework import find_manual
 
-    item = _handle(find_manual, engine(settings()), ref)
+    eng = engine(settings())
+    item = _handle(find_manual, eng, ref)
+    record_cli_view(eng, item.application_id)
     typer.echo(f"Ärende {item.id} – ansökan {item.application_id}")
     typer.echo(f"Status: {item.status}" + (f" (tilldelat {item.assignee})" if item.assignee else ""))
     typer.echo(f"Sista dag: {local_date(item.deadline)}")
@@ -206,6 +209,7 @@ def explain(
     row = application_row(eng, application_id)
     if row is None:
         fail(f"ingen ansökan med id {application_id}", code=1)
+    record_cli_view(eng, application_id)
     stored = stored_verdict(eng, row.id)
     item = manual_item(eng, application_id=application_id)
     if notice:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import typer
 
+from robot.cli import audit as audit_cmd
 from robot.cli import check as check_cmd
 from robot.cli import handling, ops
 from robot.cli import report as report_cmd
 from robot.cli import rules as rules_cmd
 from robot.cli import ssbtek as ssbtek_cmd
 from robot.cli import users as users_cmd
+from robot.cli import web as web_cmd
 
 app = typer.Typer(
     name="robot",
@@ -34,3 +36,5 @@ app.command("simulate")(report_cmd.simulate)
 app.add_typer(ssbtek_cmd.app, name="ssbtek")
 app.command("ssbtek-sim")(ssbtek_cmd.simulator)
 app.add_typer(users_cmd.app, name="users")
+app.command("web")(web_cmd.web)
+app.command("audit")(audit_cmd.audit)

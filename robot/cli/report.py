@@ -54,7 +54,10 @@ def report(
     except OSError as exc:
         fail(f"cannot write the report to {directory}: {exc.strerror or exc}")
     if result.figures.empty:
-        typer.echo(f"robot: note: no applications for period {period}; the report says so", err=True)
+        from robot.report.html import month_name
+
+        typer.echo(f"Inga ansökningar är registrerade för {month_name(period)} ({period}); ingen rapport skrevs.")
+        return
     for path in result.paths:
         typer.echo(str(path))
 

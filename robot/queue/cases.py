@@ -97,6 +97,20 @@ def claim_item(engine: Engine, item_id: int, actor: str, now: dt.datetime) -> bo
     return row is not None
 
 
+def release_item(engine: Engine, item_id: int, assignee: str, actor: str, now: dt.datetime) -> bool:
+    """claimed by `assignee` → open again; False if the item was not claimed by `assignee`."""
+    with engine.begin() as conn:
+        row = conn.execute(
+            update(M)
+            .where(M.c.id == item_id, M.c.status == ManualStatus.CLAIMED.value, M.c.assignee == assignee)
+            .values(status=ManualStatus.OPEN.value, assignee=None, claimed_at=None)
+            .returning(M.c.application_pk)
+        ).first()
+        if row is not None:
+            record(conn, [event_row(now, "manual_released", actor, row.application_pk, item=item_id, assignee=assignee)])
+    return row is not None
+
+
 def resolve_item(
     engine: Engine,
     item: ManualItem,

@@ -1,7 +1,7 @@
 """Tables. All times are stored as UTC (naive in the database, aware in Python).
 
-`verdicts` and `events` are append-only: the code never updates or deletes them, and the initial
-migration installs triggers that refuse UPDATE and DELETE on both (SQLite and PostgreSQL).
+`verdicts`, `events` and `access_log` are append-only: the code never updates or deletes them, and
+their migrations install triggers that refuse UPDATE and DELETE on them (SQLite and PostgreSQL).
 """
 
 from __future__ import annotations
@@ -194,4 +194,34 @@ users = Table(
     Column("disabled_by", String(120)),
 )
 
-APPEND_ONLY_TABLES = ("verdicts", "events")
+access_log = Table(
+    "access_log",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("at", UtcDateTime, nullable=False),
+    Column("user_id", String(120)),
+    Column("channel", String(8), nullable=False),
+    Column("application_id", String(80)),
+    Column("what", String(40), nullable=False),
+    Column("outcome", String(16), nullable=False),
+    Column("address", String(64)),
+)
+Index("ix_access_log_at", access_log.c.at)
+Index("ix_access_log_user", access_log.c.user_id, access_log.c.at)
+Index("ix_access_log_application", access_log.c.application_id, access_log.c.at)
+Index("ix_access_log_address", access_log.c.address, access_log.c.what, access_log.c.at)
+
+web_sessions = Table(
+    "web_sessions",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("user_id", String(64), nullable=False),
+    Column("csrf_token", String(64), nullable=False),
+    Column("method", String(16), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("last_seen_at", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+)
+Index("ix_web_sessions_user", web_sessions.c.user_id)
+
+APPEND_ONLY_TABLES = ("verdicts", "events", "access_log")

@@ -25,12 +25,13 @@ HTML_FILE = "rapport.html"
 @dataclass(frozen=True)
 class Report:
     figures: MonthFigures
-    html: Path
+    html: Path | None
+    """None for a month without applications: nothing is written."""
     csv: list[Path]
 
     @property
     def paths(self) -> list[Path]:
-        return [self.html, *self.csv]
+        return [self.html, *self.csv] if self.html else []
 
 
 def produce(
@@ -40,8 +41,13 @@ def produce(
     titles: Mapping[str, str] | None = None,
     now: dt.datetime | None = None,
 ) -> Report:
-    """Compute the month's figures and write the HTML report and the CSV files into `directory`."""
+    """Compute the month's figures and write the HTML report and the CSV files into `directory`.
+
+    A month without applications writes nothing (`Report.html` is None): an empty report helps nobody.
+    """
     figures = compute(load_month(engine, month), titles)
+    if figures.empty:
+        return Report(figures, None, [])
     directory.mkdir(parents=True, exist_ok=True)
     csv_paths = csv_export.write_all(figures, directory)
     page = html.render(figures, now or SYSTEM.now(), [p.name for p in csv_paths])

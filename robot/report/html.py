@@ -45,7 +45,7 @@ table{border-collapse:collapse;margin:.6rem 0 1rem;font-size:.92rem}
 th,td{border:1px solid #ccd;padding:.25rem .5rem;text-align:left;vertical-align:top}
 th{background:#eef2f7}td.n,th.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 .meta{color:#555}.note{color:#444;font-size:.9rem}.flag{background:#fde8e0;font-weight:600}
-.small{color:#777}.key{display:flex;flex-wrap:wrap;gap:.6rem;padding:0;list-style:none}
+.small{color:#595959}.examples{font-size:.9rem;overflow-wrap:anywhere}.key{display:flex;flex-wrap:wrap;gap:.6rem;padding:0;list-style:none}
 .key li{border:1px solid #ccd;border-radius:6px;padding:.5rem .8rem;min-width:9rem}
 .key b{display:block;font-size:1.3rem}code{background:#f3f3f3;padding:0 .2rem}
 svg{max-width:100%;height:auto;display:block;margin:.4rem 0}
@@ -62,31 +62,39 @@ def render(figures: MonthFigures, generated_at: dt.datetime, files: Sequence[str
         '<p class="note">Rapporten innehåller bara sammanräknade uppgifter: inga personnummer, namn eller '
         "belopp för enskilda personer. Ansöknings-id i exempellistorna kan slås upp med "
         "<code>robot explain ID</code> av den som har behörighet.</p>",
+        *sections(figures, files),
     ]
-    if figures.empty:
-        body.append(
-            '<section id="sammanfattning"><h2>Sammanfattning</h2>'
-            f"<p><strong>Inga ansökningar är registrerade för perioden {escape(figures.month)}.</strong> "
-            "Det finns därför inget att redovisa för månaden.</p></section>"
-        )
-    else:
-        body += [
-            _summary(figures),
-            _outcomes(figures),
-            _groups(figures),
-            _reasons(figures),
-            _stickprov(figures),
-            _costs(figures),
-            _processing(figures),
-            _decisions(figures),
-            _likstallighet(figures),
-            _rulesets(figures),
-        ]
-    body.append(_method(figures, files))
     return (
         '<!DOCTYPE html>\n<html lang="sv"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{escape(title)}</title><style>{STYLE}</style></head><body>" + "\n".join(body) + "</body></html>\n"
+    )
+
+
+def sections(figures: MonthFigures, files: Sequence[str] = ()) -> list[str]:
+    """The report's sections as escaped HTML (no styles, no scripts): the page above and the web app's."""
+    if figures.empty:
+        return [empty_month(figures.month)]
+    return [
+        _summary(figures),
+        _outcomes(figures),
+        _groups(figures),
+        _reasons(figures),
+        _stickprov(figures),
+        _costs(figures),
+        _processing(figures),
+        _decisions(figures),
+        _likstallighet(figures),
+        _rulesets(figures),
+        _method(figures, files),
+    ]
+
+
+def empty_month(month: str) -> str:
+    return (
+        '<section id="sammanfattning"><h2>Sammanfattning</h2>'
+        f"<p><strong>Inga ansökningar är registrerade för {escape(month_name(month))}.</strong> "
+        "Det finns därför inget att redovisa för månaden.</p></section>"
     )
 
 
@@ -218,19 +226,20 @@ def _reasons(f: MonthFigures) -> str:
     rows = [
         (
             str(i),
-            r.code,
-            r.title,
+            f"{r.title} ({r.code})",
             integer(r.count),
             percent(r.share_of_manual),
             percent(r.share_of_all),
             integer(r.resolved),
             " / ".join(integer(r.resolutions[k]) for k in RESOLUTION_NAMES),
-            ", ".join(r.examples),
         )
         for i, r in enumerate(f.reasons, 1)
     ]
-    headers = ["#", "Kod", "Orsak", "Antal", "Andel av manuella", "Andel av alla", "Avslutade",
-               "Bifall / delavslag / avslag", "Exempel"]  # fmt: skip
+    headers = ["#", "Orsak (kod)", "Antal", "Andel av manuella", "Andel av alla", "Avslutade",
+               "Bifall / delavslag / avslag"]  # fmt: skip
+    examples = "".join(
+        f"<li>{escape(r.code)}: {escape(', '.join(r.examples))}</li>" for r in f.reasons if r.examples
+    )
     note = (
         f"{integer(manual_total)} ansökningar gick till manuell handläggning (varav {integer(f.outcomes.technical_failure)} "
         "på grund av tekniskt fel). En ansökan kan ha flera orsaker, så andelarna summerar inte till 100 %. "
@@ -241,7 +250,8 @@ def _reasons(f: MonthFigures) -> str:
         "orsaker",
         "Orsaker till manuell handläggning",
         chart,
-        _table(headers, rows, (0, 3, 4, 5, 6, 7)),
+        _table(headers, rows, (0, 2, 3, 4, 5, 6), "reasons"),
+        f'<h3>Exempel på ansökningar per orsak</h3><ul class="examples">{examples}</ul>' if examples else "",
         _p(note, "note"),
     )
 
@@ -273,21 +283,13 @@ def _costs(f: MonthFigures) -> str:
         COST_SERIES,
         "Sökta kostnader per kostnadstyp, inom och utanför schablon",
     )
-    rows = [
-        (
-            c.name,
-            integer(c.applications),
-            kr(c.total),
-            kr(c.median),
-            kr(c.p90),
-            *(integer(c.outside[k]) for k in OUTSIDE),
-            kr(c.outside_total),
-            kr(c.outside_median),
-        )
+    applied = [(c.name, integer(c.applications), kr(c.total), kr(c.median), kr(c.p90)) for c in f.costs]
+    outside = [
+        (c.name, *(integer(c.outside[k]) for k in OUTSIDE), kr(c.outside_total), kr(c.outside_median))
         for c in f.costs
     ]
-    headers = ["Kostnadstyp", "Ansökningar", "Summa sökt", "Median", "90:e percentil",
-               *(f"Utanför: {OUTSIDE_NAMES[k]}" for k in OUTSIDE), "Utanför med, summa", "Utanför med, median"]  # fmt: skip
+    outside_headers = ["Kostnadstyp", *(OUTSIDE_NAMES[k].capitalize() for k in OUTSIDE), "Utanför med, summa",
+                       "Utanför med, median"]  # fmt: skip
     note = (
         "Sökta belopp per kostnadstyp i ansökningar som roboten har bedömt (kostnader av samma typ i en ansökan "
         "räknas samman). ”Utanför med” är hur många kronor över eller under schablonintervallet kostnaderna låg. "
@@ -297,7 +299,10 @@ def _costs(f: MonthFigures) -> str:
         "kostnader",
         "Kostnadstyper och schabloner",
         chart,
-        _table(headers, rows, tuple(range(1, 11))),
+        "<h3>Sökta belopp</h3>",
+        _table(["Kostnadstyp", "Ansökningar", "Summa sökt", "Median", "90:e percentil"], applied, (1, 2, 3, 4)),
+        "<h3>Utanför schablonintervallet (antal ansökningar)</h3>",
+        _table(outside_headers, outside, tuple(range(1, 7))),
         _p(note, "note"),
     )
 

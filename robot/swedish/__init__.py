@@ -5,5 +5,7 @@
 - `words`: the robot's codes in Swedish words (roles, cost and income types, activities) and
   grammar helpers (lists with "och", plural agreement).
 - `labels`: the report's names for outcomes, channels and districts.
+- `casework`: statuses, decisions, queue states, event names and the application's field names,
+  for the web app and the CLI.
 - `notice`: the notice to the applicant.
 """

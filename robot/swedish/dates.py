@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from zoneinfo import ZoneInfo
 
 from robot.clock import SYSTEM, Clock
@@ -25,8 +26,13 @@ MONTH_NAMES = (
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
 
-def month_name(month: str) -> str:
-    """ "2026-11" → "november 2026"."""
+_MONTH = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])")
+
+
+def month_name(month: str | None) -> str:
+    """ "2026-11" → "november 2026"; anything that is not a month as it is ("–" for none)."""
+    if not month or not _MONTH.fullmatch(month):
+        return month or NONE
     return f"{MONTH_NAMES[int(month[5:7]) - 1]} {month[:4]}"
 
 
@@ -38,6 +44,11 @@ def day_text(day: dt.date) -> str:
 def local_date(moment: dt.datetime | None) -> str:
     """An instant as its date in Sweden, ÅÅÅÅ-MM-DD (for lists and tables); "–" for none."""
     return moment.astimezone(STOCKHOLM).strftime("%Y-%m-%d") if moment else NONE
+
+
+def local_time(moment: dt.datetime | None) -> str:
+    """An instant as date and time in Sweden, ÅÅÅÅ-MM-DD TT:MM; "–" for none."""
+    return moment.astimezone(STOCKHOLM).strftime("%Y-%m-%d %H:%M") if moment else NONE
 
 
 def today(clock: Clock = SYSTEM) -> dt.date:

@@ -1,12 +1,19 @@
-"""The web app for handläggare and verksamheten (next; nothing here yet).
+"""The web app for handläggare, verksamheten, ops and administrators (`robot web`).
 
-It will be a Starlette/FastAPI app with Jinja2 pages in Swedish: the manual queue, one item with
-the robot's reasons and proposal, recommendations to approve or reject, the verdict explained,
-and the monthly report. Its rules for this room:
+    app.py        create_app: the pages, security headers, the OIDC login, what refusals look like
+    context.py    `Web`: engine, settings, clock, templates and reason titles for every page
+    sessions.py   signed-in sessions (cookie ↔ database), the `signed_in` and `posted` (CSRF) dependencies
+    auth.py       /login, /logout with a local password; login throttling
+    oidc.py       /login/oidc: OpenID Connect through the municipality's identity provider (authlib)
+    security.py   Content-Security-Policy and other headers, the request log line, CSRF compare, safe redirects
+    actions.py    handläggare actions: roles checked here too, casework does them, the access log records them
+    casefile.py   one application as a handläggare sees it: facts side by side, motivering, history
+    forms.py      form input read in Swedish (amounts, decisions, dates)
 
-- Every action goes through `robot.casework` with the signed-in handläggare's user id; the
-  `CaseworkError` subclasses map to responses (`NotFound` 404, `Conflict` 409, `Invalid` 422, its
-  `field` marking the form input at fault). Reading goes through `robot.queue`; no SQL here.
-- Swedish wording and number formatting come from the shared Swedish module, not from templates.
-- Pages are modules here (`pages/`), templates in `templates/`, static files in `static/`.
+    pages/        one module per area (queue, item, recommendations, report, operations, admin)
+    templates/    Jinja2 (autoescaped), static/  the stylesheet: no script anywhere
+
+Rules for this room: every action goes through `robot.casework` (a `CaseworkError` maps to 404, 409
+or 422 with its `field` marked in the form); reads go through `robot.queue`; no SQL here. Every page
+checks the role on the server; every view of personal data and every action is in the access log.
 """

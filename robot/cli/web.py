@@ -1,0 +1,41 @@
+"""`robot web`: the handläggare's workplace in the browser (see robot/web/)."""
+
+from __future__ import annotations
+
+import typer
+
+from robot.cli.common import configure_logs, engine, fail, settings
+
+
+def web(
+    host: str = typer.Option(None, "--host", help="Address to listen on (default [web] host, 127.0.0.1)."),
+    port: int = typer.Option(None, "--port", help="Port (default [web] port, 8080)."),
+) -> None:
+    """Serve the web app: the manual queue, items, recommendations, the report and ops, behind a login."""
+    import uvicorn
+
+    from robot.chain.errors import RulesError
+    from robot.chain.ruleset import load_ruleset
+    from robot.queue.users import accounts
+    from robot.web.app import create_app
+
+    config = settings()
+    configure_logs(config)
+    eng = engine(config)
+    try:
+        titles = dict(load_ruleset(config.rules_dir).reasons)
+    except RulesError as exc:
+        fail(f"the rules in {config.rules_dir} are not valid: {exc}")
+    if config.oidc.enabled is False and not any(a.password_hash and not a.disabled for a in accounts(eng)):
+        typer.echo(
+            "robot: note: no account can log in yet: add one with "
+            "`robot users add NAME --role handlaggare --password-stdin` (or configure ROBOT_OIDC_*)",
+            err=True,
+        )
+    listen_host, listen_port = host or config.web.host, port or config.web.port
+    app = create_app(config, eng, titles=titles)
+    typer.echo(f"robot web: http://{listen_host}:{listen_port}/ (Ctrl-C stops)", err=True)
+    uvicorn.run(
+        app, host=listen_host, port=listen_port, proxy_headers=True, forwarded_allow_ips=config.web.forwarded_allow_ips,
+        access_log=False, log_config=None, server_header=False,
+    )  # fmt: skip

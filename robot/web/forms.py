@@ -1,0 +1,76 @@
+"""Reading the handläggare's form input: what they typed, or what is wrong with it in Swedish,
+naming the form field (the same names casework's errors use: `decision`, `amount`, `note`,
+`stickprov_correct`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+
+from robot.casework import Invalid
+from robot.swedish.dates import STOCKHOLM
+
+DECISIONS = ("bifall", "delavslag", "avslag")
+"""The decisions a handläggare can take on a manual item, in the order the form offers them."""
+_AMOUNT = re.compile(r"^[0-9]{1,8}$")
+
+
+@dataclass
+class Resolution:
+    decision: str
+    amount: int | None
+    note: str | None
+    stickprov_correct: bool | None
+    errors: dict[str, str] = field(default_factory=dict)
+    """Form field → what is wrong with it (Swedish)."""
+
+
+class FormErrors(Invalid):
+    """Several fields at fault at once (form field → Swedish message)."""
+
+    def __init__(self, errors: dict[str, str]):
+        super().__init__("; ".join(errors.values()), next(iter(errors)))
+        self.errors = errors
+
+
+def amount(text: str | None) -> tuple[int | None, str | None]:
+    """Whole kronor as typed ("13 370", "13370 kr"): the amount, or why it cannot be read."""
+    cleaned = (text or "").replace("\u00a0", "").replace(" ", "").removesuffix("kr")
+    if not cleaned:
+        return None, None
+    if not _AMOUNT.match(cleaned):
+        return None, "Ange beloppet i hela kronor med siffror, till exempel 13 370."
+    return int(cleaned), None
+
+
+def resolution(decision: str, amount_text: str, note: str, stickprov: str, is_stickprov: bool) -> Resolution:
+    errors: dict[str, str] = {}
+    if decision not in DECISIONS:
+        errors["decision"] = "Välj ett beslut: bifall, delavslag eller avslag."
+    value, problem = amount(amount_text)
+    if problem:
+        errors["amount"] = problem
+    correct = {"korrekt": True, "felaktig": False}.get(stickprov)
+    if is_stickprov and correct is None:
+        errors["stickprov_correct"] = "Ärendet är ett stickprov: ange om ansökan var korrekt."
+    return Resolution(decision, value, note.strip() or None, correct if is_stickprov else None, errors)
+
+
+def day(text: str | None) -> tuple[dt.date | None, str | None]:
+    """A date typed as ÅÅÅÅ-MM-DD."""
+    if not text:
+        return None, None
+    try:
+        return dt.date.fromisoformat(text), None
+    except ValueError:
+        return None, "Ange datumet som ÅÅÅÅ-MM-DD, till exempel 2026-12-19."
+
+
+def end_of(day_: dt.date) -> dt.datetime:
+    """The first instant after `day_` in Sweden: "due by 19 december" is "before 20 December 00:00"."""
+    return dt.datetime.combine(day_ + dt.timedelta(days=1), dt.time(), STOCKHOLM)
+
+
+def start_of(day_: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day_, dt.time(), STOCKHOLM)
