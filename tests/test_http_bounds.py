@@ -15,7 +15,7 @@ from structlog.testing import capture_logs
 from bench.hostile import TlsRequired, hostile_server
 from robot.adapters.budget import AnswerBudget
 from robot.adapters.calls import CertificateRefused, Transient
-from robot.adapters.http import service_http
+from robot.adapters.http import env_proxy, service_http
 from robot.adapters.register_source import RegisterRequest, RegisterUnavailable
 from robot.adapters.ssbtek.client import SoapRegisterSource, ssbtek_endpoint
 from robot.config import Settings
@@ -95,6 +95,18 @@ def test_the_header_flood_ends_the_sources_fetch_as_unavailable_without_retrying
 
         with pytest.raises(RegisterUnavailable, match="not HTTP within the limits"):
             asyncio.run(fetch())
+
+
+def test_calls_go_through_the_proxy_the_environment_names_unless_no_proxy_names_the_host(monkeypatch):
+    with hostile_server("sized", body_bytes=5) as proxy:
+        monkeypatch.setenv("HTTP_PROXY", proxy)
+        monkeypatch.setenv("NO_PROXY", "register.example")
+        assert env_proxy("http://register.example/") is None
+        (answer,) = post(settings("http://127.0.0.1:9/"))  # nothing listens on port 9: the proxy answers
+        assert answer.content == b"xxxxx"
+        monkeypatch.delenv("HTTP_PROXY")
+        (answer,) = post(settings("http://127.0.0.1:9/", proxy=proxy))  # or the service's own setting
+        assert answer.content == b"xxxxx"
 
 
 # Plain http and certificates ----------------------------------------------------------------

@@ -26,8 +26,10 @@ from __future__ import annotations
 import asyncio
 import ssl
 import time
+import urllib.parse
+import urllib.request
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 import aiohttp
@@ -209,7 +211,7 @@ class ServiceHttp:
         self._session = aiohttp.ClientSession(
             connector=connector,
             timeout=aiohttp.ClientTimeout(total=None, sock_connect=b.connect_timeout, sock_read=b.read_timeout),
-            trust_env=True,  # HTTPS_PROXY, NO_PROXY
+            trust_env=False,  # the proxy from the environment is read once (`env_proxy`), not on every call
             cookie_jar=aiohttp.DummyCookieJar(),
             auto_decompress=False,
             skip_auto_headers=("Accept-Encoding",),  # never ask for compression: no zip bombs
@@ -234,13 +236,23 @@ def service_http(
     observer: CallObserver | None = None,
 ) -> ServiceHttp:
     """The HTTP of one register service from its settings; `budget` shared by every service of the process."""
+    bounds = CallBounds.of(service, settings.http)
     return ServiceHttp(
         endpoint.service,
         client_context(endpoint) if endpoint.url.startswith("https") else None,
-        CallBounds.of(service, settings.http),
+        replace(bounds, proxy=bounds.proxy or env_proxy(endpoint.url)),
         budget or AnswerBudget(settings.http.max_answers_in_flight_bytes),
         observer,
     )
+
+
+def env_proxy(url: str) -> str | None:
+    """HTTPS_PROXY (HTTP_PROXY for http) from the environment, unless NO_PROXY names the URL's host."""
+    proxies = urllib.request.getproxies_environment()
+    parts = urllib.parse.urlsplit(url)
+    if not proxies or urllib.request.proxy_bypass_environment(parts.hostname or "", proxies):
+        return None
+    return proxies.get(parts.scheme)
 
 
 _NETWORK_ERRORS = {
