@@ -91,6 +91,7 @@ class Workspace:
             ROBOT_CLOCK_STARTED_AT=CLOCK_STARTED_AT,
             ROBOT_QUEUE_HOLD_UNTIL_BATCH="false",
             ROBOT_LOG_FORMAT="json",
+            ROBOT_HTTP_PORT="0",  # several workers per machine; a run that wants /metrics sets a port per worker
             PYTHONUNBUFFERED="1",
         )
         if self.database_url:

@@ -27,7 +27,7 @@ LAYERS = [
     {"chain", "adapters"},
     {"queue"},
     {"accounts"},
-    {"intake", "casework", "whatif", "report", "outbox", "notice"},
+    {"intake", "casework", "whatif", "report", "outbox", "notice", "observability"},
     {"worker"},
     {"cli", "web"},
 ]
