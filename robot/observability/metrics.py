@@ -11,7 +11,15 @@ by `collector.QueueCollector`, not counted here.
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, GCCollector, Histogram, PlatformCollector, ProcessCollector
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    GCCollector,
+    Histogram,
+    PlatformCollector,
+    ProcessCollector,
+    disable_created_metrics,
+)
 
 from robot.formats.reasons import Code
 from robot.queue.outcomes import FailureOutcome, Outcome, VerdictOutcome
