@@ -21,6 +21,7 @@ from robot.observability.metrics import REGISTRY, RegisterMetrics
 from robot.queue.db import make_engine
 from robot.queue.gauges import outbox_backlog
 from tests.builders import register
+from tests.conftest import ROOT
 from tests.queue_helpers import many, put
 from tests.sources_fixture import REGISTER_FILE
 
@@ -175,3 +176,20 @@ def test_off_a_terminal_progress_is_json_lines_with_rate_and_time_left():
     lines = [e for e in logs if e["event"] == "progress"]
     assert lines[-1]["processed"] == 4 and lines[-1]["total"] == 10 and lines[-1]["recommendation"] == 4
     assert lines[-1]["per_second"] > 0 and lines[-1]["eta_seconds"] is not None
+
+
+def test_the_sample_dashboard_asks_only_for_metrics_the_robot_exports(engine):
+    from robot.observability.collector import QueueCollector
+    from robot.queue import batches
+
+    batches.start(engine, "cli:dashboard", "cli", "w")  # the batch figures show once there is a batch
+    suffixes = {"counter": ("_total",), "histogram": ("_bucket", "_count", "_sum"), "gauge": ("",)}
+    exported = {
+        family.name + suffix
+        for family in [*REGISTRY.collect(), *QueueCollector(engine).collect()]
+        for suffix in suffixes.get(family.type, ("",))
+    }
+    dashboard = json.loads((ROOT / "docs" / "grafana-dashboard.json").read_text(encoding="utf-8"))
+    asked = {name for p in dashboard["panels"] for t in p["targets"]
+             for name in re.findall(r"\b(?:robot|process)_\w+", t["expr"])}  # fmt: skip
+    assert asked and asked <= exported, asked - exported
