@@ -164,6 +164,7 @@ def run_pipeline(
             busy = machine_busy_seconds() - busy
             sim_cpu = process_cpu_seconds(sim.process.pid) - sim_cpu
             sim_rss = vm_hwm(sim.process.pid)
+            alive_peaks = [vm_hwm(p.pid) for p in procs]  # now, while all live: they are waited for one by one
             for p in procs:
                 p.send_signal(signal.SIGTERM)
             results = [wait_with_rusage(p) for p in procs]
@@ -192,9 +193,9 @@ def run_pipeline(
         p95_ms=percentile(durations, 0.95),
         max_ms=max(durations, default=0),
         peak_rss_mb_intake=round(intake_usage.peak_rss / 2**20, 1),
-        peak_rss_mb_worker=round(max(r.peak_rss for r in results) / 2**20, 1),
+        peak_rss_mb_worker=round(max(max(r.peak_rss, a) for r, a in zip(results, alive_peaks, strict=True)) / 2**20, 1),
         worker_cpu_ms_per_application=round(1000 * sum(r.cpu_seconds for r in results) / max(n, 1), 2),
-        peak_rss_mb_workers=[round(r.peak_rss / 2**20, 1) for r in results],
+        peak_rss_mb_workers=[round(max(r.peak_rss, a) / 2**20, 1) for r, a in zip(results, alive_peaks, strict=True)],
         peak_rss_mb_simulator=round(sim_rss / 2**20, 1),
         intake_cpu_ms_per_application=round(1000 * intake_usage.cpu_seconds / max(n, 1), 2),
         simulator_cpu_ms_per_application=round(1000 * sim_cpu / max(n, 1), 2),
