@@ -83,6 +83,28 @@ def test_answers_in_flight_never_hold_more_than_the_budget_together():
     assert budget.peak <= 3 * 1024 * 1024 and budget.free == budget.total
 
 
+def test_failed_answers_give_back_their_bytes_even_while_their_errors_are_kept():
+    import tracemalloc
+
+    async def run(config: Settings) -> list:
+        http = service_http(ssbtek_endpoint(config), config.ssbtek, config)
+        calls = (http.post(config.ssbtek.url, {}, b"<q/>") for _ in range(16))
+        try:
+            return await asyncio.gather(*calls, return_exceptions=True)  # every error (and its traceback) kept
+        finally:
+            await http.aclose()
+
+    with hostile_server("endless_chunks") as url:
+        tracemalloc.start()
+        try:
+            errors = asyncio.run(run(settings(url, concurrency=16)))
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+    assert len(errors) == 16 and all(isinstance(e, RegisterUnavailable | Transient) for e in errors)
+    assert peak < 10 * 2**20, f"{peak / 2**20:.0f} MiB held; 16 answers of 1 MiB would be 16"
+
+
 def test_the_header_flood_ends_the_sources_fetch_as_unavailable_without_retrying():
     with hostile_server("endless_headers") as url:
         source = SoapRegisterSource(settings(url, retries=3))

@@ -165,8 +165,8 @@ class ServiceHttp:
             raise RegisterUnavailable(f"{self.service}'s answer is larger than {limit} bytes")
         reserved = min(length if length is not None else CHUNK, limit)
         await self.budget.take(reserved)
+        chunks: list[bytes] = []
         try:
-            chunks: list[bytes] = []
             size = 0
             async for chunk in response.content.iter_chunked(CHUNK):
                 size += len(chunk)
@@ -182,6 +182,7 @@ class ServiceHttp:
                 chunks.append(chunk)
             return b"".join(chunks)
         finally:
+            chunks.clear()  # a failure's traceback keeps this frame alive (retries wait holding it): not its bytes
             self.budget.give(reserved)
 
     def _sorted(self, exc: BaseException) -> Exception:
