@@ -15,11 +15,10 @@ from dataclasses import dataclass
 
 import httpx
 import structlog
-from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt
 
 from robot.adapters.agi import wire
 from robot.adapters.budget import AnswerBudget
-from robot.adapters.calls import TRANSIENT_STATUS, Transient, backoff
+from robot.adapters.calls import TRANSIENT_STATUS, Transient, retrying
 from robot.adapters.decoding import PayloadError
 from robot.adapters.http import CallObserver, Exchange, NoObserver, service_http
 from robot.adapters.register_source import RegisterRequest, RegisterUnavailable
@@ -76,16 +75,15 @@ class AgiSource:
 
     async def _fetch_person(self, application_id: str, question: wire.PayQuestion) -> PayRecords:
         a = self.settings.agi
-        retrying = AsyncRetrying(
-            stop=stop_after_attempt(a.retries + 1),
-            wait=lambda state: backoff(state.attempt_number, a.backoff_initial_seconds, a.backoff_max_seconds),
-            retry=retry_if_exception_type(Transient),
-            reraise=True,
-        )
+        body = wire.encode_question(question)
+
+        def on_retry(attempt: int, wait: float, reason: str) -> None:
+            log.info("agi.retry", application_id=application_id, attempt=attempt, wait_seconds=round(wait, 3),
+                     reason=reason)  # fmt: skip
+
         try:
-            async for attempt in retrying:
-                with attempt:
-                    content = await self._post(wire.encode_question(question))
+            content = await retrying(lambda: self._post(body), a.retries + 1, a.backoff_initial_seconds,
+                                     a.backoff_max_seconds, on_retry)  # fmt: skip
         except Transient as exc:
             log.warning("agi.unavailable", application_id=application_id, reason=str(exc))
             raise RegisterUnavailable(

@@ -15,19 +15,13 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import TypeVar
 
 import structlog
-from tenacity import (
-    AsyncRetrying,
-    RetryCallState,
-    retry_if_exception_type,
-    stop_after_attempt,
-)
 
 from robot.adapters.budget import AnswerBudget
-from robot.adapters.calls import TRANSIENT_STATUS, Transient, backoff
+from robot.adapters.calls import TRANSIENT_STATUS, Transient, retrying
 from robot.adapters.http import CallObserver, Exchange, NoObserver, service_http
 from robot.adapters.register_source import RegisterRequest, RegisterUnavailable
 from robot.adapters.ssbtek import codes
@@ -140,41 +134,18 @@ class SoapRegisterSource:
         application_id: str | None = None,
         attempts: int | None = None,
     ) -> T:
-        tries = attempts or self.settings.ssbtek.retries + 1
+        s = self.settings.ssbtek
+        tries = attempts or s.retries + 1
+
+        def on_retry(attempt: int, wait: float, reason: str) -> None:
+            log.info("ssbtek.retry", application_id=application_id, attempt=attempt,
+                     wait_seconds=round(wait, 3), reason=reason)  # fmt: skip
+
         try:
-            return await self._post(body, parse)  # the common case: one attempt, no retry machinery
-        except Transient as exc:
-            if tries == 1:
-                raise RegisterUnavailable(f"SSBTEK did not answer after 1 attempt(s): {exc}") from None
-            first_wait = self._backoff(1)
-            log.info(
-                "ssbtek.retry",
-                application_id=application_id,
-                attempt=1,
-                wait_seconds=round(first_wait, 3),
-                reason=str(exc),
-            )
-        await asyncio.sleep(first_wait)
-        retrying = AsyncRetrying(
-            stop=stop_after_attempt(tries - 1),
-            # Attempt n of this loop is attempt n + 1 of the call: its wait continues the same backoff.
-            wait=lambda state: self._backoff(state.attempt_number + 1),
-            retry=retry_if_exception_type(Transient),
-            before_sleep=_log_retry(application_id, offset=1),
-            reraise=True,
-        )
-        try:
-            async for attempt in retrying:
-                with attempt:
-                    return await self._post(body, parse)
+            return await retrying(lambda: self._post(body, parse), tries, s.backoff_initial_seconds,
+                                  s.backoff_max_seconds, on_retry)  # fmt: skip
         except Transient as exc:
             raise RegisterUnavailable(f"SSBTEK did not answer after {tries} attempt(s): {exc}") from None
-        raise AssertionError("unreachable")  # pragma: no cover
-
-    def _backoff(self, attempt: int) -> float:
-        """The wait after failed attempt n: initial × 2^(n−1), capped, plus up to `initial` of random jitter."""
-        s = self.settings.ssbtek
-        return backoff(attempt, s.backoff_initial_seconds, s.backoff_max_seconds)
 
     async def _post(self, body: bytes, parse: Callable[[bytes], T]) -> T:
         answer = await self._http.post(self.url, _HEADERS, body)
@@ -198,21 +169,6 @@ def _raise_if_soap_fault(content: bytes) -> None:
     except MalformedAnswer:
         return
     raise_if_fault(payload)
-
-
-def _log_retry(application_id: str | None, offset: int = 0) -> Callable[[RetryCallState], Awaitable[None] | None]:
-    def before_sleep(state: RetryCallState) -> None:
-        outcome = state.outcome
-        reason = str(outcome.exception()) if outcome is not None and outcome.failed else "?"
-        log.info(
-            "ssbtek.retry",
-            application_id=application_id,
-            attempt=state.attempt_number + offset,
-            wait_seconds=round(state.upcoming_sleep, 3),
-            reason=reason,
-        )
-
-    return before_sleep
 
 
 def ssbtek_endpoint(settings: Settings) -> Endpoint:
