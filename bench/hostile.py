@@ -43,7 +43,11 @@ class _Handler(socketserver.BaseRequestHandler):
         sock = self.request
         try:
             if self.server.tls is not None:
-                sock = self.server.tls_context.wrap_socket(sock, server_side=True)
+                try:
+                    sock = self.server.tls_context.wrap_socket(sock, server_side=True)
+                except ssl.SSLError:
+                    _linger(sock)  # as web servers close: the alert is read, not lost to a reset
+                    return
             _read_request(sock)
             getattr(self, self.server.behaviour)(sock)
         except (OSError, ssl.SSLError):
@@ -124,6 +128,16 @@ def hostile_server(
         server.stopping.set()
         server.shutdown()
         server.server_close()
+
+
+def _linger(sock: socket.socket, seconds: float = 1.0) -> None:
+    """Stop sending, then read what the client still sends (its request) before closing, so that closing
+    does not reset the connection and the client reads the TLS alert sent before."""
+    with contextlib.suppress(OSError):
+        sock.shutdown(socket.SHUT_WR)
+        sock.settimeout(seconds)
+        while sock.recv(65536):
+            pass
 
 
 def _read_request(sock: socket.socket) -> None:

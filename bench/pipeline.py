@@ -123,10 +123,14 @@ def run_pipeline(
     database_url: str | None,
     apps_dir: Path,
     extra_env: dict[str, str] | None = None,
-    poll_seconds: float = 0.05,
+    poll_seconds: float = 0.25,
     keep_database: bool = False,
 ) -> PipelineResult:
-    """With `keep_database`, `database_url` is used as it is and left for the caller (else a fresh one, dropped)."""
+    """With `keep_database`, `database_url` is used as it is and left for the caller (else a fresh one, dropped).
+
+    The clock stops at the first look (every `poll_seconds`) that finds every application done: each look
+    counts the whole table, so looking more often would load the database the run measures.
+    """
     import shutil
 
     shutil.rmtree(ws.data_dir, ignore_errors=True)

@@ -18,7 +18,8 @@ first use in the running event loop:
   an answer beyond the bounds; `CertificateRefused` when TLS fails over a certificate (theirs not
   trusted, ours refused). That one is not retried, is logged as an error at once, and calls to the
   service then fail without a handshake for `certificate_hold_seconds`: a broken certificate costs one
-  handshake per period, not one per application.
+  handshake per period, not one per application. (A server that resets the connection instead of sending
+  its TLS alert cannot be told from a network failure, and is retried as one.)
 """
 
 from __future__ import annotations
