@@ -1,9 +1,10 @@
 """`AgiSource`: each adult's monthly pay and tax withheld for the control months, from the employer declarations.
 
 One question per adult (`wire`), asked concurrently, over the bounded HTTP of `adapters.http` with
-mutual TLS (the `[agi]` certificate settings, else those of `[ssbtek]`). Timeouts, network errors and HTTP 5xx/408/429 are retried with
-exponential backoff and jitter; when the retries are spent, or the service refuses the question,
-`RegisterUnavailable` is raised (at once for a certificate failure, `CertificateRefused`) and the queue tries the application again later, as for SSBTEK. An
+mutual TLS (the `[agi]` certificate settings, else those of `[ssbtek]`). Timeouts, network errors
+and HTTP 5xx/408/429 are retried with exponential backoff and jitter; when the retries are spent, or
+the service refuses the question, `RegisterUnavailable` is raised (at once for a certificate
+failure, `CertificateRefused`) and the queue tries the application again later, as for SSBTEK. An
 answer for one person that cannot be used makes Skatteverket unavailable for that person.
 """
 

@@ -2,11 +2,11 @@
 
 One question per adult (SSBTEK asks per personidentitet), the adults of an application asked
 concurrently, over the bounded HTTP of `adapters.http` (aiohttp; mutual TLS with the client
-certificate, at most `ssbtek.concurrency` calls in flight, a deadline per call). Transport errors, timeouts and HTTP 5xx answers that are not SOAP faults are retried with
-exponential backoff and jitter (`ssbtek.retries`, `backoff_initial_seconds`, `backoff_max_seconds`);
-a SOAP fault is not retried (the request was refused, and the queue will try the application again
-later), nor is a certificate failure (`CertificateRefused`). When the retries are spent,
-`RegisterUnavailable` is raised.
+certificate, at most `ssbtek.concurrency` calls in flight, a deadline per call). Transport errors,
+timeouts and HTTP 5xx answers that are not SOAP faults are retried with exponential backoff and
+jitter (`ssbtek.retries`, `backoff_initial_seconds`, `backoff_max_seconds`); a SOAP fault is not
+retried (the request was refused, and the queue will try the application again later), nor is a
+certificate failure (`CertificateRefused`). When the retries are spent, `RegisterUnavailable` is raised.
 
 Use one source per event loop.
 """
