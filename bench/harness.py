@@ -99,6 +99,7 @@ class Workspace:
             ROBOT_CLOCK_STARTED_AT=CLOCK_STARTED_AT,
             ROBOT_QUEUE_HOLD_UNTIL_BATCH="false",
             ROBOT_LOG_FORMAT="json",
+            ROBOT_HTTP_PORT="0",  # several workers per machine; a run that wants /metrics sets a port per worker
             PYTHONUNBUFFERED="1",
         )
         if self.register_file.is_file():  # the activity providers' attendance travels in it too
@@ -161,6 +162,22 @@ def vm_hwm(pid: int) -> int:
     except OSError:
         return 0
     return 0
+
+
+def process_cpu_seconds(pid: int) -> float:
+    """User + system CPU a running process has used so far (0 if it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def machine_busy_seconds() -> float:
+    """CPU seconds all cores have spent busy since boot (everything but idle and iowait)."""
+    with open("/proc/stat", encoding="ascii") as f:
+        values = [int(v) for v in f.readline().split()[1:]]
+    return (sum(values) - values[3] - values[4]) / os.sysconf("SC_CLK_TCK")
 
 
 def own_peak_rss() -> int:

@@ -27,7 +27,17 @@ from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import make_url
 
 from bench.generate import Generated
-from bench.harness import Workspace, machine, percentile, state_counts, verdicts_per_application, wait_with_rusage
+from bench.harness import (
+    Workspace,
+    machine,
+    machine_busy_seconds,
+    percentile,
+    process_cpu_seconds,
+    state_counts,
+    verdicts_per_application,
+    vm_hwm,
+    wait_with_rusage,
+)
 from robot.adapters.ssbtek.simulator import FaultInjection, ssbtek_simulator
 from robot.chain.engine import evaluate
 from robot.chain.inputs import Circumstances
@@ -59,6 +69,12 @@ class PipelineResult:
     peak_rss_mb_intake: float
     peak_rss_mb_worker: float
     worker_cpu_ms_per_application: float
+    peak_rss_mb_workers: list[float]
+    peak_rss_mb_simulator: float
+    intake_cpu_ms_per_application: float
+    simulator_cpu_ms_per_application: float
+    machine_busy_cpu_ms_per_application: float
+    """Every process on the machine (PostgreSQL included; other users too on a shared machine)."""
     outcomes: dict[str, int]
     exactly_one_verdict: bool
 
@@ -110,11 +126,21 @@ def run_pipeline(
     database_url: str | None,
     apps_dir: Path,
     extra_env: dict[str, str] | None = None,
+    poll_seconds: float = 0.25,
+    keep_database: bool = False,
 ) -> PipelineResult:
+    """With `keep_database`, `database_url` is used as it is and left for the caller (else a fresh one, dropped).
+
+    The clock stops at the first look (every `poll_seconds`) that finds every application done: each look
+    counts the whole table, so looking more often would load the database the run measures.
+    """
     import shutil
 
     shutil.rmtree(ws.data_dir, ignore_errors=True)
-    ws.database_url, drop = fresh_database(database_url)
+    if keep_database:
+        ws.database_url, drop = database_url, lambda: None
+    else:
+        ws.database_url, drop = fresh_database(database_url)
     try:
         env = {"ROBOT_WORKER_CONCURRENCY": str(concurrency), "ROBOT_SSBTEK_CONCURRENCY": str(concurrency),
                **(extra_env or {})}  # fmt: skip
@@ -123,6 +149,9 @@ def run_pipeline(
             raise SystemExit(upgrade.stderr)
         with ssbtek_simulator(ws.register_file, FaultInjection(latency_ms=latency_ms), in_subprocess=True) as sim:
             env.update(sim.env)
+            assert sim.process is not None
+            sim_cpu = process_cpu_seconds(sim.process.pid)
+            busy = machine_busy_seconds()
             started = time.perf_counter()
             # Intake and processing overlap, as with the daemon's inbox: workers claim what has arrived.
             intake = ws.spawn("enqueue", str(apps_dir), log=ws.root / f"{name}-enqueue.log", **env)
@@ -137,8 +166,12 @@ def run_pipeline(
                 raise SystemExit(f"robot enqueue failed ({intake_usage.code}); see {ws.root / f'{name}-enqueue.log'}")
             eng = ws.engine()
             while sum(state_counts(eng).get(s, 0) for s in ("DONE", "MANUAL")) < n:
-                time.sleep(0.05)
+                time.sleep(poll_seconds)
             finished = time.perf_counter()
+            busy = machine_busy_seconds() - busy
+            sim_cpu = process_cpu_seconds(sim.process.pid) - sim_cpu
+            sim_rss = vm_hwm(sim.process.pid)
+            alive_peaks = [vm_hwm(p.pid) for p in procs]  # now, while all live: they are waited for one by one
             for p in procs:
                 p.send_signal(signal.SIGTERM)
             results = [wait_with_rusage(p) for p in procs]
@@ -167,8 +200,13 @@ def run_pipeline(
         p95_ms=percentile(durations, 0.95),
         max_ms=max(durations, default=0),
         peak_rss_mb_intake=round(intake_usage.peak_rss / 2**20, 1),
-        peak_rss_mb_worker=round(max(r.peak_rss for r in results) / 2**20, 1),
+        peak_rss_mb_worker=round(max(max(r.peak_rss, a) for r, a in zip(results, alive_peaks, strict=True)) / 2**20, 1),
         worker_cpu_ms_per_application=round(1000 * sum(r.cpu_seconds for r in results) / max(n, 1), 2),
+        peak_rss_mb_workers=[round(max(r.peak_rss, a) / 2**20, 1) for r, a in zip(results, alive_peaks, strict=True)],
+        peak_rss_mb_simulator=round(sim_rss / 2**20, 1),
+        intake_cpu_ms_per_application=round(1000 * intake_usage.cpu_seconds / max(n, 1), 2),
+        simulator_cpu_ms_per_application=round(1000 * sim_cpu / max(n, 1), 2),
+        machine_busy_cpu_ms_per_application=round(1000 * busy / max(n, 1), 2),
         outcomes=states,
         exactly_one_verdict=len(counts) == n and set(counts.values()) == {1} if counts else n == 0,
     )

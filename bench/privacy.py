@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.harness import ROOT, Workspace
+from robot.adapters.serving import SimulatorTls
 from robot.adapters.ssbtek.simulator import FaultInjection, ssbtek_simulator
 
 SAMPLES = ROOT / "samples"
@@ -74,27 +75,37 @@ def sensitive_values() -> tuple[set[str], set[int]]:
     return pnrs, {a for a in amounts if a >= 100}
 
 
-def _certificate(directory: Path) -> tuple[Path, Path]:
-    key, cert = directory / "client.key", directory / "client.pem"
-    subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(cert),
-         "-days", "2", "-subj", "/CN=bistandsrobot-privacy-scan"],
-        check=True, capture_output=True,
-    )  # fmt: skip
-    return cert, key
+def _openssl(*args: str, cwd: Path) -> None:
+    subprocess.run(["openssl", *args], cwd=cwd, check=True, capture_output=True)
+
+
+def _pki(directory: Path) -> Path:
+    """A CA, the simulator's server certificate (127.0.0.1) and the client's: mutual TLS as in production
+    (a client certificate is never sent over plain http)."""
+    _openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "2",
+             "-subj", "/CN=privacy-scan CA", cwd=directory)  # fmt: skip
+    for name, extension in (("server", "subjectAltName=IP:127.0.0.1"), ("client", "extendedKeyUsage=clientAuth")):
+        _openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", f"{name}.key", "-out", f"{name}.csr",
+                 "-subj", f"/CN=bistandsrobot-privacy-scan-{name}", cwd=directory)  # fmt: skip
+        (directory / f"{name}.ext").write_text(extension + "\n")
+        _openssl("x509", "-req", "-in", f"{name}.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
+                 "-out", f"{name}.pem", "-days", "2", "-extfile", f"{name}.ext", cwd=directory)  # fmt: skip
+    return directory
 
 
 def run() -> PrivacyReport:
     pnrs, amounts = sensitive_values()
     with Workspace.create() as ws:
         ws.root.mkdir(exist_ok=True)
-        cert, key = _certificate(ws.root)
+        pki = _pki(ws.root)
+        key = pki / "client.key"
         secret_key_text = key.read_text(encoding="ascii")
         key_body = "".join(secret_key_text.splitlines()[1:-1])[:64]
         env = {
             "ROBOT_STICKPROV_KEY": STICKPROV_KEY,
-            "ROBOT_SSBTEK_CLIENT_CERT": str(cert),
+            "ROBOT_SSBTEK_CLIENT_CERT": str(pki / "client.pem"),
             "ROBOT_SSBTEK_CLIENT_KEY": str(key),
+            "ROBOT_SSBTEK_CA_BUNDLE": str(pki / "ca.pem"),
             "ROBOT_LOG_LEVEL": "DEBUG",
             "ROBOT_ACTIVITY_FILE": str(SAMPLES / "register.json"),
         }
@@ -107,8 +118,9 @@ def run() -> PrivacyReport:
             output.extend(done.stdout.splitlines())
 
         sim_log = ws.root / "simulator.log"
+        tls = SimulatorTls(certfile=pki / "server.pem", keyfile=pki / "server.key", client_ca=pki / "ca.pem")
         with ssbtek_simulator(
-            SAMPLES / "register.json", FaultInjection(latency_ms=5, authority_error_rate=0.2, seed=1)
+            SAMPLES / "register.json", FaultInjection(latency_ms=5, authority_error_rate=0.2, seed=1), tls=tls
         ) as sim:
             env.update(sim.env)
             robot("db", "upgrade")

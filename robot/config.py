@@ -53,6 +53,11 @@ class _HttpService(_Section):
     ca_bundle: Path | None = None
     connect_timeout_seconds: float = 5.0
     timeout_seconds: float = 20.0
+    """The longest wait for the next bytes of an answer."""
+    deadline_seconds: Annotated[float, Field(gt=0)] = 30.0
+    """The longest one call may take in all (connecting, sending, the whole answer), however slowly it drips."""
+    proxy: str | None = None
+    """An HTTP(S) proxy for this service; unset: HTTPS_PROXY / NO_PROXY from the environment, else none."""
     concurrency: Annotated[int, Field(ge=1, le=1024)] = 64
     retries: Annotated[int, Field(ge=0, le=10)] = 3
     backoff_initial_seconds: float = 0.2
@@ -182,6 +187,24 @@ class OidcSettings(_Section):
         return self.issuer.rstrip("/") + "/.well-known/openid-configuration" if self.issuer else None
 
 
+class HttpSettings(_Section):
+    """The robot's HTTP both ways: where the daemon serves /metrics, /healthz and /readyz, and the bounds on
+    every answer the register clients read (whatever a server sends, memory stays bounded)."""
+
+    host: str = "127.0.0.1"
+    """ROBOT_HTTP_HOST; 0.0.0.0 in a container, so that the orchestrator's probes reach it."""
+    port: Annotated[int, Field(ge=0, le=65535)] = 9108
+    """ROBOT_HTTP_PORT; 0 turns the daemon's endpoint off."""
+    max_headers: Annotated[int, Field(ge=8, le=1000)] = 64
+    max_header_bytes: Annotated[int, Field(ge=1024, le=65536)] = 8190
+    """The status line and each header line."""
+    max_answer_bytes: Annotated[int, Field(ge=4096)] = 16 * 1024 * 1024
+    max_answers_in_flight_bytes: Annotated[int, Field(ge=4096)] = 64 * 1024 * 1024
+    """All answers being read at once, across every call to every register service in the process."""
+    certificate_hold_seconds: Annotated[float, Field(ge=1)] = 300.0
+    """After a certificate failure, calls to that service fail at once for this long (one try per period)."""
+
+
 class LogSettings(_Section):
     format: Literal["auto", "json", "console"] = "auto"
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
@@ -210,6 +233,7 @@ class Settings(BaseSettings):
     intake: IntakeSettings = IntakeSettings()
     web: WebSettings = WebSettings()
     oidc: OidcSettings = OidcSettings()
+    http: HttpSettings = HttpSettings()
     log: LogSettings = LogSettings()
 
     @field_validator("database_url", mode="before")

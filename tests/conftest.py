@@ -14,6 +14,8 @@ import pytest
 CLOCK_START = "2026-12-02T08:00:00+00:00"
 os.environ["ROBOT_CLOCK_START"] = CLOCK_START
 os.environ["ROBOT_CLOCK_STARTED_AT"] = repr(time.time())
+# Daemons a test starts serve no /metrics endpoint unless the test asks (several run at once here).
+os.environ["ROBOT_HTTP_PORT"] = "0"
 
 from robot.chain.ruleset import Ruleset, load_ruleset  # noqa: E402 - after the clock is fixed
 

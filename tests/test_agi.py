@@ -19,6 +19,7 @@ from robot.adapters.register_source import RegisterRequest, RegisterUnavailable
 from robot.config import Settings
 from robot.formats.application import IncomeType
 from robot.formats.register import Register, RegisterIncome
+from tests.http_fake import MockExchange
 from tests.sources_fixture import ABSENT, AF_ERROR, SKV_SO_DOWN, WORKER, register
 
 PNR = "199001011234"
@@ -117,7 +118,7 @@ def source_with(handler, **agi) -> tuple[AgiSource, list[httpx.Request]]:
         return handler(request)
 
     settings = Settings(agi={"url": "http://127.0.0.1:9/agi/", "retries": 2, "backoff_initial_seconds": 0.01, **agi})
-    return AgiSource(settings, transport=httpx.MockTransport(record)), seen
+    return AgiSource(settings, exchange=MockExchange(record)), seen
 
 
 def fetch(source: AgiSource, *persons: str):

@@ -23,7 +23,7 @@ LAYERS = [
     {"chain", "adapters"},
     {"queue"},
     {"accounts"},
-    {"intake", "casework", "whatif", "report", "outbox"},
+    {"intake", "casework", "whatif", "report", "outbox", "observability"},
     {"worker"},
     {"web"},
     {"cli"},

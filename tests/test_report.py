@@ -287,3 +287,22 @@ def test_a_month_without_applications_says_so_and_writes_no_empty_report(engine,
 def test_a_bad_month_is_one_clear_line_and_exit_2(engine, cli, text):
     done = cli("--month", text)
     assert done.exit_code == 2 and "expected a month as YYYY-MM" in done.output
+
+
+def test_the_month_is_read_a_page_at_a_time_with_the_same_figures(engine, month, tmp_path, ruleset, monkeypatch):
+    from robot.queue import month as month_queries
+    from robot.report import data
+
+    whole = produce(engine, "2026-12", tmp_path / "whole", ruleset.reasons, now=T0)
+    pages: list[int] = []
+
+    def small_pages(eng, period, size=3):
+        for page in month_queries.month_pages(eng, period, size):
+            pages.append(len(page.applications))
+            yield page
+
+    monkeypatch.setattr(data, "month_pages", small_pages)
+    paged = produce(engine, "2026-12", tmp_path / "paged", ruleset.reasons, now=T0)
+    assert len(pages) > 2 and max(pages) == 3
+    assert paged.figures == whole.figures
+    assert [p.read_bytes() for p in paged.csv] == [p.read_bytes() for p in whole.csv]

@@ -25,7 +25,9 @@ def test_pages_need_a_login_but_health_and_login_do_not(workplace):
     for path in (*PAGES, "/", "/rapport/2026-12", "/admin/konton", "/admin/atkomstlogg"):
         answer = anonymous.get(path, follow_redirects=False)
         assert answer.status_code == 303 and answer.headers["location"].startswith("/login?nasta="), path
-    assert anonymous.get("/healthz").json() == {"status": "ok"}
+    assert anonymous.get("/healthz").json() == {"status": "alive"}
+    metrics = anonymous.get("/metrics")
+    assert metrics.status_code == 200 and "robot_queue_applications" in metrics.text
     assert anonymous.get("/login").status_code == 200
 
 

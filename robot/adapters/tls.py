@@ -4,7 +4,8 @@ Production addresses (anything but this machine) must be https, and the municipa
 certificate (SITHS/organisation certificate, with its key) must be configured and valid today: the
 services accept only mutual TLS. The server is always verified against the CA bundle (the
 configured one, else certifi's public bundle) and its host name; there is no setting that turns
-verification off. Plain http is accepted only for an address on this machine (the simulator).
+verification off. Plain http is accepted only for an address on this machine (the simulator), and
+never when a client certificate is configured (the settings then mean production).
 
 A problem is a `ValueError` whose message names the variable to fix, raised when the source is
 created (at start), not at the first call. A certificate that expires within
@@ -85,6 +86,11 @@ def check_endpoint(endpoint: Endpoint, now: dt.datetime | None = None) -> Certif
     if scheme == "http" and not e.local:
         raise ValueError(
             f"{v}_URL: {e.service} must be called over https; http is only for a simulator on this machine"
+        )
+    if scheme == "http" and (e.client_cert is not None or e.client_key is not None):
+        raise ValueError(
+            f"{v}_URL: a client certificate is configured ({v}_CLIENT_CERT), so {e.service} must be called over "
+            "https; plain http would send the questions unencrypted"
         )
     if e.client_key is not None and e.client_cert is None:
         raise ValueError(f"{v}_CLIENT_KEY is set without {v}_CLIENT_CERT")

@@ -152,9 +152,10 @@ def _shown(url: str) -> str:
 def register_source(config):
     """The register source from the settings: SSBTEK (ROBOT_SSBTEK_URL) or a register file (ROBOT_SSBTEK_REGISTER)."""
     from robot.adapters.sources import RegisterSourceNotConfigured, make_register_source
+    from robot.observability.metrics import RegisterMetrics
 
     try:
-        return make_register_source(config)
+        return make_register_source(config, RegisterMetrics())
     except RegisterSourceNotConfigured as exc:
         fail(str(exc), code=3)
     except OSError as exc:

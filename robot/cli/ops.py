@@ -106,45 +106,16 @@ def _runtime(config):
     )
 
 
-def _run(rt, *, until_idle: bool, watch_inbox: bool, schedule: bool, batch_key: str | None) -> None:
+def _run(rt, *, until_idle: bool, watch_inbox: bool, schedule: bool, batch_key: str | None, serve_http: bool) -> None:
+    from robot.cli.progress import progress
     from robot.queue.status import queue_status
     from robot.worker.daemon import run_worker
 
-    if not is_terminal():
+    with progress(queue_status(rt.engine)["due_now"], on_terminal=is_terminal()) as written:
         stats = asyncio.run(
-            run_worker(rt, until_idle=until_idle, watch_inbox=watch_inbox, schedule=schedule, batch_key=batch_key)
-        )
-    else:
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-        due = queue_status(rt.engine)["due_now"]
-        with Progress(
-            TextColumn("[bold]{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            TextColumn("{task.fields[summary]}"),
-        ) as progress:
-            task = progress.add_task("processing", total=due or None, summary="")
-            counts = {"recommendation": 0, "manual": 0, "retry_wait": 0, "technical_failure": 0}
-
-            def written(outcome) -> None:  # type: ignore[no-untyped-def]
-                counts[outcome.name] += 1
-                total = progress.tasks[0].total
-                done = sum(counts.values())
-                summary = ", ".join(f"{k} {v}" for k, v in counts.items() if v)
-                progress.update(task, advance=1, summary=summary, total=max(total or 0, done) if total else None)
-
-            stats = asyncio.run(
-                run_worker(
-                    rt,
-                    until_idle=until_idle,
-                    watch_inbox=watch_inbox,
-                    schedule=schedule,
-                    batch_key=batch_key,
-                    on_written=written,
-                )
-            )
+            run_worker(rt, until_idle=until_idle, watch_inbox=watch_inbox, schedule=schedule, batch_key=batch_key,
+                       on_written=written, serve_http=serve_http)
+        )  # fmt: skip
     typer.echo(
         f"processed {stats.processed}: {stats.recommendations} recommendations, {stats.manual} manual, "
         f"{stats.retry_wait} waiting to retry, {stats.technical_failures} technical failures"
@@ -157,14 +128,21 @@ def run(
     inbox: bool = typer.Option(True, "--inbox/--no-inbox", help="Watch the inbox folder (data dir/inbox)."),
     schedule: bool = typer.Option(True, "--schedule/--no-schedule", help="Run scheduled batches (config [schedule])."),
 ) -> None:
-    """The daemon: poll the queue and the inbox continuously and run the monthly batches. Stop with SIGTERM or Ctrl-C."""
+    """The daemon: poll the queue and the inbox continuously and run the monthly batches. Stop with SIGTERM or Ctrl-C.
+
+    Serves /metrics, /healthz and /readyz on ROBOT_HTTP_HOST:ROBOT_HTTP_PORT (127.0.0.1:9108; port 0: none).
+    """
     config = settings()
     configure_logs(config, quiet_on_terminal=True)
-    _run(_runtime(config), until_idle=until_idle, watch_inbox=inbox, schedule=schedule, batch_key=None)
+    _run(_runtime(config), until_idle=until_idle, watch_inbox=inbox, schedule=schedule, batch_key=None,
+         serve_http=True)  # fmt: skip
 
 
 def batch() -> None:
-    """Process everything that is due now (after one scan of the inbox), then exit."""
+    """Process everything that is due now (after one scan of the inbox), then exit.
+
+    On a terminal a progress bar with the rate and the time left; otherwise a JSON `progress` line every 10 s.
+    """
     from robot.clock import SYSTEM
     from robot.intake.inbox import scan_inbox
 
@@ -178,7 +156,7 @@ def batch() -> None:
     if inbox.queued or inbox.rejected:
         typer.echo(f"inbox: {inbox.queued} queued, {inbox.rejected} rejected")
     key = "cli:" + SYSTEM.now().isoformat(timespec="seconds")
-    _run(rt, until_idle=True, watch_inbox=False, schedule=False, batch_key=key)
+    _run(rt, until_idle=True, watch_inbox=False, schedule=False, batch_key=key, serve_http=False)
 
 
 def status(as_json: bool = typer.Option(False, "--json", help="Machine-readable output.")) -> None:

@@ -25,8 +25,8 @@ PAGE = 500
 
 
 @dataclass(frozen=True)
-class MonthRows:
-    """A month's applications and, per application pk, what is stored about each."""
+class MonthPage:
+    """Some of a month's applications and, per application pk, what is stored about each."""
 
     applications: list[Any]
     """id, application_id, channel, district, state, waits, last_error; ordered by application_id."""
@@ -36,30 +36,44 @@ class MonthRows:
     recommendations: dict[int, Any]
     retries: dict[int, int]
     """Times processing ended in RETRY_WAIT."""
-    rulesets: dict[str, Any]
-    """identifier → version, files_json, for the rulesets the verdicts ran under."""
-    without_period: int
-    """Applications stored without a valid period (all months)."""
 
 
-def month_rows(engine: Engine, month: str) -> MonthRows:
+def month_pages(engine: Engine, month: str, size: int = 2 * CHUNK) -> Iterator[MonthPage]:
+    """A month's applications a page at a time, in application_id order, all read in one transaction
+    (one consistent picture however long the reader takes): memory holds one page, not the month."""
     with read(engine) as conn:
-        apps = conn.execute(
-            select(A.c.id, A.c.application_id, A.c.channel, A.c.district, A.c.state, A.c.waits, A.c.last_error)
-            .where(A.c.period == month)
-            .order_by(A.c.application_id)
-        ).all()
-        pks = [a.id for a in apps]
-        latest = _latest_verdicts(conn, pks)
-        return MonthRows(
-            applications=list(apps),
-            verdicts=latest,
-            manual_items=_by_pk(conn, manual_items, pks),
-            recommendations=_by_pk(conn, recommendations, pks),
-            retries=_retries(conn, pks),
-            rulesets=_rulesets(conn, {v.ruleset_identifier for v in latest.values()}),
-            without_period=conn.execute(select(func.count()).select_from(A).where(A.c.period.is_(None))).scalar_one(),
-        )
+        last = ""
+        while True:
+            apps = conn.execute(
+                select(A.c.id, A.c.application_id, A.c.channel, A.c.district, A.c.state, A.c.waits, A.c.last_error)
+                .where(A.c.period == month, A.c.application_id > last)
+                .order_by(A.c.application_id)
+                .limit(size)
+            ).all()
+            if not apps:
+                return
+            pks = [a.id for a in apps]
+            yield MonthPage(
+                applications=list(apps),
+                verdicts=_latest_verdicts(conn, pks),
+                manual_items=_by_pk(conn, manual_items, pks),
+                recommendations=_by_pk(conn, recommendations, pks),
+                retries=_retries(conn, pks),
+            )
+            last = apps[-1].application_id
+
+
+def month_rulesets(engine: Engine, month: str) -> dict[str, Any]:
+    """identifier → version, files_json, for the rulesets the month's verdicts ran under."""
+    with read(engine) as conn:
+        used = select(V.c.ruleset_identifier).join(A, A.c.id == V.c.application_pk).where(A.c.period == month)
+        return _rulesets(conn, set(conn.execute(used.distinct()).scalars()))
+
+
+def without_period(engine: Engine) -> int:
+    """Applications stored without a valid period (all months): no monthly report includes them."""
+    with read(engine) as conn:
+        return conn.execute(select(func.count()).select_from(A).where(A.c.period.is_(None))).scalar_one()
 
 
 def applications_in(engine: Engine, month: str | None) -> int:

@@ -1,6 +1,6 @@
 """The monthly control report for verksamheten: one HTML page and CSV files for a period.
 
-    data.load_month → figures.compute → html.render + csv_export.write_all
+    data.load_month (streamed) → figures.compute (one pass, tally.py) → html.render + csv_export.write_all
 
 Read-only: producing a report never changes stored data.
 """

@@ -1,11 +1,13 @@
 """One month as plain records: applications with their latest verdict, manual item, recommendation
-and retry count, from what `queue.month` reads. Read-only; nothing personal is read beyond what
-the figures need (no raw applications, no notes, no names of handläggare).
+and retry count, from what `queue.month` reads, streamed a page at a time (the figures are counted
+in one pass, `tally.py`). Read-only; nothing personal is read beyond what the figures need (no raw
+applications, no notes, no names of handläggare).
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,7 +16,7 @@ from sqlalchemy import Engine
 from robot.chain.errors import RulesError
 from robot.chain.ruleset import ruleset_from_files
 from robot.formats.reasons import Code
-from robot.queue.month import month_rows
+from robot.queue.month import month_pages, month_rulesets, without_period
 
 TECHNICAL_FAILURE = Code.TEKNISKT_FEL.value
 
@@ -102,36 +104,39 @@ class RulesetRecord:
 @dataclass(frozen=True)
 class MonthData:
     month: str
-    applications: tuple[ApplicationRecord, ...]
+    applications: Iterable[ApplicationRecord]
+    """Read once, in application_id order (from the database: as they stream)."""
     rulesets: dict[str, RulesetRecord]
     without_period: int
     """Applications stored without a valid period (all months): no monthly report includes them."""
 
 
 def load_month(engine: Engine, month: str) -> MonthData:
-    rows = month_rows(engine, month)
-    records = tuple(
-        ApplicationRecord(
-            application_id=a.application_id,
-            channel=a.channel,
-            district=a.district,
-            state=a.state,
-            waits=a.waits or 0,
-            retries=rows.retries.get(a.id, 0),
-            last_error=a.last_error,
-            verdict=_verdict(rows.verdicts[a.id]) if a.id in rows.verdicts else None,
-            manual=_manual(rows.manual_items[a.id]) if a.id in rows.manual_items else None,
-            recommendation=RecommendationRecord(rows.recommendations[a.id].amount, rows.recommendations[a.id].status)
-            if a.id in rows.recommendations
-            else None,
-        )
-        for a in rows.applications
-    )
     stored = {
         r.identifier: RulesetRecord(r.identifier, r.version, _reason_catalogue(r.files_json))
-        for r in rows.rulesets.values()
+        for r in month_rulesets(engine, month).values()
     }
-    return MonthData(month, records, stored, rows.without_period)
+    return MonthData(month, _records(engine, month), stored, without_period(engine))
+
+
+def _records(engine: Engine, month: str) -> Iterator[ApplicationRecord]:
+    for page in month_pages(engine, month):
+        for a in page.applications:
+            recommendation = page.recommendations.get(a.id)
+            yield ApplicationRecord(
+                application_id=a.application_id,
+                channel=a.channel,
+                district=a.district,
+                state=a.state,
+                waits=a.waits or 0,
+                retries=page.retries.get(a.id, 0),
+                last_error=a.last_error,
+                verdict=_verdict(page.verdicts[a.id]) if a.id in page.verdicts else None,
+                manual=_manual(page.manual_items[a.id]) if a.id in page.manual_items else None,
+                recommendation=RecommendationRecord(recommendation.amount, recommendation.status)
+                if recommendation is not None
+                else None,
+            )
 
 
 def _reason_catalogue(files_json: str) -> dict[str, str]:

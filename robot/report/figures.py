@@ -8,18 +8,17 @@ Only aggregates leave this module, plus application ids in short example lists. 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from robot.report import likstallighet
-from robot.report.data import TECHNICAL_FAILURE, ApplicationRecord, MonthData
+from robot.report.data import ApplicationRecord, MonthData
 from robot.report.stats import median, percentile, share, wilson_interval
-from robot.swedish.labels import channel_name, cost_name, district_name
+from robot.report.tally import OUTSIDE, MonthTally
+from robot.swedish.labels import cost_name
 from robot.swedish.words import COST_NAMES
 
 MIN_AMOUNT_GROUP = 3
-EXAMPLES = 3
-OUTSIDE = ("over", "under", "always_manual", "no_range")
 RECOMMENDATION_STATUSES = ("pending", "approved", "rejected")
 MANUAL_STATUSES = ("open", "claimed", "resolved")
 RESOLUTIONS = ("bifall", "delavslag", "avslag")
@@ -34,7 +33,10 @@ class OutcomeCounts:
 
     @classmethod
     def of(cls, apps: Iterable[ApplicationRecord]) -> OutcomeCounts:
-        counts = Counter(a.outcome for a in apps)
+        return cls.counted(Counter(a.outcome for a in apps))
+
+    @classmethod
+    def counted(cls, counts: Mapping[str, int]) -> OutcomeCounts:
         return cls(counts["recommendation"], counts["manual"], counts["waiting"], counts["technical_failure"])
 
     @property
@@ -181,111 +183,73 @@ def compute(
     titles: Mapping[str, str] | None = None,
     thresholds: likstallighet.Thresholds = likstallighet.THRESHOLDS,
 ) -> MonthFigures:
-    """`titles`: reason titles from the current rules; the stored rulesets' own titles take precedence."""
+    """One pass over `data.applications` (which may stream from the database), then the figures.
+
+    `titles`: reason titles from the current rules; the stored rulesets' own titles take precedence.
+    """
+    tally = MonthTally()
+    for app in data.applications:
+        tally.add(app)
     merged = dict(titles or {})
     for stored in data.rulesets.values():
         merged.update(stored.reasons)
-    apps = data.applications
-    by_channel = _groups(apps, "kanal", lambda a: channel_name(a.channel))
-    by_district = _groups(apps, "stadsdel", lambda a: district_name(a.district))
+    by_channel = _groups("kanal", tally.by_channel)
+    by_district = _groups("stadsdel", tally.by_district)
     comparisons = [
         *likstallighet.compare("kanal", _group_counts(by_channel), thresholds),
         *likstallighet.compare("stadsdel", _group_counts(by_district), thresholds),
     ]
+    outcomes = OutcomeCounts.counted(tally.outcomes)
+    s = tally.stickprov
     return MonthFigures(
         month=data.month,
-        outcomes=OutcomeCounts.of(apps),
+        outcomes=outcomes,
         by_channel=by_channel,
         by_district=by_district,
-        reasons=_reasons(apps, merged),
-        stickprov=_stickprov(apps),
-        costs=_costs(apps),
-        processing=_processing(apps),
-        decisions=_decisions(apps),
-        rulesets=_rulesets(data),
+        reasons=_reasons(tally, outcomes.total, merged),
+        stickprov=StickprovFigures(s["selected"], s["resolved"], s["correct"], s["incorrect"]),
+        costs=_costs(tally),
+        processing=_processing(tally),
+        decisions=_decisions(tally),
+        rulesets=_rulesets(tally, data),
         likstallighet=tuple(comparisons),
         thresholds=thresholds,
         without_period=data.without_period,
     )
 
 
-def _groups(
-    apps: Iterable[ApplicationRecord], dimension: str, key: Callable[[ApplicationRecord], str]
-) -> tuple[GroupOutcomes, ...]:
-    grouped: dict[str, list[ApplicationRecord]] = {}
-    for a in apps:
-        grouped.setdefault(key(a), []).append(a)
-    return tuple(GroupOutcomes(dimension, name, OutcomeCounts.of(grouped[name])) for name in sorted(grouped))
+def _groups(dimension: str, grouped: Mapping[str, Counter[str]]) -> tuple[GroupOutcomes, ...]:
+    return tuple(GroupOutcomes(dimension, name, OutcomeCounts.counted(grouped[name])) for name in sorted(grouped))
 
 
 def _group_counts(groups: Iterable[GroupOutcomes]) -> list[likstallighet.GroupCount]:
     return [likstallighet.GroupCount(g.group, g.counts.decided, g.counts.manual) for g in groups]
 
 
-def _manual_codes(app: ApplicationRecord) -> tuple[str, ...]:
-    """Why the application fell out of the robot: its verdict's reasons, or a technical failure."""
-    if app.outcome == "manual" and app.verdict is not None:
-        return app.verdict.reason_codes
-    if app.outcome == "technical_failure":
-        return (TECHNICAL_FAILURE,)
-    return ()
-
-
-def _reasons(apps: tuple[ApplicationRecord, ...], titles: Mapping[str, str]) -> tuple[ReasonRow, ...]:
-    manual = [a for a in apps if _manual_codes(a)]
-    counts: Counter[str] = Counter()
-    resolved: Counter[str] = Counter()
-    resolutions: dict[str, Counter[str]] = {}
-    examples: dict[str, list[str]] = {}
-    for a in manual:
-        for code in dict.fromkeys(_manual_codes(a)):
-            counts[code] += 1
-            if len(examples.setdefault(code, [])) < EXAMPLES:
-                examples[code].append(a.application_id)
-            if a.manual is not None and a.manual.status == "resolved":
-                resolved[code] += 1
-                resolutions.setdefault(code, Counter())[a.manual.resolution or ""] += 1
+def _reasons(tally: MonthTally, total: int, titles: Mapping[str, str]) -> tuple[ReasonRow, ...]:
     rows = [
         ReasonRow(
             code=code,
             title=titles.get(code, "(titel saknas i orsakskatalogen)"),
-            count=n,
-            share_of_manual=share(n, len(manual)),
-            share_of_all=share(n, len(apps)),
-            resolved=resolved[code],
-            resolutions={r: resolutions.get(code, Counter())[r] for r in RESOLUTIONS},
-            examples=tuple(examples[code]),
+            count=r.count,
+            share_of_manual=share(r.count, tally.manual_applications),
+            share_of_all=share(r.count, total),
+            resolved=r.resolved,
+            resolutions={k: r.resolutions[k] for k in RESOLUTIONS},
+            examples=tuple(r.examples),
         )
-        for code, n in counts.items()
+        for code, r in tally.reasons.items()
     ]
     return tuple(sorted(rows, key=lambda r: (-r.count, r.code)))
 
 
-def _stickprov(apps: Iterable[ApplicationRecord]) -> StickprovFigures:
-    selected = [a for a in apps if a.verdict is not None and a.verdict.stickprov]
-    resolved = [a for a in selected if a.manual is not None and a.manual.status == "resolved"]
-    correct = sum(1 for a in resolved if a.manual is not None and a.manual.stickprov_correct is True)
-    incorrect = sum(1 for a in resolved if a.manual is not None and a.manual.stickprov_correct is False)
-    return StickprovFigures(len(selected), len(resolved), correct, incorrect)
-
-
-def _costs(apps: Iterable[ApplicationRecord]) -> tuple[CostRow, ...]:
-    amounts: dict[str, list[int]] = {}
-    outside: dict[str, Counter[str]] = {}
-    outside_by: dict[str, list[int]] = {}
-    for a in apps:
-        for fact in a.verdict.costs if a.verdict is not None else ():
-            amounts.setdefault(fact.type, []).append(fact.amount)
-            if fact.status in OUTSIDE:
-                outside.setdefault(fact.type, Counter())[fact.status] += 1
-            if fact.status in ("over", "under") and fact.outside_by is not None:
-                outside_by.setdefault(fact.type, []).append(int(fact.outside_by))
+def _costs(tally: MonthTally) -> tuple[CostRow, ...]:
     order = {t: i for i, t in enumerate(COST_NAMES)}
     rows = []
-    for cost_type in sorted(amounts, key=lambda t: (order.get(t, len(order)), t)):
-        values = amounts[cost_type]
+    for cost_type in sorted(tally.costs, key=lambda t: (order.get(t, len(order)), t)):
+        cost = tally.costs[cost_type]
+        values, beyond = cost.amounts, cost.outside_by
         shown = len(values) >= MIN_AMOUNT_GROUP
-        beyond = outside_by.get(cost_type, [])
         beyond_shown = len(beyond) >= MIN_AMOUNT_GROUP
         rows.append(
             CostRow(
@@ -295,7 +259,7 @@ def _costs(apps: Iterable[ApplicationRecord]) -> tuple[CostRow, ...]:
                 total=sum(values) if shown else None,
                 median=median(values) if shown else None,
                 p90=percentile(values, 0.9) if shown else None,
-                outside={s: outside.get(cost_type, Counter())[s] for s in OUTSIDE},
+                outside={k: cost.outside[k] for k in OUTSIDE},
                 outside_total=sum(beyond) if beyond_shown else None,
                 outside_median=median(beyond) if beyond_shown else None,
             )
@@ -303,59 +267,39 @@ def _costs(apps: Iterable[ApplicationRecord]) -> tuple[CostRow, ...]:
     return tuple(rows)
 
 
-def _error_type(error: str | None) -> str:
-    text = (error or "okänt fel").split(":", 1)[0].strip()
-    return text[:80] or "okänt fel"
-
-
-def _processing(apps: tuple[ApplicationRecord, ...]) -> ProcessingFigures:
-    durations = [a.verdict.duration_ms for a in apps if a.verdict is not None]
-    failures = [a for a in apps if a.outcome == "technical_failure"]
-    retries = sum(a.retries for a in apps)
-    waits = sum(a.waits for a in apps)
-    errors = Counter(_error_type(a.last_error) for a in failures)
+def _processing(tally: MonthTally) -> ProcessingFigures:
+    durations = tally.durations
     return ProcessingFigures(
         verdicts=len(durations),
         p50_ms=percentile(durations, 0.5),
         p95_ms=percentile(durations, 0.95),
         max_ms=max(durations) if durations else None,
-        technical_failures=len(failures),
-        technical_retries=max(0, retries - waits),
-        ssbtek_waits=waits,
-        waiting_retry=sum(1 for a in apps if a.outcome == "waiting" and a.state == "RETRY_WAIT"),
-        waiting_queue=sum(1 for a in apps if a.outcome == "waiting" and a.state != "RETRY_WAIT"),
-        error_types=tuple(sorted(errors.items(), key=lambda e: (-e[1], e[0]))),
-        failure_examples=tuple(a.application_id for a in failures[:EXAMPLES]),
+        technical_failures=tally.failures,
+        technical_retries=max(0, tally.retries - tally.waits),
+        ssbtek_waits=tally.waits,
+        waiting_retry=tally.waiting_retry,
+        waiting_queue=tally.waiting_queue,
+        error_types=tuple(sorted(tally.error_types.items(), key=lambda e: (-e[1], e[0]))),
+        failure_examples=tuple(tally.failure_examples),
     )
 
 
-def _decisions(apps: tuple[ApplicationRecord, ...]) -> DecisionFigures:
-    recs = [a.recommendation for a in apps if a.recommendation is not None]
-    rec_status = Counter(r.status for r in recs)
-    approved = [r.amount for r in recs if r.status == "approved"]
-    items = [a.manual for a in apps if a.manual is not None]
-    resolved = [m for m in items if m.status == "resolved"]
-    compared = [m for m in resolved if m.proposal_amount is not None]
-    rejected = [
-        a.application_id for a in apps if a.recommendation is not None and a.recommendation.status == "rejected"
-    ]
+def _decisions(tally: MonthTally) -> DecisionFigures:
+    approved = tally.approved_amounts
     return DecisionFigures(
-        recommendations={s: rec_status[s] for s in RECOMMENDATION_STATUSES},
+        recommendations={k: tally.recommendations[k] for k in RECOMMENDATION_STATUSES},
         approved_amount=sum(approved) if len(approved) >= MIN_AMOUNT_GROUP else None,
-        rejected_examples=tuple(rejected[:EXAMPLES]),
-        manual_items={s: sum(1 for m in items if m.status == s) for s in MANUAL_STATUSES},
-        resolutions={r: sum(1 for m in resolved if m.resolution == r) for r in RESOLUTIONS},
-        proposal_compared=len(compared),
-        proposal_followed=sum(
-            1 for m in compared if m.resolution == "bifall" and m.resolution_amount == m.proposal_amount
-        ),
+        rejected_examples=tuple(tally.rejected_examples),
+        manual_items={k: tally.manual_items[k] for k in MANUAL_STATUSES},
+        resolutions={k: tally.resolutions[k] for k in RESOLUTIONS},
+        proposal_compared=tally.proposal_compared,
+        proposal_followed=tally.proposal_followed,
     )
 
 
-def _rulesets(data: MonthData) -> tuple[RulesetRow, ...]:
-    labels = Counter((a.verdict.ruleset, a.verdict.ruleset_identifier) for a in data.applications if a.verdict)
+def _rulesets(tally: MonthTally, data: MonthData) -> tuple[RulesetRow, ...]:
     rows = []
-    for (label, identifier), n in sorted(labels.items(), key=lambda item: (-item[1], item[0])):
+    for (label, identifier), n in sorted(tally.rulesets.items(), key=lambda item: (-item[1], item[0])):
         stored = data.rulesets.get(identifier)
         rows.append(RulesetRow(label, identifier, stored.version if stored else "(okänd)", n))
     return tuple(rows)

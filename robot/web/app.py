@@ -21,6 +21,7 @@ from robot.accounts import NotAllowed
 from robot.casework import NotFound
 from robot.clock import SYSTEM, Clock
 from robot.config import Settings
+from robot.observability.app import observability_routes
 from robot.swedish.casework import sentence
 from robot.web import auth, oidc
 from robot.web.context import STATIC, Web
@@ -47,6 +48,7 @@ def create_app(
     app.state.web = w
     for module in (auth, oidc, queue, item, recommendations, report, operations, admin):
         app.include_router(module.router)
+    app.router.routes.extend(observability_routes(engine, settings, clock))
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     secret = settings.web.secret_key.get_secret_value() if settings.web.secret_key else secrets.token_urlsafe(32)
     app.add_middleware(

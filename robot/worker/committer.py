@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 
 from robot import logs
 from robot.clock import Clock
+from robot.observability import metrics
 from robot.queue.claims import Claimed
 from robot.queue.outcomes import CommitReport, Outcome, commit
 from robot.worker.database import DatabaseThread
@@ -87,12 +88,14 @@ class Committer:
         for o in report.written:
             self.in_hand.pop(o.claimed.pk, None)
             self.stats.count(o)
+            metrics.record_written(o)
             log_processed(o, worker_id)
             if self.on_written:
                 self.on_written(o)
         for o in report.stale:
             self.in_hand.pop(o.claimed.pk, None)
             self.stats.stale += 1
+            metrics.record_discarded()
             log.warning("result_discarded_lease_lost", application_id=o.claimed.application_id, worker_id=worker_id)
         self.written.set()
 

@@ -22,6 +22,7 @@ from robot.chain.stickprov import StickprovInput
 from robot.clock import SYSTEM, Clock
 from robot.config import Settings
 from robot.intake.inbox import scan_inbox
+from robot.observability.server import serving
 from robot.queue import batches
 from robot.queue.outcomes import Outcome
 from robot.worker.loop import Worker
@@ -53,6 +54,7 @@ async def run_worker(
     batch_key: str | None = None,
     on_written: Callable[[Outcome], None] | None = None,
     stop: asyncio.Event | None = None,
+    serve_http: bool = False,
 ) -> WorkerStats:
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -78,7 +80,9 @@ async def run_worker(
     if batch_key:
         batches.start(rt.engine, batch_key, "cli", rt.worker_id, rt.clock)
     try:
-        stats = await worker.run(stop, until_idle=until_idle)
+        # /metrics, /healthz, /readyz on ROBOT_HTTP_HOST:ROBOT_HTTP_PORT while the daemon runs (robot run)
+        async with serving(rt.engine, rt.settings, rt.clock) if serve_http else contextlib.nullcontext():
+            stats = await worker.run(stop, until_idle=until_idle)
     finally:
         for task in background:
             task.cancel()

@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from robot import logs
+from robot.observability import metrics
 
 log = logs.get("robot.worker")
 T = TypeVar("T")
@@ -47,9 +48,11 @@ class DatabaseThread:
             except DBAPIError as exc:
                 if not (isinstance(exc, OperationalError) or exc.connection_invalidated):
                     raise
+                error = type(exc.orig).__name__ if exc.orig else type(exc).__name__
+                metrics.record_database_retry(error)
                 log.warning(
                     "database_unavailable",
-                    error=type(exc.orig).__name__ if exc.orig else type(exc).__name__,
+                    error=error,
                     retry_in_s=round(delay, 1),
                     worker_id=self.worker_id,
                 )

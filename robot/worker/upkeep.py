@@ -17,6 +17,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 
 from robot import logs
 from robot.clock import Clock
+from robot.observability import metrics
 from robot.queue import claims
 from robot.queue.claims import Claimed
 from robot.worker.database import DatabaseThread
@@ -39,6 +40,7 @@ class Upkeep:
         rescued = claims.rescue_expired(self.engine, self.clock)
         due = claims.promote_due_retries(self.engine, self.clock)
         if rescued:
+            metrics.record_lease_expiries(rescued)
             log.warning("leases_expired", count=rescued, worker_id=self.db.worker_id)
         if due:
             log.info("retries_due", count=due, worker_id=self.db.worker_id)

@@ -1,30 +1,30 @@
 """`AgiSource`: each adult's monthly pay and tax withheld for the control months, from the employer declarations.
 
-One question per adult (`wire`), asked concurrently, over mutual TLS (the `[agi]` certificate
-settings, else those of `[ssbtek]`). Timeouts, network errors and HTTP 5xx/408/429 are retried with
-exponential backoff and jitter; when the retries are spent, or the service refuses the question,
-`RegisterUnavailable` is raised and the queue tries the application again later, as for SSBTEK. An
+One question per adult (`wire`), asked concurrently, over the bounded HTTP of `adapters.http` with
+mutual TLS (the `[agi]` certificate settings, else those of `[ssbtek]`). Timeouts, network errors
+and HTTP 5xx/408/429 are retried with exponential backoff and jitter; when the retries are spent, or
+the service refuses the question, `RegisterUnavailable` is raised (at once for a certificate
+failure, `CertificateRefused`) and the queue tries the application again later, as for SSBTEK. An
 answer for one person that cannot be used makes Skatteverket unavailable for that person.
 """
 
 from __future__ import annotations
 
 import asyncio
-import random
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 import httpx
 import structlog
-from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt
 
 from robot.adapters.agi import wire
-from robot.adapters.calls import TRANSIENT_STATUS, Transient, post
+from robot.adapters.budget import AnswerBudget
+from robot.adapters.calls import TRANSIENT_STATUS, Transient, retrying
 from robot.adapters.decoding import PayloadError
+from robot.adapters.http import CallObserver, Exchange, NoObserver, service_http
 from robot.adapters.register_source import RegisterRequest, RegisterUnavailable
 from robot.adapters.ssbtek.request import control_period
-from robot.adapters.ssbtek.transport import KeepAliveTransport
-from robot.adapters.tls import Certificate, Endpoint, check_endpoint, client_context
+from robot.adapters.tls import Certificate, Endpoint, check_endpoint
 from robot.config import Settings
 from robot.formats.period import of
 from robot.formats.register import RegisterIncome
@@ -47,19 +47,23 @@ class AgiSource:
 
     name = "agi"
 
-    def __init__(self, settings: Settings, *, transport: httpx.AsyncBaseTransport | None = None):
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        exchange: Exchange | None = None,
+        budget: AnswerBudget | None = None,
+        observer: CallObserver | None = None,
+    ):
         a = settings.agi
         if not a.url:
             raise ValueError("AgiSource needs ROBOT_AGI_URL (agi.url)")
         self.settings = settings
         endpoint = agi_endpoint(settings)
         self.certificate: Certificate | None = check_endpoint(endpoint)
-        self._url = httpx.URL(a.url).join(wire.PATH)
-        self._semaphore = asyncio.Semaphore(a.concurrency)
-        self._timeout = httpx.Timeout(a.timeout_seconds, connect=a.connect_timeout_seconds).as_dict()
-        self._transport = transport or KeepAliveTransport(
-            ssl_context=client_context(endpoint), max_idle_connections=a.concurrency
-        )
+        self._url = str(httpx.URL(a.url).join(wire.PATH))
+        self._observer = observer or NoObserver()
+        self._http = exchange or service_http(endpoint, a, settings, budget, self._observer)
 
     async def fetch(self, request: RegisterRequest) -> Mapping[str, PayRecords]:
         """Every adult's pay for the control months; raises RegisterUnavailable if the source cannot answer."""
@@ -72,19 +76,15 @@ class AgiSource:
 
     async def _fetch_person(self, application_id: str, question: wire.PayQuestion) -> PayRecords:
         a = self.settings.agi
-        retrying = AsyncRetrying(
-            stop=stop_after_attempt(a.retries + 1),
-            wait=lambda state: (
-                min(a.backoff_initial_seconds * 2 ** (state.attempt_number - 1), a.backoff_max_seconds)
-                + random.uniform(0, a.backoff_initial_seconds)
-            ),
-            retry=retry_if_exception_type(Transient),
-            reraise=True,
-        )
+        body = wire.encode_question(question)
+
+        def on_retry(attempt: int, wait: float, reason: str) -> None:
+            log.info("agi.retry", application_id=application_id, attempt=attempt, wait_seconds=round(wait, 3),
+                     reason=reason)  # fmt: skip
+
         try:
-            async for attempt in retrying:
-                with attempt:
-                    content = await self._post(wire.encode_question(question))
+            content = await retrying(lambda: self._post(body), a.retries + 1, a.backoff_initial_seconds,
+                                     a.backoff_max_seconds, on_retry)  # fmt: skip
         except Transient as exc:
             log.warning("agi.unavailable", application_id=application_id, reason=str(exc))
             raise RegisterUnavailable(
@@ -93,22 +93,21 @@ class AgiSource:
         try:
             return PayRecords(incomes=tuple(wire.decode_answer(content, question.personnummer)))
         except PayloadError as exc:
+            self._observer.authority_error("SKV")
             log.warning("agi.person_unavailable", application_id=application_id, felkod=exc.felkod, reason=str(exc))
             return PayRecords(available=False)
 
     async def _post(self, body: bytes) -> bytes:
-        response = await post(
-            self._transport, self._semaphore, self._url, _HEADERS, body, self._timeout, "the employer declarations"
-        )
-        status = response.status_code
+        answer = await self._http.post(self._url, _HEADERS, body)
+        status = answer.status
         if status == 200:
-            return response.content
+            return answer.content
         if status >= 500 or status in TRANSIENT_STATUS:
             raise Transient(f"HTTP {status}")
         raise RegisterUnavailable(f"the employer declarations answered HTTP {status}")
 
     async def aclose(self) -> None:
-        await self._transport.aclose()
+        await self._http.aclose()
 
 
 def agi_endpoint(settings: Settings) -> Endpoint:

@@ -1,6 +1,6 @@
 """SSBTEK (Sammansatt bastjänst ekonomiskt bistånd) over its real SOAP 1.1 contract (v10).
 
-- `client.SoapRegisterSource`: asks SSBTEK (ROBOT_SSBTEK_URL), over `transport.KeepAliveTransport`;
+- `client.SoapRegisterSource`: asks SSBTEK (ROBOT_SSBTEK_URL), over `adapters.http` (aiohttp);
   the worker uses it composed with the employer declarations and the activity providers
   (`robot.adapters.composed`).
 - `request`, `response`: the questions and the answers; one decoder per agency's part, in its real

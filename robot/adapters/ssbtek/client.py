@@ -1,13 +1,12 @@
 """`SoapRegisterSource`: the register source that asks SSBTEK over its SOAP 1.1 contract.
 
 One question per adult (SSBTEK asks per personidentitet), the adults of an application asked
-concurrently. One `httpx.AsyncClient` is kept for the source's lifetime, over a lean keep-alive
-transport (`transport.KeepAliveTransport`; mutual TLS when a client certificate is configured); a
-semaphore bounds calls in flight to `ssbtek.concurrency`, which is also the number of connections.
-Transport errors, timeouts and HTTP 5xx answers that are not SOAP faults are retried with
-exponential backoff and jitter (`ssbtek.retries`, `backoff_initial_seconds`, `backoff_max_seconds`);
-a SOAP fault is not retried (the request was refused, and the queue will try the application again
-later). When the retries are spent, `RegisterUnavailable` is raised.
+concurrently, over the bounded HTTP of `adapters.http` (aiohttp; mutual TLS with the client
+certificate, at most `ssbtek.concurrency` calls in flight, a deadline per call). Transport errors,
+timeouts and HTTP 5xx answers that are not SOAP faults are retried with exponential backoff and
+jitter (`ssbtek.retries`, `backoff_initial_seconds`, `backoff_max_seconds`); a SOAP fault is not
+retried (the request was refused, and the queue will try the application again later), nor is a
+certificate failure (`CertificateRefused`). When the retries are spent, `RegisterUnavailable` is raised.
 
 Use one source per event loop.
 """
@@ -16,26 +15,20 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import TypeVar
 
-import httpx
 import structlog
-from tenacity import (
-    AsyncRetrying,
-    RetryCallState,
-    retry_if_exception_type,
-    stop_after_attempt,
-)
 
-from robot.adapters.calls import TRANSIENT_STATUS, Transient, backoff, post
+from robot.adapters.budget import AnswerBudget
+from robot.adapters.calls import TRANSIENT_STATUS, Transient, retrying
+from robot.adapters.http import CallObserver, Exchange, NoObserver, service_http
 from robot.adapters.register_source import RegisterRequest, RegisterUnavailable
 from robot.adapters.ssbtek import codes
 from robot.adapters.ssbtek.request import TEST_ENVELOPE, fetch_envelope, question_for
 from robot.adapters.ssbtek.response import AuthorityTest, FetchAnswer, parse_fetch_answer, parse_test_answer
 from robot.adapters.ssbtek.soap import CONTENT_TYPE, SOAP_ACTION, MalformedAnswer, body_element, raise_if_fault
-from robot.adapters.ssbtek.transport import KeepAliveTransport
-from robot.adapters.tls import Certificate, Endpoint, check_endpoint, client_context
+from robot.adapters.tls import Certificate, Endpoint, check_endpoint
 from robot.config import Settings
 from robot.formats.register import Authority, Register, RegisterPerson
 
@@ -44,8 +37,6 @@ log = structlog.get_logger("robot.ssbtek")
 T = TypeVar("T")
 
 _HEADERS = {"content-type": CONTENT_TYPE, "soapaction": SOAP_ACTION, "accept": "text/xml"}
-KEEPALIVE_SECONDS = 10.0
-"""Idle connections older than this are not reused (servers commonly close them after 5–60 s)."""
 
 
 class SoapRegisterSource:
@@ -53,7 +44,14 @@ class SoapRegisterSource:
 
     name = "ssbtek"
 
-    def __init__(self, settings: Settings, *, transport: httpx.AsyncBaseTransport | None = None):
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        exchange: Exchange | None = None,
+        budget: AnswerBudget | None = None,
+        observer: CallObserver | None = None,
+    ):
         if not settings.ssbtek.url:
             raise ValueError("SoapRegisterSource needs ROBOT_SSBTEK_URL (ssbtek.url)")
         self.settings = settings
@@ -67,18 +65,8 @@ class SoapRegisterSource:
             )
         self._so_answered = tuple(s.so_answered_statuses or codes.SO_ANSWERED)
         self.url = s.url
-        self._url = httpx.URL(s.url)
-        self._semaphore = asyncio.Semaphore(s.concurrency)
-        timeout = httpx.Timeout(s.timeout_seconds, connect=s.connect_timeout_seconds)
-        self._timeout = timeout.as_dict()
-        # Requests go straight to the transport: SSBTEK calls need no cookies, redirects or auth
-        # flows, and httpx.AsyncClient's per-call handling of those cost a third of the HTTP time.
-        self._transport = transport or KeepAliveTransport(
-            ssl_context=client_context(endpoint),
-            max_idle_connections=s.concurrency,
-            keepalive_expiry=KEEPALIVE_SECONDS,
-        )
-        self._headers = httpx.Headers(_HEADERS)
+        self._observer = observer or NoObserver()
+        self._http = exchange or service_http(endpoint, s, settings, budget, self._observer)
 
     async def fetch(self, request: RegisterRequest) -> Register:
         """Every adult's register data, asked concurrently; raises RegisterUnavailable if any question fails."""
@@ -116,6 +104,7 @@ class SoapRegisterSource:
             )
             raise
         for authority, error in answer.errors.items():
+            self._observer.authority_error(authority.value)
             log.warning(
                 "ssbtek.authority_error",
                 application_id=request.application_id,
@@ -133,7 +122,7 @@ class SoapRegisterSource:
         return await self._call(TEST_ENVELOPE, parse_test_answer, attempts=1)
 
     async def aclose(self) -> None:
-        await self._transport.aclose()
+        await self._http.aclose()
 
     # One SOAP call with retries -----------------------------------------------------------------
 
@@ -145,49 +134,26 @@ class SoapRegisterSource:
         application_id: str | None = None,
         attempts: int | None = None,
     ) -> T:
-        tries = attempts or self.settings.ssbtek.retries + 1
+        s = self.settings.ssbtek
+        tries = attempts or s.retries + 1
+
+        def on_retry(attempt: int, wait: float, reason: str) -> None:
+            log.info("ssbtek.retry", application_id=application_id, attempt=attempt,
+                     wait_seconds=round(wait, 3), reason=reason)  # fmt: skip
+
         try:
-            return await self._post(body, parse)  # the common case: one attempt, no retry machinery
-        except Transient as exc:
-            if tries == 1:
-                raise RegisterUnavailable(f"SSBTEK did not answer after 1 attempt(s): {exc}") from None
-            first_wait = self._backoff(1)
-            log.info(
-                "ssbtek.retry",
-                application_id=application_id,
-                attempt=1,
-                wait_seconds=round(first_wait, 3),
-                reason=str(exc),
-            )
-        await asyncio.sleep(first_wait)
-        retrying = AsyncRetrying(
-            stop=stop_after_attempt(tries - 1),
-            # Attempt n of this loop is attempt n + 1 of the call: its wait continues the same backoff.
-            wait=lambda state: self._backoff(state.attempt_number + 1),
-            retry=retry_if_exception_type(Transient),
-            before_sleep=_log_retry(application_id, offset=1),
-            reraise=True,
-        )
-        try:
-            async for attempt in retrying:
-                with attempt:
-                    return await self._post(body, parse)
+            return await retrying(lambda: self._post(body, parse), tries, s.backoff_initial_seconds,
+                                  s.backoff_max_seconds, on_retry)  # fmt: skip
         except Transient as exc:
             raise RegisterUnavailable(f"SSBTEK did not answer after {tries} attempt(s): {exc}") from None
-        raise AssertionError("unreachable")  # pragma: no cover
-
-    def _backoff(self, attempt: int) -> float:
-        """The wait after failed attempt n: initial × 2^(n−1), capped, plus up to `initial` of random jitter."""
-        s = self.settings.ssbtek
-        return backoff(attempt, s.backoff_initial_seconds, s.backoff_max_seconds)
 
     async def _post(self, body: bytes, parse: Callable[[bytes], T]) -> T:
-        response = await post(self._transport, self._semaphore, self._url, self._headers, body, self._timeout, "SSBTEK")
-        status = response.status_code
+        answer = await self._http.post(self.url, _HEADERS, body)
+        status = answer.status
         if status == 200:
-            return parse(response.content)
+            return parse(answer.content)
         if status >= 500:
-            _raise_if_soap_fault(response.content)
+            _raise_if_soap_fault(answer.content)
             raise Transient(f"HTTP {status}")
         if status in TRANSIENT_STATUS:
             raise Transient(f"HTTP {status}")
@@ -203,21 +169,6 @@ def _raise_if_soap_fault(content: bytes) -> None:
     except MalformedAnswer:
         return
     raise_if_fault(payload)
-
-
-def _log_retry(application_id: str | None, offset: int = 0) -> Callable[[RetryCallState], Awaitable[None] | None]:
-    def before_sleep(state: RetryCallState) -> None:
-        outcome = state.outcome
-        reason = str(outcome.exception()) if outcome is not None and outcome.failed else "?"
-        log.info(
-            "ssbtek.retry",
-            application_id=application_id,
-            attempt=state.attempt_number + offset,
-            wait_seconds=round(state.upcoming_sleep, 3),
-            reason=reason,
-        )
-
-    return before_sleep
 
 
 def ssbtek_endpoint(settings: Settings) -> Endpoint:

@@ -1,6 +1,6 @@
 """/drift: what ops look at first (queue states, what is due, the manual queue, the last batch and,
-where the outbox exists, its backlog), as counts and ids without personal data. /healthz: the
-process answers (no login)."""
+where the outbox exists, its backlog), as counts and ids without personal data. /healthz, /readyz and
+/metrics (no login) come from `robot.observability`, the same as the daemon's."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import importlib
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
 from robot.accounts import Permission
 from robot.queue.status import queue_status
@@ -17,11 +17,6 @@ from robot.web.context import Web, web
 from robot.web.sessions import Session
 
 router = APIRouter()
-
-
-@router.get("/healthz")
-def healthz() -> Response:
-    return JSONResponse({"status": "ok"})
 
 
 def outbox_status(w: Web) -> dict[str, Any] | None:

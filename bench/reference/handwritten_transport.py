@@ -1,21 +1,6 @@
-"""A lean HTTP/1.1 keep-alive transport for httpx, for many small SOAP calls to one service.
-
-Why not httpx's default transport (httpcore): its connection pool re-scans every connection for
-every queued request (quadratic in the pool size), and its anyio layers cost about 1 ms of CPU per
-call. Measured against the simulator with 64 calls in flight on this project's 2-core machine:
-44–110 calls/s with one client and a pool of 64, about 650 calls/s with 64 one-connection
-clients, and about 1 000 calls/s with this transport at half the CPU per call. The robot's
-benchmark needs several hundred calls/s on 2 cores shared with the rules and the database.
-
-What it does: one asyncio Protocol per connection with httptools' C parser for the answers (the
-parser uvicorn uses), one request per connection at a time, idle connections reused last-in
-first-out, dropped after `keepalive_expiry` seconds or when the server closed them. TLS with the
-given `ssl.SSLContext` (mutual TLS when the context holds a client certificate). httpx's timeouts
-(connect, read, write) apply; failures are raised as httpx's own exceptions (ConnectError,
-ConnectTimeout, ReadTimeout, WriteTimeout, ReadError, WriteError, RemoteProtocolError), so callers
-handle them as usual. A request that meets a kept-alive connection the server has just closed is
-sent once more on a new connection. No proxies, no HTTP/2, no streaming: the whole answer is read
-(up to `max_response_bytes`).
+"""The hand-written HTTP/1.1 transport the SSBTEK client used until issue 15 (robot/adapters/ssbtek/transport.py
+on main before aiohttp), kept only as the reference `bench/http_stack.py` measures the chosen stack against.
+Not used by the robot.
 """
 
 from __future__ import annotations

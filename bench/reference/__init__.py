@@ -1,0 +1,1 @@
+"""Reference implementations benchmarks compare against; none is used by the robot."""

@@ -1,0 +1,62 @@
+"""compose.yaml and the Dockerfile say what the robot can do: every command exists, every probe asks a real path.
+
+There is no Docker engine here; the pieces are started by hand in the README's section and these tests
+keep the files honest.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import typer
+import yaml
+
+from robot.cli.main import app
+from tests.conftest import ROOT
+
+COMPOSE = yaml.safe_load((ROOT / "compose.yaml").read_text(encoding="utf-8"))
+ROBOT_SERVICES = {name: s for name, s in COMPOSE["services"].items() if s.get("image", "").startswith("bistandsrobot")}
+
+
+def cli_command(words: list[str]):
+    """The click command `robot WORDS…` names, or None."""
+    command = typer.main.get_command(app)
+    for word in words:
+        sub = getattr(command, "commands", {}).get(word)
+        if sub is None:
+            return None
+        command = sub
+    return command
+
+
+def test_compose_has_the_database_a_one_shot_migration_the_daemon_and_the_web_app():
+    assert set(COMPOSE["services"]) == {"db", "migrate", "robot", "web"}
+    assert set(ROBOT_SERVICES) == {"migrate", "robot", "web"}
+    assert COMPOSE["services"]["migrate"]["restart"] == "no"
+    for name in ("robot", "web"):
+        assert ROBOT_SERVICES[name]["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+    assert COMPOSE["services"]["migrate"]["depends_on"]["db"]["condition"] == "service_healthy"
+    assert {"pg-data", "robot-data"} <= set(COMPOSE["volumes"])
+
+
+@pytest.mark.parametrize("service", sorted(ROBOT_SERVICES))
+def test_every_command_in_compose_exists_in_the_cli(service: str):
+    command = ROBOT_SERVICES[service]["command"]
+    assert cli_command(command) is not None, f"robot {' '.join(command)}"
+
+
+@pytest.mark.parametrize(("service", "variable"), [("robot", "ROBOT_HTTP_PORT"), ("web", "ROBOT_WEB_PORT")])
+def test_health_checks_ask_the_port_and_path_the_service_serves(service: str, variable: str):
+    spec = ROBOT_SERVICES[service]
+    port = spec["environment"][variable]
+    probe = " ".join(spec["healthcheck"]["test"])
+    assert re.search(rf"http://127\.0\.0\.1:{port}/healthz", probe)
+    assert f":{port}:{port}" in spec["ports"][0] and spec["environment"][variable.replace("PORT", "HOST")] == "0.0.0.0"
+
+
+def test_the_image_runs_as_a_non_root_user_with_the_rules_as_data():
+    dockerfile = (ROOT / "Dockerfile").read_text(encoding="utf-8")
+    assert re.search(r"^USER robot$", dockerfile, re.M) and "useradd --system --uid 10001" in dockerfile
+    assert "ROBOT_RULES_DIR=/app/rules" in dockerfile and "COPY rules ./rules" in dockerfile
+    assert 'ENTRYPOINT ["robot"]' in dockerfile and "robot.env" in (ROOT / ".dockerignore").read_text()

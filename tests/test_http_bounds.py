@@ -1,0 +1,198 @@
+"""What a hostile or broken register server can make the robot hold, and how certificate failures show (issue 16.5).
+
+Each case runs the real client (`robot.adapters.http`) against a local server that misbehaves in one way.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+
+import pytest
+from structlog.testing import capture_logs
+
+from bench.hostile import TlsRequired, hostile_server
+from robot.adapters.budget import AnswerBudget
+from robot.adapters.calls import CertificateRefused, Transient
+from robot.adapters.http import env_proxy, service_http
+from robot.adapters.register_source import RegisterRequest, RegisterUnavailable
+from robot.adapters.ssbtek.client import SoapRegisterSource, ssbtek_endpoint
+from robot.config import Settings
+from tests.test_ssbtek_tls import _certificate as certificate
+
+PNR = "198001012385"
+
+
+def settings(url: str, **ssbtek) -> Settings:
+    return Settings(
+        ssbtek={"url": url, "retries": 0, "timeout_seconds": 2.0, "deadline_seconds": 3.0, **ssbtek},
+        http={"max_answer_bytes": 1024 * 1024, "max_answers_in_flight_bytes": 4 * 1024 * 1024},
+    )
+
+
+def post(config: Settings, budget: AnswerBudget | None = None, calls: int = 1):
+    async def run():
+        http = service_http(ssbtek_endpoint(config), config.ssbtek, config, budget)
+        try:
+            return await asyncio.gather(*(http.post(config.ssbtek.url, {}, b"<q/>") for _ in range(calls)))
+        finally:
+            await http.aclose()
+
+    return asyncio.run(run())
+
+
+@pytest.mark.parametrize("behaviour", ["endless_headers", "long_header"])
+def test_endless_or_endless_long_headers_are_refused_quickly(behaviour: str):
+    with hostile_server(behaviour) as url:
+        started = time.monotonic()
+        with pytest.raises(RegisterUnavailable, match=r"not HTTP within the limits \(64 header lines of at most 8190"):
+            post(settings(url))
+    assert time.monotonic() - started < 2
+
+
+@pytest.mark.parametrize("behaviour", ["huge_body", "endless_chunks"])
+def test_an_answer_beyond_the_limit_is_refused_whether_announced_or_not(behaviour: str):
+    with hostile_server(behaviour) as url, pytest.raises(RegisterUnavailable, match="larger than 1048576 bytes"):
+        post(settings(url))
+
+
+def test_a_slow_drip_is_cut_at_the_deadline_though_every_byte_comes_within_the_read_timeout():
+    with hostile_server("slow_drip", drip_seconds=0.1) as url:
+        started = time.monotonic()
+        with pytest.raises(Transient, match="no complete answer within the deadline of 1 s"):
+            post(settings(url, timeout_seconds=0.5, deadline_seconds=1.0))
+    assert 0.9 < time.monotonic() - started < 2
+
+
+class Recording(AnswerBudget):
+    def __init__(self, total: int):
+        super().__init__(total)
+        self.peak = 0
+
+    async def take(self, n: int) -> None:
+        await super().take(n)
+        self.peak = max(self.peak, self.total - self.free)
+
+
+def test_answers_in_flight_never_hold_more_than_the_budget_together():
+    budget = Recording(3 * 1024 * 1024)
+    with hostile_server("sized", body_bytes=1024 * 1024) as url:
+        answers = post(settings(url, concurrency=16), budget, calls=16)
+    assert [len(a.content) for a in answers] == [1024 * 1024] * 16
+    assert budget.peak <= 3 * 1024 * 1024 and budget.free == budget.total
+
+
+def test_failed_answers_give_back_their_bytes_even_while_their_errors_are_kept():
+    import tracemalloc
+
+    async def run(config: Settings) -> list:
+        http = service_http(ssbtek_endpoint(config), config.ssbtek, config)
+        calls = (http.post(config.ssbtek.url, {}, b"<q/>") for _ in range(16))
+        try:
+            return await asyncio.gather(*calls, return_exceptions=True)  # every error (and its traceback) kept
+        finally:
+            await http.aclose()
+
+    with hostile_server("endless_chunks") as url:
+        tracemalloc.start()
+        try:
+            errors = asyncio.run(run(settings(url, concurrency=16)))
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+    assert len(errors) == 16 and all(isinstance(e, RegisterUnavailable | Transient) for e in errors)
+    assert peak < 10 * 2**20, f"{peak / 2**20:.0f} MiB held; 16 answers of 1 MiB would be 16"
+
+
+def test_the_header_flood_ends_the_sources_fetch_as_unavailable_without_retrying():
+    with hostile_server("endless_headers") as url:
+        source = SoapRegisterSource(settings(url, retries=3))
+
+        async def fetch():
+            try:
+                return await source.fetch(RegisterRequest("A-1", "2026-12", (PNR,), frozenset()))
+            finally:
+                await source.aclose()
+
+        with pytest.raises(RegisterUnavailable, match="not HTTP within the limits"):
+            asyncio.run(fetch())
+
+
+def test_calls_go_through_the_proxy_the_environment_names_unless_no_proxy_names_the_host(monkeypatch):
+    with hostile_server("sized", body_bytes=5) as proxy:
+        monkeypatch.setenv("HTTP_PROXY", proxy)
+        monkeypatch.setenv("NO_PROXY", "register.example")
+        assert env_proxy("http://register.example/") is None
+        (answer,) = post(settings("http://127.0.0.1:9/"))  # nothing listens on port 9: the proxy answers
+        assert answer.content == b"xxxxx"
+        monkeypatch.delenv("HTTP_PROXY")
+        (answer,) = post(settings("http://127.0.0.1:9/", proxy=proxy))  # or the service's own setting
+        assert answer.content == b"xxxxx"
+
+
+# Plain http and certificates ----------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def pki(tmp_path_factory) -> Path:
+    d = tmp_path_factory.mktemp("pki")
+    ca = certificate(d / "ca", "Test CA", days_from=-1, days_to=400)
+    certificate(d / "server", "server", days_from=-1, days_to=400, issuer=ca, ip="127.0.0.1")
+    certificate(d / "client", "socialnämnden", days_from=-1, days_to=400, issuer=ca, client=True)
+    other = certificate(d / "other-ca", "Another CA", days_from=-1, days_to=400)
+    certificate(d / "stranger", "stranger", days_from=-1, days_to=400, issuer=other, client=True)
+    return d
+
+
+def test_http_is_refused_when_a_client_certificate_is_configured_even_on_this_machine(pki: Path):
+    with pytest.raises(ValueError, match="ROBOT_SSBTEK_URL: a client certificate is configured"):
+        SoapRegisterSource(
+            Settings(ssbtek={"url": "http://127.0.0.1:8088/", "client_cert": str(pki / "client.pem"),
+                             "client_key": str(pki / "client.key")})
+        )  # fmt: skip
+
+
+def tls_settings(url: str, pki: Path, client: str | None = "client", ca: str = "ca") -> Settings:
+    own = {"client_cert": str(pki / f"{client}.pem"), "client_key": str(pki / f"{client}.key")} if client else {}
+    return settings(url, ca_bundle=str(pki / f"{ca}.pem"), **own)
+
+
+def test_mutual_tls_reaches_a_server_that_demands_the_organisation_certificate(pki: Path):
+    tls = TlsRequired(pki / "server.pem", pki / "server.key", client_ca=pki / "ca.pem")
+    with hostile_server("sized", tls=tls, body_bytes=10) as url:
+        (answer,) = post(tls_settings(url, pki))
+    assert answer.status == 200 and answer.content == b"x" * 10
+
+
+@pytest.mark.parametrize(
+    ("client", "ca", "said"),
+    [
+        ("client", "other-ca", "the server's certificate is not trusted"),
+        ("stranger", "ca", "the server refused the client certificate"),
+        (None, "ca", "the server refused the client certificate"),
+    ],
+    ids=["server-not-trusted", "client-from-another-ca", "no-client-certificate"],
+)
+def test_a_certificate_failure_is_its_own_error_logged_at_once_and_then_held(pki: Path, client, ca, said):
+    tls = TlsRequired(pki / "server.pem", pki / "server.key", client_ca=pki / "ca.pem")
+    config = tls_settings("https://127.0.0.1:1/", pki, client, ca)
+
+    async def twice(url: str):
+        config.ssbtek.url = url
+        http = service_http(ssbtek_endpoint(config), config.ssbtek, config)
+        errors = []
+        for _ in range(2):
+            try:
+                await http.post(url, {}, b"<q/>")
+            except Exception as exc:
+                errors.append(exc)
+        await http.aclose()
+        return errors
+
+    with hostile_server("sized", tls=tls) as url, capture_logs() as logs:
+        first, second = asyncio.run(twice(url))
+    assert isinstance(first, CertificateRefused) and said in str(first)
+    assert isinstance(second, CertificateRefused) and "calls held for 300 s" in str(second)
+    (event,) = [e for e in logs if e["event"] == "tls.certificate_refused"]
+    assert event["log_level"] == "error" and event["service"] == "SSBTEK" and said in event["reason"]
