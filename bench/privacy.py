@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.harness import ROOT, Workspace
+from robot.accounts.service import os_user
 from robot.adapters.ssbtek.simulator import FaultInjection, ssbtek_simulator
 
 SAMPLES = ROOT / "samples"
@@ -118,23 +119,13 @@ def run() -> PrivacyReport:
             robot("run", "--until-idle", "--no-schedule", "--no-inbox")
             robot("batch")
             robot("status", "--json")
+            robot("users", "add", os_user(), "--role", "admin", "--role", "teamledare")  # the CLI acts as the OS user
             robot("manual", "list")
-            robot("manual", "claim", "GBG-2026-12-000103", "--as", "anna.h")
-            robot(
-                "manual",
-                "resolve",
-                "GBG-2026-12-000103",
-                "--as",
-                "anna.h",
-                "-d",
-                "delavslag",
-                "--amount",
-                "9000",
-                "--note",
-                "Delvis",
-            )
-            robot("recommendations", "approve", "GBG-2026-12-000101", "--as", "anna.h")
-            robot("recommendations", "reject", "GBG-2026-12-000102", "--as", "bo", "--note", "Ny hyra")
+            robot("manual", "claim", "GBG-2026-12-000103")
+            robot("manual", "resolve", "GBG-2026-12-000103", "-d", "delavslag", "--amount", "9000", "--note", "Delvis",
+                  "--confirm-amount")  # fmt: skip
+            robot("recommendations", "approve", "GBG-2026-12-000101")
+            robot("recommendations", "reject", "GBG-2026-12-000102", "--note", "Ny hyra")
             robot("explain", "GBG-2026-12-000104", "--replay")
             robot("report", "--month", "2026-12")
             robot("check", str(SAMPLES / "applications" / "000101-ensamstaende-med-barn.json"), "--register",
