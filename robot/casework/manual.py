@@ -16,8 +16,10 @@ from sqlalchemy import Engine
 from robot.accounts import Actor, Permission
 from robot.casework.amounts import check_amount
 from robot.casework.errors import Conflict, Invalid, NotFound, choice, find_by_reference, may_work, require_limit
+from robot.casework.records import grounds, new_record
 from robot.clock import SYSTEM, Clock
 from robot.config import Settings, load_settings
+from robot.logs import PERSONNUMMER_SHAPE
 from robot.queue import cases
 from robot.queue.cases import ManualItem, Page
 from robot.queue.states import ManualStatus, Resolution
@@ -93,17 +95,24 @@ def resolve_manual(
         raise Conflict(f"ärende {item.ref} är redan avslutat ({item.resolution} av {item.resolved_by})")
     if item.status == ManualStatus.CLAIMED and item.assignee != actor.user_id and not force:
         raise Conflict(_taken_text(item, actor), _takeover_field(actor, item))
-    if amount is not None and decided in (Resolution.BIFALL, Resolution.DELAVSLAG):
+    amount = amount if decided in (Resolution.BIFALL, Resolution.DELAVSLAG) else None
+    if amount is not None:
         check_amount(engine, item.application_id, amount, confirm_amount, settings.casework)
+    note, now = clean_note(note), clock.now()
+    new = new_record(
+        grounds(engine, item.application_id), decision=decided.value, amount=amount, actor=actor, at=now,
+        basis="manuell_handlaggning", motivering=note, lagrum=settings.output.lagrum,
+    )  # fmt: skip
     resolved = cases.resolve_item(
         engine,
         item,
         actor.user_id,
         decided.value,
-        amount if decided in (Resolution.BIFALL, Resolution.DELAVSLAG) else None,
-        clean_note(note),
+        amount,
+        note,
         stickprov_correct if item.stickprov else None,
-        clock.now(),
+        new,
+        now,
         via=actor.channel,
     )
     if not resolved:
@@ -127,9 +136,16 @@ def parse_decision(decision: str, amount: int | None, note: str | None) -> Resol
 
 
 def clean_note(note: str | None) -> str | None:
+    """The motivering as written; it goes to the case system, so it may not carry a personnummer."""
     note = (note or "").strip() or None
     if note and len(note) > MAX_NOTE:
         raise Invalid(f"motiveringen får vara högst {MAX_NOTE} tecken", "note")
+    if note and PERSONNUMMER_SHAPE.search(note):
+        raise Invalid(
+            "motiveringen får inte innehålla personnummer (den skickas till verksamhetssystemet); "
+            "ansökan anges redan med sitt id",
+            "note",
+        )
     return note
 
 

@@ -14,9 +14,10 @@ from sqlalchemy import Engine
 from robot.accounts import Actor
 from robot.casework.errors import Conflict, Invalid, NotFound, choice, find_by_reference, may_work, require_limit
 from robot.casework.manual import clean_note, find_manual
+from robot.casework.records import approval_motivering, grounds, new_record
 from robot.chain.swedish import kr
 from robot.clock import SYSTEM, Clock
-from robot.config import Settings
+from robot.config import Settings, load_settings
 from robot.formats.reasons import Code
 from robot.formats.verdict import Reason
 from robot.queue import cases
@@ -54,9 +55,15 @@ def approve_recommendation(
 ) -> Recommendation:
     """The handläggare fastställer the recommendation: bifall with the recommended amount."""
     may_work(actor)
+    settings = settings or load_settings()
     note = clean_note(note)
     rec = find_recommendation(engine, ref)
-    if not cases.approve_recommendation(engine, rec.id, actor.user_id, note, clock.now(), via=actor.channel):
+    g, now = grounds(engine, rec.application_id), clock.now()
+    new = new_record(
+        g, decision="bifall", amount=rec.amount, actor=actor, at=now, basis="robotens_forslag",
+        motivering=approval_motivering(g.verdict, g.period, note), lagrum=settings.output.lagrum,
+    )  # fmt: skip
+    if not cases.approve_recommendation(engine, rec.id, actor.user_id, note, new, now, via=actor.channel):
         raise _decided(find_recommendation(engine, rec.id), "fastställas")
     return find_recommendation(engine, rec.id)
 
@@ -72,15 +79,21 @@ def reject_recommendation(
 ) -> ManualItem:
     """The handläggare does not follow the recommendation: the application goes to manual handling."""
     may_work(actor)
+    settings = settings or load_settings()
     note = clean_note(note)
     if note is None:
         raise Invalid("ange varför rekommendationen avvisas", "note")
     rec = find_recommendation(engine, ref)
+    now = clock.now()
+    new = new_record(
+        grounds(engine, rec.application_id), decision="overlamnad", amount=None, actor=actor, at=now,
+        basis="manuell_handlaggning", motivering=note, lagrum=settings.output.lagrum,
+    )  # fmt: skip
     reason = Reason(
         code=Code.REKOMMENDATION_AVVISAD,
         text=f"Handläggaren avvisade robotens rekommendation om bifall med {kr(rec.amount)}: {note}",
     )
-    if not cases.reject_recommendation(engine, rec.id, actor.user_id, note, reason, clock.now(), via=actor.channel):
+    if not cases.reject_recommendation(engine, rec.id, actor.user_id, note, reason, new, now, via=actor.channel):
         raise _decided(find_recommendation(engine, rec.id), "avvisas")
     return find_manual(engine, rec.application_id)
 

@@ -11,8 +11,9 @@ import json
 import typer
 
 from robot.cli.common import engine, fail, settings
+from robot.cli.decisions import hand_over
 from robot.cli.users import cli_actor_or_fail
-from robot.cli.wording import SwedishErrors, amount, day, long_day, month, parse_amount, shown
+from robot.cli.wording import SwedishErrors, amount, day, handle, long_day, month, parse_amount, shown
 
 manual_app = typer.Typer(
     help="Manuella kön: lista, visa, ta och avsluta ärenden.", no_args_is_help=True, cls=SwedishErrors
@@ -25,34 +26,6 @@ MANUAL_STATUS = {"öppet": "open", "tilldelat": "claimed", "avslutat": "resolved
 REC_STATUS = {"väntar": "pending", "fastställd": "approved", "avvisad": "rejected", "alla": ""}
 MANUAL_WORDS = {v: k for k, v in MANUAL_STATUS.items()}
 REC_WORDS = {"pending": "väntar", "approved": "fastställd", "rejected": "avvisad"}
-
-OPTIONS = {
-    "ref": "ärende, rekommendation eller ansöknings-id",
-    "decision": "--decision",
-    "amount": "--amount",
-    "confirm_amount": "--confirm-amount",
-    "note": "--note",
-    "stickprov_correct": "--correct eller --incorrect",
-    "force": "--force",
-    "status": "--status",
-    "limit": "--limit",
-}
-"""What sets each input a casework error can name."""
-
-
-def handle(fn, *args, **kwargs):  # type: ignore[no-untyped-def]
-    """Run a casework action; a refusal is one Swedish line naming what to fix: exit 2 for bad input,
-    1 when the item's state does not allow it, 4 when the person may not."""
-    from robot.accounts import NotAllowed
-    from robot.casework import CaseworkError, Invalid
-
-    try:
-        return fn(*args, **kwargs)
-    except NotAllowed as exc:
-        fail(f"nekas: {exc}", code=4)
-    except CaseworkError as exc:
-        option = OPTIONS.get(exc.field or "")
-        fail(f"{exc}" + (f" ({option})" if option else ""), code=2 if isinstance(exc, Invalid) else 1)
 
 
 def _status(value: str | None, words: dict[str, str]) -> str | None:
@@ -160,6 +133,7 @@ def manual_resolve(
     )  # fmt: skip
     decided = f"{item.resolution}" + (f" {amount(item.resolution_amount)}" if item.resolution_amount else "")
     typer.echo(f"Ärende {item.ref} ({item.application_id}) avslutat: {decided}.")
+    hand_over(config, eng, item.application_id)
 
 
 @rec_app.command("list")
@@ -220,10 +194,10 @@ def rec_approve(
     eng = engine(config)
     actor = cli_actor_or_fail(eng)
     named = [handle(find_recommendation, eng, ref) for ref in dict.fromkeys(refs)]  # all found before any is decided
-    refused = 0
+    refused, last = 0, None
     for rec in named:
         try:
-            done = approve_recommendation(eng, rec.id, actor, note=note, settings=config)
+            done = last = approve_recommendation(eng, rec.id, actor, note=note, settings=config)
         except NotAllowed as exc:
             fail(f"nekas: {exc}", code=4)
         except CaseworkError as exc:
@@ -236,6 +210,8 @@ def rec_approve(
         )
     if len(named) > 1:
         typer.echo(f"{len(named) - refused} av {len(named)} fastställda.")
+    if last is not None:  # the records go in order: when the last is delivered, so are the others
+        hand_over(config, eng, last.application_id, several=len(named) - refused > 1)
     raise typer.Exit(1 if refused else 0)
 
 
@@ -251,6 +227,7 @@ def rec_reject(
     eng = engine(config)
     item = handle(reject_recommendation, eng, ref, cli_actor_or_fail(eng), note=note, settings=config)
     typer.echo(f"Rekommendationen avvisades; ansökan {item.application_id} är nu ärende {item.ref} i manuella kön.")
+    hand_over(config, eng, item.application_id)
 
 
 def explain(

@@ -131,3 +131,32 @@ def shown(count: int, total: int, noun: str) -> str | None:
     if total <= count:
         return None
     return f"Visar {integer(count)} av {integer(total)} {noun}; --limit {total} visar alla."
+
+
+OPTIONS = {
+    "ref": "ärende, rekommendation eller ansöknings-id",
+    "decision": "--decision",
+    "amount": "--amount",
+    "confirm_amount": "--confirm-amount",
+    "note": "--note",
+    "stickprov_correct": "--correct eller --incorrect",
+    "force": "--force",
+    "status": "--status",
+    "limit": "--limit",
+}
+"""What sets each input a casework error can name."""
+
+
+def handle(fn, *args, **kwargs):  # type: ignore[no-untyped-def]
+    """Run a casework action; a refusal is one Swedish line naming what to fix: exit 2 for bad input,
+    1 when the item's state does not allow it, 4 when the person may not."""
+    from robot.accounts import NotAllowed
+    from robot.casework import CaseworkError, Invalid
+
+    try:
+        return fn(*args, **kwargs)
+    except NotAllowed as exc:
+        fail(f"nekas: {exc}", code=4)
+    except CaseworkError as exc:
+        option = OPTIONS.get(exc.field or "")
+        fail(f"{exc}" + (f" ({option})" if option else ""), code=2 if isinstance(exc, Invalid) else 1)

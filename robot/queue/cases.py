@@ -10,43 +10,21 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any
 
 from sqlalchemy import Engine, func, select, update
 
 from robot.formats.verdict import Reason
 from robot.queue.db import read
 from robot.queue.events import event_row, record
+from robot.queue.outbox import NewDecision, add_decision
+from robot.queue.page import Page
 from robot.queue.schema import applications as A
 from robot.queue.schema import manual_items as M
 from robot.queue.schema import recommendations as R
 from robot.queue.states import ManualStatus, RecommendationStatus, State
 from robot.queue.transition import change
-
-T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class Page(Generic[T]):
-    """Some of a list (`items`) and how many there are in all (`total`): "50 av 3 025"."""
-
-    items: list[T]
-    total: int
-
-    def __iter__(self) -> Iterator[T]:
-        return iter(self.items)
-
-    def __len__(self) -> int:
-        return len(self.items)
-
-    def __getitem__(self, index: int) -> T:
-        return self.items[index]
-
-    @property
-    def cut(self) -> bool:
-        return self.total > len(self.items)
 
 
 @dataclass(frozen=True)
@@ -154,10 +132,12 @@ def resolve_item(
     amount: int | None,
     note: str | None,
     stickprov_correct: bool | None,
+    new: NewDecision,
     now: dt.datetime,
     **details: Any,
 ) -> bool:
-    """Record the handläggare's decision; False if the item changed meanwhile (resolved, or taken by another).
+    """Record the handläggare's decision and its `beslut/1` record; False if the item changed meanwhile
+    (resolved, or taken by another), and then nothing is written.
 
     Someone other than the assignee resolving it is recorded with both names (`assignee`).
     """
@@ -179,11 +159,12 @@ def resolve_item(
         ).first()
         if row is None:
             return False
-        details.update(item=item.id, resolution=resolution)
+        details.update(item=item.id, resolution=resolution, record=new.event_id)
         if item.assignee and item.assignee != actor:
             details["assignee"] = item.assignee
         if item.stickprov:
             details["stickprov_correct"] = stickprov_correct
+        add_decision(conn, row.application_pk, new)
         record(conn, [event_row(now, "manual_resolved", actor, row.application_pk, **details)])
     return True
 
@@ -207,13 +188,22 @@ def recommendation(
 
 
 def approve_recommendation(
-    engine: Engine, rec_id: int, actor: str, note: str | None, now: dt.datetime, **details: Any
+    engine: Engine, rec_id: int, actor: str, note: str | None, new: NewDecision, now: dt.datetime, **details: Any
 ) -> bool:
-    """pending → approved; False if it was decided meanwhile."""
+    """pending → approved, with its `beslut/1` record; False if it was decided meanwhile (nothing is written)."""
     with engine.begin() as conn:
         row = _decide(conn, rec_id, RecommendationStatus.APPROVED, actor, note, now)
         if row is not None:
-            record(conn, [event_row(now, "recommendation_approved", actor, row.application_pk, item=rec_id, **details)])
+            add_decision(conn, row.application_pk, new)
+            record(
+                conn,
+                [
+                    event_row(
+                        now, "recommendation_approved", actor, row.application_pk, item=rec_id,
+                        record=new.event_id, **details,
+                    )
+                ],
+            )  # fmt: skip
     return row is not None
 
 
@@ -222,9 +212,17 @@ class _Moved(Exception):
 
 
 def reject_recommendation(
-    engine: Engine, rec_id: int, actor: str, note: str, reason: Reason, now: dt.datetime, **details: Any
+    engine: Engine,
+    rec_id: int,
+    actor: str,
+    note: str,
+    reason: Reason,
+    new: NewDecision,
+    now: dt.datetime,
+    **details: Any,
 ) -> bool:
-    """pending → rejected, and the application DONE → MANUAL with a new manual item carrying `reason`.
+    """pending → rejected, and the application DONE → MANUAL with a new manual item carrying `reason`;
+    its `beslut/1` record (överlämnad) in the same transaction.
 
     False if the recommendation was decided meanwhile (nothing is written).
     """
@@ -255,6 +253,7 @@ def reject_recommendation(
                     created_at=now,
                 )
             )
+            add_decision(conn, rec.application_pk, new)
             record(
                 conn,
                 [
@@ -266,6 +265,7 @@ def reject_recommendation(
                         State.DONE,
                         State.MANUAL,
                         item=rec_id,
+                        record=new.event_id,
                         **details,
                     )
                 ],
