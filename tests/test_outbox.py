@@ -506,3 +506,42 @@ def test_the_alert_time_reads_like_ops_write_it(monkeypatch):
     settings = Settings(_env_file=None)
     assert settings.output.alert_after == 5400 and settings.output.dir == Path("/srv/beslut")
     assert settings.output.target() == "folder:/srv/beslut"
+
+
+# The example receiver ------------------------------------------------------------------------------------
+
+
+def test_the_example_receiver_checks_the_signature_and_takes_each_record_once(queue, settings, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    approve_recommendation(queue, "REC-1", ANNA, settings=settings)
+    store = tmp_path / "received"
+    receiver = subprocess.Popen(
+        [sys.executable, str(ROOT / "examples" / "receiver.py"), "--port", "0", "--store", str(store)],
+        env={**os.environ, "ROBOT_OUTPUT_SECRET": SECRET}, stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        url = receiver.stdout.readline().split(" on ")[1].split(" ")[0] + "beslut"
+        out = http_settings(url=url)
+        assert asyncio.run(Deliverer(queue, out, HttpTarget(out), "t").deliver_pending()).delivered == 1
+        outbox.retry_now(queue, None, "t", CLOCK.now())
+        with queue.begin() as conn:
+            conn.execute(text("UPDATE decision_deliveries SET status = 'pending'"))  # as after a crash
+        assert asyncio.run(Deliverer(queue, out, HttpTarget(out), "t").deliver_pending()).delivered == 1
+        forged = http_settings(url=url, secret="not-the-secret", retries=0)
+        with queue.begin() as conn:
+            conn.execute(text("UPDATE decision_deliveries SET status = 'pending'"))
+        refused = asyncio.run(Deliverer(queue, forged, HttpTarget(forged), "t").deliver_pending())
+        assert refused.failed == "HTTP 401"
+    finally:
+        receiver.terminate()
+        receiver.wait()
+    record = outbox.listing(queue, None, 1)[0]
+    assert [p.name for p in store.glob("*.json")] == [f"{record.event_id}.json"]
+    assert (store / f"{record.event_id}.json").read_text() == record.body
+    log = (store / "requests.log").read_text().splitlines()
+    assert [line.split(" ", 1)[1] for line in log] == ["201 taken", "200 duplicate", "401 bad signature"]

@@ -137,6 +137,18 @@ def attempts(engine: Engine, pk: int, limit: int = 20) -> list[Attempt]:
         return [Attempt(r.at, r.target, r.result, r.detail, r.deliverer, r.duration_ms) for r in rows]
 
 
+def delivered_attempts(engine: Engine) -> dict[str, int]:
+    """event_id → how many deliveries were recorded for it (more than one: delivered again after a takeover)."""
+    with read(engine) as conn:
+        rows = conn.execute(
+            select(B.c.event_id, func.count(T.c.id))
+            .join(T, T.c.decision_pk == B.c.id)
+            .where(T.c.result == DELIVERED)
+            .group_by(B.c.event_id)
+        )
+        return dict(rows.all())
+
+
 def summary(engine: Engine, now: dt.datetime, alert_after: dt.timedelta) -> dict[str, Any]:
     """Counts for ops: pending, delivered, overdue (pending longer than `alert_after`), the oldest pending."""
     with read(engine) as conn:
