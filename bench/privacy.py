@@ -3,7 +3,8 @@
     .venv/bin/python -m bench.privacy
 
 Runs the sample applications through the SSBTEK simulator (over mutual TLS settings, so the client
-key is loaded), the daemon, handläggare actions, the report and the offline check, capturing the
+key is loaded), the daemon, handläggare actions and their decision records (the outbox), the report
+and the offline check, capturing the
 logs of every process (stderr: structlog JSON lines; the simulator's own log). Then it looks for the
 input's personnummer (also as 10 digits and with a hyphen), any per-person amount from the
 applications, the register or the verdicts, and the secrets (the stickprov key, the client key).
@@ -97,6 +98,7 @@ def run() -> PrivacyReport:
             "ROBOT_SSBTEK_CLIENT_CERT": str(cert),
             "ROBOT_SSBTEK_CLIENT_KEY": str(key),
             "ROBOT_LOG_LEVEL": "DEBUG",
+            "ROBOT_OUTPUT_DIR": str(ws.root / "beslut"),
         }
         logs: list[str] = []
         output: list[str] = []
@@ -126,6 +128,10 @@ def run() -> PrivacyReport:
                   "--confirm-amount")  # fmt: skip
             robot("recommendations", "approve", "GBG-2026-12-000101")
             robot("recommendations", "reject", "GBG-2026-12-000102", "--note", "Ny hyra")
+            robot("decisions", "correct", "GBG-2026-12-000101", "-d", "delavslag", "--amount", "11000",
+                  "--note", "Fel belopp", "--confirm-amount")  # fmt: skip
+            robot("outbox", "deliver")
+            robot("outbox", "status", "--json")
             robot("explain", "GBG-2026-12-000104", "--replay")
             robot("report", "--month", "2026-12")
             robot("check", str(SAMPLES / "applications" / "000101-ensamstaende-med-barn.json"), "--register",

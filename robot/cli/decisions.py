@@ -56,6 +56,21 @@ def hand_over(config, eng, application_id: str, several: bool = False) -> None: 
         typer.echo(f"{it} är {saved} och skickas till verksamhetssystemet så snart det svarar.")
 
 
+def standing_line(eng, application_id: str) -> str | None:  # type: ignore[no-untyped-def]
+    """The decision in force for the case system, in one Swedish line; None before any decision."""
+    from robot.casework.decisions import current_decision
+    from robot.queue import outbox
+
+    records = outbox.for_application(eng, application_id)
+    standing = current_decision(records)
+    if standing is None:
+        return None
+    what = DECISION_WORDS[standing.decision] + (f" {amount(standing.amount)}" if standing.amount is not None else "")
+    corrected = f", rättat av {standing.decided_by}" if standing.supersedes else ""
+    more = f" (robot decisions list {application_id})" if len(records) > 1 else ""
+    return f"Till verksamhetssystemet: {what}{corrected} – {DELIVERY_WORDS[standing.status]}{more}"
+
+
 @app.command("list")
 def list_(ref: str = typer.Argument(..., help="Ansökans id, ärendet (M12) eller rekommendationen (R12).")) -> None:
     """Alla beslut för en ansökan, det äldsta först, och om de har skickats."""

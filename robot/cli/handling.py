@@ -11,7 +11,7 @@ import json
 import typer
 
 from robot.cli.common import engine, fail, settings
-from robot.cli.decisions import hand_over
+from robot.cli.decisions import DECISION_WORDS, hand_over, standing_line
 from robot.cli.users import cli_actor_or_fail
 from robot.cli.wording import SwedishErrors, amount, day, handle, long_day, month, parse_amount, shown
 
@@ -87,12 +87,15 @@ def manual_show(ref: str = typer.Argument(..., help="Ärendet (M12) eller ansök
         typer.echo(f"  - {r.text} [{r.code}]")
     if item.status == "resolved":
         typer.echo(
-            f"Beslut: {item.resolution}"
+            f"Beslut: {DECISION_WORDS.get(item.resolution or '', item.resolution)}"
             + (f" {amount(item.resolution_amount)}" if item.resolution_amount else "")
             + f" av {item.resolved_by}"
         )
         if item.note:
             typer.echo(f"Motivering: {item.note}")
+    standing = standing_line(eng, item.application_id)
+    if standing:
+        typer.echo(standing)
     typer.echo(f"Hela underlaget: robot explain {item.application_id}")
 
 
@@ -131,7 +134,9 @@ def manual_resolve(
         amount=parse_amount(kronor), note=note, stickprov_correct=correct, force=force,
         confirm_amount=confirm_amount, settings=config,
     )  # fmt: skip
-    decided = f"{item.resolution}" + (f" {amount(item.resolution_amount)}" if item.resolution_amount else "")
+    decided = DECISION_WORDS[item.resolution or ""] + (
+        f" {amount(item.resolution_amount)}" if item.resolution_amount else ""
+    )
     typer.echo(f"Ärende {item.ref} ({item.application_id}) avslutat: {decided}.")
     hand_over(config, eng, item.application_id)
 
@@ -178,6 +183,9 @@ def rec_show(ref: str = typer.Argument(..., help="Rekommendationen (R12) eller a
         f"Rekommendation {rec.ref} – ansökan {rec.application_id} – {month(rec.period)}: bifall med "
         f"{amount(rec.amount)}; {REC_WORDS[rec.status]}" + (f" av {rec.decided_by}" if rec.decided_by else "")
     )
+    standing = standing_line(eng, rec.application_id)
+    if standing:
+        typer.echo(standing)
     stored = stored_verdict(eng, application_row(eng, rec.application_id).id)
     typer.echo(explain(stored.verdict), nl=False)
 
