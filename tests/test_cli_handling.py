@@ -122,3 +122,15 @@ def test_several_recommendations_are_approved_in_one_command_each_on_its_own(que
     assert again.exit_code == 1 and again.output.count("är redan fastställd av anna.h") == 2
     unknown = cli("recommendations", "approve", "R1", "R99")
     assert unknown.exit_code == 1 and "ingen rekommendation för R99" in unknown.output
+
+
+def test_the_fields_at_fault_are_named_in_words_not_json_paths(engine, settings, ruleset, cli):
+    broken = application(application_id="FEL-1", costs=[{"type": "hyra", "amount": "sex tusen"}])
+    broken["household"]["children"] = [{"birth_date": "2020-13-01"}]
+    put(engine, settings, CLOCK, broken)
+    run_until_idle(engine, settings, ruleset, DictSource(), CLOCK)
+    accounts.add_account(engine, None, "ada", frozenset({Role.ADMIN}))
+    shown = cli("manual", "show", "FEL-1")
+    assert shown.exit_code == 0, shown.output
+    assert "kostnad 1, belopp: ska vara ett heltal" in shown.output and "barn 1, födelsedatum" in shown.output
+    assert "costs[0]" not in shown.output and "household." not in shown.output

@@ -13,7 +13,7 @@ import typer
 from robot.cli.common import engine, fail, settings
 from robot.cli.decisions import DECISION_WORDS, hand_over, standing_line
 from robot.cli.users import cli_actor_or_fail
-from robot.cli.wording import SwedishErrors, amount, day, handle, long_day, month, parse_amount, shown
+from robot.cli.wording import SwedishErrors, amount, day, handle, long_day, month, parse_amount, readable_paths, shown
 
 manual_app = typer.Typer(
     help="Manuella kön: lista, visa, ta och avsluta ärenden.", no_args_is_help=True, cls=SwedishErrors
@@ -84,7 +84,7 @@ def manual_show(ref: str = typer.Argument(..., help="Ärendet (M12) eller ansök
     typer.echo(f"Robotens förslag: {amount(item.proposal_amount)}")
     typer.echo("Orsaker:")
     for r in item.reasons:
-        typer.echo(f"  - {r.text} [{r.code}]")
+        typer.echo(f"  - {readable_paths(r.text)} [{r.code}]")
     if item.status == "resolved":
         typer.echo(
             f"Beslut: {DECISION_WORDS.get(item.resolution or '', item.resolution)}"
@@ -187,7 +187,7 @@ def rec_show(ref: str = typer.Argument(..., help="Rekommendationen (R12) eller a
     if standing:
         typer.echo(standing)
     stored = stored_verdict(eng, application_row(eng, rec.application_id).id)
-    typer.echo(explain(stored.verdict), nl=False)
+    typer.echo(readable_paths(explain(stored.verdict)), nl=False)
 
 
 @rec_app.command("approve")
@@ -270,7 +270,7 @@ def explain(
         if item is not None:
             typer.echo(f"Ärende {item.id} i manuella kön ({item.status}):")
             for reason in item.reasons:
-                typer.echo(f"  - {reason.text} [{reason.code}]")
+                typer.echo(f"  - {readable_paths(reason.text)} [{reason.code}]")
         typer.echo("Händelser:")
         for e in history(eng, row.id):
             typer.echo(
@@ -280,7 +280,7 @@ def explain(
     if as_json:
         typer.echo(stored.verdict.to_json())
     else:
-        typer.echo(prose(stored.verdict), nl=False)
+        typer.echo(readable_paths(prose(stored.verdict)), nl=False)
     if replay:
         from robot.whatif.replay import replay as rerun
 

@@ -160,3 +160,40 @@ def handle(fn, *args, **kwargs):  # type: ignore[no-untyped-def]
     except CaseworkError as exc:
         option = OPTIONS.get(exc.field or "")
         fail(f"{exc}" + (f" ({option})" if option else ""), code=2 if isinstance(exc, Invalid) else 1)
+
+
+FIELD_NAMES = {
+    "format": "format", "application_id": "ansökans id", "kind": "slag", "channel": "kanal", "district": "stadsdel",
+    "period": "period", "submitted_at": "inlämnad", "household": "hushållet", "applicant": "sökande",
+    "co_applicant": "medsökande", "children": "barn", "other_adults": "andra vuxna",
+    "protected_identity": "skyddad identitet", "changed_since_last_application": "ändrat hushåll",
+    "personnummer": "personnummer", "able_to_work": "arbetsförmåga", "birth_date": "födelsedatum",
+    "in_school": "går i skolan", "lives_here": "bor i hushållet", "activities": "aktivitet", "person": "person",
+    "month": "månad", "planned_hours": "planerade timmar", "attended_hours": "närvarotimmar",
+    "exemption": "undantag", "costs": "kostnad", "incomes": "inkomst", "type": "typ", "amount": "belopp",
+    "history": "historik", "consecutive_months_with_support": "månader i följd med bistånd",
+    "jobbstimulans_months_used": "månader med jobbstimulans", "last_support_month": "senaste månad med bistånd",
+    "assets": "tillgångar", "bank": "bank", "other": "övrigt",
+    "lunch_away_5_days": "lunch utanför hemmet fem dagar i veckan",
+}  # fmt: skip
+"""The ansokan/1 field names as a handläggare says them."""
+_NAME = r"[a-z_][a-z0-9_]*"
+_PATH = re.compile(rf"\b{_NAME}(?:\[[0-9]+\])?(?:\.{_NAME}(?:\[[0-9]+\])?)*(?:\[[0-9]+\]|\.{_NAME})")
+
+
+def readable_paths(text: str) -> str:
+    """Field paths in a text (`costs[0].amount`) in words (`kostnad 1, belopp`).
+
+    A path whose first name is not a field of ansokan/1 is left alone (`t.ex.`); an unknown name
+    further in (a field the document should not have) is kept as written.
+    """
+
+    def words(match: re.Match[str]) -> str:
+        parts = re.findall(rf"({_NAME})(?:\[([0-9]+)\])?", match[0])
+        if parts[0][0] not in FIELD_NAMES:
+            return match[0]
+        if len(parts) > 1 and parts[0][0] == "household" and parts[1][0] in FIELD_NAMES:
+            parts = parts[1:]
+        return ", ".join(FIELD_NAMES.get(name, name) + (f" {int(i) + 1}" if i else "") for name, i in parts)
+
+    return _PATH.sub(words, text)
