@@ -45,22 +45,22 @@ CLOCK = StartedClock(parse_start(CLOCK_START), float(CLOCK_STARTED_AT))
 class OutboxKillReport:
     target: str
     records: int
-    kills: int
-    kills_mid_delivery: int
-    received: int
+    kills: int = 0
+    kills_mid_delivery: int = 0
+    received: int = 0
     """Distinct records that arrived (HTTP) or files that are records (folder)."""
-    requests_or_writes: int
-    duplicates: int
-    duplicates_with_their_own_key: int
-    missing: int
-    not_identical: int
-    out_of_order: int
-    refused_signatures: int
-    stray_files: int
-    temporary_left: int
+    requests_or_writes: int = 0
+    duplicates: int = 0
+    duplicates_with_their_own_key: int = 0
+    missing: int = 0
+    not_identical: int = 0
+    out_of_order: int = 0
+    refused_signatures: int = 0
+    stray_files: int = 0
+    temporary_left: int = 0
     """Half-written dot-files of killed deliverers (never named *.json; tidied at a later pass)."""
-    personnummer_found: int
-    seconds: float
+    personnummer_found: int = 0
+    seconds: float = 0.0
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -213,8 +213,6 @@ def _check_http(received: Path, stored: dict, order: list[str], pnrs: set[str]) 
     return OutboxKillReport(
         target="http",
         records=len(stored),
-        kills=0,
-        kills_mid_delivery=0,
         received=len(set(files) & set(stored)),
         requests_or_writes=len(log),
         duplicates=repeats,
@@ -226,9 +224,7 @@ def _check_http(received: Path, stored: dict, order: list[str], pnrs: set[str]) 
         ),
         refused_signatures=sum(1 for _, status, _ in log if status == "401"),
         stray_files=len(set(files) - set(stored)),
-        temporary_left=0,
         personnummer_found=sum(1 for body in files.values() if _has_pnr(body.decode(), pnrs)),
-        seconds=0.0,
         problems=problems,
     )
 
@@ -239,20 +235,13 @@ def _check_folder(folder: Path, stored: dict, pnrs: set[str], deliveries: int) -
     return OutboxKillReport(
         target="folder",
         records=len(stored),
-        kills=0,
-        kills_mid_delivery=0,
         received=len(set(files) & set(wanted)),
         requests_or_writes=deliveries,
-        duplicates=0,
-        duplicates_with_their_own_key=0,
         missing=len(set(wanted) - set(files)),
         not_identical=sum(1 for name, body in files.items() if name in wanted and body != wanted[name]),
-        out_of_order=0,
-        refused_signatures=0,
         stray_files=len(set(files) - set(wanted)),
         temporary_left=sum(1 for p in folder.iterdir() if p.name.startswith(".")),
         personnummer_found=sum(1 for body in files.values() if _has_pnr(body.decode(), pnrs)),
-        seconds=0.0,
     )
 
 

@@ -55,9 +55,13 @@ def test_an_os_user_without_an_account_gets_one_swedish_line_and_exit_4(queue, c
     )
 
 
-def test_a_role_that_may_not_work_cases_is_refused(queue, cli):
+def test_a_role_that_may_not_work_cases_is_refused_and_sees_no_applications(queue, cli):
     refused = cli("recommendations", "approve", "REC-1", as_user="vera")
     assert refused.exit_code == 4 and "robot: nekas: vera (verksamhet) får inte handlägga ärenden" in refused.output
+    for reading in (("manual", "list"), ("manual", "show", "NY-1"), ("recommendations", "list"),
+                    ("decisions", "list", "REC-1")):  # fmt: skip
+        looked = cli(*reading, as_user="vera")
+        assert looked.exit_code == 4 and "REC-1" not in looked.output and "NY-1" not in looked.output
 
 
 def test_the_acting_person_is_the_os_users_account(queue, cli):
@@ -130,6 +134,7 @@ def test_the_fields_at_fault_are_named_in_words_not_json_paths(engine, settings,
     put(engine, settings, CLOCK, broken)
     run_until_idle(engine, settings, ruleset, DictSource(), CLOCK)
     accounts.add_account(engine, None, "ada", frozenset({Role.ADMIN}))
+    accounts.add_account(engine, ADMIN, "anna.h", frozenset({Role.HANDLAGGARE}))
     shown = cli("manual", "show", "FEL-1")
     assert shown.exit_code == 0, shown.output
     assert "kostnad 1, belopp: ska vara ett heltal" in shown.output and "barn 1, födelsedatum" in shown.output

@@ -33,6 +33,8 @@ def application_of(engine: Engine, ref: str) -> str:
         if found is None:
             raise NotFound(f"inget beslut med id {text}")
         return found.application_id
+    if text.isdigit():
+        raise Invalid(f"ange ansökans id, M{text} (ett ärende) eller R{text} (en rekommendation)", "ref")
     if re.fullmatch(r"[Mm][0-9]+", text):
         return find_manual(engine, text).application_id
     if re.fullmatch(r"[Rr][0-9]+", text):

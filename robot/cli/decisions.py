@@ -13,7 +13,7 @@ import typer
 
 from robot.cli.common import engine, settings
 from robot.cli.users import cli_actor_or_fail
-from robot.cli.wording import SwedishErrors, amount, handle, moment, parse_amount
+from robot.cli.wording import SwedishErrors, amount, case_reader, handle, moment, parse_amount
 
 app = typer.Typer(
     help="Beslut som de skickas till verksamhetssystemet (beslut/1): visa och rätta.",
@@ -76,7 +76,9 @@ def list_(ref: str = typer.Argument(..., help="Ansökans id, ärendet (M12) elle
     """Alla beslut för en ansökan, det äldsta först, och om de har skickats."""
     from robot.casework.decisions import current_decision, decisions_for
 
-    records = handle(decisions_for, engine(settings()), ref)
+    eng = engine(settings())
+    case_reader(eng)
+    records = handle(decisions_for, eng, ref)
     if not records:
         typer.echo("Inga beslut.")
         return
@@ -98,7 +100,9 @@ def show(event_id: str = typer.Argument(..., help="Beslutets id (event_id).")) -
     from robot.cli.common import fail
     from robot.queue import outbox
 
-    record = outbox.by_event_id(engine(settings()), event_id.strip().lower())
+    eng = engine(settings())
+    case_reader(eng)
+    record = outbox.by_event_id(eng, event_id.strip().lower())
     if record is None:
         fail(f"inget beslut med id {event_id}", code=1)
     typer.echo(record.body, nl=False)

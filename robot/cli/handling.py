@@ -13,7 +13,18 @@ import typer
 from robot.cli.common import engine, fail, settings
 from robot.cli.decisions import DECISION_WORDS, hand_over, standing_line
 from robot.cli.users import cli_actor_or_fail
-from robot.cli.wording import SwedishErrors, amount, day, handle, long_day, month, parse_amount, readable_paths, shown
+from robot.cli.wording import (
+    SwedishErrors,
+    amount,
+    case_reader,
+    day,
+    handle,
+    long_day,
+    month,
+    parse_amount,
+    readable_paths,
+    shown,
+)
 
 manual_app = typer.Typer(
     help="Manuella kön: lista, visa, ta och avsluta ärenden.", no_args_is_help=True, cls=SwedishErrors
@@ -46,8 +57,9 @@ def manual_list(
     from robot.casework import list_manual
 
     eng = engine(settings())
+    reader = case_reader(eng)
     if mine:
-        assignee = cli_actor_or_fail(eng).user_id
+        assignee = reader.user_id
     page = handle(list_manual, eng, _status(status, MANUAL_STATUS), assignee, limit)
     if as_json:
         typer.echo(
@@ -75,6 +87,7 @@ def manual_show(ref: str = typer.Argument(..., help="Ärendet (M12) eller ansök
     from robot.casework import find_manual
 
     eng = engine(settings())
+    case_reader(eng)
     item = handle(find_manual, eng, ref)
     typer.echo(f"Ärende {item.ref} – ansökan {item.application_id} – {month(item.period)}")
     typer.echo(f"Status: {MANUAL_WORDS[item.status]}" + (f" (tilldelat {item.assignee})" if item.assignee else ""))
@@ -150,7 +163,9 @@ def rec_list(
     """Rekommendationer om bifall som väntar på en handläggare."""
     from robot.casework import list_recommendations
 
-    page = handle(list_recommendations, engine(settings()), _status(status, REC_STATUS), limit)
+    eng = engine(settings())
+    case_reader(eng)
+    page = handle(list_recommendations, eng, _status(status, REC_STATUS), limit)
     if as_json:
         typer.echo(
             json.dumps({"total": page.total, "items": [_rec_json(r) for r in page]}, indent=2, ensure_ascii=False)
@@ -178,6 +193,7 @@ def rec_show(ref: str = typer.Argument(..., help="Rekommendationen (R12) eller a
     from robot.queue.records import application_row, stored_verdict
 
     eng = engine(settings())
+    case_reader(eng)
     rec = handle(find_recommendation, eng, ref)
     typer.echo(
         f"Rekommendation {rec.ref} – ansökan {rec.application_id} – {month(rec.period)}: bifall med "

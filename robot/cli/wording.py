@@ -16,6 +16,7 @@ from typer.core import TyperGroup
 
 from robot.chain.swedish import MONTH_NAMES, kr, month_name
 from robot.cli.common import fail
+from robot.cli.users import cli_actor_or_fail
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
@@ -197,3 +198,12 @@ def readable_paths(text: str) -> str:
         return ", ".join(FIELD_NAMES.get(name, name) + (f" {int(i) + 1}" if i else "") for name, i in parts)
 
     return _PATH.sub(words, text)
+
+
+def case_reader(eng):  # type: ignore[no-untyped-def]
+    """The person at the terminal, who must be one who may see applications' personal data (handläggare)."""
+    from robot.accounts import Permission
+
+    actor = cli_actor_or_fail(eng)
+    handle(actor.require, Permission.WORK_CASES)
+    return actor
