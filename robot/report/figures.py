@@ -22,7 +22,7 @@ EXAMPLES = 3
 OUTSIDE = ("over", "under", "always_manual", "no_range")
 RECOMMENDATION_STATUSES = ("pending", "approved", "rejected")
 MANUAL_STATUSES = ("open", "claimed", "resolved")
-RESOLUTIONS = ("bifall", "delavslag", "avslag")
+RESOLUTIONS = ("bifall", "delavslag", "avslag", "overlamnad")
 
 
 @dataclass(frozen=True)
@@ -73,7 +73,7 @@ class ReasonRow:
     share_of_all: float | None
     resolved: int
     resolutions: dict[str, int]
-    """bifall / delavslag / avslag among the resolved manual items with this reason."""
+    """bifall / delavslag / avslag / överlämnat among the resolved manual items with this reason."""
     examples: tuple[str, ...]
 
 
