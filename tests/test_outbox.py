@@ -545,3 +545,28 @@ def test_the_example_receiver_checks_the_signature_and_takes_each_record_once(qu
     assert (store / f"{record.event_id}.json").read_text() == record.body
     log = (store / "requests.log").read_text().splitlines()
     assert [line.split(" ", 1)[1] for line in log] == ["201 taken", "200 duplicate", "401 bad signature"]
+
+
+def test_robot_outbox_deliver_runs_one_pass_and_says_what_it_did(queue, settings, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    approve_recommendation(queue, "REC-1", ANNA, settings=settings)
+    approve_recommendation(queue, "REC-2", ANNA, settings=settings)
+    env = {**os.environ, "ROBOT_DATA_DIR": str(settings.data_dir), "ROBOT_CONFIG": os.devnull, "ROBOT_LOG_FORMAT": "json"}
+    env.pop("ROBOT_DATABASE_URL", None)
+
+    def robot(*args: str, **extra: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "robot", *args], cwd=ROOT, env={**env, **extra},
+                              capture_output=True, text=True, timeout=60)  # fmt: skip
+
+    without = robot("outbox", "deliver")
+    assert without.returncode == 3 and "no output target" in without.stderr
+    done = robot("outbox", "deliver", ROBOT_OUTPUT_DIR=str(tmp_path / "ut"))
+    assert done.returncode == 0, done.stderr
+    assert f"delivered 2 to folder:{tmp_path / 'ut'}; pending 0" in done.stdout
+    assert sorted(json.loads(line)["event"] for line in done.stderr.splitlines()) == ["decision_delivered"] * 2
+    assert len(list((tmp_path / "ut").glob("*.json"))) == 2
