@@ -99,8 +99,7 @@ def deliver() -> None:
     if config.output.target() is None:
         fail("no output target: set ROBOT_OUTPUT_DIR or ROBOT_OUTPUT_URL (config [output])", code=3)
     report = asyncio.run(one_pass(config, eng, respect_backoff=False))
-    typer.echo(f"delivered {report.delivered} to {config.output.target()}; pending {report.pending_after}"
-               + ("+" if report.pending_after >= 64 else ""))  # fmt: skip
+    typer.echo(f"delivered {report.delivered} to {config.output.target()}; pending {report.pending_after}")
     if report.busy:
         typer.echo("another deliverer holds the lease (a daemon is delivering); nothing done")
     if report.failed:

@@ -115,7 +115,7 @@ class Deliverer:
         finally:
             with contextlib.suppress(Exception):
                 await asyncio.to_thread(outbox.release_lease, self.engine, self.owner, token)
-        report.pending_after = len(await asyncio.to_thread(outbox.next_pending, self.engine, BATCH))
+        report.pending_after = await asyncio.to_thread(outbox.pending_count, self.engine)
         return report
 
     async def _pass(self, lease: Lease, report: PassReport, respect_backoff: bool, stop: asyncio.Event | None) -> None:

@@ -226,6 +226,11 @@ def next_pending(engine: Engine, limit: int) -> list[StoredDecision]:
         return [_stored(r) for r in rows]
 
 
+def pending_count(engine: Engine) -> int:
+    with read(engine) as conn:
+        return conn.execute(select(func.count()).select_from(D).where(D.c.status == PENDING)).scalar_one()
+
+
 @dataclass(frozen=True)
 class Lease:
     owner: str
