@@ -142,8 +142,7 @@ def run(
     records: int = 2000,
     kills: int = 20,
     target: str = "http",
-    min_delay: float = 1.2,
-    max_delay: float = 2.8,
+    patience: float = 10.0,
     seed: int = 5,
     database_url: str | None = None,
 ) -> OutboxKillReport:
@@ -174,16 +173,23 @@ def run(
         eng = ws.engine()
         mid = 0
         try:
+            share = max(1, total // (kills + 1))
             for _ in range(kills):
+                # Killed after a random number of deliveries (or `patience` seconds), at a random instant
+                # within a send: the kills spread over the whole run, each while records are in flight.
+                before = outbox.pending_count(eng)
                 proc = ws.spawn("run", "--no-schedule", "--no-inbox", log=ws.root / "daemon.log", **env)
-                time.sleep(rng.uniform(min_delay, max_delay))
-                pending = outbox.summary(eng, _now(), _hour())["pending"]
+                goal, give_up = rng.randint(1, share), time.monotonic() + patience
+                while before - outbox.pending_count(eng) < goal and time.monotonic() < give_up:
+                    time.sleep(0.01)
+                time.sleep(rng.uniform(0, 0.01))
+                pending = outbox.pending_count(eng)
                 proc.send_signal(signal.SIGKILL)
                 proc.wait()
                 mid += pending > 0
             final = ws.spawn("run", "--no-schedule", "--no-inbox", log=ws.root / "daemon.log", **env)
             deadline = time.monotonic() + 600
-            while outbox.summary(eng, _now(), _hour())["pending"] and time.monotonic() < deadline:
+            while outbox.pending_count(eng) and time.monotonic() < deadline:
                 time.sleep(0.2)
             final.send_signal(signal.SIGTERM)
             final.wait(timeout=60)
@@ -245,26 +251,17 @@ def _check_folder(folder: Path, stored: dict, pnrs: set[str], deliveries: int) -
     )
 
 
-def _now():  # type: ignore[no-untyped-def]
-    return CLOCK.now()
-
-
-def _hour():  # type: ignore[no-untyped-def]
-    import datetime as dt
-
-    return dt.timedelta(hours=1)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.outbox_kill", description=__doc__.splitlines()[0])
     parser.add_argument("--records", type=int, default=2000)
     parser.add_argument("--kills", type=int, default=20)
     parser.add_argument("--target", choices=["http", "folder", "both"], default="both")
+    parser.add_argument("--seed", type=int, default=5)
     parser.add_argument("--database", default=None, help="a PostgreSQL URL (default: SQLite in a temporary folder)")
     args = parser.parse_args()
     ok = True
     for target in ("http", "folder") if args.target == "both" else (args.target,):
-        report = run(args.records, args.kills, target, database_url=args.database)
+        report = run(args.records, args.kills, target, seed=args.seed, database_url=args.database)
         print("\n".join(report.lines()) + "\n", flush=True)
         ok = ok and report.ok
     raise SystemExit(0 if ok else 1)
