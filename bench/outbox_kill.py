@@ -56,6 +56,9 @@ class OutboxKillReport:
     not_identical: int = 0
     out_of_order: int = 0
     refused_signatures: int = 0
+    cut_off: int = 0
+    """Requests whose sender was killed mid-body (the receiver saw an incomplete body and took nothing)."""
+    taken_twice: int = 0
     stray_files: int = 0
     temporary_left: int = 0
     """Half-written dot-files of killed deliverers (never named *.json; tidied at a later pass)."""
@@ -72,6 +75,7 @@ class OutboxKillReport:
             and self.out_of_order == 0
             and self.duplicates_with_their_own_key == self.duplicates
             and self.refused_signatures == 0
+            and self.taken_twice == 0
             and self.stray_files == 0
             and self.personnummer_found == 0
         )
@@ -80,8 +84,8 @@ class OutboxKillReport:
         if self.target == "http":
             sent = (
                 f"requests: {self.requests_or_writes}; repeats: {self.duplicates} ({self.duplicates_with_their_own_key} "
-                "with the record's own Idempotency-Key and the same bytes); refused signatures: "
-                f"{self.refused_signatures}"
+                f"with the record's own Idempotency-Key and the same bytes, taken again: {self.taken_twice}); "
+                f"cut off mid-body by a kill: {self.cut_off}; refused signatures: {self.refused_signatures}"
             )
         else:
             sent = (
@@ -210,25 +214,27 @@ def run(
 
 def _check_http(received: Path, stored: dict, order: list[str], pnrs: set[str]) -> OutboxKillReport:
     log = [line.split(" ", 2) for line in (received / "requests.log").read_text().splitlines()]
-    per_key = Counter(key for key, _, _ in log)
     files = {p.stem: p.read_bytes() for p in received.glob("*.json")}
-    first_seen = list(dict.fromkeys(key for key, status, _ in log if status in ("200", "201")))
-    repeats = sum(c - 1 for c in per_key.values() if c > 1)
-    repeats_ok = sum(1 for key, status, why in log if status == "200" and why == "duplicate" and key in stored)
-    problems = [f"unknown key {k}" for k in per_key if k not in stored][:5]
+    taken = Counter(key for key, status, _ in log if status == "201")
+    answered = [(key, status, why) for key, status, why in log if why != "incomplete body"]
+    repeats = [key for key, status, _ in answered if status != "201"]
+    first_seen = list(dict.fromkeys(key for key, status, _ in answered if status in ("200", "201")))
+    expected = [k for k in order if k in set(first_seen)]
+    problems = [f"unknown key {k}" for k in taken if k not in stored][:5]
+    problems += [f"{status} {why} for {key}" for key, status, why in answered if status not in ("200", "201")][:5]
     return OutboxKillReport(
         target="http",
         records=len(stored),
         received=len(set(files) & set(stored)),
         requests_or_writes=len(log),
-        duplicates=repeats,
-        duplicates_with_their_own_key=repeats_ok,
+        duplicates=len(repeats),
+        duplicates_with_their_own_key=sum(1 for key, _, why in answered if why == "duplicate" and key in stored),
+        taken_twice=sum(1 for c in taken.values() if c > 1),
+        cut_off=len(log) - len(answered),
         missing=len(set(stored) - set(files)),
         not_identical=sum(1 for k, body in files.items() if k in stored and body != stored[k].body.encode()),
-        out_of_order=sum(
-            1 for a, b in zip(first_seen, [k for k in order if k in set(first_seen)], strict=False) if a != b
-        ),
-        refused_signatures=sum(1 for _, status, _ in log if status == "401"),
+        out_of_order=sum(1 for a, b in zip(first_seen, expected, strict=True) if a != b),
+        refused_signatures=sum(1 for _, status, _ in answered if status == "401"),
         stray_files=len(set(files) - set(stored)),
         personnummer_found=sum(1 for body in files.values() if _has_pnr(body.decode(), pnrs)),
         problems=problems,

@@ -39,6 +39,8 @@ class Receiver(BaseHTTPRequestHandler):
             return self.answer(413, "-", "no body or too large")
         body = self.rfile.read(length)
         key = self.headers.get("Idempotency-Key", "")
+        if len(body) < length:  # the sender went away mid-request: nothing to take, nobody to answer
+            return self.answer(400, key, "incomplete body")
         expected = "sha256=" + hmac.new(self.secret, body, hashlib.sha256).hexdigest()
         if not hmac.compare_digest(expected.encode(), self.headers.get("X-Signature", "").encode("latin-1")):
             return self.answer(401, key, "bad signature")
