@@ -3,7 +3,8 @@
     .venv/bin/python -m bench.privacy
 
 Runs the sample applications through the SSBTEK simulator (over mutual TLS settings, so the client
-key is loaded), the daemon, handläggare actions, the report and the offline check, capturing the
+key is loaded), the daemon, handläggare actions and their decision records (the outbox), the report
+and the offline check, capturing the
 logs of every process (stderr: structlog JSON lines; the simulator's own log). Then it looks for the
 input's personnummer (also as 10 digits and with a hyphen), any per-person amount from the
 applications, the register or the verdicts, and the secrets (the stickprov key, the client key).
@@ -22,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.harness import ROOT, Workspace
+from robot.accounts.service import os_user
 from robot.adapters.serving import SimulatorTls
 from robot.adapters.ssbtek.simulator import FaultInjection, ssbtek_simulator
 
@@ -108,6 +110,7 @@ def run() -> PrivacyReport:
             "ROBOT_SSBTEK_CA_BUNDLE": str(pki / "ca.pem"),
             "ROBOT_LOG_LEVEL": "DEBUG",
             "ROBOT_ACTIVITY_FILE": str(SAMPLES / "register.json"),
+            "ROBOT_OUTPUT_DIR": str(ws.root / "beslut"),
         }
         logs: list[str] = []
         output: list[str] = []
@@ -131,23 +134,17 @@ def run() -> PrivacyReport:
             robot("run", "--until-idle", "--no-schedule", "--no-inbox")
             robot("batch")
             robot("status", "--json")
+            robot("users", "add", os_user(), "--role", "admin", "--role", "teamledare")  # the CLI acts as the OS user
             robot("manual", "list")
-            robot("manual", "claim", "GBG-2026-12-000103", "--as", "anna.h")
-            robot(
-                "manual",
-                "resolve",
-                "GBG-2026-12-000103",
-                "--as",
-                "anna.h",
-                "-d",
-                "delavslag",
-                "--amount",
-                "9000",
-                "--note",
-                "Delvis",
-            )
-            robot("recommendations", "approve", "GBG-2026-12-000101", "--as", "anna.h")
-            robot("recommendations", "reject", "GBG-2026-12-000102", "--as", "bo", "--note", "Ny hyra")
+            robot("manual", "claim", "GBG-2026-12-000103")
+            robot("manual", "resolve", "GBG-2026-12-000103", "-d", "delavslag", "--amount", "9000", "--note", "Delvis",
+                  "--confirm-amount")  # fmt: skip
+            robot("recommendations", "approve", "GBG-2026-12-000101")
+            robot("recommendations", "reject", "GBG-2026-12-000102", "--note", "Ny hyra")
+            robot("decisions", "correct", "GBG-2026-12-000101", "-d", "delavslag", "--amount", "11000",
+                  "--note", "Fel belopp", "--confirm-amount")  # fmt: skip
+            robot("outbox", "deliver")
+            robot("outbox", "status", "--json")
             robot("explain", "GBG-2026-12-000104", "--replay")
             robot("report", "--month", "2026-12")
             robot("check", str(SAMPLES / "applications" / "000101-ensamstaende-med-barn.json"), "--register",

@@ -18,7 +18,7 @@ import socket
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
 
 from robot.formats.register import Authority
@@ -205,6 +205,74 @@ class HttpSettings(_Section):
     """After a certificate failure, calls to that service fail at once for this long (one try per period)."""
 
 
+class CaseworkSettings(_Section):
+    """Checks on what a handläggare decides: an amount far from the robot's proposal needs a confirmation."""
+
+    amount_tolerance: Annotated[float, Field(ge=0.0, le=10.0)] = 0.25
+    """A decided amount further than this share from the robot's proposal (0.25: ±25 %) must be confirmed."""
+    confirm_above: Annotated[int, Field(ge=0)] = 30_000
+    """Kronor: without a proposal or a norm from the robot, an amount above this must be confirmed."""
+
+
+def duration_seconds(value: Any) -> Any:
+    """`90`, `"90s"`, `"30m"`, `"1h"`, `"2d"` → seconds (other values are left for pydantic to refuse)."""
+    if isinstance(value, str):
+        text = value.strip().lower()
+        units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+        if text[-1:] in units and text[:-1].strip().replace(".", "", 1).isdigit():
+            return float(text[:-1]) * units[text[-1]]
+    return value
+
+
+class OutputSettings(_Section):
+    """Where decision records (`beslut/1`) go: a folder or an HTTP endpoint, and how delivery behaves."""
+
+    dir: Path | None = None
+    """One file `<event_id>.json` per record, written atomically (ROBOT_OUTPUT_DIR)."""
+    url: str | None = None
+    """HTTP POST of each record, signed (ROBOT_OUTPUT_URL); needs ROBOT_OUTPUT_SECRET."""
+    secret: SecretStr | None = None
+    """The shared HMAC-SHA256 key for the X-Signature header (ROBOT_OUTPUT_SECRET; never in the file)."""
+    alert_after: Annotated[float, Field(gt=0)] = 3600.0
+    """Seconds (or "30m", "1h"): a record undelivered for longer is an alert (ROBOT_OUTPUT_ALERT_AFTER)."""
+    connect_timeout_seconds: Annotated[float, Field(gt=0)] = 5.0
+    timeout_seconds: Annotated[float, Field(gt=0)] = 10.0
+    retries: Annotated[int, Field(ge=0, le=10)] = 2
+    """Quick retries within one attempt (transport errors, non-2xx), 0.5–5 s apart (tenacity, with jitter)."""
+    backoff_initial_seconds: Annotated[float, Field(gt=0)] = 5.0
+    backoff_max_seconds: Annotated[float, Field(gt=0)] = 300.0
+    """After a failed attempt the record waits, doubling from the initial to the maximum, before the next one."""
+    lease_seconds: Annotated[float, Field(gt=0)] = 60.0
+    """One deliverer at a time: its lease; a killed deliverer's records are taken over after this."""
+    poll_interval_seconds: Annotated[float, Field(gt=0)] = 2.0
+    lagrum: list[str] = ["12 kap. 1 § socialtjänstlagen (2025:400)"]
+    """The law a record cites when there is no verdict to take it from (the robot could not assess)."""
+
+    @field_validator("alert_after", mode="before")
+    @classmethod
+    def _duration(cls, value: Any) -> Any:
+        return duration_seconds(value)
+
+    @model_validator(mode="after")
+    def _one_target(self) -> OutputSettings:
+        if self.dir is not None and self.url:
+            raise ValueError("set either output.dir (ROBOT_OUTPUT_DIR) or output.url (ROBOT_OUTPUT_URL), not both")
+        if self.url and self.secret is None:
+            raise ValueError("output.url needs ROBOT_OUTPUT_SECRET: every HTTP delivery is signed")
+        if self.url and self.lease_seconds < 2 * (self.connect_timeout_seconds + self.timeout_seconds):
+            raise ValueError(
+                f"output.lease_seconds ({self.lease_seconds:g}) must be at least twice one request's timeouts, "
+                "so that a lease never runs out during a send"
+            )
+        return self
+
+    def target(self) -> str | None:
+        """Where records go, for messages and the delivery log; None when nothing is configured."""
+        if self.dir is not None:
+            return f"folder:{self.dir}"
+        return self.url
+
+
 class LogSettings(_Section):
     format: Literal["auto", "json", "console"] = "auto"
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
@@ -234,6 +302,8 @@ class Settings(BaseSettings):
     web: WebSettings = WebSettings()
     oidc: OidcSettings = OidcSettings()
     http: HttpSettings = HttpSettings()
+    casework: CaseworkSettings = CaseworkSettings()
+    output: OutputSettings = OutputSettings()
     log: LogSettings = LogSettings()
 
     @field_validator("database_url", mode="before")

@@ -1,12 +1,14 @@
-"""What handläggare do: the manual queue and recommendations, every action with its actor."""
+"""What handläggare do: the manual queue and recommendations, every action by an account with its roles."""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import pytest
 from sqlalchemy import select
 
+from robot.accounts import Actor, NotAllowed, Role
 from robot.casework import (
     CaseworkError,
     Conflict,
@@ -15,6 +17,7 @@ from robot.casework import (
     approve_recommendation,
     claim_manual,
     find_manual,
+    find_recommendation,
     list_manual,
     list_recommendations,
     reject_recommendation,
@@ -23,9 +26,14 @@ from robot.casework import (
 from robot.clock import FixedClock
 from robot.queue.schema import events
 from tests.builders import application
-from tests.queue_helpers import DictSource, put, run_until_idle, states
+from tests.queue_helpers import DictSource, FailingSource, put, run_until_idle, states
 
 CLOCK = FixedClock(dt.datetime(2026, 12, 1, 8, 0, tzinfo=dt.UTC))
+ANNA = Actor("anna.h", frozenset({Role.HANDLAGGARE}))
+BO = Actor("bo", frozenset({Role.HANDLAGGARE}))
+TEA = Actor("tea", frozenset({Role.TEAMLEDARE}))
+VERA = Actor("vera", frozenset({Role.VERKSAMHET}))
+ADA = Actor("ada", frozenset({Role.ADMIN}))
 
 
 @pytest.fixture
@@ -38,27 +46,62 @@ def queue(engine, settings, ruleset):
     return engine
 
 
+def logged(engine, prefix: str) -> list[tuple[str, str, dict]]:
+    with engine.connect() as conn:
+        rows = conn.execute(select(events).where(events.c.kind.like(f"{prefix}%")).order_by(events.c.id))
+        return [(r.kind, r.actor, json.loads(r.details or "{}")) for r in rows]
+
+
 def test_the_manual_queue_lists_items_by_deadline_with_reasons(queue):
-    items = list_manual(queue)
-    assert sorted(i.application_id for i in items) == ["EL-1", "NY-1"]
+    page = list_manual(queue)
+    assert sorted(i.application_id for i in page) == ["EL-1", "NY-1"] and page.total == 2 and not page.cut
     assert find_manual(queue, "EL-1").codes == ["KOSTNAD_OVER_SCHABLON"]
-    assert find_manual(queue, items[0].id) == items[0], "by number or by application id"
+    first = page[0]
+    assert find_manual(queue, first.ref) == first == find_manual(queue, first.id), "M12, the number as an int, or id"
+    assert find_manual(queue, first.ref.lower()) == first
+    assert first.period == "2026-12"
     with pytest.raises(NotFound, match="inget ärende i manuella kön för REC-1"):
         find_manual(queue, "REC-1")
 
 
-@pytest.mark.parametrize("actor", [None, "", "   ", "x" * 121])
-def test_actions_without_a_usable_actor_are_refused(queue, actor):
+def test_a_list_that_is_cut_says_how_many_there_are(queue):
+    page = list_manual(queue, limit=1)
+    assert (len(page), page.total, page.cut) == (1, 2, True)
+    assert list_recommendations(queue, None, 1).total == 1
+
+
+@pytest.mark.parametrize(
+    ("ref", "why"),
+    [("1", "ange M1"), ("R1", "R1 är en rekommendation, inte ett ärende i manuella kön"), ("  ", "ange ett ärende")],
+)
+def test_a_bare_number_or_a_recommendations_number_does_not_name_a_manual_item(queue, ref, why):
+    with pytest.raises(Invalid, match=why) as refused:
+        find_manual(queue, ref)
+    assert refused.value.field == "ref"
+
+
+def test_a_number_that_is_also_another_applications_id_is_refused_as_ambiguous(engine, settings, ruleset):
+    put(engine, settings, CLOCK, application(application_id="NY-A", kind="nyansokan"))
+    run_until_idle(engine, settings, ruleset, DictSource(), CLOCK)
+    put(engine, settings, CLOCK, application(application_id="M1", kind="nyansokan"))
+    run_until_idle(engine, settings, ruleset, DictSource(), CLOCK)
+    assert find_manual(engine, "NY-A").ref == "M1" and find_manual(engine, "M2").application_id == "M1"
+    with pytest.raises(Invalid, match=r"M1 är tvetydigt.*ange M2 eller NY-A"):
+        find_manual(engine, "M1")
+
+
+@pytest.mark.parametrize("actor", [VERA, ADA], ids=["verksamhet", "admin"])
+def test_only_handlaggare_and_teamledare_act_on_cases(queue, actor):
     for action in (
         lambda: claim_manual(queue, "NY-1", actor),
         lambda: approve_recommendation(queue, "REC-1", actor),
-        lambda: resolve_manual(queue, "NY-1", actor, resolution="bifall", amount=100),
-        lambda: reject_recommendation(queue, "REC-1", actor, "nej"),
+        lambda: resolve_manual(queue, "NY-1", actor, decision="avslag", note="nej"),
+        lambda: reject_recommendation(queue, "REC-1", actor, note="nej"),
     ):
-        with pytest.raises(Invalid, match="användar-id") as refused:
+        with pytest.raises(NotAllowed, match="får inte handlägga ärenden"):
             action()
-        assert refused.value.field == "actor"
     assert list_recommendations(queue)[0].status == "pending" and find_manual(queue, "NY-1").status == "open"
+    assert logged(queue, "manual") == [] and logged(queue, "recommendation") == []
 
 
 @pytest.mark.parametrize(
@@ -72,22 +115,23 @@ def test_unknown_statuses_and_limits_below_one_are_refused(queue, status, limit,
         list_recommendations(queue, status or "pending", limit)
 
 
-def test_claim_resolve_and_the_event_log_records_who(queue):
-    claim_manual(queue, "NY-1", "anna.h", CLOCK)
-    with pytest.raises(Conflict, match=r"redan tilldelat av anna\.h"):
-        claim_manual(queue, "NY-1", "bo", CLOCK)
-    with pytest.raises(Conflict, match=r"tilldelat anna\.h") as taken:
-        resolve_manual(queue, "NY-1", "bo", resolution="bifall", amount=5000)
-    assert taken.value.field == "force"
+def test_claim_resolve_and_the_event_log_records_who(queue, settings):
+    claim_manual(queue, "NY-1", ANNA, clock=CLOCK)
+    with pytest.raises(Conflict, match=r"redan tilldelat av anna\.h") as taken:
+        claim_manual(queue, "NY-1", BO, clock=CLOCK)
+    assert taken.value.field is None, "a handläggare is not pointed at a takeover they may not make"
+    with pytest.raises(Conflict, match=r"tilldelat anna\.h; be anna\.h eller en teamledare"):
+        resolve_manual(queue, "NY-1", BO, decision="bifall", amount=5000, settings=settings)
     with pytest.raises(Invalid, match="kräver en motivering"):
-        resolve_manual(queue, "NY-1", "anna.h", resolution="avslag")
+        resolve_manual(queue, "NY-1", ANNA, decision="avslag", settings=settings)
     with pytest.raises(Invalid, match="större än 0"):
-        resolve_manual(queue, "NY-1", "anna.h", resolution="bifall", amount=0)
-    with pytest.raises(Invalid, match="bifall, delavslag eller avslag"):
-        resolve_manual(queue, "NY-1", "anna.h", resolution="beviljas", amount=100)
+        resolve_manual(queue, "NY-1", ANNA, decision="bifall", amount=0, settings=settings)
+    with pytest.raises(Invalid, match="bifall, delavslag, avslag eller overlamnad"):
+        resolve_manual(queue, "NY-1", ANNA, decision="beviljas", amount=100, settings=settings)
     item = resolve_manual(
-        queue, "NY-1", "anna.h", resolution="delavslag", amount=8000, note="Hyran godtas delvis", clock=CLOCK
-    )
+        queue, "NY-1", ANNA, decision="delavslag", amount=8000, note="Hyran godtas delvis", settings=settings,
+        clock=CLOCK, confirm_amount=True,
+    )  # fmt: skip
     assert (item.status, item.resolution, item.resolution_amount, item.resolved_by) == (
         "resolved",
         "delavslag",
@@ -95,16 +139,37 @@ def test_claim_resolve_and_the_event_log_records_who(queue):
         "anna.h",
     )
     with pytest.raises(Conflict, match="redan avslutat"):
-        resolve_manual(queue, "NY-1", "anna.h", resolution="bifall", amount=1)
-    with queue.connect() as conn:
-        actions = [(r.kind, r.actor) for r in conn.execute(select(events).where(events.c.kind.like("manual_%")))]
-    assert actions == [("manual_claimed", "anna.h"), ("manual_resolved", "anna.h")]
+        resolve_manual(queue, "NY-1", ANNA, decision="bifall", amount=1, settings=settings)
+    assert [(k, a, d.get("via")) for k, a, d in logged(queue, "manual")] == [
+        ("manual_claimed", "anna.h", "cli"),
+        ("manual_resolved", "anna.h", "cli"),
+    ]
 
 
-def test_an_item_someone_else_took_is_resolved_only_when_taken_over(queue):
-    claim_manual(queue, "EL-1", "anna.h", CLOCK)
-    item = resolve_manual(queue, "EL-1", "bo", resolution="avslag", note="Elräkning saknas", force=True, clock=CLOCK)
-    assert (item.assignee, item.resolved_by, item.resolution_amount) == ("anna.h", "bo", None)
+def test_only_a_teamledare_takes_over_or_resolves_an_item_someone_else_took(queue, settings):
+    claim_manual(queue, "EL-1", ANNA, clock=CLOCK)
+    for action in (
+        lambda: claim_manual(queue, "EL-1", BO, force=True),
+        lambda: resolve_manual(queue, "EL-1", BO, decision="avslag", note="Nej", force=True, settings=settings),
+    ):
+        with pytest.raises(NotAllowed, match="ta över andras ärenden"):
+            action()
+    with pytest.raises(Conflict, match="ta över ärendet") as offered:
+        resolve_manual(queue, "EL-1", TEA, decision="avslag", note="Elräkning saknas", settings=settings)
+    assert offered.value.field == "force"
+    item = resolve_manual(
+        queue, "EL-1", TEA, decision="avslag", note="Elräkning saknas", force=True, settings=settings, clock=CLOCK
+    )
+    assert (item.assignee, item.resolved_by, item.resolution_amount) == ("anna.h", "tea", None)
+    _, actor, details = logged(queue, "manual_resolved")[0]
+    assert (actor, details["assignee"]) == ("tea", "anna.h"), "both names"
+
+
+def test_a_teamledare_takes_an_item_over_and_the_log_has_both_names(queue):
+    claim_manual(queue, "NY-1", ANNA, clock=CLOCK)
+    taken = claim_manual(queue, "NY-1", TEA, force=True, clock=CLOCK)
+    assert taken.assignee == "tea"
+    assert logged(queue, "manual_claimed")[-1][1:] == ("tea", {"item": taken.id, "taken_from": "anna.h", "via": "cli"})
 
 
 def test_a_stickprov_item_needs_to_know_whether_the_application_was_correct(engine, settings, ruleset):
@@ -112,38 +177,88 @@ def test_a_stickprov_item_needs_to_know_whether_the_application_was_correct(engi
     put(engine, settings, CLOCK, application(application_id="SP-1"))
     run_until_idle(engine, settings, ruleset, DictSource(), CLOCK)
     with pytest.raises(Invalid, match="stickprov") as refused:
-        resolve_manual(engine, "SP-1", "anna.h", resolution="bifall", amount=11220)
+        resolve_manual(engine, "SP-1", ANNA, decision="bifall", amount=11220, settings=settings)
     assert refused.value.field == "stickprov_correct"
-    item = resolve_manual(engine, "SP-1", "anna.h", resolution="bifall", amount=11220, stickprov_correct=False)
+    item = resolve_manual(
+        engine, "SP-1", ANNA, decision="bifall", amount=11220, stickprov_correct=False, settings=settings
+    )
     assert item.stickprov and item.stickprov_correct is False
+
+
+def test_an_item_handed_over_to_the_case_system_has_no_amount(queue, settings):
+    with pytest.raises(Invalid, match="har inget belopp"):
+        resolve_manual(queue, "NY-1", ANNA, decision="overlamnad", amount=100, settings=settings)
+    item = resolve_manual(queue, "NY-1", ANNA, decision="overlamnad", settings=settings)
+    assert (item.resolution, item.resolution_amount) == ("overlamnad", None)
+
+
+@pytest.mark.parametrize(
+    ("amount", "needs", "why"),
+    [
+        (7220 + 1900, True, "avviker mer än 25 % från robotens förslag 7 220 kr"),
+        (7220 - 1800, False, None),
+        (42220, True, "avviker"),
+        (7220, False, None),
+    ],
+    ids=["26-percent-above", "25-percent-below", "a-typo", "as-proposed"],
+)
+def test_an_amount_far_from_the_robots_proposal_must_be_confirmed(queue, settings, amount, needs, why):
+    assert find_manual(queue, "EL-1").proposal_amount == 7220
+    if needs:
+        with pytest.raises(Invalid, match=why) as refused:
+            resolve_manual(queue, "EL-1", ANNA, decision="bifall", amount=amount, settings=settings)
+        assert refused.value.field == "confirm_amount" and find_manual(queue, "EL-1").status == "open"
+    item = resolve_manual(
+        queue, "EL-1", ANNA, decision="bifall", amount=amount, confirm_amount=needs, settings=settings
+    )
+    assert item.resolution_amount == amount
+
+
+def test_without_a_proposal_an_amount_above_the_configured_limit_must_be_confirmed(engine, settings, ruleset):
+    settings.casework.confirm_above = 20000
+    settings.queue.max_attempts = 1
+    put(engine, settings, CLOCK, application(application_id="FEL-1"))
+    run_until_idle(engine, settings, ruleset, FailingSource(9, RuntimeError("x")), CLOCK)
+    assert find_manual(engine, "FEL-1").proposal_amount is None
+    with pytest.raises(Invalid, match="större än 20 000 kr och roboten har inget förslag"):
+        resolve_manual(engine, "FEL-1", ANNA, decision="bifall", amount=20001, settings=settings)
+    assert resolve_manual(engine, "FEL-1", ANNA, decision="bifall", amount=20000, settings=settings).status == "resolved"
 
 
 def test_approving_and_rejecting_recommendations(queue, engine, settings, ruleset):
     put(engine, settings, CLOCK, application(application_id="REC-2"))
     run_until_idle(engine, settings, ruleset, DictSource(), CLOCK)
     assert [r.application_id for r in list_recommendations(queue)] == ["REC-1", "REC-2"]
-    approved = approve_recommendation(queue, "REC-1", "anna.h", clock=CLOCK)
+    first = find_recommendation(queue, "REC-1")
+    assert find_recommendation(queue, first.ref) == first and first.ref.startswith("R")
+    with pytest.raises(Invalid, match="är ett ärende i manuella kön, inte en rekommendation"):
+        find_recommendation(queue, "M1")
+    approved = approve_recommendation(queue, "REC-1", ANNA, settings=settings, clock=CLOCK)
     assert (approved.status, approved.decided_by, approved.amount) == ("approved", "anna.h", 11220)
     with pytest.raises(Conflict, match=r"redan fastställd av anna\.h"):
-        reject_recommendation(queue, "REC-1", "bo", "nej")
+        reject_recommendation(queue, "REC-1", BO, note="nej", settings=settings)
     with pytest.raises(Invalid, match="avvisas") as refused:
-        reject_recommendation(queue, "REC-2", "bo", "  ")
+        reject_recommendation(queue, "REC-2", BO, note="  ", settings=settings)
     assert refused.value.field == "note"
-    item = reject_recommendation(queue, "REC-2", "bo", "Hyran har ändrats, se avtalet", clock=CLOCK)
+    item = reject_recommendation(queue, "REC-2", BO, note="Hyran har ändrats, se avtalet", settings=settings, clock=CLOCK)
     assert item.codes == ["REKOMMENDATION_AVVISAD"] and item.proposal_amount == 11220
     assert item.reasons[0].text.endswith("bifall med 11 220 kr: Hyran har ändrats, se avtalet")
     assert states(engine)["REC-2"] == "MANUAL"
-    assert list_recommendations(queue) == []
+    assert list(list_recommendations(queue)) == []
     assert [r.application_id for r in list_recommendations(queue, None)] == ["REC-1", "REC-2"]
     with pytest.raises(NotFound):
-        approve_recommendation(queue, "NY-1", "anna.h")
+        approve_recommendation(queue, "NY-1", ANNA, settings=settings)
+    assert [(k, a) for k, a, _ in logged(queue, "recommendation")] == [
+        ("recommendation_approved", "anna.h"),
+        ("recommendation_rejected", "bo"),
+    ]
 
 
 def test_every_refusal_is_a_casework_error_with_a_swedish_message(queue):
     refusals = []
     for action in (
-        lambda: find_manual(queue, "9999"),
-        lambda: claim_manual(queue, "NY-1", ""),
+        lambda: find_manual(queue, "M9999"),
+        lambda: find_manual(queue, "12"),
         lambda: list_recommendations(queue, "done"),
     ):
         with pytest.raises(CaseworkError) as refused:
@@ -160,20 +275,6 @@ def _cli(settings, monkeypatch, *args):
     monkeypatch.setenv("ROBOT_DATA_DIR", str(settings.data_dir))
     monkeypatch.setenv("ROBOT_CONFIG", "/dev/null")
     return CliRunner().invoke(app, list(args))
-
-
-def test_the_cli_names_the_option_to_fix(queue, settings, monkeypatch):
-    refused = _cli(settings, monkeypatch, "manual", "claim", "NY-1")
-    assert refused.exit_code == 2
-    assert "robot: åtgärden kräver handläggarens användar-id (--as)" in refused.output
-    taken = _cli(settings, monkeypatch, "manual", "resolve", "NY-1", "--as", "anna.h", "-d", "avslag")
-    assert taken.exit_code == 2 and "(--note)" in taken.output
-    unknown = _cli(settings, monkeypatch, "manual", "list", "--status", "klar")
-    assert unknown.exit_code == 2 and "okänd status 'klar'" in unknown.output and "(--status)" in unknown.output
-    negative = _cli(settings, monkeypatch, "recommendations", "list", "--limit", "-1")
-    assert negative.exit_code == 2 and "minst 1" in negative.output and "(--limit)" in negative.output
-    missing = _cli(settings, monkeypatch, "manual", "show", "GBG-0")
-    assert missing.exit_code == 1 and "inget ärende" in missing.output
 
 
 def test_explain_replays_a_stored_verdict_identically(queue, settings, monkeypatch):

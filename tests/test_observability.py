@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import json
 import re
 import socket
 import urllib.request
 
 import pytest
-from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table
 from structlog.testing import capture_logs
 
 from robot.adapters.ssbtek.client import SoapRegisterSource
@@ -19,7 +17,6 @@ from robot.cli.progress import progress
 from robot.observability.app import observability_app
 from robot.observability.metrics import REGISTRY, RegisterMetrics
 from robot.queue.db import make_engine
-from robot.queue.gauges import outbox_backlog
 from tests.builders import register
 from tests.conftest import ROOT
 from tests.queue_helpers import many, put
@@ -161,23 +158,22 @@ def test_register_calls_and_authority_errors_are_counted_per_service_and_authori
     assert sample("robot_register_call_duration_seconds_count", service="SSBTEK") >= 5
 
 
-def test_the_outbox_backlog_is_zero_without_an_outbox_and_counted_with_one(engine):
-    from robot.clock import SYSTEM
+def test_the_outbox_backlog_counts_undelivered_records_and_the_oldest_age(engine, settings, ruleset):
+    from robot.accounts import Actor, Role
+    from robot.casework import approve_recommendation
+    from robot.clock import FixedClock
+    from robot.queue.outbox import backlog
+    from tests.builders import application
+    from tests.queue_helpers import DictSource, put, run_until_idle
 
-    assert outbox_backlog(engine).pending == 0  # the outbox's tables are not on this branch yet
-    meta = MetaData()
-    decisions = Table("decisions", meta, Column("id", Integer, primary_key=True),
-                      Column("decided_at", DateTime(timezone=True)))  # fmt: skip
-    deliveries = Table("decision_deliveries", meta, Column("decision_pk", Integer, primary_key=True),
-                       Column("status", String(16)))  # fmt: skip
-    meta.create_all(engine)
-    an_hour_ago = SYSTEM.now() - dt.timedelta(hours=1)
-    with engine.begin() as conn:
-        conn.execute(decisions.insert(), [{"id": 1, "decided_at": an_hour_ago}, {"id": 2, "decided_at": SYSTEM.now()}])
-        conn.execute(deliveries.insert(), [{"decision_pk": 1, "status": "pending"},
-                                           {"decision_pk": 2, "status": "delivered"}])  # fmt: skip
-    backlog = outbox_backlog(engine)
-    assert backlog.pending == 1 and 3590 < backlog.oldest_age_seconds < 3700
+    clock = FixedClock()
+    assert backlog(engine, clock.now()).pending == 0
+    put(engine, settings, clock, application())
+    run_until_idle(engine, settings, ruleset, DictSource(), clock)
+    approve_recommendation(engine, "R1", Actor("anna.h", frozenset({Role.HANDLAGGARE})), settings=settings, clock=clock)
+    clock.advance(hours=1)
+    waiting = backlog(engine, clock.now())
+    assert waiting.pending == 1 and waiting.oldest_age_seconds == 3600
 
 
 def test_off_a_terminal_progress_is_json_lines_with_rate_and_time_left():

@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from bench import bad_input, chaos, db_outage, kill, privacy
+from bench import bad_input, chaos, db_outage, kill, outbox_kill, privacy
 
 pytestmark = pytest.mark.slow
 
@@ -18,6 +18,13 @@ def test_sigkill_at_random_moments_loses_nothing_and_repeats_nothing():
     report = kill.run(applications=800, kills=5, latency_ms=50, concurrency=8)
     assert report.ok, report.lines()
     assert report.kills_mid_batch >= 3
+
+
+@pytest.mark.parametrize("target", ["http", "folder"])
+def test_sigkilled_deliverers_lose_no_decision_record_and_leave_no_partial_file(target):
+    report = outbox_kill.run(records=200, kills=4, target=target)
+    assert report.ok, report.lines()
+    assert report.kills_mid_delivery == 4 and report.received == report.records >= 190
 
 
 @pytest.mark.parametrize("after_cutoff", [False, True], ids=["before-cutoff", "after-cutoff"])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 from pathlib import Path
 
 import lxml.html
@@ -13,8 +14,10 @@ from sqlalchemy import select
 from typer.testing import CliRunner
 
 from robot import casework
+from robot.accounts import Actor, Role
 from robot.cli.report import report as report_command
 from robot.clock import FixedClock
+from robot.queue import cases
 from robot.queue.schema import metadata
 from robot.report import html, produce
 from robot.report.csv_export import cell
@@ -80,18 +83,22 @@ def month(engine, settings, ruleset):
     all_selected = settings.model_copy(update={"stickprov": settings.stickprov.model_copy(update={"rate": 1.0})})
     put(engine, settings, clock, app("S1"), app("S2"), app("S3"))
     run_until_idle(engine, all_selected, ruleset, DictSource(), clock)
-    # What handläggare did.
+    # What handläggare did (the applications' ids look like item numbers: the numbers are given as ints).
+    hl1, hl2, hl3 = (Actor(f"hl-{n}", frozenset({Role.HANDLAGGARE})) for n in (1, 2, 3))
+    rec_nr = {ref: cases.recommendation(engine, application_id=ref).id for ref in ("R1", "R2", "R3", "R4")}
+    nr = {ref: cases.manual_item(engine, application_id=ref).id for ref in ("M1", "M2", "M3", "M4", "S1", "S2")}
     for ref in ("R1", "R2", "R3"):
-        casework.approve_recommendation(engine, ref, "hl-1", clock=clock)
-    casework.reject_recommendation(engine, "R4", "hl-1", "Elräkningen gäller fel månad", clock=clock)
-    proposal = {ref: casework.find_manual(engine, ref).proposal_amount for ref in ("M1", "M2", "S1")}
-    resolve = casework.resolve_manual
-    resolve(engine, "M1", "hl-2", resolution="bifall", amount=proposal["M1"], clock=clock)
-    resolve(engine, "M2", "hl-2", resolution="delavslag", amount=11920, note="Delvis el", clock=clock)
-    casework.claim_manual(engine, "M3", "hl-2", clock=clock)
-    resolve(engine, "M4", "hl-2", resolution="avslag", note="Ingen kostnadsberäkning", clock=clock)
-    resolve(engine, "S1", "hl-3", resolution="bifall", amount=proposal["S1"], stickprov_correct=True, clock=clock)
-    resolve(engine, "S2", "hl-3", resolution="bifall", amount=10000, stickprov_correct=False, clock=clock)
+        casework.approve_recommendation(engine, rec_nr[ref], hl1, settings=settings, clock=clock)
+    casework.reject_recommendation(engine, rec_nr["R4"], hl1, note="Elräkningen gäller fel månad", settings=settings,
+                                   clock=clock)  # fmt: skip
+    proposal = {ref: casework.find_manual(engine, nr[ref]).proposal_amount for ref in ("M1", "M2", "S1")}
+    resolve = functools.partial(casework.resolve_manual, settings=settings, clock=clock, confirm_amount=True)
+    resolve(engine, nr["M1"], hl2, decision="bifall", amount=proposal["M1"])
+    resolve(engine, nr["M2"], hl2, decision="delavslag", amount=11920, note="Delvis el")
+    casework.claim_manual(engine, nr["M3"], hl2, clock=clock)
+    resolve(engine, nr["M4"], hl2, decision="avslag", note="Ingen kostnadsberäkning")
+    resolve(engine, nr["S1"], hl3, decision="bifall", amount=proposal["S1"], stickprov_correct=True)
+    resolve(engine, nr["S2"], hl3, decision="bifall", amount=10000, stickprov_correct=False)
     return clock
 
 

@@ -8,6 +8,7 @@ import itertools
 import pytest
 from sqlalchemy import select
 
+from robot.accounts import Actor, Role
 from robot.casework import reject_recommendation
 from robot.clock import FixedClock
 from robot.queue import claims, states
@@ -76,7 +77,8 @@ def test_every_state_change_in_the_event_log_is_one_the_table_allows(engine, set
     claims.claim(engine, "killed", 1, 5, clock)
     clock.advance(hours=3)
     run_until_idle(engine, settings, ruleset, DictSource(), clock)
-    reject_recommendation(engine, "OK", "anna.h", "Hyran har ändrats", clock)
+    anna = Actor("anna.h", frozenset({Role.HANDLAGGARE}))
+    reject_recommendation(engine, "OK", anna, note="Hyran har ändrats", settings=settings, clock=clock)
     assert stored_states(engine) == {"OK": "MANUAL", "NY": "MANUAL", "WAIT": "DONE", "ERR": "DONE", "LOST": "DONE"}
     with engine.connect() as conn:
         changes = {

@@ -32,7 +32,7 @@ def test_views_and_actions_are_logged_with_who_what_and_outcome(workplace):
     bo.get("/manuell/EL-1")
     post(bo, "/manuell/EL-1/avsluta", decision="bifall", amount="100")
     vera.get("/manuell/EL-1")
-    post(anna, "/manuell/EL-1/avsluta", decision="bifall", amount="12000")
+    post(anna, "/manuell/EL-1/avsluta", decision="bifall", amount="12000", bekrafta="ja")
     assert entries(engine, application_id="EL-1") == [
         ("anna.h", "web", "EL-1", "view_item", "ok"),
         ("anna.h", "web", "EL-1", "claim", "ok"),
@@ -94,6 +94,8 @@ def cli(workplace, settings, monkeypatch):  # type: ignore[no-untyped-def]
 
 def test_robot_manual_show_and_explain_are_logged_as_the_os_user(workplace, cli):
     engine = workplace.state.web.engine
+    assert cli("manual", "show", "INK-1").exit_code == 4, "a person without an account sees nothing"
+    add_account(engine, actor_for(engine, "admin"), os_user(), frozenset({Role.HANDLAGGARE}))
     assert cli("manual", "show", "INK-1").exit_code == 0
     assert cli("explain", "INK-1").exit_code == 0
     assert entries(engine, application_id="INK-1") == [(os_user(), "cli", "INK-1", "view_item", "ok")] * 2

@@ -1,15 +1,22 @@
 """Why a handläggare action cannot be done, in Swedish, as exceptions the CLI and the web app map;
 and the checks every action shares.
 
-Each names the input at fault in `field` (`actor`, `decision`, `amount`, `note`, `stickprov_correct`,
-`force`, `status`, `limit`), so a form can mark it and the CLI can name its option. The messages
-name no CLI options: they are shown on the web too.
+Each names the input at fault in `field` (`ref`, `decision`, `amount`, `confirm_amount`, `note`,
+`stickprov_correct`, `force`, `status`, `limit`), so a form can mark it and the CLI can name its
+option. The messages name no CLI options: they are shown on the web too.
+
+Permissions are the accounts' (`robot.accounts.NotAllowed`, web: 403): every action checks them
+here, on the server side, whoever calls it.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from enum import StrEnum
-from typing import Any, TypeVar
+from typing import Protocol, TypeVar
+
+from robot.accounts import Actor, Permission
 
 E = TypeVar("E", bound=StrEnum)
 
@@ -23,7 +30,7 @@ class CaseworkError(Exception):
 
 
 class NotFound(CaseworkError):
-    """No such manual item or recommendation (web: 404)."""
+    """No such manual item, recommendation or decision (web: 404)."""
 
 
 class Conflict(CaseworkError):
@@ -31,20 +38,14 @@ class Conflict(CaseworkError):
 
 
 class Invalid(CaseworkError):
-    """The action's input is refused: no actor, a decision without its amount or note (web: 422)."""
+    """The action's input is refused: a decision without its amount or note, an unclear reference (web: 422)."""
 
 
-MAX_ACTOR = 120
-
-
-def require_actor(actor: str | None) -> str:
-    """Every action has an actor, the handläggare's user id, which the event log records."""
-    actor = (actor or "").strip()
-    if not actor:
-        raise Invalid("åtgärden kräver handläggarens användar-id", "actor")
-    if len(actor) > MAX_ACTOR:
-        raise Invalid(f"användar-id får vara högst {MAX_ACTOR} tecken", "actor")
-    return actor
+def may_work(actor: Actor, force: bool = False) -> None:
+    """Every action needs a handläggare; `force` (acting on someone else's item or decision) a teamledare."""
+    actor.require(Permission.WORK_CASES)
+    if force:
+        actor.require(Permission.OVERRIDE)
 
 
 def require_limit(limit: int) -> int:
@@ -53,9 +54,55 @@ def require_limit(limit: int) -> int:
     return limit
 
 
-def reference(ref: str | int) -> dict[str, Any]:
-    """A manual item or recommendation is named by its number or by its application's id."""
-    return {"id": int(ref)} if str(ref).isdigit() else {"application_id": str(ref)}
+KINDS = {"M": "ett ärende i manuella kön", "R": "en rekommendation"}
+_PREFIXED = re.compile(r"([MR])([0-9]{1,18})", re.IGNORECASE)
+
+
+class Named(Protocol):
+    @property
+    def ref(self) -> str: ...
+    @property
+    def application_id(self) -> str: ...
+
+
+Found = TypeVar("Found", bound=Named)
+
+
+def find_by_reference(ref: str | int, prefix: str, lookup: Callable[..., Found | None]) -> Found | None:
+    """What `ref` names: `M12` (manual item 12) or `R12` (recommendation 12), or an application id.
+
+    `lookup(id=…)` or `lookup(application_id=…)` finds one. A bare number is refused: item 4 and
+    recommendation 4 are different households. A text that is both a number here and another
+    application's id is refused too. (An int, as a web route gives it, is the number itself.)
+    """
+    if isinstance(ref, int):
+        return lookup(id=ref)
+    text = str(ref).strip()
+    if not text:
+        raise Invalid("ange ett ärende (M12), en rekommendation (R12) eller ansökans id", "ref")
+    if text.isdigit():
+        raise Invalid(
+            f"ange {prefix}{text} ({KINDS[prefix]}) eller ansökans id: ett nummer utan bokstav kan betyda "
+            "både ett ärende (M) och en rekommendation (R)",
+            "ref",
+        )
+    by_id = lookup(application_id=text)
+    prefixed = _PREFIXED.fullmatch(text)
+    if prefixed is None:
+        return by_id
+    if prefixed[1].upper() != prefix:
+        if by_id is not None:
+            return by_id
+        raise Invalid(f"{text.upper()} är {KINDS[prefixed[1].upper()]}, inte {KINDS[prefix]}", "ref")
+    by_number = lookup(id=int(prefixed[2]))
+    if by_id is not None and by_number is not None and by_id != by_number:
+        raise Invalid(
+            f"{text} är tvetydigt: {by_number.ref} gäller ansökan {by_number.application_id}, "
+            f"men det finns också en ansökan med id {text} ({by_id.ref}); ange {by_id.ref} eller "
+            f"{by_number.application_id}",
+            "ref",
+        )
+    return by_number or by_id
 
 
 def choice(kind: type[E], value: str | None) -> E | None:

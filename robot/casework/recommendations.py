@@ -7,15 +7,20 @@ kept as its proposal.
 
 from __future__ import annotations
 
+from functools import partial
+
 from sqlalchemy import Engine
 
-from robot.casework.errors import Conflict, Invalid, NotFound, choice, reference, require_actor, require_limit
-from robot.casework.manual import MAX_NOTE, find_manual
+from robot.accounts import Actor
+from robot.casework.errors import Conflict, Invalid, NotFound, choice, find_by_reference, may_work, require_limit
+from robot.casework.manual import clean_note, find_manual
+from robot.casework.records import approval_motivering, grounds, new_record
 from robot.clock import SYSTEM, Clock
+from robot.config import Settings, load_settings
 from robot.formats.reasons import Code
 from robot.formats.verdict import Reason
 from robot.queue import cases
-from robot.queue.cases import ManualItem, Recommendation
+from robot.queue.cases import ManualItem, Page, Recommendation
 from robot.queue.states import RecommendationStatus
 from robot.swedish.numbers import kr
 
@@ -26,58 +31,75 @@ STATUS_WORDS = {
 }
 
 
-def list_recommendations(engine: Engine, status: str | None = "pending", limit: int = 100) -> list[Recommendation]:
+def list_recommendations(engine: Engine, status: str | None = "pending", limit: int = 100) -> Page[Recommendation]:
     """Recommendations with `status` (pending, approved or rejected; None: all), oldest first."""
     return cases.recommendations(engine, choice(RecommendationStatus, status), require_limit(limit))
 
 
 def find_recommendation(engine: Engine, ref: str | int) -> Recommendation:
-    """A recommendation by its number or by the application id."""
-    rec = cases.recommendation(engine, **reference(ref))
+    """A recommendation by its number (R12, or 12 as an int) or by the application id."""
+    rec = find_by_reference(ref, "R", partial(cases.recommendation, engine))
     if rec is None:
         raise NotFound(f"ingen rekommendation för {ref}")
     return rec
 
 
 def approve_recommendation(
-    engine: Engine, ref: str | int, actor: str | None, note: str | None = None, clock: Clock = SYSTEM
+    engine: Engine,
+    ref: str | int,
+    actor: Actor,
+    *,
+    note: str | None = None,
+    settings: Settings | None = None,
+    clock: Clock = SYSTEM,
 ) -> Recommendation:
     """The handläggare fastställer the recommendation: bifall with the recommended amount."""
-    actor = require_actor(actor)
-    note = _note(note)
+    may_work(actor)
+    settings = settings or load_settings()
+    note = clean_note(note)
     rec = find_recommendation(engine, ref)
-    if not cases.approve_recommendation(engine, rec.id, actor, note, clock.now()):
-        raise _decided(find_recommendation(engine, rec.id))
+    g, now = grounds(engine, rec.application_id), clock.now()
+    new = new_record(
+        g, decision="bifall", amount=rec.amount, actor=actor, at=now, basis="robotens_forslag",
+        motivering=approval_motivering(g.verdict, g.period, note), lagrum=settings.output.lagrum,
+    )  # fmt: skip
+    if not cases.approve_recommendation(engine, rec.id, actor.user_id, note, new, now, via=actor.channel):
+        raise _decided(find_recommendation(engine, rec.id), "fastställas")
     return find_recommendation(engine, rec.id)
 
 
 def reject_recommendation(
-    engine: Engine, ref: str | int, actor: str | None, note: str | None, clock: Clock = SYSTEM
+    engine: Engine,
+    ref: str | int,
+    actor: Actor,
+    *,
+    note: str | None,
+    settings: Settings | None = None,
+    clock: Clock = SYSTEM,
 ) -> ManualItem:
     """The handläggare does not follow the recommendation: the application goes to manual handling."""
-    actor = require_actor(actor)
-    note = _note(note)
+    may_work(actor)
+    settings = settings or load_settings()
+    note = clean_note(note)
     if note is None:
         raise Invalid("ange varför rekommendationen avvisas", "note")
     rec = find_recommendation(engine, ref)
+    now = clock.now()
+    new = new_record(
+        grounds(engine, rec.application_id), decision="overlamnad", amount=None, actor=actor, at=now,
+        basis="manuell_handlaggning", motivering=note, lagrum=settings.output.lagrum,
+    )  # fmt: skip
     reason = Reason(
         code=Code.REKOMMENDATION_AVVISAD,
         text=f"Handläggaren avvisade robotens rekommendation om bifall med {kr(rec.amount)}: {note}",
     )
-    if not cases.reject_recommendation(engine, rec.id, actor, note, reason, clock.now()):
-        raise _decided(find_recommendation(engine, rec.id))
+    if not cases.reject_recommendation(engine, rec.id, actor.user_id, note, reason, new, now, via=actor.channel):
+        raise _decided(find_recommendation(engine, rec.id), "avvisas")
     return find_manual(engine, rec.application_id)
 
 
-def _decided(rec: Recommendation) -> Conflict:
+def _decided(rec: Recommendation, action: str) -> Conflict:
     status = RecommendationStatus(rec.status)
     if status is RecommendationStatus.PENDING:  # its application changed state meanwhile
-        return Conflict(f"rekommendation {rec.id} kan inte avvisas just nu; försök igen")
-    return Conflict(f"rekommendation {rec.id} är redan {STATUS_WORDS[status]} av {rec.decided_by}")
-
-
-def _note(note: str | None) -> str | None:
-    note = (note or "").strip() or None
-    if note and len(note) > MAX_NOTE:
-        raise Invalid(f"motiveringen får vara högst {MAX_NOTE} tecken", "note")
-    return note
+        return Conflict(f"rekommendation {rec.ref} kan inte {action} just nu; försök igen")
+    return Conflict(f"rekommendation {rec.ref} är redan {STATUS_WORDS[status]} av {rec.decided_by}")

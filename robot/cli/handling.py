@@ -1,4 +1,8 @@
-"""Commands for handläggare: the manual-handling queue, recommendations and explanations (in Swedish)."""
+"""Commands for handläggare: the manual-handling queue, recommendations and explanations (in Swedish).
+
+The acting person is the operating-system user's account (`robot users`); what they may do is
+checked by `robot.casework`. Items are named M12, recommendations R12, or either by application id.
+"""
 
 from __future__ import annotations
 
@@ -8,189 +12,248 @@ import typer
 
 from robot.cli.audit import record_cli_view
 from robot.cli.common import engine, fail, settings
-from robot.swedish.dates import local_date
-from robot.swedish.numbers import kr
+from robot.cli.decisions import DECISION_WORDS, hand_over, standing_line
+from robot.cli.users import cli_actor_or_fail
+from robot.cli.wording import (
+    SwedishErrors,
+    amount,
+    case_reader,
+    day,
+    handle,
+    long_day,
+    month,
+    parse_amount,
+    readable_paths,
+    shown,
+)
 
-manual_app = typer.Typer(help="Manuella kön: lista, visa, ta och avsluta ärenden.", no_args_is_help=True)
-rec_app = typer.Typer(help="Robotens rekommendationer: lista, visa, fastställ eller avvisa.", no_args_is_help=True)
+manual_app = typer.Typer(
+    help="Manuella kön: lista, visa, ta och avsluta ärenden.", no_args_is_help=True, cls=SwedishErrors
+)
+rec_app = typer.Typer(
+    help="Robotens rekommendationer: lista, visa, fastställ eller avvisa.", no_args_is_help=True, cls=SwedishErrors
+)
 
-AS = typer.Option(None, "--as", help="Ditt användar-id (handläggare); krävs och loggas i händelseloggen.")
-
-
-OPTIONS = {
-    "actor": "--as",
-    "decision": "--decision",
-    "amount": "--amount",
-    "note": "--note",
-    "stickprov_correct": "--correct eller --incorrect",
-    "force": "--force",
-    "status": "--status",
-    "limit": "--limit",
-}
-"""The option that sets each input a casework error can name."""
+MANUAL_STATUS = {"öppet": "open", "tilldelat": "claimed", "avslutat": "resolved"}
+REC_STATUS = {"väntar": "pending", "fastställd": "approved", "avvisad": "rejected", "alla": ""}
+MANUAL_WORDS = {v: k for k, v in MANUAL_STATUS.items()}
+REC_WORDS = {"pending": "väntar", "approved": "fastställd", "rejected": "avvisad"}
 
 
-def _handle(fn, *args, **kwargs):  # type: ignore[no-untyped-def]
-    """Run a casework action; its refusal is one line naming the option to fix, exit 1 (2 for bad input)."""
-    from robot.casework import CaseworkError, Invalid
-
-    try:
-        return fn(*args, **kwargs)
-    except CaseworkError as exc:
-        option = OPTIONS.get(exc.field or "")
-        fail(f"{exc}" + (f" ({option})" if option else ""), code=2 if isinstance(exc, Invalid) else 1)
+def _status(value: str | None, words: dict[str, str]) -> str | None:
+    return words.get(value.strip().lower(), value) if value else value
 
 
 @manual_app.command("list")
 def manual_list(
-    status: str = typer.Option(None, "--status", help="open, claimed eller resolved (standard: open och claimed)."),
-    mine: str = typer.Option(None, "--assignee", help="Bara ärenden tilldelade detta användar-id."),
+    status: str = typer.Option(
+        None, "--status", help="öppet, tilldelat eller avslutat (standard: öppet och tilldelat)."
+    ),
+    assignee: str = typer.Option(None, "--assignee", help="Bara ärenden tilldelade detta användar-id."),
+    mine: bool = typer.Option(False, "--mine", help="Bara ärenden tilldelade dig."),
     limit: int = typer.Option(50, "--limit", help="Högst så många ärenden."),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Ärenden i manuella kön, det med tidigast sista dag först."""
     from robot.casework import list_manual
 
-    items = _handle(list_manual, engine(settings()), status, mine, limit)
+    eng = engine(settings())
+    reader = case_reader(eng)
+    if mine:
+        assignee = reader.user_id
+    page = handle(list_manual, eng, _status(status, MANUAL_STATUS), assignee, limit)
     if as_json:
-        typer.echo(json.dumps([_item_json(i) for i in items], indent=2, ensure_ascii=False))
+        typer.echo(
+            json.dumps({"total": page.total, "items": [_item_json(i) for i in page]}, indent=2, ensure_ascii=False)
+        )
         return
-    if not items:
+    if not page.total:
         typer.echo("Inga ärenden.")
         return
-    typer.echo(f"{'nr':>5}  {'ansökan':<22} {'status':<9} {'sista dag':<10}  {'förslag':>10}  orsaker")
-    for i in items:
+    typer.echo(f"{'nr':<7} {'ansökan':<22} {'månad':<14} {'status':<10} {'sista dag':<10}  {'förslag':>10}  orsaker")
+    for i in page:
         codes = ",".join(dict.fromkeys(i.codes))
         typer.echo(
-            f"{i.id:>5}  {i.application_id:<22} {i.status:<9} {local_date(i.deadline):<10}  {kr(i.proposal_amount):>10}  {codes}"
+            f"{i.ref:<7} {i.application_id:<22} {month(i.period):<14} {MANUAL_WORDS[i.status]:<10} "
+            f"{day(i.deadline):<10}  {amount(i.proposal_amount):>10}  {codes}"
         )
+    cut = shown(len(page), page.total, "ärenden")
+    if cut:
+        typer.echo(cut)
 
 
 @manual_app.command("show")
-def manual_show(ref: str = typer.Argument(..., help="Ärendenummer eller ansöknings-id.")) -> None:
-    """Ett ärende: orsakerna i klartext, robotens förslag och status."""
+def manual_show(ref: str = typer.Argument(..., help="Ärendet (M12) eller ansökans id.")) -> None:
+    """Ett ärende: orsakerna i klartext, robotens förslag, status och beslut."""
     from robot.casework import find_manual
 
     eng = engine(settings())
-    item = _handle(find_manual, eng, ref)
+    case_reader(eng)
+    item = handle(find_manual, eng, ref)
     record_cli_view(eng, item.application_id)
-    typer.echo(f"Ärende {item.id} – ansökan {item.application_id}")
-    typer.echo(f"Status: {item.status}" + (f" (tilldelat {item.assignee})" if item.assignee else ""))
-    typer.echo(f"Sista dag: {local_date(item.deadline)}")
+    typer.echo(f"Ärende {item.ref} – ansökan {item.application_id} – {month(item.period)}")
+    typer.echo(f"Status: {MANUAL_WORDS[item.status]}" + (f" (tilldelat {item.assignee})" if item.assignee else ""))
+    typer.echo(f"Sista dag: {long_day(item.deadline)}")
     if item.stickprov:
         typer.echo("Stickprov: ja – ange vid avslut om ansökan var korrekt.")
-    typer.echo(f"Robotens förslag: {kr(item.proposal_amount)}")
+    typer.echo(f"Robotens förslag: {amount(item.proposal_amount)}")
     typer.echo("Orsaker:")
     for r in item.reasons:
-        typer.echo(f"  - {r.text} [{r.code}]")
+        typer.echo(f"  - {readable_paths(r.text)} [{r.code}]")
     if item.status == "resolved":
         typer.echo(
-            f"Beslut: {item.resolution} {kr(item.resolution_amount) if item.resolution_amount else ''} av {item.resolved_by}"
+            f"Beslut: {DECISION_WORDS.get(item.resolution or '', item.resolution)}"
+            + (f" {amount(item.resolution_amount)}" if item.resolution_amount else "")
+            + f" av {item.resolved_by}"
         )
         if item.note:
             typer.echo(f"Motivering: {item.note}")
+    standing = standing_line(eng, item.application_id)
+    if standing:
+        typer.echo(standing)
     typer.echo(f"Hela underlaget: robot explain {item.application_id}")
 
 
 @manual_app.command("claim")
-def manual_claim(ref: str = typer.Argument(...), actor: str = AS) -> None:
+def manual_claim(
+    ref: str = typer.Argument(..., help="Ärendet (M12) eller ansökans id."),
+    force: bool = typer.Option(False, "--force", help="Ta över ett ärende som är tilldelat någon annan (teamledare)."),
+) -> None:
     """Ta ett öppet ärende."""
     from robot.casework import claim_manual
 
-    item = _handle(claim_manual, engine(settings()), ref, actor)
-    typer.echo(f"Ärende {item.id} ({item.application_id}) är tilldelat {item.assignee}.")
+    eng = engine(settings())
+    item = handle(claim_manual, eng, ref, cli_actor_or_fail(eng), force=force)
+    typer.echo(f"Ärende {item.ref} ({item.application_id}) är tilldelat {item.assignee}.")
 
 
 @manual_app.command("resolve")
 def manual_resolve(
-    ref: str = typer.Argument(...),
-    actor: str = AS,
-    resolution: str = typer.Option(..., "--decision", "-d", help="bifall, delavslag eller avslag."),
-    amount: int = typer.Option(None, "--amount", help="Beviljat belopp i kronor (bifall och delavslag)."),
+    ref: str = typer.Argument(..., help="Ärendet (M12) eller ansökans id."),
+    decision: str = typer.Option(..., "--decision", "-d", help="bifall, delavslag, avslag eller overlamnad."),
+    kronor: str = typer.Option(None, "--amount", help="Beviljat belopp i hela kronor (bifall och delavslag)."),
     note: str = typer.Option(None, "--note", help="Motivering (krävs för delavslag och avslag)."),
     correct: bool = typer.Option(None, "--correct/--incorrect", help="För stickprov: var ansökan korrekt?"),
-    force: bool = typer.Option(False, "--force", help="Avsluta ett ärende som är tilldelat någon annan."),
+    force: bool = typer.Option(False, "--force", help="Avsluta ett ärende som är tilldelat någon annan (teamledare)."),
+    confirm_amount: bool = typer.Option(
+        False, "--confirm-amount", help="Beloppet avviker mycket från robotens förslag, och det är rätt."
+    ),
 ) -> None:
-    """Avsluta ett ärende med handläggarens beslut."""
+    """Avsluta ett ärende med ditt beslut."""
     from robot.casework import resolve_manual
 
-    item = _handle(
-        resolve_manual,
-        engine(settings()),
-        ref,
-        actor,
-        resolution=resolution,
-        amount=amount,
-        note=note,
-        stickprov_correct=correct,
-        force=force,
+    config = settings()
+    eng = engine(config)
+    item = handle(
+        resolve_manual, eng, ref, cli_actor_or_fail(eng), decision=decision.strip().lower(),
+        amount=parse_amount(kronor), note=note, stickprov_correct=correct, force=force,
+        confirm_amount=confirm_amount, settings=config,
+    )  # fmt: skip
+    decided = DECISION_WORDS[item.resolution or ""] + (
+        f" {amount(item.resolution_amount)}" if item.resolution_amount else ""
     )
-    typer.echo(
-        f"Ärende {item.id} ({item.application_id}) avslutat: {item.resolution} {kr(item.resolution_amount) if item.resolution_amount else ''}".rstrip()
-    )
+    typer.echo(f"Ärende {item.ref} ({item.application_id}) avslutat: {decided}.")
+    hand_over(config, eng, item.application_id)
 
 
 @rec_app.command("list")
 def rec_list(
-    status: str = typer.Option("pending", "--status", help="pending, approved eller rejected."),
+    status: str = typer.Option("väntar", "--status", help="väntar, fastställd, avvisad eller alla."),
     limit: int = typer.Option(50, "--limit", help="Högst så många rekommendationer."),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Rekommendationer om bifall som väntar på en handläggare."""
     from robot.casework import list_recommendations
 
-    recs = _handle(list_recommendations, engine(settings()), status, limit)
+    eng = engine(settings())
+    case_reader(eng)
+    page = handle(list_recommendations, eng, _status(status, REC_STATUS), limit)
     if as_json:
-        typer.echo(json.dumps([_rec_json(r) for r in recs], indent=2, ensure_ascii=False))
+        typer.echo(
+            json.dumps({"total": page.total, "items": [_rec_json(r) for r in page]}, indent=2, ensure_ascii=False)
+        )
         return
-    if not recs:
+    if not page.total:
         typer.echo("Inga rekommendationer.")
         return
-    typer.echo(f"{'nr':>5}  {'ansökan':<22} {'belopp':>10}  status")
-    for r in recs:
+    typer.echo(f"{'nr':<7} {'ansökan':<22} {'månad':<14} {'belopp':>10}  status")
+    for r in page:
         typer.echo(
-            f"{r.id:>5}  {r.application_id:<22} {kr(r.amount):>10}  {r.status}"
+            f"{r.ref:<7} {r.application_id:<22} {month(r.period):<14} {amount(r.amount):>10}  {REC_WORDS[r.status]}"
             + (f" ({r.decided_by})" if r.decided_by else "")
         )
+    cut = shown(len(page), page.total, "rekommendationer")
+    if cut:
+        typer.echo(cut)
 
 
 @rec_app.command("show")
-def rec_show(ref: str = typer.Argument(..., help="Rekommendationens nummer eller ansöknings-id.")) -> None:
+def rec_show(ref: str = typer.Argument(..., help="Rekommendationen (R12) eller ansökans id.")) -> None:
     """En rekommendation med hela motiveringen."""
     from robot.casework import find_recommendation
     from robot.chain.explain import explain
     from robot.queue.records import application_row, stored_verdict
 
     eng = engine(settings())
-    rec = _handle(find_recommendation, eng, ref)
+    case_reader(eng)
+    rec = handle(find_recommendation, eng, ref)
     typer.echo(
-        f"Rekommendation {rec.id}: bifall med {kr(rec.amount)} – status {rec.status}"
-        + (f" ({rec.decided_by})" if rec.decided_by else "")
+        f"Rekommendation {rec.ref} – ansökan {rec.application_id} – {month(rec.period)}: bifall med "
+        f"{amount(rec.amount)}; {REC_WORDS[rec.status]}" + (f" av {rec.decided_by}" if rec.decided_by else "")
     )
+    standing = standing_line(eng, rec.application_id)
+    if standing:
+        typer.echo(standing)
     stored = stored_verdict(eng, application_row(eng, rec.application_id).id)
-    typer.echo(explain(stored.verdict), nl=False)
+    typer.echo(readable_paths(explain(stored.verdict)), nl=False)
 
 
 @rec_app.command("approve")
-def rec_approve(ref: str = typer.Argument(...), actor: str = AS, note: str = typer.Option(None, "--note")) -> None:
-    """Fastställ robotens rekommendation (bifall med det rekommenderade beloppet)."""
-    from robot.casework import approve_recommendation
+def rec_approve(
+    refs: list[str] = typer.Argument(..., help="En eller flera rekommendationer (R12) eller ansöknings-id."),
+    note: str = typer.Option(None, "--note", help="En anteckning till beslutet (valfri)."),
+) -> None:
+    """Fastställ robotens rekommendationer (bifall med det rekommenderade beloppet), var och en som ett eget beslut."""
+    from robot.casework import CaseworkError, NotAllowed, approve_recommendation, find_recommendation
 
-    rec = _handle(approve_recommendation, engine(settings()), ref, actor, note)
-    typer.echo(
-        f"Rekommendation {rec.id} ({rec.application_id}) fastställd av {rec.decided_by}: bifall {kr(rec.amount)}."
-    )
+    config = settings()
+    eng = engine(config)
+    actor = cli_actor_or_fail(eng)
+    named = [handle(find_recommendation, eng, ref) for ref in dict.fromkeys(refs)]  # all found before any is decided
+    refused, last = 0, None
+    for rec in named:
+        try:
+            done = last = approve_recommendation(eng, rec.id, actor, note=note, settings=config)
+        except NotAllowed as exc:
+            fail(f"nekas: {exc}", code=4)
+        except CaseworkError as exc:
+            refused += 1
+            typer.echo(f"robot: {exc}", err=True)
+            continue
+        typer.echo(
+            f"Rekommendation {done.ref} ({done.application_id}) fastställd av {done.decided_by}: "
+            f"bifall {amount(done.amount)}."
+        )
+    if len(named) > 1:
+        typer.echo(f"{len(named) - refused} av {len(named)} fastställda.")
+    if last is not None:  # the records go in order: when the last is delivered, so are the others
+        hand_over(config, eng, last.application_id, several=len(named) - refused > 1)
+    raise typer.Exit(1 if refused else 0)
 
 
 @rec_app.command("reject")
 def rec_reject(
-    ref: str = typer.Argument(...), actor: str = AS, note: str = typer.Option(None, "--note", help="Varför (krävs).")
+    ref: str = typer.Argument(..., help="Rekommendationen (R12) eller ansökans id."),
+    note: str = typer.Option(None, "--note", help="Varför (krävs)."),
 ) -> None:
-    """Avvisa rekommendationen: ansökan går till manuella kön."""
+    """Avvisa rekommendationen: ansökan går till manuella kön och beslutet fattas där eller i verksamhetssystemet."""
     from robot.casework import reject_recommendation
 
-    item = _handle(reject_recommendation, engine(settings()), ref, actor, note)
-    typer.echo(f"Rekommendationen avvisades; ansökan {item.application_id} är nu ärende {item.id} i manuella kön.")
+    config = settings()
+    eng = engine(config)
+    item = handle(reject_recommendation, eng, ref, cli_actor_or_fail(eng), note=note, settings=config)
+    typer.echo(f"Rekommendationen avvisades; ansökan {item.application_id} är nu ärende {item.ref} i manuella kön.")
+    hand_over(config, eng, item.application_id)
 
 
 def explain(
@@ -228,15 +291,17 @@ def explain(
         if item is not None:
             typer.echo(f"Ärende {item.id} i manuella kön ({item.status}):")
             for reason in item.reasons:
-                typer.echo(f"  - {reason.text} [{reason.code}]")
+                typer.echo(f"  - {readable_paths(reason.text)} [{reason.code}]")
         typer.echo("Händelser:")
         for e in history(eng, row.id):
-            typer.echo(f"  {e.at:%Y-%m-%d %H:%M:%S} {e.kind} {e.from_state or ''}→{e.to_state or ''} ({e.actor}) {e.details or ''}")
+            typer.echo(
+                f"  {e.at:%Y-%m-%d %H:%M:%S} {e.kind} {e.from_state or ''}→{e.to_state or ''} ({e.actor}) {e.details or ''}"
+            )
         raise typer.Exit(0)
     if as_json:
         typer.echo(stored.verdict.to_json())
     else:
-        typer.echo(prose(stored.verdict, stored.inputs.get("program")), nl=False)
+        typer.echo(readable_paths(prose(stored.verdict)), nl=False)
     if replay:
         from robot import __version__
         from robot.chain.errors import RulesError
@@ -264,7 +329,9 @@ def explain(
 def _item_json(i) -> dict:  # type: ignore[no-untyped-def]
     return {
         "id": i.id,
+        "ref": i.ref,
         "application_id": i.application_id,
+        "period": i.period,
         "status": i.status,
         "deadline": i.deadline.isoformat(),
         "reasons": [r.model_dump() for r in i.reasons],
@@ -281,7 +348,9 @@ def _item_json(i) -> dict:  # type: ignore[no-untyped-def]
 def _rec_json(r) -> dict:  # type: ignore[no-untyped-def]
     return {
         "id": r.id,
+        "ref": r.ref,
         "application_id": r.application_id,
+        "period": r.period,
         "amount": r.amount,
         "status": r.status,
         "decided_by": r.decided_by,

@@ -6,7 +6,8 @@ import typer
 
 from robot.cli import audit as audit_cmd
 from robot.cli import check as check_cmd
-from robot.cli import handling, ops
+from robot.cli import decisions, handling, ops
+from robot.cli import outbox as outbox_cmd
 from robot.cli import report as report_cmd
 from robot.cli import rules as rules_cmd
 from robot.cli import ssbtek as ssbtek_cmd
@@ -30,6 +31,8 @@ app.command("batch")(ops.batch)
 app.command("status")(ops.status)
 app.add_typer(handling.manual_app, name="manual")
 app.add_typer(handling.rec_app, name="recommendations")
+app.add_typer(decisions.app, name="decisions")
+app.add_typer(outbox_cmd.app, name="outbox")
 app.command("explain")(handling.explain)
 app.command("report")(report_cmd.report)
 app.command("simulate")(report_cmd.simulate)

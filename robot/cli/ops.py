@@ -160,10 +160,14 @@ def batch() -> None:
 
 
 def status(as_json: bool = typer.Option(False, "--json", help="Machine-readable output.")) -> None:
-    """Counts per queue state, the oldest waiting application, the manual queue and the last batch."""
+    """Counts per queue state, the oldest waiting application, the manual queue, the last batch and the outbox."""
+    from robot.cli.outbox import outbox_summary, summary_lines
     from robot.queue.status import queue_status
 
-    data = queue_status(engine(settings()))
+    config = settings()
+    eng = engine(config)
+    data = queue_status(eng)
+    data["outbox"] = outbox_summary(config, eng)
     if as_json:
         typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
         return
@@ -200,3 +204,4 @@ def status(as_json: bool = typer.Option(False, "--json", help="Machine-readable 
                 else ", running"
             )
         )
+    typer.echo("\n".join(summary_lines(data["outbox"], config.output.target())))

@@ -20,7 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from robot import logs
 from robot.clock import SYSTEM, Clock
-from robot.queue.gauges import OutboxBacklog, outbox_backlog
+from robot.queue.outbox import Backlog, backlog
 from robot.queue.status import queue_status
 
 log = logs.get("robot.metrics")
@@ -33,7 +33,7 @@ class QueueCollector(Collector):
         self.max_age = max_age
         self._lock = threading.Lock()
         self._read_at = -max_age
-        self._cached: tuple[dict[str, Any], OutboxBacklog] | None = None
+        self._cached: tuple[dict[str, Any], Backlog] | None = None
 
     def describe(self) -> list[Metric]:
         return []  # read lazily: registering must not touch the database
@@ -46,11 +46,11 @@ class QueueCollector(Collector):
         if snapshot is not None:
             yield from _families(*snapshot, self.clock.now())
 
-    def _snapshot(self) -> tuple[dict[str, Any], OutboxBacklog] | None:
+    def _snapshot(self) -> tuple[dict[str, Any], Backlog] | None:
         with self._lock:
             if time.monotonic() - self._read_at >= self.max_age:
                 try:
-                    self._cached = (queue_status(self.engine, self.clock), outbox_backlog(self.engine, self.clock))
+                    self._cached = (queue_status(self.engine, self.clock), backlog(self.engine, self.clock.now()))
                 except SQLAlchemyError as exc:
                     log.warning("metrics_database_unavailable", error=type(exc).__name__)
                     self._cached = None
@@ -58,7 +58,7 @@ class QueueCollector(Collector):
             return self._cached
 
 
-def _families(status: dict[str, Any], outbox: OutboxBacklog, now: dt.datetime) -> Iterator[Metric]:
+def _families(status: dict[str, Any], outbox: Backlog, now: dt.datetime) -> Iterator[Metric]:
     states = GaugeMetricFamily("robot_queue_applications", "Applications per queue state.", labels=["state"])
     for state, count in status["states"].items():
         states.add_metric([state], count)

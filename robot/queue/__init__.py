@@ -13,6 +13,6 @@ these functions and gets plain values back.
     records.py     what is stored about one application (for explain and replay)
     month.py       many applications at once (for the control report and what-if)
     batches.py     batch runs, recorded once per slot
-    status.py      counts for ops; gauges.py what the metrics read besides (the outbox backlog)
+    status.py      counts for ops
     events.py      the append-only event log
 """

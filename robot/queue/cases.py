@@ -13,11 +13,13 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, func, select, update
 
 from robot.formats.verdict import Reason
 from robot.queue.db import read
 from robot.queue.events import event_row, record
+from robot.queue.outbox import NewDecision, add_decision
+from robot.queue.page import Page
 from robot.queue.schema import applications as A
 from robot.queue.schema import manual_items as M
 from robot.queue.schema import recommendations as R
@@ -29,6 +31,7 @@ from robot.queue.transition import change
 class ManualItem:
     id: int
     application_id: str
+    period: str | None
     status: str
     reasons: list[Reason]
     stickprov: bool
@@ -49,11 +52,17 @@ class ManualItem:
     def codes(self) -> list[str]:
         return [r.code for r in self.reasons]
 
+    @property
+    def ref(self) -> str:
+        """How a handläggare names it: M12 (a recommendation is R12)."""
+        return f"M{self.id}"
+
 
 @dataclass(frozen=True)
 class Recommendation:
     id: int
     application_id: str
+    period: str | None
     amount: int
     status: str
     decided_by: str | None
@@ -61,18 +70,24 @@ class Recommendation:
     note: str | None
     created_at: Any
 
+    @property
+    def ref(self) -> str:
+        return f"R{self.id}"
 
-_ITEMS = select(M, A.c.application_id).join(A, A.c.id == M.c.application_pk)
-_RECS = select(R, A.c.application_id).join(A, A.c.id == R.c.application_pk)
+
+_ITEMS = select(M, A.c.application_id, A.c.period).join(A, A.c.id == M.c.application_pk)
+_RECS = select(R, A.c.application_id, A.c.period).join(A, A.c.id == R.c.application_pk)
 
 
-def manual_items(engine: Engine, status: ManualStatus | None, assignee: str | None, limit: int) -> list[ManualItem]:
+def manual_items(engine: Engine, status: ManualStatus | None, assignee: str | None, limit: int) -> Page[ManualItem]:
     """Items with `status` (None: every item not yet resolved), earliest deadline first."""
-    query = _ITEMS.where(M.c.status == status.value if status else M.c.status != ManualStatus.RESOLVED.value)
+    where = [M.c.status == status.value if status else M.c.status != ManualStatus.RESOLVED.value]
     if assignee:
-        query = query.where(M.c.assignee == assignee)
+        where.append(M.c.assignee == assignee)
     with read(engine) as conn:
-        return [_item(r) for r in conn.execute(query.order_by(M.c.deadline, M.c.id).limit(limit))]
+        items = [_item(r) for r in conn.execute(_ITEMS.where(*where).order_by(M.c.deadline, M.c.id).limit(limit))]
+        total = conn.execute(select(func.count()).select_from(M).where(*where)).scalar_one()
+    return Page(items, total)
 
 
 def manual_item(engine: Engine, *, id: int | None = None, application_id: str | None = None) -> ManualItem | None:
@@ -83,17 +98,29 @@ def manual_item(engine: Engine, *, id: int | None = None, application_id: str | 
     return None if row is None else _item(row)
 
 
-def claim_item(engine: Engine, item_id: int, actor: str, now: dt.datetime) -> bool:
-    """open → claimed by `actor`; False if the item was not open."""
+def claim_item(
+    engine: Engine, item_id: int, actor: str, now: dt.datetime, taken_from: str | None = None, **details: Any
+) -> bool:
+    """open → claimed by `actor`, or (`taken_from`) claimed by that person → claimed by `actor`.
+
+    False if the item was not as expected. A takeover records both names.
+    """
+    expected = (
+        (M.c.status == ManualStatus.OPEN.value,)
+        if taken_from is None
+        else (M.c.status == ManualStatus.CLAIMED.value, M.c.assignee == taken_from)
+    )
     with engine.begin() as conn:
         row = conn.execute(
             update(M)
-            .where(M.c.id == item_id, M.c.status == ManualStatus.OPEN.value)
+            .where(M.c.id == item_id, *expected)
             .values(status=ManualStatus.CLAIMED.value, assignee=actor, claimed_at=now)
             .returning(M.c.application_pk)
         ).first()
         if row is not None:
-            record(conn, [event_row(now, "manual_claimed", actor, row.application_pk, item=item_id)])
+            if taken_from is not None:
+                details["taken_from"] = taken_from
+            record(conn, [event_row(now, "manual_claimed", actor, row.application_pk, item=item_id, **details)])
     return row is not None
 
 
@@ -119,13 +146,19 @@ def resolve_item(
     amount: int | None,
     note: str | None,
     stickprov_correct: bool | None,
+    new: NewDecision,
     now: dt.datetime,
+    **details: Any,
 ) -> bool:
-    """Record the handläggare's decision; False if the item was resolved meanwhile."""
+    """Record the handläggare's decision and its `beslut/1` record; False if the item changed meanwhile
+    (resolved, or taken by another), and then nothing is written.
+
+    Someone other than the assignee resolving it is recorded with both names (`assignee`).
+    """
     with engine.begin() as conn:
         row = conn.execute(
             update(M)
-            .where(M.c.id == item.id, M.c.status != ManualStatus.RESOLVED.value)
+            .where(M.c.id == item.id, M.c.status == item.status, _same_assignee(item.assignee))
             .values(
                 status=ManualStatus.RESOLVED.value,
                 assignee=item.assignee or actor,
@@ -140,33 +173,51 @@ def resolve_item(
         ).first()
         if row is None:
             return False
-        details: dict[str, Any] = {"item": item.id, "resolution": resolution}
+        details.update(item=item.id, resolution=resolution, record=new.event_id)
+        if item.assignee and item.assignee != actor:
+            details["assignee"] = item.assignee
         if item.stickprov:
             details["stickprov_correct"] = stickprov_correct
+        add_decision(conn, row.application_pk, new)
         record(conn, [event_row(now, "manual_resolved", actor, row.application_pk, **details)])
     return True
 
 
-def recommendations(engine: Engine, status: RecommendationStatus | None, limit: int) -> list[Recommendation]:
+def recommendations(engine: Engine, status: RecommendationStatus | None, limit: int) -> Page[Recommendation]:
     """Recommendations with `status` (None: all), oldest first."""
-    query = _RECS if status is None else _RECS.where(R.c.status == status.value)
+    where = [] if status is None else [R.c.status == status.value]
     with read(engine) as conn:
-        return [_rec(r) for r in conn.execute(query.order_by(R.c.id).limit(limit))]
+        recs = [_rec(r) for r in conn.execute(_RECS.where(*where).order_by(R.c.id).limit(limit))]
+        total = conn.execute(select(func.count()).select_from(R).where(*where)).scalar_one()
+    return Page(recs, total)
 
 
-def recommendation(engine: Engine, *, id: int | None = None, application_id: str | None = None) -> Recommendation | None:
+def recommendation(
+    engine: Engine, *, id: int | None = None, application_id: str | None = None
+) -> Recommendation | None:
     query = _RECS.where(R.c.id == id) if id is not None else _RECS.where(A.c.application_id == application_id)
     with read(engine) as conn:
         row = conn.execute(query).first()
     return None if row is None else _rec(row)
 
 
-def approve_recommendation(engine: Engine, rec_id: int, actor: str, note: str | None, now: dt.datetime) -> bool:
-    """pending → approved; False if it was decided meanwhile."""
+def approve_recommendation(
+    engine: Engine, rec_id: int, actor: str, note: str | None, new: NewDecision, now: dt.datetime, **details: Any
+) -> bool:
+    """pending → approved, with its `beslut/1` record; False if it was decided meanwhile (nothing is written)."""
     with engine.begin() as conn:
         row = _decide(conn, rec_id, RecommendationStatus.APPROVED, actor, note, now)
         if row is not None:
-            record(conn, [event_row(now, "recommendation_approved", actor, row.application_pk, item=rec_id)])
+            add_decision(conn, row.application_pk, new)
+            record(
+                conn,
+                [
+                    event_row(
+                        now, "recommendation_approved", actor, row.application_pk, item=rec_id,
+                        record=new.event_id, **details,
+                    )
+                ],
+            )  # fmt: skip
     return row is not None
 
 
@@ -174,8 +225,18 @@ class _Moved(Exception):
     """The application is no longer DONE: roll the rejection back."""
 
 
-def reject_recommendation(engine: Engine, rec_id: int, actor: str, note: str, reason: Reason, now: dt.datetime) -> bool:
-    """pending → rejected, and the application DONE → MANUAL with a new manual item carrying `reason`.
+def reject_recommendation(
+    engine: Engine,
+    rec_id: int,
+    actor: str,
+    note: str,
+    reason: Reason,
+    new: NewDecision,
+    now: dt.datetime,
+    **details: Any,
+) -> bool:
+    """pending → rejected, and the application DONE → MANUAL with a new manual item carrying `reason`;
+    its `beslut/1` record (överlämnad) in the same transaction.
 
     False if the recommendation was decided meanwhile (nothing is written).
     """
@@ -206,11 +267,20 @@ def reject_recommendation(engine: Engine, rec_id: int, actor: str, note: str, re
                     created_at=now,
                 )
             )
+            add_decision(conn, rec.application_pk, new)
             record(
                 conn,
                 [
                     event_row(
-                        now, "recommendation_rejected", actor, rec.application_pk, State.DONE, State.MANUAL, item=rec_id
+                        now,
+                        "recommendation_rejected",
+                        actor,
+                        rec.application_pk,
+                        State.DONE,
+                        State.MANUAL,
+                        item=rec_id,
+                        record=new.event_id,
+                        **details,
                     )
                 ],
             )
@@ -219,7 +289,13 @@ def reject_recommendation(engine: Engine, rec_id: int, actor: str, note: str, re
     return True
 
 
-def _decide(conn: Any, rec_id: int, status: RecommendationStatus, actor: str, note: str | None, now: dt.datetime) -> Any:
+def _same_assignee(assignee: str | None) -> Any:
+    return M.c.assignee.is_(None) if assignee is None else M.c.assignee == assignee
+
+
+def _decide(
+    conn: Any, rec_id: int, status: RecommendationStatus, actor: str, note: str | None, now: dt.datetime
+) -> Any:
     return conn.execute(
         update(R)
         .where(R.c.id == rec_id, R.c.status == RecommendationStatus.PENDING.value)
@@ -232,6 +308,7 @@ def _item(row: Any) -> ManualItem:
     return ManualItem(
         id=row.id,
         application_id=row.application_id,
+        period=row.period,
         status=row.status,
         reasons=[Reason(**r) for r in json.loads(row.reasons_json)],
         stickprov=row.stickprov,
@@ -250,5 +327,6 @@ def _item(row: Any) -> ManualItem:
 
 def _rec(row: Any) -> Recommendation:
     return Recommendation(
-        row.id, row.application_id, row.amount, row.status, row.decided_by, row.decided_at, row.note, row.created_at
-    )
+        row.id, row.application_id, row.period, row.amount, row.status, row.decided_by, row.decided_at, row.note,
+        row.created_at,
+    )  # fmt: skip

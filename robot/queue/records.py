@@ -16,6 +16,7 @@ from robot.queue.schema import events, rulesets, verdicts
 
 @dataclass(frozen=True)
 class StoredVerdict:
+    id: int
     verdict: Verdict
     verdict_json: str
     inputs: dict[str, Any]
@@ -41,6 +42,7 @@ def stored_verdict(engine: Engine, application_pk: int) -> StoredVerdict | None:
     if row is None:
         return None
     return StoredVerdict(
+        id=row.id,
         verdict=Verdict.model_validate_json(row.verdict_json),
         verdict_json=row.verdict_json,
         inputs=json.loads(row.inputs_json),

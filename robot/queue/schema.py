@@ -1,7 +1,8 @@
 """Tables. All times are stored as UTC (naive in the database, aware in Python).
 
-`verdicts`, `events` and `access_log` are append-only: the code never updates or deletes them, and
-their migrations install triggers that refuse UPDATE and DELETE on them (SQLite and PostgreSQL).
+`verdicts`, `events`, `decisions`, `delivery_attempts` and `access_log` are append-only: the code
+never updates or deletes them, and the migrations install triggers that refuse UPDATE and DELETE on
+them (SQLite and PostgreSQL).
 """
 
 from __future__ import annotations
@@ -224,4 +225,61 @@ web_sessions = Table(
 )
 Index("ix_web_sessions_user", web_sessions.c.user_id)
 
-APPEND_ONLY_TABLES = ("verdicts", "events", "access_log")
+
+
+decisions = Table(
+    "decisions",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("event_id", String(36), nullable=False, unique=True),
+    Column("application_pk", Id, ForeignKey("applications.id"), nullable=False),
+    Column("decision", String(16), nullable=False),
+    Column("basis", String(32), nullable=False),
+    Column("amount", Integer),
+    Column("decided_by", String(120), nullable=False),
+    Column("decided_at", UtcDateTime, nullable=False),
+    Column("supersedes", String(36), ForeignKey("decisions.event_id"), unique=True),
+    Column("body", Text, nullable=False),
+)
+"""The `beslut/1` records (the outbox), in the order they were written; `body` is what is delivered."""
+Index("ix_decisions_application", decisions.c.application_pk)
+
+decision_deliveries = Table(
+    "decision_deliveries",
+    metadata,
+    Column("decision_pk", Id, ForeignKey("decisions.id"), primary_key=True),
+    Column("status", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", UtcDateTime),
+    Column("last_error", String(400)),
+    Column("delivered_at", UtcDateTime),
+    Column("target", String(255)),
+)
+"""Where each record stands: pending or delivered (written with the record, in the same transaction)."""
+Index("ix_decision_deliveries_status", decision_deliveries.c.status, decision_deliveries.c.decision_pk)
+
+delivery_attempts = Table(
+    "delivery_attempts",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("decision_pk", Id, ForeignKey("decisions.id"), nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+    Column("target", String(255), nullable=False),
+    Column("result", String(16), nullable=False),
+    Column("detail", String(400)),
+    Column("deliverer", String(120), nullable=False),
+    Column("duration_ms", Integer, nullable=False),
+)
+Index("ix_delivery_attempts_decision", delivery_attempts.c.decision_pk)
+
+outbox_leases = Table(
+    "outbox_leases",
+    metadata,
+    Column("name", String(40), primary_key=True),
+    Column("owner", String(120)),
+    Column("token", BigInteger, nullable=False),
+    Column("expires_at", UtcDateTime),
+)
+"""One deliverer at a time: the holder of the lease named `decisions` sends; the token fences it."""
+
+APPEND_ONLY_TABLES = ("verdicts", "events", "decisions", "delivery_attempts", "access_log")

@@ -60,9 +60,13 @@ class ManualStatus(StrEnum):
 
 
 class Resolution(StrEnum):
+    """A handläggare's decision on a manual item, as `beslut/1` names it."""
+
     BIFALL = "bifall"
     DELAVSLAG = "delavslag"
     AVSLAG = "avslag"
+    OVERLAMNAD = "overlamnad"
+    """Decided in the case system, not here (no amount)."""
 
 
 class RecommendationStatus(StrEnum):

@@ -21,7 +21,7 @@ from robot.swedish.words import COST_NAMES
 MIN_AMOUNT_GROUP = 3
 RECOMMENDATION_STATUSES = ("pending", "approved", "rejected")
 MANUAL_STATUSES = ("open", "claimed", "resolved")
-RESOLUTIONS = ("bifall", "delavslag", "avslag")
+RESOLUTIONS = ("bifall", "delavslag", "avslag", "overlamnad")
 
 
 @dataclass(frozen=True)
@@ -75,7 +75,7 @@ class ReasonRow:
     share_of_all: float | None
     resolved: int
     resolutions: dict[str, int]
-    """bifall / delavslag / avslag among the resolved manual items with this reason."""
+    """bifall / delavslag / avslag / överlämnat among the resolved manual items with this reason."""
     examples: tuple[str, ...]
 
 

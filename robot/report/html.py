@@ -32,7 +32,7 @@ COST_SERIES = (
     svg.Series("intervall saknas", "#c62828"),
 )
 OUTSIDE_NAMES = {"over": "över", "under": "under", "always_manual": "alltid manuell", "no_range": "intervall saknas"}
-RESOLUTION_NAMES = {"bifall": "bifall", "delavslag": "delavslag", "avslag": "avslag"}
+RESOLUTION_NAMES = {"bifall": "bifall", "delavslag": "delavslag", "avslag": "avslag", "overlamnad": "överlämnat"}
 REC_STATUS_NAMES = {"pending": "väntar på handläggare", "approved": "fastställda", "rejected": "avvisade"}
 MANUAL_STATUS_NAMES = {"open": "öppna", "claimed": "tagna av en handläggare", "resolved": "avslutade"}
 
@@ -236,7 +236,7 @@ def _reasons(f: MonthFigures) -> str:
         for i, r in enumerate(f.reasons, 1)
     ]
     headers = ["#", "Orsak (kod)", "Antal", "Andel av manuella", "Andel av alla", "Avslutade",
-               "Bifall / delavslag / avslag"]  # fmt: skip
+               "Bifall / delavslag / avslag / överlämnat"]  # fmt: skip
     examples = "".join(
         f"<li>{escape(r.code)}: {escape(', '.join(r.examples))}</li>" for r in f.reasons if r.examples
     )

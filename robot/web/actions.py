@@ -1,8 +1,6 @@
 """Handläggare actions from the web: the roles checked here too (defence in depth), casework does the
 work, and every attempt goes into the access log with its outcome.
 
-Casework on this branch still takes the actor's user id; `_casework_actor` is the one place that says
-so (it becomes `return actor` when casework takes an `Actor`).
 """
 
 from __future__ import annotations
@@ -20,10 +18,6 @@ from robot.queue.states import ManualStatus
 from robot.web.context import Web
 
 T = TypeVar("T")
-
-
-def _casework_actor(actor: Actor) -> str:
-    return actor.user_id
 
 
 def logged(w: Web, actor: Actor, application_id: str, what: What, address: str | None, action: Callable[[], T]) -> T:
@@ -51,7 +45,7 @@ def case_worker(w: Web, actor: Actor, application_id: str, what: What, address: 
 
 def claim(w: Web, actor: Actor, item: ManualItem) -> ManualItem:
     actor.require(Permission.WORK_CASES)
-    return casework.claim_manual(w.engine, item.id, _casework_actor(actor), w.clock)
+    return casework.claim_manual(w.engine, item.id, actor, clock=w.clock)
 
 
 def release(w: Web, actor: Actor, item: ManualItem) -> ManualItem:
@@ -73,20 +67,20 @@ def may_resolve(actor: Actor, item: ManualItem) -> bool:
 
 def resolve(
     w: Web, actor: Actor, item: ManualItem, decision: str, amount: int | None, note: str | None,
-    stickprov_correct: bool | None,
+    stickprov_correct: bool | None, confirm_amount: bool = False,
 ) -> ManualItem:  # fmt: skip
     mine = may_resolve(actor, item)
     return casework.resolve_manual(
-        w.engine, item.id, _casework_actor(actor), resolution=decision, amount=amount, note=note,
-        stickprov_correct=stickprov_correct, force=not mine, clock=w.clock,
+        w.engine, item.id, actor, decision=decision, amount=amount, note=note, stickprov_correct=stickprov_correct,
+        force=not mine, confirm_amount=confirm_amount, settings=w.settings, clock=w.clock,
     )  # fmt: skip
 
 
 def approve(w: Web, actor: Actor, rec: Recommendation, note: str | None) -> Recommendation:
     actor.require(Permission.WORK_CASES)
-    return casework.approve_recommendation(w.engine, rec.id, _casework_actor(actor), note, w.clock)
+    return casework.approve_recommendation(w.engine, rec.id, actor, note=note, settings=w.settings, clock=w.clock)
 
 
 def reject(w: Web, actor: Actor, rec: Recommendation, note: str | None) -> ManualItem:
     actor.require(Permission.WORK_CASES)
-    return casework.reject_recommendation(w.engine, rec.id, _casework_actor(actor), note, w.clock)
+    return casework.reject_recommendation(w.engine, rec.id, actor, note=note, settings=w.settings, clock=w.clock)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from robot.casework import Invalid
 from robot.swedish.dates import STOCKHOLM
 
-DECISIONS = ("bifall", "delavslag", "avslag")
+DECISIONS = ("bifall", "delavslag", "avslag", "overlamnad")
 """The decisions a handläggare can take on a manual item, in the order the form offers them."""
 _AMOUNT = re.compile(r"^[0-9]{1,8}$")
 
@@ -22,6 +22,8 @@ class Resolution:
     amount: int | None
     note: str | None
     stickprov_correct: bool | None
+    confirm_amount: bool = False
+    """The handläggare confirmed an amount far from the robot's proposal (casework asks for it)."""
     errors: dict[str, str] = field(default_factory=dict)
     """Form field → what is wrong with it (Swedish)."""
 
@@ -44,17 +46,20 @@ def amount(text: str | None) -> tuple[int | None, str | None]:
     return int(cleaned), None
 
 
-def resolution(decision: str, amount_text: str, note: str, stickprov: str, is_stickprov: bool) -> Resolution:
+def resolution(
+    decision: str, amount_text: str, note: str, stickprov: str, is_stickprov: bool, confirm: str = ""
+) -> Resolution:
     errors: dict[str, str] = {}
     if decision not in DECISIONS:
-        errors["decision"] = "Välj ett beslut: bifall, delavslag eller avslag."
+        errors["decision"] = "Välj ett beslut: bifall, delavslag, avslag eller överlämnad till verksamhetssystemet."
     value, problem = amount(amount_text)
     if problem:
         errors["amount"] = problem
     correct = {"korrekt": True, "felaktig": False}.get(stickprov)
     if is_stickprov and correct is None:
         errors["stickprov_correct"] = "Ärendet är ett stickprov: ange om ansökan var korrekt."
-    return Resolution(decision, value, note.strip() or None, correct if is_stickprov else None, errors)
+    confirmed = confirm == "ja"
+    return Resolution(decision, value, note.strip() or None, correct if is_stickprov else None, confirmed, errors)
 
 
 def day(text: str | None) -> tuple[dt.date | None, str | None]:

@@ -1,6 +1,7 @@
 """The daemon (`robot run`) and the one-off batch (`robot batch`): the worker with its companions.
 
-Starts the worker loop, the inbox watcher and the batch schedule, and stops them together.
+Starts the worker loop, the inbox watcher, the batch schedule and the outbox deliverer (decision
+records to the case system), and stops them together.
 SIGTERM and SIGINT stop claiming; work in hand is finished and written, or released back to the
 queue. (The CLI refuses to start it on an unmigrated database or invalid rules.)
 """
@@ -23,6 +24,8 @@ from robot.clock import SYSTEM, Clock
 from robot.config import Settings
 from robot.intake.inbox import scan_inbox
 from robot.observability.server import serving
+from robot.outbox.deliverer import Deliverer
+from robot.outbox.targets import make_target
 from robot.queue import batches
 from robot.queue.outcomes import Outcome
 from robot.worker.loop import Worker
@@ -55,6 +58,7 @@ async def run_worker(
     on_written: Callable[[Outcome], None] | None = None,
     stop: asyncio.Event | None = None,
     serve_http: bool = False,
+    deliver: bool = True,
 ) -> WorkerStats:
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -75,6 +79,8 @@ async def run_worker(
     )
     if watch_inbox:
         background.append(asyncio.create_task(_watch_inbox(rt, worker, stop)))
+    deliverer_stop = asyncio.Event()
+    delivering = asyncio.create_task(_deliver_decisions(rt, deliverer_stop)) if deliver else None
     if schedule:
         scheduler = await schedule_batches(rt.engine, rt.settings, worker, rt.clock)
     if batch_key:
@@ -84,6 +90,10 @@ async def run_worker(
         async with serving(rt.engine, rt.settings, rt.clock) if serve_http else contextlib.nullcontext():
             stats = await worker.run(stop, until_idle=until_idle)
     finally:
+        if delivering is not None:
+            deliverer_stop.set()  # the record in hand is finished and marked, then it stops
+            with contextlib.suppress(TimeoutError, asyncio.CancelledError):
+                await asyncio.wait_for(delivering, timeout=rt.settings.output.lease_seconds / 2)
         for task in background:
             task.cancel()
         await asyncio.gather(*background, return_exceptions=True)
@@ -103,6 +113,15 @@ async def run_worker(
         released=stats.released,
     )
     return stats
+
+
+async def _deliver_decisions(rt: Runtime, stop: asyncio.Event) -> None:
+    target = make_target(rt.settings.output)
+    try:
+        await Deliverer(rt.engine, rt.settings.output, target, rt.worker_id, rt.clock).run(stop)
+    finally:
+        if target is not None:
+            await target.aclose()
 
 
 def _on_signal(stop: asyncio.Event, sig: signal.Signals) -> None:

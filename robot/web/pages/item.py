@@ -106,15 +106,18 @@ def resolve(
     application_id: str, request: Request, w: Annotated[Web, Depends(web)],
     session: Annotated[Session, Depends(sessions.posted)],
     decision: Annotated[str, Form()] = "", amount: Annotated[str, Form()] = "", note: Annotated[str, Form()] = "",
-    stickprov: Annotated[str, Form()] = "",
+    stickprov: Annotated[str, Form()] = "", bekrafta: Annotated[str, Form()] = "",
 ) -> Response:  # fmt: skip
-    typed = {"decision": decision, "amount": amount[:40], "note": note[:5000], "stickprov": stickprov}
+    typed = {"decision": decision, "amount": amount[:40], "note": note[:5000], "stickprov": stickprov,
+             "bekrafta": bekrafta}  # fmt: skip
 
     def act(actor: Actor, item: ManualItem) -> ManualItem:
         actions.may_resolve(actor, item)  # who may comes first: someone else's item is 403 whatever the form says
-        read = forms.resolution(decision, amount, note, stickprov, item.stickprov)
+        read = forms.resolution(decision, amount, note, stickprov, item.stickprov, bekrafta)
         if read.errors:
             raise forms.FormErrors(read.errors)
-        return actions.resolve(w, actor, item, read.decision, read.amount, read.note, read.stickprov_correct)
+        return actions.resolve(
+            w, actor, item, read.decision, read.amount, read.note, read.stickprov_correct, read.confirm_amount
+        )
 
     return _act(w, request, session, application_id, What.RESOLVE, act, "avslutat", typed)

@@ -1,0 +1,137 @@
+"""`robot decisions`: a handläggare's decisions as the case system receives them (beslut/1), and corrections.
+
+After every decision the CLI tries to hand the record over at once (one short delivery pass) and
+says in Swedish whether it went; if not, the daemon's deliverer sends it later. Nothing is lost
+either way: the record was written with the decision.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import typer
+
+from robot.cli.common import engine, settings
+from robot.cli.users import cli_actor_or_fail
+from robot.cli.wording import SwedishErrors, amount, case_reader, handle, moment, parse_amount
+
+app = typer.Typer(
+    help="Beslut som de skickas till verksamhetssystemet (beslut/1): visa och rätta.",
+    no_args_is_help=True,
+    cls=SwedishErrors,
+)
+
+DECISION_WORDS = {
+    "bifall": "bifall",
+    "delavslag": "delavslag",
+    "avslag": "avslag",
+    "overlamnad": "överlämnat",
+}
+BASIS_WORDS = {"robotens_forslag": "robotens förslag", "manuell_handlaggning": "manuell handläggning"}
+DELIVERY_WORDS = {"pending": "väntar på att skickas", "delivered": "skickat"}
+HAND_OVER_SECONDS = 5.0
+"""How long a handläggare command waits for the case system before leaving the record to the daemon."""
+
+
+def hand_over(config, eng, application_id: str, several: bool = False) -> None:  # type: ignore[no-untyped-def]
+    """Try to deliver the decision now (those before it go first), and say in one Swedish line how it stands."""
+    from robot.cli.outbox import one_pass
+    from robot.queue import outbox
+
+    it, they, sent, saved = (
+        ("Besluten", "de", "skickade", "sparade") if several else ("Beslutet", "det", "skickat", "sparat")
+    )
+    if config.output.target() is None:
+        typer.echo(
+            f"{it} ligger i utkorgen; {they} skickas när driften har ställt in mottagaren (verksamhetssystemet)."
+        )
+        return
+    report = asyncio.run(one_pass(config, eng, respect_backoff=True, deadline=HAND_OVER_SECONDS, quiet=True))
+    records = outbox.for_application(eng, application_id)
+    if records and records[-1].status == "delivered":
+        typer.echo(f"{it} är {sent} till verksamhetssystemet.")
+    elif report.busy:
+        typer.echo(f"{it} skickas till verksamhetssystemet inom kort.")
+    else:
+        typer.echo(f"{it} är {saved} och skickas till verksamhetssystemet så snart det svarar.")
+
+
+def standing_line(eng, application_id: str) -> str | None:  # type: ignore[no-untyped-def]
+    """The decision in force for the case system, in one Swedish line; None before any decision."""
+    from robot.casework.decisions import current_decision
+    from robot.queue import outbox
+
+    records = outbox.for_application(eng, application_id)
+    standing = current_decision(records)
+    if standing is None:
+        return None
+    what = DECISION_WORDS[standing.decision] + (f" {amount(standing.amount)}" if standing.amount is not None else "")
+    corrected = f", rättat av {standing.decided_by}" if standing.supersedes else ""
+    more = f" (robot decisions list {application_id})" if len(records) > 1 else ""
+    return f"Till verksamhetssystemet: {what}{corrected} – {DELIVERY_WORDS[standing.status]}{more}"
+
+
+@app.command("list")
+def list_(ref: str = typer.Argument(..., help="Ansökans id, ärendet (M12) eller rekommendationen (R12).")) -> None:
+    """Alla beslut för en ansökan, det äldsta först, och om de har skickats."""
+    from robot.casework.decisions import current_decision, decisions_for
+
+    eng = engine(settings())
+    case_reader(eng)
+    records = handle(decisions_for, eng, ref)
+    if not records:
+        typer.echo("Inga beslut.")
+        return
+    standing = current_decision(records)
+    typer.echo(f"Beslut för ansökan {records[0].application_id}:")
+    for r in records:
+        what = DECISION_WORDS[r.decision] + (f" {amount(r.amount)}" if r.amount is not None else "")
+        marks = [BASIS_WORDS[r.basis], f"av {r.decided_by}", DELIVERY_WORDS[r.status]]
+        if r.supersedes:
+            marks.append(f"rättar {r.supersedes[:8]}")
+        if r is standing:
+            marks.append("gäller")
+        typer.echo(f"  {moment(r.decided_at)}  {what} – {', '.join(marks)}  [{r.event_id}]")
+
+
+@app.command("show")
+def show(event_id: str = typer.Argument(..., help="Beslutets id (event_id).")) -> None:
+    """Ett beslut precis som verksamhetssystemet får det (beslut/1)."""
+    from robot.cli.common import fail
+    from robot.queue import outbox
+
+    eng = engine(settings())
+    case_reader(eng)
+    record = outbox.by_event_id(eng, event_id.strip().lower())
+    if record is None:
+        fail(f"inget beslut med id {event_id}", code=1)
+    typer.echo(record.body, nl=False)
+
+
+@app.command("correct")
+def correct(
+    ref: str = typer.Argument(..., help="Ansökans id, ärendet (M12) eller rekommendationen (R12)."),
+    decision: str = typer.Option(
+        ..., "--decision", "-d", help="Det rätta beslutet: bifall, delavslag, avslag eller overlamnad."
+    ),
+    kronor: str = typer.Option(None, "--amount", help="Det rätta beloppet i hela kronor (bifall och delavslag)."),
+    note: str = typer.Option(None, "--note", help="Varför beslutet rättas (krävs); blir motiveringen."),
+    confirm_amount: bool = typer.Option(
+        False, "--confirm-amount", help="Beloppet avviker mycket från robotens förslag, och det är rätt."
+    ),
+) -> None:
+    """Rätta ett beslut som blev fel: ett nytt beslut ersätter det gällande (det gamla ändras aldrig).
+
+    Den som fattade beslutet eller en teamledare kan rätta det.
+    """
+    from robot.casework.decisions import correct_decision
+
+    config = settings()
+    eng = engine(config)
+    record = handle(
+        correct_decision, eng, ref, cli_actor_or_fail(eng), decision=decision.strip().lower(),
+        amount=parse_amount(kronor), note=note, confirm_amount=confirm_amount, settings=config,
+    )  # fmt: skip
+    what = DECISION_WORDS[record.decision] + (f" {amount(record.amount)}" if record.amount is not None else "")
+    typer.echo(f"Beslutet för {record.application_id} är rättat: {what} (ersätter {record.supersedes}).")
+    hand_over(config, eng, record.application_id)

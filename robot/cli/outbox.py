@@ -1,0 +1,143 @@
+"""`robot outbox`: the decision records on their way to the case system (ops; ids and counts, no amounts)."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+
+import typer
+
+from robot.cli.common import configure_logs, engine, fail, settings
+
+app = typer.Typer(help="Decision records (beslut/1) on their way to the case system.", no_args_is_help=True)
+
+
+def outbox_summary(config, eng):  # type: ignore[no-untyped-def]
+    from robot.clock import SYSTEM
+    from robot.queue import outbox
+
+    return outbox.summary(eng, SYSTEM.now(), dt.timedelta(seconds=config.output.alert_after))
+
+
+def summary_lines(data: dict, target: str | None) -> list[str]:
+    """The outbox in a few lines, for `robot outbox status` and `robot status`."""
+    lines = [f"outbox: pending {data['pending']}, delivered {data['delivered']}; target: {target or 'none configured'}"]
+    oldest = data["oldest_pending"]
+    if oldest:
+        lines.append(
+            f"  oldest pending: {oldest['event_id']} ({oldest['application_id']}), waiting {oldest['waiting_minutes']} min, "
+            f"{oldest['attempts']} attempts" + (f", last error: {oldest['last_error']}" if oldest["last_error"] else "")
+        )
+    if data["overdue"]:
+        lines.append(
+            f"  ALERT: {data['overdue']} undelivered for more than {data['alert_after_minutes']:g} min "
+            "(output.alert_after)"
+        )
+    return lines
+
+
+@app.command("status")
+def status(as_json: bool = typer.Option(False, "--json", help="Machine-readable output.")) -> None:
+    """Pending and delivered records, the oldest waiting one, and the alert. Exit 1 while the alert is on."""
+    config = settings()
+    data = outbox_summary(config, engine(config))
+    if as_json:
+        typer.echo(json.dumps({**data, "target": config.output.target()}, indent=2, ensure_ascii=False))
+    else:
+        typer.echo("\n".join(summary_lines(data, config.output.target())))
+        deliverer = data["deliverer"]
+        typer.echo(f"  deliverer: {deliverer['owner']} (lease until {deliverer['lease_until']})" if deliverer
+                   else "  deliverer: none active")  # fmt: skip
+    raise typer.Exit(1 if data["overdue"] else 0)
+
+
+@app.command("list")
+def list_(
+    status: str = typer.Option("pending", "--status", help="pending, delivered or all."),
+    limit: int = typer.Option(50, "--limit", min=1),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Records with their delivery state: pending ones in delivery order, others newest first."""
+    from robot.queue import outbox
+
+    if status not in ("pending", "delivered", "all"):
+        fail(f"unknown status {status!r}: pending, delivered or all")
+    page = outbox.listing(engine(settings()), None if status == "all" else status, limit)
+    rows = [
+        {
+            "event_id": r.event_id, "application_id": r.application_id, "decision": r.decision,
+            "decided_at": r.decided_at.isoformat(timespec="seconds"), "status": r.status, "attempts": r.attempts,
+            "next_attempt_at": r.next_attempt_at.isoformat(timespec="seconds") if r.next_attempt_at else None,
+            "last_error": r.last_error, "supersedes": r.supersedes,
+        }
+        for r in page
+    ]  # fmt: skip
+    if as_json:
+        typer.echo(json.dumps({"total": page.total, "records": rows}, indent=2, ensure_ascii=False))
+        return
+    if not rows:
+        typer.echo(f"no {status if status != 'all' else ''} records".replace("  ", " "))
+        return
+    typer.echo(f"{'event_id':<36}  {'application':<22} {'decision':<10} {'status':<9} {'tries':>5}  last error")
+    for r in rows:
+        typer.echo(f"{r['event_id']:<36}  {r['application_id']:<22} {r['decision']:<10} {r['status']:<9} "
+                   f"{r['attempts']:>5}  {r['last_error'] or ''}")  # fmt: skip
+    if page.cut:
+        typer.echo(f"{len(page)} of {page.total} shown; --limit {page.total} shows all")
+
+
+@app.command("deliver")
+def deliver() -> None:
+    """One delivery pass now (waiting backoffs ignored): every pending record in order, until one fails.
+
+    Exit 0 when nothing is left pending, 1 when a record was not taken, 3 without a configured target.
+    """
+    config = settings()
+    configure_logs(config)
+    eng = engine(config)
+    if config.output.target() is None:
+        fail("no output target: set ROBOT_OUTPUT_DIR or ROBOT_OUTPUT_URL (config [output])", code=3)
+    report = asyncio.run(one_pass(config, eng, respect_backoff=False))
+    typer.echo(f"delivered {report.delivered} to {config.output.target()}; pending {report.pending_after}")
+    if report.busy:
+        typer.echo("another deliverer holds the lease (a daemon is delivering); nothing done")
+    if report.failed:
+        typer.echo(f"stopped at a record the target did not take: {report.failed}")
+    raise typer.Exit(1 if report.failed else 0)
+
+
+async def one_pass(config, eng, *, respect_backoff: bool, deadline: float | None = None, quiet: bool = False):  # type: ignore[no-untyped-def]
+    """One pass of the deliverer (the CLI's own: the OS user and process id as the owner)."""
+    import os
+    import socket
+
+    from robot.outbox.deliverer import LOG, QUIET, Deliverer, PassReport
+    from robot.outbox.targets import make_target
+
+    target = make_target(config.output)
+    owner = f"cli:{socket.gethostname()}-{os.getpid()}"
+    deliverer = Deliverer(eng, config.output, target, owner, log=QUIET if quiet else LOG)
+    try:
+        run = deliverer.deliver_pending(respect_backoff=respect_backoff)
+        report = await (asyncio.wait_for(run, deadline) if deadline else run)
+        await deliverer.alert_if_overdue()
+        return report
+    except TimeoutError:
+        return PassReport(failed=f"no answer within {deadline:g} s")
+    finally:
+        if target is not None:
+            await target.aclose()
+
+
+@app.command("retry")
+def retry(
+    event_ids: list[str] = typer.Argument(None, help="Records to retry (default: every pending record)."),
+) -> None:
+    """Clear the backoff of pending records: the deliverer tries them at its next pass (or run `deliver`)."""
+    from robot.accounts.service import os_user
+    from robot.clock import SYSTEM
+    from robot.queue import outbox
+
+    changed = outbox.retry_now(engine(settings()), event_ids or None, f"ops:{os_user()}", SYSTEM.now())
+    typer.echo(f"{changed} pending records will be tried at the next pass")
