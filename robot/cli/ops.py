@@ -50,6 +50,29 @@ def db_status() -> None:
     raise typer.Exit(0 if state.up_to_date else 1)
 
 
+@db_app.command("verify")
+def db_verify(
+    anchor: list[str] = typer.Option(
+        [], "--anchor", help="A head printed by an earlier verify (chain:id:hash), kept elsewhere; repeatable."
+    ),
+) -> None:
+    """Walk the hash chains of the append-only tables; exit 1 naming the first row that does not hold."""
+    from robot.queue.ledger import verify
+
+    if any(a.count(":") != 2 for a in anchor):
+        fail("--anchor takes chain:id:hash, as `robot db verify` prints it")
+    states = verify(engine(settings()), anchor)
+    for state in states:
+        summary = f"{state.chain}: {state.rows} rows" + (f" ({state.purged} purged)" if state.purged else "")
+        if state.broken:
+            typer.echo(f"{summary}: BROKEN at {state.broken}")
+        else:
+            typer.echo(f"{summary}: intact; anchor {state.anchor}")
+    broken = [s.broken for s in states if s.broken]
+    if broken:
+        fail(f"the records were tampered with or damaged: first at {broken[0]}", code=1)
+
+
 @config_app.command("show")
 def config_show() -> None:
     """Print the effective settings (file + ROBOT_* variables) with secrets masked."""

@@ -1,7 +1,8 @@
 """Tables. All times are stored as UTC (naive in the database, aware in Python).
 
-`verdicts` and `events` are append-only: the code never updates or deletes them, and the initial
-migration installs triggers that refuse UPDATE and DELETE on both (SQLite and PostgreSQL).
+`verdicts` and `events` are append-only and hash-chained (`ledger.py`): the code never updates or
+deletes them, triggers refuse UPDATE, DELETE and TRUNCATE except a purge's blanking of personal
+data (`appendonly.py`), and each row carries the ledger's columns (`ledger_columns`).
 """
 
 from __future__ import annotations
@@ -54,6 +55,20 @@ class UtcDateTime(TypeDecorator):
         return None if value is None else value.replace(tzinfo=dt.UTC)
 
 
+def ledger_columns() -> list[Column]:
+    """The columns every hash-chained (append-only) table carries; see `ledger.py`.
+
+    Nullable in the database only so that they could be added to tables that already held rows;
+    the ledger always fills the hashes, and `robot db verify` reports a row without them.
+    """
+    return [
+        Column("content_hash", String(64)),
+        Column("row_hash", String(64)),
+        Column("personal_hash", String(64)),
+        Column("purged_at", UtcDateTime),
+    ]
+
+
 applications = Table(
     "applications",
     metadata,
@@ -79,6 +94,10 @@ applications = Table(
     Column("fencing_token", BigInteger, nullable=False, default=0),
     Column("last_error", Text),
     Column("updated_at", UtcDateTime, nullable=False),
+    # A re-submission whose content differs from the stored application: that application.
+    Column("conflict_of", Id, ForeignKey("applications.id")),
+    # When the personal data was removed (`robot db purge`): raw, source and last error are blank.
+    Column("purged_at", UtcDateTime),
 )
 Index("ix_applications_claim", applications.c.state, applications.c.deadline, applications.c.submitted_at)
 Index("ix_applications_lease", applications.c.state, applications.c.lease_expires_at)
@@ -112,6 +131,7 @@ verdicts = Table(
     Column("attempt", Integer, nullable=False),
     Column("duration_ms", Integer, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
+    *ledger_columns(),
     UniqueConstraint("application_pk", "ruleset"),
 )
 
@@ -145,7 +165,7 @@ recommendations = Table(
     Column("id", Id, primary_key=True, autoincrement=True),
     Column("application_pk", Id, ForeignKey("applications.id"), nullable=False, unique=True),
     Column("verdict_pk", Id, ForeignKey("verdicts.id"), nullable=False),
-    Column("amount", Integer, nullable=False),
+    Column("amount", Integer),  # null only once purged (`robot db purge`)
     Column("status", String(16), nullable=False),
     Column("decided_by", String(120)),
     Column("decided_at", UtcDateTime),
@@ -165,6 +185,7 @@ events = Table(
     Column("from_state", String(16)),
     Column("to_state", String(16)),
     Column("details", Text),
+    *ledger_columns(),
 )
 Index("ix_events_application", events.c.application_pk)
 
@@ -194,4 +215,11 @@ users = Table(
     Column("disabled_by", String(120)),
 )
 
-APPEND_ONLY_TABLES = ("verdicts", "events")
+ledger_heads = Table(
+    "ledger_heads",
+    metadata,
+    Column("chain", String(40), primary_key=True),
+    Column("last_id", BigInteger, nullable=False),
+    Column("last_hash", String(64), nullable=False),
+)
+"""Per hash chain: the id and row hash of its last row. Locked by every writer to the chain."""
