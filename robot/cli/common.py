@@ -57,8 +57,12 @@ def stickprov_input(config: Settings, *, require_key: bool):
     development key and say so.
     """
     from robot.chain.stickprov import DEVELOPMENT_KEY, StickprovInput
+    from robot.config import WeakSecret
 
-    key = config.stickprov_key()
+    try:
+        key = config.checked_stickprov_key()
+    except WeakSecret as exc:
+        fail(str(exc))
     if key is None:
         if require_key:
             fail("ROBOT_STICKPROV_KEY is not set; stickprov selection needs a secret key (see README)")
@@ -87,18 +91,19 @@ def is_terminal() -> bool:
     return sys.stdout.isatty()
 
 
-def engine(config: Settings, *, require_migrated: bool = True):
+def engine(config: Settings, *, require_migrated: bool = True, url: str | None = None):
     """The database engine, or one line on stderr and exit 3: a URL that is not one, a server that does not
     answer, a data folder that cannot hold the database, a database that is missing or not migrated.
 
     Only `robot db upgrade` (require_migrated=False) creates the data folder and the database.
+    `url` is another URL for the same database (the owner role's).
     """
     from sqlalchemy.exc import SQLAlchemyError
 
     from robot.queue.db import make_engine, sqlite_file
     from robot.queue.migrate import NotMigrated, require_current
 
-    url = config.database()
+    url = url or config.database()
     try:
         database = sqlite_file(url)
         if database is not None and require_migrated and not database.is_file():
@@ -134,6 +139,8 @@ def masked(config: Settings) -> dict[str, Any]:
         "(inte satt)" if key is None else f"****** (fingeravtryck {StickprovInput(key=key).key_fingerprint()})"
     )
     data["database_url"] = _shown(config.database())
+    if config.migration_database_url is not None:
+        data["migration_database_url"] = _shown(config.migration_database())
     used = config_file()
     data["config_file"] = str(used) if used else f"(ingen: {DEFAULT_CONFIG_FILE} finns inte här; standardvärden)"
     return data

@@ -26,15 +26,43 @@ config_app = typer.Typer(help="Effective configuration.", no_args_is_help=True)
 
 @db_app.command("upgrade")
 def db_upgrade() -> None:
-    """Create or migrate the database schema to the version this code needs."""
-    from robot.queue import migrate
+    """Create or migrate the database schema (as the owner role) and grant the runtime role what it needs."""
+    from robot.queue import grants, migrate
 
     config = settings()
-    eng = engine(config, require_migrated=False)
+    runtime_url, owner_url = config.database(), config.migration_database()
+    runtime_role = grants.role_of(runtime_url)
+    separate = config.migration_database_url is not None
+    if separate and not grants.same_database(runtime_url, owner_url):
+        fail("ROBOT_MIGRATION_DATABASE_URL and ROBOT_DATABASE_URL name different databases", code=2)
+    if separate and runtime_role is not None and runtime_role == grants.role_of(owner_url):
+        fail(
+            f"ROBOT_MIGRATION_DATABASE_URL and ROBOT_DATABASE_URL both log in as {runtime_role}: the owner of the "
+            "tables must be another role than the daemon's (docs/security.md)",
+            code=2,
+        )
+    eng = engine(config, require_migrated=False, url=owner_url)
     before = migrate.status(eng)
     after = migrate.upgrade(eng)
     what = "already up to date" if before.current == after.current else f"upgraded from {before.current or 'empty'}"
     typer.echo(f"database {eng.url.render_as_string(hide_password=True)}: schema {after.current} ({what})")
+    if eng.dialect.name != "postgresql":
+        return
+    if not separate:
+        typer.echo(
+            f"robot: warning: ROBOT_MIGRATION_DATABASE_URL is not set, so {runtime_role} owns the tables and can drop "
+            "or disable the append-only triggers; see docs/security.md",
+            err=True,
+        )
+        return
+    try:
+        with eng.begin() as conn:
+            warnings = grants.grant_runtime(conn, runtime_role or "")
+    except grants.RoleError as exc:
+        fail(str(exc), code=3)
+    typer.echo(f"runtime role {runtime_role}: granted only what the robot needs (robot/queue/grants.py)")
+    for warning in warnings:
+        typer.echo(f"robot: warning: {warning}", err=True)
 
 
 @db_app.command("status")
@@ -115,10 +143,17 @@ def enqueue(paths: list[Path] = typer.Argument(..., help="ansokan/1 JSON files o
 
 
 def _runtime(config):
+    from robot import logs
+    from robot.queue.grants import engine_warnings
     from robot.worker.daemon import Runtime
 
     eng = engine(config)
     rs = ruleset(None, config)
+    log = logs.get("robot.daemon")
+    if config.demo:
+        log.warning("demo_mode", detail="ROBOT_DEMO is set: public demo keys are accepted; never use it in production")
+    for warning in engine_warnings(eng):
+        log.warning("database_role_too_powerful", detail=warning)
     return Runtime(
         engine=eng,
         settings=config,

@@ -79,7 +79,8 @@ def install_triggers(conn: Connection, table: str, personal: tuple[str, ...]) ->
     columns = [c["name"] for c in sa.inspect(conn).get_columns(table)]
     unchanged = [f'NEW."{c}" IS OLD."{c}"' for c in columns if c not in personal and c not in ("purged_at", "personal_hash")]
     blanked = [f"(NEW.\"{c}\" IS NULL OR NEW.\"{c}\" = '')" for c in personal]
-    purge = " AND ".join(["OLD.purged_at IS NULL", "NEW.purged_at IS NOT NULL", "NEW.personal_hash IS NOT NULL"] + unchanged + blanked)
+    marked = ["OLD.purged_at IS NULL", "NEW.purged_at IS NOT NULL", "NEW.personal_hash IS NOT NULL"]
+    purge = " AND ".join([*marked, *unchanged, *blanked])
     conn.execute(
         text(
             f'CREATE TRIGGER "{table}_no_update" BEFORE UPDATE ON "{table}" WHEN NOT ({purge}) '
