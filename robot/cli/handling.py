@@ -206,6 +206,12 @@ def explain(
     row = application_row(eng, application_id)
     if row is None:
         fail(f"ingen ansökan med id {application_id}", code=1)
+    if row.purged_at is not None:
+        typer.echo(
+            f"Ansökan {application_id}: uppgifterna gallrades {local_date(row.purged_at)} enligt kommunens gallringsbeslut; "
+            "kvar finns bara id, datum, utfall och orsakskoder."
+        )
+        raise typer.Exit(0)
     stored = stored_verdict(eng, row.id)
     item = manual_item(eng, application_id=application_id)
     if notice:

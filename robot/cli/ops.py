@@ -101,6 +101,50 @@ def db_verify(
         fail(f"the records were tampered with or damaged: first at {broken[0]}", code=1)
 
 
+@db_app.command("purge")
+def db_purge(
+    before: str = typer.Option(
+        None, "--before", help="YYYY-MM-DD: cases closed before this day (default: today minus [retention] years)."
+    ),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Only count the cases that would be purged."),
+) -> None:
+    """Gallring: remove the personal data of closed cases (as the owner role); the records stay verifiable."""
+    import datetime as dt
+
+    from robot.accounts.service import os_user
+    from robot.clock import SYSTEM
+    from robot.queue.retention import TamperedRow, closed_before, purge
+    from robot.swedish.dates import STOCKHOLM, today
+
+    config = settings()
+    years = config.retention.years
+    now_day = today()
+    latest = now_day.replace(year=now_day.year - years, day=28 if (now_day.month, now_day.day) == (2, 29) else now_day.day)
+    try:
+        day = dt.date.fromisoformat(before) if before else latest
+    except ValueError:
+        fail(f"--before {before!r} is not a date (YYYY-MM-DD)")
+    if day > latest:
+        fail(
+            f"--before {day} is inside the retention period: [retention] years = {years} allows cases closed before "
+            f"{latest} at the latest (ROBOT_RETENTION_YEARS, the municipality's gallringsbeslut)"
+        )
+    cutoff = dt.datetime.combine(day, dt.time(0, 0), STOCKHOLM).astimezone(dt.UTC)
+    eng = engine(config, url=config.migration_database())
+    if dry_run:
+        typer.echo(f"{len(closed_before(eng, cutoff))} closed cases (closed before {day}) would be purged")
+        return
+    try:
+        report = purge(eng, cutoff, f"purge:{os_user()}", SYSTEM.now())
+    except TamperedRow as exc:
+        fail(f"nothing more was purged: {exc}", code=1)
+    rows = ", ".join(f"{n} {table}" for table, n in report.rows.items())
+    typer.echo(
+        f"purged the personal data of {report.applications} cases closed before {day} ({rows} rows); "
+        "ids, dates, outcomes and reason codes remain and `robot db verify` still holds"
+    )
+
+
 @config_app.command("show")
 def config_show() -> None:
     """Print the effective settings (file + ROBOT_* variables) with secrets masked."""

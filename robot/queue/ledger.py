@@ -50,6 +50,9 @@ class Chain:
 
     table: Table
     personal: tuple[str, ...]
+    case: str | None = "application_pk"
+    """The column naming the application a row belongs to: a purge removes the personal data of the
+    rows of closed cases. None: rows belong to no case, and a purge leaves them alone."""
 
     @property
     def name(self) -> str:
