@@ -13,7 +13,9 @@ from robot.config import Settings, load_settings
 
 def fail(message: str, code: int = 2) -> NoReturn:
     """One clear line on stderr and a non-zero exit; never a traceback for a user's mistake."""
-    typer.echo(f"robot: {message}", err=True)
+    from robot.formats.text import terminal_safe
+
+    typer.echo(f"robot: {terminal_safe(message)}", err=True)
     raise typer.Exit(code)
 
 

@@ -7,6 +7,7 @@ import json
 import typer
 
 from robot.cli.common import engine, fail, settings
+from robot.formats.text import terminal_safe
 from robot.swedish.dates import local_date
 from robot.swedish.numbers import kr
 
@@ -52,16 +53,16 @@ def manual_list(
 
     items = _handle(list_manual, engine(settings()), status, mine, limit)
     if as_json:
-        typer.echo(json.dumps([_item_json(i) for i in items], indent=2, ensure_ascii=False))
+        typer.echo(terminal_safe(json.dumps([_item_json(i) for i in items], indent=2, ensure_ascii=False), lines=True))
         return
     if not items:
         typer.echo("Inga ärenden.")
         return
-    typer.echo(f"{'nr':>5}  {'ansökan':<22} {'status':<9} {'sista dag':<10}  {'förslag':>10}  orsaker")
+    typer.echo(terminal_safe(f"{'nr':>5}  {'ansökan':<22} {'status':<9} {'sista dag':<10}  {'förslag':>10}  orsaker"))
     for i in items:
         codes = ",".join(dict.fromkeys(i.codes))
         typer.echo(
-            f"{i.id:>5}  {i.application_id:<22} {i.status:<9} {local_date(i.deadline):<10}  {kr(i.proposal_amount):>10}  {codes}"
+            terminal_safe(f"{i.id:>5}  {i.application_id:<22} {i.status:<9} {local_date(i.deadline):<10}  {kr(i.proposal_amount):>10}  {codes}")
         )
 
 
@@ -71,22 +72,22 @@ def manual_show(ref: str = typer.Argument(..., help="Ärendenummer eller ansökn
     from robot.casework import find_manual
 
     item = _handle(find_manual, engine(settings()), ref)
-    typer.echo(f"Ärende {item.id} – ansökan {item.application_id}")
-    typer.echo(f"Status: {item.status}" + (f" (tilldelat {item.assignee})" if item.assignee else ""))
-    typer.echo(f"Sista dag: {local_date(item.deadline)}")
+    typer.echo(terminal_safe(f"Ärende {item.id} – ansökan {item.application_id}"))
+    typer.echo(terminal_safe(f"Status: {item.status}" + (f" (tilldelat {item.assignee})" if item.assignee else "")))
+    typer.echo(terminal_safe(f"Sista dag: {local_date(item.deadline)}"))
     if item.stickprov:
         typer.echo("Stickprov: ja – ange vid avslut om ansökan var korrekt.")
-    typer.echo(f"Robotens förslag: {kr(item.proposal_amount)}")
+    typer.echo(terminal_safe(f"Robotens förslag: {kr(item.proposal_amount)}"))
     typer.echo("Orsaker:")
     for r in item.reasons:
-        typer.echo(f"  - {r.text} [{r.code}]")
+        typer.echo(terminal_safe(f"  - {r.text} [{r.code}]"))
     if item.status == "resolved":
         typer.echo(
-            f"Beslut: {item.resolution} {kr(item.resolution_amount) if item.resolution_amount else ''} av {item.resolved_by}"
+            terminal_safe(f"Beslut: {item.resolution} {kr(item.resolution_amount) if item.resolution_amount else ''} av {item.resolved_by}")
         )
         if item.note:
-            typer.echo(f"Motivering: {item.note}")
-    typer.echo(f"Hela underlaget: robot explain {item.application_id}")
+            typer.echo(terminal_safe(f"Motivering: {item.note}"))
+    typer.echo(terminal_safe(f"Hela underlaget: robot explain {item.application_id}"))
 
 
 @manual_app.command("claim")
@@ -95,7 +96,7 @@ def manual_claim(ref: str = typer.Argument(...), actor: str = AS) -> None:
     from robot.casework import claim_manual
 
     item = _handle(claim_manual, engine(settings()), ref, actor)
-    typer.echo(f"Ärende {item.id} ({item.application_id}) är tilldelat {item.assignee}.")
+    typer.echo(terminal_safe(f"Ärende {item.id} ({item.application_id}) är tilldelat {item.assignee}."))
 
 
 @manual_app.command("resolve")
@@ -123,7 +124,7 @@ def manual_resolve(
         force=force,
     )
     typer.echo(
-        f"Ärende {item.id} ({item.application_id}) avslutat: {item.resolution} {kr(item.resolution_amount) if item.resolution_amount else ''}".rstrip()
+        terminal_safe(f"Ärende {item.id} ({item.application_id}) avslutat: {item.resolution} {kr(item.resolution_amount) if item.resolution_amount else ''}".rstrip())
     )
 
 
@@ -138,16 +139,16 @@ def rec_list(
 
     recs = _handle(list_recommendations, engine(settings()), status, limit)
     if as_json:
-        typer.echo(json.dumps([_rec_json(r) for r in recs], indent=2, ensure_ascii=False))
+        typer.echo(terminal_safe(json.dumps([_rec_json(r) for r in recs], indent=2, ensure_ascii=False), lines=True))
         return
     if not recs:
         typer.echo("Inga rekommendationer.")
         return
-    typer.echo(f"{'nr':>5}  {'ansökan':<22} {'belopp':>10}  status")
+    typer.echo(terminal_safe(f"{'nr':>5}  {'ansökan':<22} {'belopp':>10}  status"))
     for r in recs:
         typer.echo(
-            f"{r.id:>5}  {r.application_id:<22} {kr(r.amount):>10}  {r.status}"
-            + (f" ({r.decided_by})" if r.decided_by else "")
+            terminal_safe(f"{r.id:>5}  {r.application_id:<22} {kr(r.amount):>10}  {r.status}"
+            + (f" ({r.decided_by})" if r.decided_by else ""))
         )
 
 
@@ -161,11 +162,11 @@ def rec_show(ref: str = typer.Argument(..., help="Rekommendationens nummer eller
     eng = engine(settings())
     rec = _handle(find_recommendation, eng, ref)
     typer.echo(
-        f"Rekommendation {rec.id}: bifall med {kr(rec.amount)} – status {rec.status}"
-        + (f" ({rec.decided_by})" if rec.decided_by else "")
+        terminal_safe(f"Rekommendation {rec.id}: bifall med {kr(rec.amount)} – status {rec.status}"
+        + (f" ({rec.decided_by})" if rec.decided_by else ""))
     )
     stored = stored_verdict(eng, application_row(eng, rec.application_id).id)
-    typer.echo(explain(stored.verdict), nl=False)
+    typer.echo(terminal_safe(explain(stored.verdict), lines=True), nl=False)
 
 
 @rec_app.command("approve")
@@ -175,7 +176,7 @@ def rec_approve(ref: str = typer.Argument(...), actor: str = AS, note: str = typ
 
     rec = _handle(approve_recommendation, engine(settings()), ref, actor, note)
     typer.echo(
-        f"Rekommendation {rec.id} ({rec.application_id}) fastställd av {rec.decided_by}: bifall {kr(rec.amount)}."
+        terminal_safe(f"Rekommendation {rec.id} ({rec.application_id}) fastställd av {rec.decided_by}: bifall {kr(rec.amount)}.")
     )
 
 
@@ -187,7 +188,7 @@ def rec_reject(
     from robot.casework import reject_recommendation
 
     item = _handle(reject_recommendation, engine(settings()), ref, actor, note)
-    typer.echo(f"Rekommendationen avvisades; ansökan {item.application_id} är nu ärende {item.id} i manuella kön.")
+    typer.echo(terminal_safe(f"Rekommendationen avvisades; ansökan {item.application_id} är nu ärende {item.id} i manuella kön."))
 
 
 def explain(
@@ -208,8 +209,8 @@ def explain(
         fail(f"ingen ansökan med id {application_id}", code=1)
     if row.purged_at is not None:
         typer.echo(
-            f"Ansökan {application_id}: uppgifterna gallrades {local_date(row.purged_at)} enligt kommunens gallringsbeslut; "
-            "kvar finns bara id, datum, utfall och orsakskoder."
+            terminal_safe(f"Ansökan {application_id}: uppgifterna gallrades {local_date(row.purged_at)} enligt kommunens gallringsbeslut; "
+            "kvar finns bara id, datum, utfall och orsakskoder.")
         )
         raise typer.Exit(0)
     stored = stored_verdict(eng, row.id)
@@ -219,26 +220,26 @@ def explain(
 
         contact = Contact(config.municipality.kontakt, config.municipality.namnd)
         if stored is not None:
-            typer.echo(applicant_notice(stored.verdict, contact), nl=False)
+            typer.echo(terminal_safe(applicant_notice(stored.verdict, contact), lines=True), nl=False)
         elif item is not None:  # handled manually without an assessment by the robot (technical fault)
-            typer.echo(notice_text(application_id, manual=True, stickprov=False, contact=contact), nl=False)
+            typer.echo(terminal_safe(notice_text(application_id, manual=True, stickprov=False, contact=contact), lines=True), nl=False)
         else:
             fail(f"ansökan {application_id} har inget utfall ännu (status {row.state})", code=1)
         return
     if stored is None:
-        typer.echo(f"Ansökan {application_id}: inget utfall från roboten (status {row.state}).")
+        typer.echo(terminal_safe(f"Ansökan {application_id}: inget utfall från roboten (status {row.state})."))
         if item is not None:
-            typer.echo(f"Ärende {item.id} i manuella kön ({item.status}):")
+            typer.echo(terminal_safe(f"Ärende {item.id} i manuella kön ({item.status}):"))
             for reason in item.reasons:
-                typer.echo(f"  - {reason.text} [{reason.code}]")
+                typer.echo(terminal_safe(f"  - {reason.text} [{reason.code}]"))
         typer.echo("Händelser:")
         for e in history(eng, row.id):
-            typer.echo(f"  {e.at:%Y-%m-%d %H:%M:%S} {e.kind} {e.from_state or ''}→{e.to_state or ''} ({e.actor}) {e.details or ''}")
+            typer.echo(terminal_safe(f"  {e.at:%Y-%m-%d %H:%M:%S} {e.kind} {e.from_state or ''}→{e.to_state or ''} ({e.actor}) {e.details or ''}"))
         raise typer.Exit(0)
     if as_json:
-        typer.echo(stored.verdict.to_json())
+        typer.echo(terminal_safe(stored.verdict.to_json(), lines=True))
     else:
-        typer.echo(prose(stored.verdict, stored.inputs.get("program")), nl=False)
+        typer.echo(terminal_safe(prose(stored.verdict, stored.inputs.get("program")), lines=True), nl=False)
     if replay:
         from robot import __version__
         from robot.chain.errors import RulesError
@@ -251,15 +252,15 @@ def explain(
             fail(f"kan inte köras om med programversion {__version__} (utfallet gjordes av {made_by}): {exc}", code=1)
         if result.other_program:
             made_by = f"programversion {result.stored_program}" if result.stored_program else "en äldre programversion"
-            typer.echo(f"\nObs: utfallet gjordes av {made_by}; omkörningen görs med programversion {result.program}.")
+            typer.echo(terminal_safe(f"\nObs: utfallet gjordes av {made_by}; omkörningen görs med programversion {result.program}.", lines=True))
         if result.identical:
             typer.echo(
-                f"\nOmkörning: identiskt utfall (regeluppsättning {stored.verdict.ruleset}, samma byte för byte)."
+                terminal_safe(f"\nOmkörning: identiskt utfall (regeluppsättning {stored.verdict.ruleset}, samma byte för byte).", lines=True)
             )
         else:
             typer.echo("\nOmkörning: AVVIKER från det sparade utfallet.")
-            typer.echo(f"Sparat:   {result.stored_json}")
-            typer.echo(f"Omkört:   {result.replayed_json}")
+            typer.echo(terminal_safe(f"Sparat:   {result.stored_json}", lines=True))
+            typer.echo(terminal_safe(f"Omkört:   {result.replayed_json}", lines=True))
             raise typer.Exit(1)
 
 

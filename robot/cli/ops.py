@@ -19,6 +19,7 @@ from robot.cli.common import (
     settings,
     stickprov_input,
 )
+from robot.formats.text import terminal_safe
 
 db_app = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_help=True)
 config_app = typer.Typer(help="Effective configuration.", no_args_is_help=True)
@@ -45,13 +46,13 @@ def db_upgrade() -> None:
     before = migrate.status(eng)
     after = migrate.upgrade(eng)
     what = "already up to date" if before.current == after.current else f"upgraded from {before.current or 'empty'}"
-    typer.echo(f"database {eng.url.render_as_string(hide_password=True)}: schema {after.current} ({what})")
+    typer.echo(terminal_safe(f"database {eng.url.render_as_string(hide_password=True)}: schema {after.current} ({what})"))
     if eng.dialect.name != "postgresql":
         return
     if not separate:
         typer.echo(
-            f"robot: warning: ROBOT_MIGRATION_DATABASE_URL is not set, so {runtime_role} owns the tables and can drop "
-            "or disable the append-only triggers; see docs/security.md",
+            terminal_safe(f"robot: warning: ROBOT_MIGRATION_DATABASE_URL is not set, so {runtime_role} owns the tables and can drop "
+            "or disable the append-only triggers; see docs/security.md"),
             err=True,
         )
         return
@@ -60,9 +61,9 @@ def db_upgrade() -> None:
             warnings = grants.grant_runtime(conn, runtime_role or "")
     except grants.RoleError as exc:
         fail(str(exc), code=3)
-    typer.echo(f"runtime role {runtime_role}: granted only what the robot needs (robot/queue/grants.py)")
+    typer.echo(terminal_safe(f"runtime role {runtime_role}: granted only what the robot needs (robot/queue/grants.py)"))
     for warning in warnings:
-        typer.echo(f"robot: warning: {warning}", err=True)
+        typer.echo(terminal_safe(f"robot: warning: {warning}"), err=True)
 
 
 @db_app.command("status")
@@ -73,7 +74,7 @@ def db_status() -> None:
     eng = engine(settings(), require_migrated=False)
     state = migrate.status(eng)
     typer.echo(
-        f"database: {state.current or 'empty'}; code: {state.head}; {'up to date' if state.up_to_date else 'run robot db upgrade'}"
+        terminal_safe(f"database: {state.current or 'empty'}; code: {state.head}; {'up to date' if state.up_to_date else 'run robot db upgrade'}")
     )
     raise typer.Exit(0 if state.up_to_date else 1)
 
@@ -93,9 +94,9 @@ def db_verify(
     for state in states:
         summary = f"{state.chain}: {state.rows} rows" + (f" ({state.purged} purged)" if state.purged else "")
         if state.broken:
-            typer.echo(f"{summary}: BROKEN at {state.broken}")
+            typer.echo(terminal_safe(f"{summary}: BROKEN at {state.broken}"))
         else:
-            typer.echo(f"{summary}: intact; anchor {state.anchor}")
+            typer.echo(terminal_safe(f"{summary}: intact; anchor {state.anchor}"))
     broken = [s.broken for s in states if s.broken]
     if broken:
         fail(f"the records were tampered with or damaged: first at {broken[0]}", code=1)
@@ -132,7 +133,7 @@ def db_purge(
     cutoff = dt.datetime.combine(day, dt.time(0, 0), STOCKHOLM).astimezone(dt.UTC)
     eng = engine(config, url=config.migration_database())
     if dry_run:
-        typer.echo(f"{len(closed_before(eng, cutoff))} closed cases (closed before {day}) would be purged")
+        typer.echo(terminal_safe(f"{len(closed_before(eng, cutoff))} closed cases (closed before {day}) would be purged"))
         return
     try:
         report = purge(eng, cutoff, f"purge:{os_user()}", SYSTEM.now())
@@ -140,15 +141,15 @@ def db_purge(
         fail(f"nothing more was purged: {exc}", code=1)
     rows = ", ".join(f"{n} {table}" for table, n in report.rows.items())
     typer.echo(
-        f"purged the personal data of {report.applications} cases closed before {day} ({rows} rows); "
-        "ids, dates, outcomes and reason codes remain and `robot db verify` still holds"
+        terminal_safe(f"purged the personal data of {report.applications} cases closed before {day} ({rows} rows); "
+        "ids, dates, outcomes and reason codes remain and `robot db verify` still holds")
     )
 
 
 @config_app.command("show")
 def config_show() -> None:
     """Print the effective settings (file + ROBOT_* variables) with secrets masked."""
-    typer.echo(json.dumps(masked(settings()), indent=2, ensure_ascii=False))
+    typer.echo(terminal_safe(json.dumps(masked(settings()), indent=2, ensure_ascii=False), lines=True))
 
 
 def enqueue(paths: list[Path] = typer.Argument(..., help="ansokan/1 JSON files or folders of them.")) -> None:
@@ -170,18 +171,18 @@ def enqueue(paths: list[Path] = typer.Argument(..., help="ansokan/1 JSON files o
             collect(paths),
             config,
             actor="enqueue",
-            on_rejected=lambda r: typer.echo(f"rejected  {r.path}: {r.reason}", err=True),
+            on_rejected=lambda r: typer.echo(terminal_safe(f"rejected  {r.path}: {r.reason}"), err=True),
         )
     except SQLAlchemyError as exc:
         cause = getattr(exc, "orig", None) or exc
         fail(f"the database stopped answering: {type(cause).__name__}; what was queued before stays queued", code=3)
     for app_id in report.duplicates:
-        typer.echo(f"duplicate {app_id}: already in the queue with the same content (ignored)")
+        typer.echo(terminal_safe(f"duplicate {app_id}: already in the queue with the same content (ignored)"))
     for app_id in report.conflicts:
-        typer.echo(f"conflict  {app_id}: already in the queue with different content (ignored; the first one stands)")
+        typer.echo(terminal_safe(f"conflict  {app_id}: already in the queue with different content: stored beside the first as its own manual item (ANSOKAN_KONFLIKT)"))
     typer.echo(
-        f"{report.queued} queued, {len(report.duplicates)} duplicates, {len(report.conflicts)} conflicts, "
-        f"{report.rejected} rejected (of {report.files} files)"
+        terminal_safe(f"{report.queued} queued, {len(report.duplicates)} duplicates, {len(report.conflicts)} conflicts, "
+        f"{report.rejected} rejected (of {report.files} files)")
     )
     raise typer.Exit(1 if report.rejected else 0)
 
@@ -248,9 +249,9 @@ def _run(rt, *, until_idle: bool, watch_inbox: bool, schedule: bool, batch_key: 
                 )
             )
     typer.echo(
-        f"processed {stats.processed}: {stats.recommendations} recommendations, {stats.manual} manual, "
+        terminal_safe(f"processed {stats.processed}: {stats.recommendations} recommendations, {stats.manual} manual, "
         f"{stats.retry_wait} waiting to retry, {stats.technical_failures} technical failures"
-        + (f"; {stats.released} released unfinished" if stats.released else "")
+        + (f"; {stats.released} released unfinished" if stats.released else ""))
     )
 
 
@@ -278,7 +279,7 @@ def batch() -> None:
     except OSError as exc:
         fail(f"cannot use the inbox {config.inbox_dir.absolute()}: {exc.strerror or exc}", code=3)
     if inbox.queued or inbox.rejected:
-        typer.echo(f"inbox: {inbox.queued} queued, {inbox.rejected} rejected")
+        typer.echo(terminal_safe(f"inbox: {inbox.queued} queued, {inbox.rejected} rejected"))
     key = "cli:" + SYSTEM.now().isoformat(timespec="seconds")
     _run(rt, until_idle=True, watch_inbox=False, schedule=False, batch_key=key)
 
@@ -289,38 +290,38 @@ def status(as_json: bool = typer.Option(False, "--json", help="Machine-readable 
 
     data = queue_status(engine(settings()))
     if as_json:
-        typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
+        typer.echo(terminal_safe(json.dumps(data, indent=2, ensure_ascii=False), lines=True))
         return
     states = data["states"]
-    typer.echo(f"applications: {data['applications']}")
-    typer.echo("  " + "  ".join(f"{k} {v}" for k, v in states.items()))
+    typer.echo(terminal_safe(f"applications: {data['applications']}"))
+    typer.echo(terminal_safe("  " + "  ".join(f"{k} {v}" for k, v in states.items())))
     held = data["held_for_batch"]
     typer.echo(
-        f"  due now: {data['due_now']}; held for the batch: {held['count']}"
-        + (f" (from {held['from']})" if held["count"] else "")
+        terminal_safe(f"  due now: {data['due_now']}; held for the batch: {held['count']}"
+        + (f" (from {held['from']})" if held["count"] else ""))
     )
     oldest = data["oldest_waiting"]
     typer.echo(
-        "oldest waiting: "
+        terminal_safe("oldest waiting: "
         + (
             f"{oldest['application_id']} ({oldest['state']}, received {oldest['received_at']}, {oldest['waiting_minutes']} min)"
             if oldest
             else "none"
-        )
+        ))
     )
     m = data["manual_queue"]
     typer.echo(
-        f"manual queue: {m['size']} (open {m['open']}, claimed {m['claimed']}; resolved {m['resolved']}; overdue {m['overdue']})"
+        terminal_safe(f"manual queue: {m['size']} (open {m['open']}, claimed {m['claimed']}; resolved {m['resolved']}; overdue {m['overdue']})")
     )
     r = data["recommendations"]
-    typer.echo(f"recommendations: pending {r['pending']}, approved {r['approved']}, rejected {r['rejected']}")
+    typer.echo(terminal_safe(f"recommendations: pending {r['pending']}, approved {r['approved']}, rejected {r['rejected']}"))
     last = data["last_batch"]
     if last:
         typer.echo(
-            f"last batch: {last['key']} started {last['started_at']}"
+            terminal_safe(f"last batch: {last['key']} started {last['started_at']}"
             + (
                 f", finished {last['finished_at']}, {last['processed']} processed"
                 if last["finished_at"]
                 else ", running"
-            )
+            ))
         )
