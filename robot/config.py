@@ -13,6 +13,7 @@ Where things are, whatever the current directory: the config file is the one ROB
 
 from __future__ import annotations
 
+import errno
 import math
 import os
 import re
@@ -339,6 +340,8 @@ def private_folder(path: Path) -> Path:
     while not folder.exists() and folder != folder.parent:
         missing.append(folder)
         folder = folder.parent
+    if not folder.is_dir():
+        raise NotADirectoryError(errno.ENOTDIR, "Not a directory", str(folder))
     for folder in reversed(missing):
         try:
             folder.mkdir(mode=0o700)

@@ -42,6 +42,55 @@ END $$
 """
 
 
+_PG_HEADS = """
+CREATE OR REPLACE FUNCTION robot_ledger_head() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    last text;
+BEGIN
+    IF TG_OP <> 'UPDATE' OR NEW.chain <> OLD.chain OR NEW.last_id < OLD.last_id THEN
+        RAISE EXCEPTION 'ledger heads only move forward: % refused', TG_OP;
+    END IF;
+    EXECUTE format('SELECT row_hash FROM %I WHERE id = $1', NEW.chain) INTO last USING NEW.last_id;
+    IF last IS DISTINCT FROM NEW.last_hash THEN
+        RAISE EXCEPTION 'ledger head of % must be the row hash of its row %', NEW.chain, NEW.last_id;
+    END IF;
+    RETURN NEW;
+END $$
+"""
+
+
+def guard_heads(conn: Connection) -> None:
+    """Heads only move forward, to a row that is there with that hash (PostgreSQL); never deleted or rewound."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text(_PG_HEADS))
+        conn.execute(
+            text(
+                "CREATE TRIGGER ledger_heads_forward BEFORE UPDATE OR DELETE ON ledger_heads "
+                "FOR EACH ROW EXECUTE FUNCTION robot_ledger_head()"
+            )
+        )
+        conn.execute(
+            text(
+                "CREATE TRIGGER ledger_heads_no_truncate BEFORE TRUNCATE ON ledger_heads "
+                "FOR EACH STATEMENT EXECUTE FUNCTION robot_append_only()"
+            )
+        )
+        return
+    conn.execute(
+        text(
+            "CREATE TRIGGER ledger_heads_forward BEFORE UPDATE ON ledger_heads "
+            "WHEN NEW.chain IS NOT OLD.chain OR NEW.last_id < OLD.last_id "
+            "BEGIN SELECT RAISE(ABORT, 'ledger heads only move forward'); END"
+        )
+    )
+    conn.execute(
+        text(
+            "CREATE TRIGGER ledger_heads_no_delete BEFORE DELETE ON ledger_heads "
+            "BEGIN SELECT RAISE(ABORT, 'ledger heads only move forward'); END"
+        )
+    )
+
+
 def drop_triggers(conn: Connection, table: str) -> None:
     """Every trigger on `table` (whoever installed it: earlier migrations, other branches)."""
     if conn.dialect.name == "postgresql":

@@ -32,6 +32,11 @@ RUNTIME_PRIVILEGES: dict[str, tuple[str, ...]] = {
 
 APPEND_ONLY = ("SELECT", "INSERT")
 
+_SEQUENCES = text(
+    "SELECT pg_get_serial_sequence(quote_ident(table_name), column_name) FROM information_schema.columns "
+    "WHERE table_schema = 'public' AND table_name = :t AND column_default LIKE 'nextval(%'"
+)
+
 
 def privileges() -> dict[str, tuple[str, ...]]:
     return RUNTIME_PRIVILEGES | {chain.name: APPEND_ONLY for chain in CHAINS}
@@ -70,11 +75,9 @@ def grant_runtime(conn: Connection, role: str) -> list[str]:
         if table not in tables:
             continue
         conn.execute(text(f"GRANT {', '.join(allowed)} ON {quote(table)} TO {who}"))
-        sequence = conn.execute(text("SELECT pg_get_serial_sequence(:t, 'id')"), {"t": table}).scalar() if (
-            "INSERT" in allowed and table not in {c.name for c in CHAINS}
-        ) else None  # fmt: skip
-        if sequence:
-            conn.execute(text(f"GRANT USAGE, SELECT ON SEQUENCE {sequence} TO {who}"))
+        if "INSERT" in allowed and table not in {c.name for c in CHAINS}:  # the ledger numbers chained rows itself
+            for sequence in conn.execute(_SEQUENCES, {"t": table}).scalars():
+                conn.execute(text(f"GRANT USAGE, SELECT ON SEQUENCE {sequence} TO {who}"))
     with conn.begin_nested() as savepoint:
         try:
             conn.execute(text("REVOKE CREATE ON SCHEMA public FROM PUBLIC"))

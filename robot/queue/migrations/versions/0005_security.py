@@ -14,7 +14,7 @@ Create Date: 2026-12-02 10:00:00
 import sqlalchemy as sa
 from alembic import op
 
-from robot.queue.appendonly import attach, detach
+from robot.queue.appendonly import attach, detach, drop_triggers, guard_heads
 
 revision = "0005"
 down_revision = "0002"
@@ -59,12 +59,14 @@ def upgrade() -> None:
     op.add_column("applications", sa.Column("purged_at", sa.DateTime(), nullable=True))
     for table, personal in CHAINED.items():
         attach(op, table, personal)
+    guard_heads(op.get_bind())
     if op.get_bind().dialect.name == "postgresql":
         op.execute("DROP FUNCTION IF EXISTS robot_refuse_change()")
 
 
 def downgrade() -> None:
     bind = op.get_bind()
+    drop_triggers(bind, "ledger_heads")
     for table in CHAINED:
         detach(op, table)
     if bind.dialect.name == "postgresql":
@@ -82,6 +84,7 @@ def downgrade() -> None:
                 "FOR EACH ROW EXECUTE FUNCTION robot_refuse_change()"
             )
         op.execute("DROP FUNCTION IF EXISTS robot_append_only()")
+        op.execute("DROP FUNCTION IF EXISTS robot_ledger_head()")
     else:
         for table in ("verdicts", "events"):
             for action in ("UPDATE", "DELETE"):
