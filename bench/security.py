@@ -64,12 +64,19 @@ def _raw_controls(output: str) -> bool:
 # SQLite: the chain shows what the triggers cannot stop --------------------------------------------
 
 
-def sqlite_tampering() -> list[Result]:
+@contextlib.contextmanager
+def processed_samples() -> Iterator[Workspace]:
+    """A SQLite workspace in which the sample applications have been processed."""
     with Workspace.create() as ws:
         _sample_workspace(ws)
         _robot(ws, "db", "upgrade")
         _robot(ws, "enqueue", str(SAMPLES / "applications"))
         _robot(ws, "batch")
+        yield ws
+
+
+def sqlite_tampering() -> list[Result]:
+    with processed_samples() as ws:
         intact = _robot(ws, "db", "verify")
         results = [Result("sqlite: robot db verify on untouched records", intact.returncode == 0, _first(intact.stdout))]
         engine = ws.engine()
@@ -362,11 +369,7 @@ def keys() -> list[Result]:
 
 
 def escapes() -> list[Result]:
-    with Workspace.create() as ws:
-        _sample_workspace(ws)
-        _robot(ws, "db", "upgrade")
-        _robot(ws, "enqueue", str(SAMPLES / "applications"))
-        _robot(ws, "batch")
+    with processed_samples() as ws:
         item = "GBG-2026-12-000103"
         _robot(ws, "manual", "claim", item, "--as", "anna.h")
         resolve = _robot(ws, "manual", "resolve", item, "--as", "anna.h", "-d", "avslag", "--note", f"Nej {ESCAPES}")

@@ -250,8 +250,10 @@ def _check_head(chain: Chain, head: Any, last_id: int, last_hash: str, anchors: 
     missing_anchor = sorted(i for i in anchors if i > last_id)
     if missing_anchor:
         return Break(chain.name, missing_anchor[0], "an anchor was kept for this row, but the chain ends before it")
-    if head.last_id != last_id or head.last_hash != last_hash:
-        if head.last_id > last_id:
-            return Break(chain.name, last_id + 1, f"rows after {last_id} are missing: the head says the chain ends at {head.last_id}")
-        return Break(chain.name, head.last_id, f"the chain goes on past its head (row {head.last_id}) to row {last_id}, or the head was changed")
+    if head.last_id > last_id:
+        return Break(chain.name, last_id + 1, f"rows after {last_id} are missing: the head says the chain ends at {head.last_id}")
+    if head.last_id < last_id:
+        return Break(chain.name, head.last_id + 1, f"rows past the head (row {head.last_id}) were added outside the ledger")
+    if head.last_hash != last_hash:
+        return Break(chain.name, last_id, "the head's hash is not this row's: the row or the head was rewritten")
     return None
