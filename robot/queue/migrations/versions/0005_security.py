@@ -60,8 +60,6 @@ def upgrade() -> None:
     for table, personal in CHAINED.items():
         attach(op, table, personal)
     guard_heads(op.get_bind())
-    if op.get_bind().dialect.name == "postgresql":
-        op.execute("DROP FUNCTION IF EXISTS robot_refuse_change()")
 
 
 def downgrade() -> None:
@@ -72,7 +70,7 @@ def downgrade() -> None:
     if bind.dialect.name == "postgresql":
         op.execute(
             """
-            CREATE FUNCTION robot_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
+            CREATE OR REPLACE FUNCTION robot_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
             BEGIN
                 RAISE EXCEPTION '% is append-only: % refused', TG_TABLE_NAME, TG_OP;
             END $$
