@@ -98,12 +98,12 @@ class Workspace:
             ROBOT_DEMO="1",  # the benches use the public bench key (robot/config.py check_secret)
             ROBOT_CLOCK_START=CLOCK_START,
             ROBOT_CLOCK_STARTED_AT=CLOCK_STARTED_AT,
-            # The activity providers' attendance travels in the generated register file too.
-            ROBOT_ACTIVITY_FILE=str(self.register_file),
             ROBOT_QUEUE_HOLD_UNTIL_BATCH="false",
             ROBOT_LOG_FORMAT="json",
             PYTHONUNBUFFERED="1",
         )
+        if self.register_file.is_file():  # the activity providers' attendance travels in it too
+            env["ROBOT_ACTIVITY_FILE"] = str(self.register_file)
         if self.database_url:
             env["ROBOT_DATABASE_URL"] = self.database_url
         env.update(self.env_extra)

@@ -96,6 +96,7 @@ def run() -> PrivacyReport:
             "ROBOT_SSBTEK_CLIENT_CERT": str(cert),
             "ROBOT_SSBTEK_CLIENT_KEY": str(key),
             "ROBOT_LOG_LEVEL": "DEBUG",
+            "ROBOT_ACTIVITY_FILE": str(SAMPLES / "register.json"),
         }
         logs: list[str] = []
         output: list[str] = []
