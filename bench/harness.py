@@ -95,6 +95,7 @@ class Workspace:
             ROBOT_CONFIG=os.devnull,
             ROBOT_DATA_DIR=str(self.data_dir),
             ROBOT_STICKPROV_KEY="bench-key",
+            ROBOT_DEMO="1",  # the benches use the public bench key (robot/config.py check_secret)
             ROBOT_CLOCK_START=CLOCK_START,
             ROBOT_CLOCK_STARTED_AT=CLOCK_STARTED_AT,
             ROBOT_QUEUE_HOLD_UNTIL_BATCH="false",

@@ -13,10 +13,14 @@ Where things are, whatever the current directory: the config file is the one ROB
 
 from __future__ import annotations
 
+import errno
+import math
 import os
+import re
 import socket
+import zlib
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, BinaryIO, Literal
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
@@ -95,6 +99,13 @@ class ActivitySettings(_Section):
 class StickprovSettings(_Section):
     key: SecretStr | None = None
     rate: Annotated[float | None, Field(ge=0.0, le=1.0)] = None
+
+
+class RetentionSettings(_Section):
+    """Gallring: the municipality's gallringsbeslut for the robot's records (docs/security.md)."""
+
+    years: Annotated[int, Field(ge=0, le=100)] = 5
+    """The personal data of a closed case is removed (`robot db purge`) this many years after it closed."""
 
 
 class QueueSettings(_Section):
@@ -288,6 +299,10 @@ class Settings(BaseSettings):
 
     data_dir: Path = Path("data")
     database_url: SecretStr | None = None
+    migration_database_url: SecretStr | None = None
+    """The owner role's URL (PostgreSQL): `robot db upgrade` and `robot db purge` use it; the daemon never does."""
+    demo: bool = False
+    """ROBOT_DEMO=1: the demo and the benches, which use public keys. Never in production: the daemon warns."""
     rules_dir: Path = SHIPPED_RULES
     municipality: MunicipalitySettings = MunicipalitySettings()
     ssbtek: SsbtekSettings = SsbtekSettings()
@@ -304,9 +319,10 @@ class Settings(BaseSettings):
     http: HttpSettings = HttpSettings()
     casework: CaseworkSettings = CaseworkSettings()
     output: OutputSettings = OutputSettings()
+    retention: RetentionSettings = RetentionSettings()
     log: LogSettings = LogSettings()
 
-    @field_validator("database_url", mode="before")
+    @field_validator("database_url", "migration_database_url", mode="before")
     @classmethod
     def _empty_is_none(cls, value: Any) -> Any:
         return value or None
@@ -329,6 +345,12 @@ class Settings(BaseSettings):
             return self.database_url.get_secret_value()
         return f"sqlite:///{(self.data_dir / 'robot.db').as_posix()}"
 
+    def migration_database(self) -> str:
+        """The owner role's database URL: ROBOT_MIGRATION_DATABASE_URL, else the runtime one."""
+        if self.migration_database_url is not None:
+            return self.migration_database_url.get_secret_value()
+        return self.database()
+
     def worker_id(self) -> str:
         return self.worker.id or f"{socket.gethostname()}-{os.getpid()}"
 
@@ -342,6 +364,13 @@ class Settings(BaseSettings):
 
     def stickprov_key(self) -> bytes | None:
         return self.stickprov.key.get_secret_value().encode() if self.stickprov.key else None
+
+    def checked_stickprov_key(self) -> bytes | None:
+        """The stickprov key, refused (WeakSecret) when it is public or too weak outside the demo."""
+        key = self.stickprov_key()
+        if key is not None:
+            check_secret("ROBOT_STICKPROV_KEY", key, demo=self.demo)
+        return key
 
     def rules_origin(self) -> str:
         """Where `rules_dir` came from, for messages that say which folder could not be used."""
@@ -369,3 +398,111 @@ def config_file() -> Path | None:
 
 def load_settings(**overrides: Any) -> Settings:
     return Settings(**overrides)
+
+
+# Secrets -------------------------------------------------------------------------------------------
+
+PUBLIC_KEYS = frozenset(
+    {
+        "demo-key-not-secret",  # scripts/demo
+        "demo-key",  # docs/report.md
+        "bistandsrobot-development-key-not-secret",  # robot/chain/stickprov.py
+        "bench-key",  # bench/
+        "test-key",  # tests/
+        "rules-test-key",  # robot/chain/casetests.py
+        "daemon-test-key",
+        "privacy-scan-secret-key-8c1f",
+    }
+)
+"""Keys printed in this repository: anyone can compute every stickprov draw with them."""
+
+MIN_SECRET_BITS = 256
+_HEX = re.compile(r"[0-9a-fA-F]+")
+
+
+class WeakSecret(ValueError):
+    """A secret key that is public or too weak; the message names the variable and what to do."""
+
+
+def secret_problem(value: str | bytes) -> str | None:
+    """Why `value` is not a key with at least 32 bytes of entropy, or None. An estimate, not a proof:
+    hex counts 4 bits a character, other text by the kinds of characters it uses; a key must also
+    not repeat itself (few distinct characters, a repeated pattern, or text that compresses well)."""
+    raw = value if isinstance(value, bytes) else value.encode()
+    text = raw.decode("utf-8", "replace").strip().rstrip("=")
+    if text.lower() in PUBLIC_KEYS:
+        return "it is a public key from this repository's demo, tests or documentation"
+    bits = len(text) * (4 if _HEX.fullmatch(text) else _bits_per_character(text))
+    if bits < MIN_SECRET_BITS:
+        return f"it has about {int(bits)} bits of entropy; at least {MIN_SECRET_BITS} (32 random bytes) are needed"
+    if len(set(text)) < 10 or _period(text) < len(text) // 2 or len(zlib.compress(raw, 9)) < 32:
+        return "it repeats itself (a pattern, or too few different characters)"
+    return None
+
+
+def check_secret(name: str, value: str | bytes, *, demo: bool) -> None:
+    """Refuse a public or weak secret, except in the demo (ROBOT_DEMO=1). For ROBOT_STICKPROV_KEY and
+    any other key a setting holds (the decision outbox's ROBOT_OUTPUT_SECRET)."""
+    if demo:
+        return
+    problem = secret_problem(value)
+    if problem:
+        raise WeakSecret(
+            f"{name} is refused: {problem}. Generate one with `openssl rand -hex 32` "
+            "(public demo keys work only with ROBOT_DEMO=1, never in production)"
+        )
+
+
+def _bits_per_character(text: str) -> float:
+    classes = (str.islower, str.isupper, str.isdigit)
+    alphabet = sum(size for size, test in zip((26, 26, 10), classes, strict=True) if any(test(c) for c in text))
+    alphabet += 33 if any(not (c.isascii() and c.isalnum()) for c in text) else 0
+    return math.log2(max(alphabet, 2))
+
+
+def _period(text: str) -> int:
+    """The length of the shortest unit `text` is a repetition of (its own length if none)."""
+    fail = [0] * len(text)
+    for i in range(1, len(text)):
+        k = fail[i - 1]
+        while k and text[i] != text[k]:
+            k = fail[k - 1]
+        fail[i] = k + (text[i] == text[k])
+    period = len(text) - (fail[-1] if text else 0)
+    return period if text and len(text) % period == 0 else len(text)
+
+
+# Files ---------------------------------------------------------------------------------------------
+
+PRIVATE_UMASK = 0o077
+"""What the robot writes (database, data folder, reports, rejected files) is for its own user only."""
+
+
+def private_folder(path: Path) -> Path:
+    """`path` and its missing parents, each created 0700 whatever the umask; existing folders are left alone."""
+    missing = []
+    folder = path
+    while not folder.exists() and folder != folder.parent:
+        missing.append(folder)
+        folder = folder.parent
+    if not folder.is_dir():
+        raise NotADirectoryError(errno.ENOTDIR, "Not a directory", str(folder))
+    for folder in reversed(missing):
+        try:
+            folder.mkdir(mode=0o700)
+        except FileExistsError:
+            continue
+        os.chmod(folder, 0o700)
+    return path
+
+
+def open_private(path: Path) -> BinaryIO:
+    """A file to write, 0600 whatever the umask (an existing one is emptied and narrowed too); never through a link."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
+    os.fchmod(fd, 0o600)
+    return os.fdopen(fd, "wb")
+
+
+def write_private(path: Path, data: bytes) -> None:
+    with open_private(path) as out:
+        out.write(data)

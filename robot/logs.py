@@ -13,6 +13,8 @@ from typing import Any, TextIO
 
 import structlog
 
+from robot.formats.text import terminal_safe
+
 PERSONNUMMER_SHAPE = re.compile(r"(?<![0-9])(?:[0-9]{6}|[0-9]{8})[-+]?[0-9]{4}(?![0-9])")
 
 
@@ -26,6 +28,16 @@ def _scrub(_logger: Any, _method: str, event: dict[str, Any]) -> dict[str, Any]:
             event[key] = redact(value)
         elif isinstance(value, list | tuple):
             event[key] = [redact(v) if isinstance(v, str) else v for v in value]
+    return event
+
+
+def _terminal_safe(_logger: Any, _method: str, event: dict[str, Any]) -> dict[str, Any]:
+    """On a console, values such as file names must not carry escape sequences to the terminal."""
+    for key, value in event.items():
+        if isinstance(value, str):
+            event[key] = terminal_safe(value, lines=key == "exception")
+        elif isinstance(value, list | tuple):
+            event[key] = [terminal_safe(v) if isinstance(v, str) else v for v in value]
     return event
 
 
@@ -45,6 +57,7 @@ def configure(fmt: str = "auto", level: str = "INFO", stream: TextIO | None = No
             structlog.processors.TimeStamper(fmt="iso", utc=True),
             structlog.processors.format_exc_info,
             _scrub,
+            *([] if use_json else [_terminal_safe]),  # JSON escapes control characters itself
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(getattr(logging, level)),

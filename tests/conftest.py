@@ -22,6 +22,8 @@ from robot.chain.ruleset import Ruleset, load_ruleset  # noqa: E402 - after the 
 ROOT = Path(__file__).resolve().parent.parent
 RULES = ROOT / "rules"
 SAMPLES = ROOT / "samples"
+STICKPROV_KEY = "5d1c2f9a8b7e43f0a6c9d2e1b4f7a80c3e6d9b2a5f8c1e4d7b0a3f6c9e2d5b8a"
+"""A key strong enough for the daemon's check (robot/config.py check_secret), for tests' robot processes."""
 POSTGRES_URL = os.environ.get("ROBOT_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 

@@ -9,13 +9,13 @@ import sys
 
 import pytest
 
-from tests.conftest import ROOT, SAMPLES
+from tests.conftest import ROOT, SAMPLES, STICKPROV_KEY
 
 APPS = SAMPLES / "applications"
 
 
 def robot(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    full_env = {**os.environ, "ROBOT_STICKPROV_KEY": "test-key", "ROBOT_STICKPROV_RATE": "0", **(env or {})}
+    full_env = {**os.environ, "ROBOT_STICKPROV_KEY": STICKPROV_KEY, "ROBOT_STICKPROV_RATE": "0", **(env or {})}
     return subprocess.run(
         [sys.executable, "-m", "robot", *args], cwd=ROOT, capture_output=True, text=True, env=full_env, timeout=120
     )

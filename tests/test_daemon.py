@@ -17,7 +17,7 @@ from robot.intake.enqueue import enqueue
 from robot.queue.db import make_engine
 from robot.queue.schema import applications
 from tests.builders import raw, register
-from tests.conftest import ROOT
+from tests.conftest import ROOT, STICKPROV_KEY
 from tests.queue_helpers import count, many, states, verdict_counts
 
 
@@ -28,7 +28,7 @@ def robot_env(tmp_path, database_url: str | None = None, **extra: str) -> dict[s
         **os.environ,
         "ROBOT_DATA_DIR": str(tmp_path / "data"),
         "ROBOT_SSBTEK_REGISTER": str(reg),
-        "ROBOT_STICKPROV_KEY": "daemon-test-key",
+        "ROBOT_STICKPROV_KEY": STICKPROV_KEY,
         "ROBOT_QUEUE_HOLD_UNTIL_BATCH": "false",
         "ROBOT_QUEUE_LEASE_SECONDS": "2",
         "ROBOT_QUEUE_POLL_INTERVAL_SECONDS": "0.2",

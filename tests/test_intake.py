@@ -26,14 +26,24 @@ def test_the_same_application_id_twice_is_one_application(engine, settings):
     assert count(engine, events, events.c.kind == "duplicate_ignored") == 1
 
 
-def test_a_different_document_with_a_known_id_is_reported_as_a_conflict(engine, settings):
+def test_a_different_document_with_a_known_id_is_stored_beside_the_first_as_a_manual_item(engine, settings):
+    from robot.casework import list_manual
+
     enqueue(engine, [Document(raw(application()), "a")], settings, CLOCK)
     changed = application(costs=[{"type": "hyra", "amount": 9999}])
     report = enqueue(engine, [Document(raw(changed), "b")], settings, CLOCK)
+    again = enqueue(engine, [Document(raw(changed), "c")], settings, CLOCK)
     assert report.conflicts == ["TEST-2026-12-000001"] and not report.accepted
+    assert again.conflicts == [] and len(again.duplicates) == 1, "the same conflicting version again is a duplicate"
     with engine.connect() as conn:
-        stored = conn.execute(applications.select()).one()
-    assert json.loads(stored.raw)["costs"][0]["amount"] == 6000, "the first one stands"
+        first, second = conn.execute(applications.select().order_by(applications.c.id)).all()
+    assert json.loads(first.raw)["costs"][0]["amount"] == 6000, "the first one stands"
+    assert json.loads(second.raw)["costs"][0]["amount"] == 9999, "the second one is kept, not dropped"
+    assert second.application_id.startswith("TEST-2026-12-000001~") and second.conflict_of == first.id
+    assert (first.state, second.state) == ("NEW", "MANUAL")
+    [item] = list_manual(engine, None, None, 10)
+    assert item.application_id == second.application_id and item.codes == ["ANSOKAN_KONFLIKT"]
+    assert "TEST-2026-12-000001" in item.reasons[0].text and item.proposal_amount is None
 
 
 def test_broken_documents_are_queued_with_a_stable_id(engine, settings):

@@ -18,11 +18,11 @@ from robot.clock import FixedClock
 from robot.queue.schema import metadata
 from robot.whatif.simulate import simulate
 from tests.builders import APPLICANT, CO_APPLICANT, application, register
-from tests.conftest import RULES
+from tests.conftest import RULES, STICKPROV_KEY
 from tests.queue_helpers import DictSource, put, run_until_idle
 
 T0 = dt.datetime(2026, 12, 1, 8, 0, tzinfo=dt.UTC)
-KEY = b"test-key"
+KEY = STICKPROV_KEY.encode()
 WINTER_ONE_PERSON = '{hushall: "1", manader: "11-3", min: 0, max: 700}'
 
 
@@ -122,7 +122,7 @@ def test_a_new_stickprov_rate_per_cost_type_draws_for_the_applications_it_concer
 def cli(settings, monkeypatch, tmp_path):
     monkeypatch.setenv("ROBOT_CONFIG", "/dev/null")
     monkeypatch.setenv("ROBOT_DATA_DIR", str(settings.data_dir))
-    monkeypatch.setenv("ROBOT_STICKPROV_KEY", "test-key")
+    monkeypatch.setenv("ROBOT_STICKPROV_KEY", STICKPROV_KEY)
     monkeypatch.delenv("ROBOT_DATABASE_URL", raising=False)
     app = typer.Typer()
     app.command("simulate")(simulate_command)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, STICKPROV_KEY
 from tests.sources_fixture import APPLICATIONS, WORKER
 
 ANSWER = Path(__file__).parent / "fixtures/ssbtek/hamta-answer.xml"
@@ -20,7 +20,7 @@ APPLICATION = APPLICATIONS / "000001-lon-med-skatt-och-barnbidrag.json"
 
 
 def robot(*args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "ROBOT_CONFIG": "/dev/null", "ROBOT_STICKPROV_KEY": "test-key"}
+    env = {**os.environ, "ROBOT_CONFIG": "/dev/null", "ROBOT_STICKPROV_KEY": STICKPROV_KEY}
     return subprocess.run(
         [sys.executable, "-m", "robot", *args], capture_output=True, text=True, cwd=ROOT, env=env, timeout=60
     )

@@ -11,7 +11,7 @@ import json
 
 import typer
 
-from robot.cli.common import engine, fail, settings
+from robot.cli.common import engine, fail, say, settings
 
 
 def record_cli_view(eng, application_id: str) -> None:  # type: ignore[no-untyped-def]
@@ -69,15 +69,15 @@ def audit(
              "what": r.what, "outcome": r.outcome, "address": r.address}
             for r in rows
         ]  # fmt: skip
-        typer.echo(json.dumps(out, ensure_ascii=False, indent=2))
+        say(json.dumps(out, ensure_ascii=False, indent=2))
         return
     if not rows:
-        typer.echo("Inga poster.")
+        say("Inga poster.")
         return
     for r in rows:
         what = WHAT_NAMES.get(r.what, r.what)  # type: ignore[call-overload]  # StrEnum keys match their strings
         outcome = OUTCOME_NAMES.get(r.outcome, r.outcome) if r.outcome != Outcome.OK else ""  # type: ignore[call-overload]
-        typer.echo(
+        say(
             f"{r.at:%Y-%m-%d %H:%M:%S} {r.user_id or '(okänt konto)':<20} {r.channel:<4} "
             f"{r.application_id or '–':<22} {what}" + (f" ({outcome})" if outcome else "")
         )

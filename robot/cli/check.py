@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from robot.cli.common import fail, read_bytes, ruleset, settings, stickprov_input
+from robot.formats.text import terminal_safe
 
 
 def check(
@@ -55,6 +56,6 @@ def check(
         circumstances=Circumstances(as_of=day),
     )  # fmt: skip
     if explain:
-        typer.echo(prose(evaluation.verdict), nl=False)
+        typer.echo(terminal_safe(prose(evaluation.verdict), lines=True), nl=False)
     else:
-        typer.echo(evaluation.verdict.to_json())
+        typer.echo(terminal_safe(evaluation.verdict.to_json(), lines=True))

@@ -11,9 +11,19 @@ import typer
 from robot.config import Settings, load_settings
 
 
+def say(text: object = "", *, err: bool = False, nl: bool = True) -> None:
+    """Print text that may hold what a person supplied (an application's fields, a handläggare's note or
+    name, a file name): every control character is shown escaped, never obeyed by the terminal."""
+    from robot.formats.text import terminal_safe
+
+    typer.echo(terminal_safe(text, lines=True), err=err, nl=nl)
+
+
 def fail(message: str, code: int = 2) -> NoReturn:
     """One clear line on stderr and a non-zero exit; never a traceback for a user's mistake."""
-    typer.echo(f"robot: {message}", err=True)
+    from robot.formats.text import terminal_safe
+
+    typer.echo(f"robot: {terminal_safe(message)}", err=True)
     raise typer.Exit(code)
 
 
@@ -57,8 +67,12 @@ def stickprov_input(config: Settings, *, require_key: bool):
     development key and say so.
     """
     from robot.chain.stickprov import DEVELOPMENT_KEY, StickprovInput
+    from robot.config import WeakSecret
 
-    key = config.stickprov_key()
+    try:
+        key = config.checked_stickprov_key()
+    except WeakSecret as exc:
+        fail(str(exc))
     if key is None:
         if require_key:
             fail("ROBOT_STICKPROV_KEY is not set; stickprov selection needs a secret key (see README)")
@@ -87,18 +101,19 @@ def is_terminal() -> bool:
     return sys.stdout.isatty()
 
 
-def engine(config: Settings, *, require_migrated: bool = True):
+def engine(config: Settings, *, require_migrated: bool = True, url: str | None = None):
     """The database engine, or one line on stderr and exit 3: a URL that is not one, a server that does not
     answer, a data folder that cannot hold the database, a database that is missing or not migrated.
 
     Only `robot db upgrade` (require_migrated=False) creates the data folder and the database.
+    `url` is another URL for the same database (the owner role's).
     """
     from sqlalchemy.exc import SQLAlchemyError
 
     from robot.queue.db import make_engine, sqlite_file
     from robot.queue.migrate import NotMigrated, require_current
 
-    url = config.database()
+    url = url or config.database()
     try:
         database = sqlite_file(url)
         if database is not None and require_migrated and not database.is_file():
@@ -134,6 +149,8 @@ def masked(config: Settings) -> dict[str, Any]:
         "(inte satt)" if key is None else f"****** (fingeravtryck {StickprovInput(key=key).key_fingerprint()})"
     )
     data["database_url"] = _shown(config.database())
+    if config.migration_database_url is not None:
+        data["migration_database_url"] = _shown(config.migration_database())
     used = config_file()
     data["config_file"] = str(used) if used else f"(ingen: {DEFAULT_CONFIG_FILE} finns inte här; standardvärden)"
     return data

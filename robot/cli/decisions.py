@@ -11,7 +11,7 @@ import asyncio
 
 import typer
 
-from robot.cli.common import engine, settings
+from robot.cli.common import engine, say, settings
 from robot.cli.users import cli_actor_or_fail
 from robot.cli.wording import SwedishErrors, amount, case_reader, handle, moment, parse_amount
 
@@ -42,18 +42,18 @@ def hand_over(config, eng, application_id: str, several: bool = False) -> None: 
         ("Besluten", "de", "skickade", "sparade") if several else ("Beslutet", "det", "skickat", "sparat")
     )
     if config.output.target() is None:
-        typer.echo(
+        say(
             f"{it} ligger i utkorgen; {they} skickas när driften har ställt in mottagaren (verksamhetssystemet)."
         )
         return
     report = asyncio.run(one_pass(config, eng, respect_backoff=True, deadline=HAND_OVER_SECONDS, quiet=True))
     records = outbox.for_application(eng, application_id)
     if records and records[-1].status == "delivered":
-        typer.echo(f"{it} är {sent} till verksamhetssystemet.")
+        say(f"{it} är {sent} till verksamhetssystemet.")
     elif report.busy:
-        typer.echo(f"{it} skickas till verksamhetssystemet inom kort.")
+        say(f"{it} skickas till verksamhetssystemet inom kort.")
     else:
-        typer.echo(f"{it} är {saved} och skickas till verksamhetssystemet så snart det svarar.")
+        say(f"{it} är {saved} och skickas till verksamhetssystemet så snart det svarar.")
 
 
 def standing_line(eng, application_id: str) -> str | None:  # type: ignore[no-untyped-def]
@@ -80,10 +80,10 @@ def list_(ref: str = typer.Argument(..., help="Ansökans id, ärendet (M12) elle
     case_reader(eng)
     records = handle(decisions_for, eng, ref)
     if not records:
-        typer.echo("Inga beslut.")
+        say("Inga beslut.")
         return
     standing = current_decision(records)
-    typer.echo(f"Beslut för ansökan {records[0].application_id}:")
+    say(f"Beslut för ansökan {records[0].application_id}:")
     for r in records:
         what = DECISION_WORDS[r.decision] + (f" {amount(r.amount)}" if r.amount is not None else "")
         marks = [BASIS_WORDS[r.basis], f"av {r.decided_by}", DELIVERY_WORDS[r.status]]
@@ -91,7 +91,7 @@ def list_(ref: str = typer.Argument(..., help="Ansökans id, ärendet (M12) elle
             marks.append(f"rättar {r.supersedes[:8]}")
         if r is standing:
             marks.append("gäller")
-        typer.echo(f"  {moment(r.decided_at)}  {what} – {', '.join(marks)}  [{r.event_id}]")
+        say(f"  {moment(r.decided_at)}  {what} – {', '.join(marks)}  [{r.event_id}]")
 
 
 @app.command("show")
@@ -105,7 +105,7 @@ def show(event_id: str = typer.Argument(..., help="Beslutets id (event_id).")) -
     record = outbox.by_event_id(eng, event_id.strip().lower())
     if record is None:
         fail(f"inget beslut med id {event_id}", code=1)
-    typer.echo(record.body, nl=False)
+    say(record.body, nl=False)
 
 
 @app.command("correct")
@@ -133,5 +133,5 @@ def correct(
         amount=parse_amount(kronor), note=note, confirm_amount=confirm_amount, settings=config,
     )  # fmt: skip
     what = DECISION_WORDS[record.decision] + (f" {amount(record.amount)}" if record.amount is not None else "")
-    typer.echo(f"Beslutet för {record.application_id} är rättat: {what} (ersätter {record.supersedes}).")
+    say(f"Beslutet för {record.application_id} är rättat: {what} (ersätter {record.supersedes}).")
     hand_over(config, eng, record.application_id)

@@ -11,7 +11,7 @@ import json
 import typer
 
 from robot.cli.audit import record_cli_view
-from robot.cli.common import engine, fail, settings
+from robot.cli.common import engine, fail, say, settings
 from robot.cli.decisions import DECISION_WORDS, hand_over, standing_line
 from robot.cli.users import cli_actor_or_fail
 from robot.cli.wording import (
@@ -63,23 +63,23 @@ def manual_list(
         assignee = reader.user_id
     page = handle(list_manual, eng, _status(status, MANUAL_STATUS), assignee, limit)
     if as_json:
-        typer.echo(
+        say(
             json.dumps({"total": page.total, "items": [_item_json(i) for i in page]}, indent=2, ensure_ascii=False)
         )
         return
     if not page.total:
-        typer.echo("Inga ärenden.")
+        say("Inga ärenden.")
         return
-    typer.echo(f"{'nr':<7} {'ansökan':<22} {'månad':<14} {'status':<10} {'sista dag':<10}  {'förslag':>10}  orsaker")
+    say(f"{'nr':<7} {'ansökan':<22} {'månad':<14} {'status':<10} {'sista dag':<10}  {'förslag':>10}  orsaker")
     for i in page:
         codes = ",".join(dict.fromkeys(i.codes))
-        typer.echo(
+        say(
             f"{i.ref:<7} {i.application_id:<22} {month(i.period):<14} {MANUAL_WORDS[i.status]:<10} "
             f"{day(i.deadline):<10}  {amount(i.proposal_amount):>10}  {codes}"
         )
     cut = shown(len(page), page.total, "ärenden")
     if cut:
-        typer.echo(cut)
+        say(cut)
 
 
 @manual_app.command("show")
@@ -91,27 +91,27 @@ def manual_show(ref: str = typer.Argument(..., help="Ärendet (M12) eller ansök
     case_reader(eng)
     item = handle(find_manual, eng, ref)
     record_cli_view(eng, item.application_id)
-    typer.echo(f"Ärende {item.ref} – ansökan {item.application_id} – {month(item.period)}")
-    typer.echo(f"Status: {MANUAL_WORDS[item.status]}" + (f" (tilldelat {item.assignee})" if item.assignee else ""))
-    typer.echo(f"Sista dag: {long_day(item.deadline)}")
+    say(f"Ärende {item.ref} – ansökan {item.application_id} – {month(item.period)}")
+    say(f"Status: {MANUAL_WORDS[item.status]}" + (f" (tilldelat {item.assignee})" if item.assignee else ""))
+    say(f"Sista dag: {long_day(item.deadline)}")
     if item.stickprov:
-        typer.echo("Stickprov: ja – ange vid avslut om ansökan var korrekt.")
-    typer.echo(f"Robotens förslag: {amount(item.proposal_amount)}")
-    typer.echo("Orsaker:")
+        say("Stickprov: ja – ange vid avslut om ansökan var korrekt.")
+    say(f"Robotens förslag: {amount(item.proposal_amount)}")
+    say("Orsaker:")
     for r in item.reasons:
-        typer.echo(f"  - {readable_paths(r.text)} [{r.code}]")
+        say(f"  - {readable_paths(r.text)} [{r.code}]")
     if item.status == "resolved":
-        typer.echo(
+        say(
             f"Beslut: {DECISION_WORDS.get(item.resolution or '', item.resolution)}"
             + (f" {amount(item.resolution_amount)}" if item.resolution_amount else "")
             + f" av {item.resolved_by}"
         )
         if item.note:
-            typer.echo(f"Motivering: {item.note}")
+            say(f"Motivering: {item.note}")
     standing = standing_line(eng, item.application_id)
     if standing:
-        typer.echo(standing)
-    typer.echo(f"Hela underlaget: robot explain {item.application_id}")
+        say(standing)
+    say(f"Hela underlaget: robot explain {item.application_id}")
 
 
 @manual_app.command("claim")
@@ -124,7 +124,7 @@ def manual_claim(
 
     eng = engine(settings())
     item = handle(claim_manual, eng, ref, cli_actor_or_fail(eng), force=force)
-    typer.echo(f"Ärende {item.ref} ({item.application_id}) är tilldelat {item.assignee}.")
+    say(f"Ärende {item.ref} ({item.application_id}) är tilldelat {item.assignee}.")
 
 
 @manual_app.command("resolve")
@@ -152,7 +152,7 @@ def manual_resolve(
     decided = DECISION_WORDS[item.resolution or ""] + (
         f" {amount(item.resolution_amount)}" if item.resolution_amount else ""
     )
-    typer.echo(f"Ärende {item.ref} ({item.application_id}) avslutat: {decided}.")
+    say(f"Ärende {item.ref} ({item.application_id}) avslutat: {decided}.")
     hand_over(config, eng, item.application_id)
 
 
@@ -169,22 +169,22 @@ def rec_list(
     case_reader(eng)
     page = handle(list_recommendations, eng, _status(status, REC_STATUS), limit)
     if as_json:
-        typer.echo(
+        say(
             json.dumps({"total": page.total, "items": [_rec_json(r) for r in page]}, indent=2, ensure_ascii=False)
         )
         return
     if not page.total:
-        typer.echo("Inga rekommendationer.")
+        say("Inga rekommendationer.")
         return
-    typer.echo(f"{'nr':<7} {'ansökan':<22} {'månad':<14} {'belopp':>10}  status")
+    say(f"{'nr':<7} {'ansökan':<22} {'månad':<14} {'belopp':>10}  status")
     for r in page:
-        typer.echo(
+        say(
             f"{r.ref:<7} {r.application_id:<22} {month(r.period):<14} {amount(r.amount):>10}  {REC_WORDS[r.status]}"
             + (f" ({r.decided_by})" if r.decided_by else "")
         )
     cut = shown(len(page), page.total, "rekommendationer")
     if cut:
-        typer.echo(cut)
+        say(cut)
 
 
 @rec_app.command("show")
@@ -197,15 +197,15 @@ def rec_show(ref: str = typer.Argument(..., help="Rekommendationen (R12) eller a
     eng = engine(settings())
     case_reader(eng)
     rec = handle(find_recommendation, eng, ref)
-    typer.echo(
+    say(
         f"Rekommendation {rec.ref} – ansökan {rec.application_id} – {month(rec.period)}: bifall med "
         f"{amount(rec.amount)}; {REC_WORDS[rec.status]}" + (f" av {rec.decided_by}" if rec.decided_by else "")
     )
     standing = standing_line(eng, rec.application_id)
     if standing:
-        typer.echo(standing)
+        say(standing)
     stored = stored_verdict(eng, application_row(eng, rec.application_id).id)
-    typer.echo(readable_paths(explain(stored.verdict)), nl=False)
+    say(readable_paths(explain(stored.verdict)), nl=False)
 
 
 @rec_app.command("approve")
@@ -228,14 +228,14 @@ def rec_approve(
             fail(f"nekas: {exc}", code=4)
         except CaseworkError as exc:
             refused += 1
-            typer.echo(f"robot: {exc}", err=True)
+            say(f"robot: {exc}", err=True)
             continue
-        typer.echo(
+        say(
             f"Rekommendation {done.ref} ({done.application_id}) fastställd av {done.decided_by}: "
             f"bifall {amount(done.amount)}."
         )
     if len(named) > 1:
-        typer.echo(f"{len(named) - refused} av {len(named)} fastställda.")
+        say(f"{len(named) - refused} av {len(named)} fastställda.")
     if last is not None:  # the records go in order: when the last is delivered, so are the others
         hand_over(config, eng, last.application_id, several=len(named) - refused > 1)
     raise typer.Exit(1 if refused else 0)
@@ -252,7 +252,7 @@ def rec_reject(
     config = settings()
     eng = engine(config)
     item = handle(reject_recommendation, eng, ref, cli_actor_or_fail(eng), note=note, settings=config)
-    typer.echo(f"Rekommendationen avvisades; ansökan {item.application_id} är nu ärende {item.ref} i manuella kön.")
+    say(f"Rekommendationen avvisades; ansökan {item.application_id} är nu ärende {item.ref} i manuella kön.")
     hand_over(config, eng, item.application_id)
 
 
@@ -280,28 +280,28 @@ def explain(
 
         contact = Contact(config.municipality.kontakt, config.municipality.namnd)
         if stored is not None:
-            typer.echo(applicant_notice(stored.verdict, contact), nl=False)
+            say(applicant_notice(stored.verdict, contact), nl=False)
         elif item is not None:  # handled manually without an assessment by the robot (technical fault)
-            typer.echo(notice_text(application_id, manual=True, stickprov=False, contact=contact), nl=False)
+            say(notice_text(application_id, manual=True, stickprov=False, contact=contact), nl=False)
         else:
             fail(f"ansökan {application_id} har inget utfall ännu (status {row.state})", code=1)
         return
     if stored is None:
-        typer.echo(f"Ansökan {application_id}: inget utfall från roboten (status {row.state}).")
+        say(f"Ansökan {application_id}: inget utfall från roboten (status {row.state}).")
         if item is not None:
-            typer.echo(f"Ärende {item.id} i manuella kön ({item.status}):")
+            say(f"Ärende {item.id} i manuella kön ({item.status}):")
             for reason in item.reasons:
-                typer.echo(f"  - {readable_paths(reason.text)} [{reason.code}]")
-        typer.echo("Händelser:")
+                say(f"  - {readable_paths(reason.text)} [{reason.code}]")
+        say("Händelser:")
         for e in history(eng, row.id):
-            typer.echo(
+            say(
                 f"  {e.at:%Y-%m-%d %H:%M:%S} {e.kind} {e.from_state or ''}→{e.to_state or ''} ({e.actor}) {e.details or ''}"
             )
         raise typer.Exit(0)
     if as_json:
-        typer.echo(stored.verdict.to_json())
+        say(stored.verdict.to_json())
     else:
-        typer.echo(readable_paths(prose(stored.verdict)), nl=False)
+        say(readable_paths(prose(stored.verdict)), nl=False)
     if replay:
         from robot import __version__
         from robot.chain.errors import RulesError
@@ -314,15 +314,15 @@ def explain(
             fail(f"kan inte köras om med programversion {__version__} (utfallet gjordes av {made_by}): {exc}", code=1)
         if result.other_program:
             made_by = f"programversion {result.stored_program}" if result.stored_program else "en äldre programversion"
-            typer.echo(f"\nObs: utfallet gjordes av {made_by}; omkörningen görs med programversion {result.program}.")
+            say(f"\nObs: utfallet gjordes av {made_by}; omkörningen görs med programversion {result.program}.")
         if result.identical:
-            typer.echo(
+            say(
                 f"\nOmkörning: identiskt utfall (regeluppsättning {stored.verdict.ruleset}, samma byte för byte)."
             )
         else:
-            typer.echo("\nOmkörning: AVVIKER från det sparade utfallet.")
-            typer.echo(f"Sparat:   {result.stored_json}")
-            typer.echo(f"Omkört:   {result.replayed_json}")
+            say("\nOmkörning: AVVIKER från det sparade utfallet.")
+            say(f"Sparat:   {result.stored_json}")
+            say(f"Omkört:   {result.replayed_json}")
             raise typer.Exit(1)
 
 

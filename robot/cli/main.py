@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import typer
 
 from robot.cli import audit as audit_cmd
@@ -21,6 +23,16 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+
+@app.callback()
+def _private_files() -> None:
+    """Everything the robot writes is for its own user only (0600 files, 0700 folders), whatever the umask."""
+    from robot.config import PRIVATE_UMASK
+
+    os.umask(PRIVATE_UMASK)
+
+
 app.command("check")(check_cmd.check)
 app.add_typer(rules_cmd.app, name="rules")
 app.add_typer(ops.db_app, name="db")

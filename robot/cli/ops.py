@@ -19,6 +19,7 @@ from robot.cli.common import (
     settings,
     stickprov_input,
 )
+from robot.formats.text import terminal_safe
 
 db_app = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_help=True)
 config_app = typer.Typer(help="Effective configuration.", no_args_is_help=True)
@@ -26,15 +27,43 @@ config_app = typer.Typer(help="Effective configuration.", no_args_is_help=True)
 
 @db_app.command("upgrade")
 def db_upgrade() -> None:
-    """Create or migrate the database schema to the version this code needs."""
-    from robot.queue import migrate
+    """Create or migrate the database schema (as the owner role) and grant the runtime role what it needs."""
+    from robot.queue import grants, migrate
 
     config = settings()
-    eng = engine(config, require_migrated=False)
+    runtime_url, owner_url = config.database(), config.migration_database()
+    runtime_role = grants.role_of(runtime_url)
+    separate = config.migration_database_url is not None
+    if separate and not grants.same_database(runtime_url, owner_url):
+        fail("ROBOT_MIGRATION_DATABASE_URL and ROBOT_DATABASE_URL name different databases", code=2)
+    if separate and runtime_role is not None and runtime_role == grants.role_of(owner_url):
+        fail(
+            f"ROBOT_MIGRATION_DATABASE_URL and ROBOT_DATABASE_URL both log in as {runtime_role}: the owner of the "
+            "tables must be another role than the daemon's (docs/security.md)",
+            code=2,
+        )
+    eng = engine(config, require_migrated=False, url=owner_url)
     before = migrate.status(eng)
     after = migrate.upgrade(eng)
     what = "already up to date" if before.current == after.current else f"upgraded from {before.current or 'empty'}"
-    typer.echo(f"database {eng.url.render_as_string(hide_password=True)}: schema {after.current} ({what})")
+    typer.echo(terminal_safe(f"database {eng.url.render_as_string(hide_password=True)}: schema {after.current} ({what})"))
+    if eng.dialect.name != "postgresql":
+        return
+    if not separate:
+        typer.echo(
+            terminal_safe(f"robot: warning: ROBOT_MIGRATION_DATABASE_URL is not set, so {runtime_role} owns the tables and can drop "
+            "or disable the append-only triggers; see docs/security.md"),
+            err=True,
+        )
+        return
+    try:
+        with eng.begin() as conn:
+            warnings = grants.grant_runtime(conn, runtime_role or "")
+    except grants.RoleError as exc:
+        fail(str(exc), code=3)
+    typer.echo(terminal_safe(f"runtime role {runtime_role}: granted only what the robot needs (robot/queue/grants.py)"))
+    for warning in warnings:
+        typer.echo(terminal_safe(f"robot: warning: {warning}"), err=True)
 
 
 @db_app.command("status")
@@ -45,15 +74,82 @@ def db_status() -> None:
     eng = engine(settings(), require_migrated=False)
     state = migrate.status(eng)
     typer.echo(
-        f"database: {state.current or 'empty'}; code: {state.head}; {'up to date' if state.up_to_date else 'run robot db upgrade'}"
+        terminal_safe(f"database: {state.current or 'empty'}; code: {state.head}; {'up to date' if state.up_to_date else 'run robot db upgrade'}")
     )
     raise typer.Exit(0 if state.up_to_date else 1)
+
+
+@db_app.command("verify")
+def db_verify(
+    anchor: list[str] = typer.Option(
+        [], "--anchor", help="A head printed by an earlier verify (chain:id:hash), kept elsewhere; repeatable."
+    ),
+) -> None:
+    """Walk the hash chains of the append-only tables; exit 1 naming the first row that does not hold."""
+    from robot.queue.ledger import verify
+
+    if any(a.count(":") != 2 for a in anchor):
+        fail("--anchor takes chain:id:hash, as `robot db verify` prints it")
+    states = verify(engine(settings()), anchor)
+    for state in states:
+        summary = f"{state.chain}: {state.rows} rows" + (f" ({state.purged} purged)" if state.purged else "")
+        if state.broken:
+            typer.echo(terminal_safe(f"{summary}: BROKEN at {state.broken}"))
+        else:
+            typer.echo(terminal_safe(f"{summary}: intact; anchor {state.anchor}"))
+    broken = [s.broken for s in states if s.broken]
+    if broken:
+        fail(f"the records were tampered with or damaged: first at {broken[0]}", code=1)
+
+
+@db_app.command("purge")
+def db_purge(
+    before: str = typer.Option(
+        None, "--before", help="YYYY-MM-DD: cases closed before this day (default: today minus [retention] years)."
+    ),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Only count the cases that would be purged."),
+) -> None:
+    """Gallring: remove the personal data of closed cases (as the owner role); the records stay verifiable."""
+    import datetime as dt
+
+    from robot.accounts.service import os_user
+    from robot.clock import SYSTEM
+    from robot.queue.retention import TamperedRow, closed_before, purge
+    from robot.swedish.dates import STOCKHOLM, today
+
+    config = settings()
+    years = config.retention.years
+    now_day = today()
+    latest = now_day.replace(year=now_day.year - years, day=28 if (now_day.month, now_day.day) == (2, 29) else now_day.day)
+    try:
+        day = dt.date.fromisoformat(before) if before else latest
+    except ValueError:
+        fail(f"--before {before!r} is not a date (YYYY-MM-DD)")
+    if day > latest:
+        fail(
+            f"--before {day} is inside the retention period: [retention] years = {years} allows cases closed before "
+            f"{latest} at the latest (ROBOT_RETENTION_YEARS, the municipality's gallringsbeslut)"
+        )
+    cutoff = dt.datetime.combine(day, dt.time(0, 0), STOCKHOLM).astimezone(dt.UTC)
+    eng = engine(config, url=config.migration_database())
+    if dry_run:
+        typer.echo(terminal_safe(f"{len(closed_before(eng, cutoff))} closed cases (closed before {day}) would be purged"))
+        return
+    try:
+        report = purge(eng, cutoff, f"purge:{os_user()}", SYSTEM.now())
+    except TamperedRow as exc:
+        fail(f"nothing more was purged: {exc}", code=1)
+    rows = ", ".join(f"{n} {table}" for table, n in report.rows.items())
+    typer.echo(
+        terminal_safe(f"purged the personal data of {report.applications} cases closed before {day} ({rows} rows); "
+        "ids, dates, outcomes and reason codes remain and `robot db verify` still holds")
+    )
 
 
 @config_app.command("show")
 def config_show() -> None:
     """Print the effective settings (file + ROBOT_* variables) with secrets masked."""
-    typer.echo(json.dumps(masked(settings()), indent=2, ensure_ascii=False))
+    typer.echo(terminal_safe(json.dumps(masked(settings()), indent=2, ensure_ascii=False), lines=True))
 
 
 def enqueue(paths: list[Path] = typer.Argument(..., help="ansokan/1 JSON files or folders of them.")) -> None:
@@ -75,27 +171,40 @@ def enqueue(paths: list[Path] = typer.Argument(..., help="ansokan/1 JSON files o
             collect(paths),
             config,
             actor="enqueue",
-            on_rejected=lambda r: typer.echo(f"rejected  {r.path}: {r.reason}", err=True),
+            on_rejected=lambda r: typer.echo(terminal_safe(f"rejected  {r.path}: {r.reason}"), err=True),
         )
     except SQLAlchemyError as exc:
         cause = getattr(exc, "orig", None) or exc
         fail(f"the database stopped answering: {type(cause).__name__}; what was queued before stays queued", code=3)
     for app_id in report.duplicates:
-        typer.echo(f"duplicate {app_id}: already in the queue with the same content (ignored)")
+        typer.echo(terminal_safe(f"duplicate {app_id}: already in the queue with the same content (ignored)"))
     for app_id in report.conflicts:
-        typer.echo(f"conflict  {app_id}: already in the queue with different content (ignored; the first one stands)")
+        typer.echo(terminal_safe(f"conflict  {app_id}: already in the queue with different content: stored beside the first as its own manual item (ANSOKAN_KONFLIKT)"))
     typer.echo(
-        f"{report.queued} queued, {len(report.duplicates)} duplicates, {len(report.conflicts)} conflicts, "
-        f"{report.rejected} rejected (of {report.files} files)"
+        terminal_safe(f"{report.queued} queued, {len(report.duplicates)} duplicates, {len(report.conflicts)} conflicts, "
+        f"{report.rejected} rejected (of {report.files} files)")
     )
     raise typer.Exit(1 if report.rejected else 0)
 
 
 def _runtime(config):
+    from robot import logs
+    from robot.config import WeakSecret, check_secret
+    from robot.queue.grants import engine_warnings
     from robot.worker.daemon import Runtime
 
     eng = engine(config)
     rs = ruleset(None, config)
+    log = logs.get("robot.daemon")
+    if config.demo:
+        log.warning("demo_mode", detail="ROBOT_DEMO is set: public demo keys are accepted; never use it in production")
+    for warning in engine_warnings(eng):
+        log.warning("database_role_too_powerful", detail=warning)
+    if config.output.secret is not None:
+        try:
+            check_secret("ROBOT_OUTPUT_SECRET", config.output.secret.get_secret_value(), demo=config.demo)
+        except WeakSecret as exc:
+            fail(str(exc))
     return Runtime(
         engine=eng,
         settings=config,
@@ -117,9 +226,9 @@ def _run(rt, *, until_idle: bool, watch_inbox: bool, schedule: bool, batch_key: 
                        on_written=written, serve_http=serve_http)
         )  # fmt: skip
     typer.echo(
-        f"processed {stats.processed}: {stats.recommendations} recommendations, {stats.manual} manual, "
+        terminal_safe(f"processed {stats.processed}: {stats.recommendations} recommendations, {stats.manual} manual, "
         f"{stats.retry_wait} waiting to retry, {stats.technical_failures} technical failures"
-        + (f"; {stats.released} released unfinished" if stats.released else "")
+        + (f"; {stats.released} released unfinished" if stats.released else ""))
     )
 
 
@@ -154,7 +263,7 @@ def batch() -> None:
     except OSError as exc:
         fail(f"cannot use the inbox {config.inbox_dir.absolute()}: {exc.strerror or exc}", code=3)
     if inbox.queued or inbox.rejected:
-        typer.echo(f"inbox: {inbox.queued} queued, {inbox.rejected} rejected")
+        typer.echo(terminal_safe(f"inbox: {inbox.queued} queued, {inbox.rejected} rejected"))
     key = "cli:" + SYSTEM.now().isoformat(timespec="seconds")
     _run(rt, until_idle=True, watch_inbox=False, schedule=False, batch_key=key, serve_http=False)
 
@@ -169,39 +278,39 @@ def status(as_json: bool = typer.Option(False, "--json", help="Machine-readable 
     data = queue_status(eng)
     data["outbox"] = outbox_summary(config, eng)
     if as_json:
-        typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
+        typer.echo(terminal_safe(json.dumps(data, indent=2, ensure_ascii=False), lines=True))
         return
     states = data["states"]
-    typer.echo(f"applications: {data['applications']}")
-    typer.echo("  " + "  ".join(f"{k} {v}" for k, v in states.items()))
+    typer.echo(terminal_safe(f"applications: {data['applications']}"))
+    typer.echo(terminal_safe("  " + "  ".join(f"{k} {v}" for k, v in states.items())))
     held = data["held_for_batch"]
     typer.echo(
-        f"  due now: {data['due_now']}; held for the batch: {held['count']}"
-        + (f" (from {held['from']})" if held["count"] else "")
+        terminal_safe(f"  due now: {data['due_now']}; held for the batch: {held['count']}"
+        + (f" (from {held['from']})" if held["count"] else ""))
     )
     oldest = data["oldest_waiting"]
     typer.echo(
-        "oldest waiting: "
+        terminal_safe("oldest waiting: "
         + (
             f"{oldest['application_id']} ({oldest['state']}, received {oldest['received_at']}, {oldest['waiting_minutes']} min)"
             if oldest
             else "none"
-        )
+        ))
     )
     m = data["manual_queue"]
     typer.echo(
-        f"manual queue: {m['size']} (open {m['open']}, claimed {m['claimed']}; resolved {m['resolved']}; overdue {m['overdue']})"
+        terminal_safe(f"manual queue: {m['size']} (open {m['open']}, claimed {m['claimed']}; resolved {m['resolved']}; overdue {m['overdue']})")
     )
     r = data["recommendations"]
-    typer.echo(f"recommendations: pending {r['pending']}, approved {r['approved']}, rejected {r['rejected']}")
+    typer.echo(terminal_safe(f"recommendations: pending {r['pending']}, approved {r['approved']}, rejected {r['rejected']}"))
     last = data["last_batch"]
     if last:
         typer.echo(
-            f"last batch: {last['key']} started {last['started_at']}"
+            terminal_safe(f"last batch: {last['key']} started {last['started_at']}"
             + (
                 f", finished {last['finished_at']}, {last['processed']} processed"
                 if last["finished_at"]
                 else ", running"
-            )
+            ))
         )
     typer.echo("\n".join(summary_lines(data["outbox"], config.output.target())))

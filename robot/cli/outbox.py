@@ -8,7 +8,7 @@ import json
 
 import typer
 
-from robot.cli.common import configure_logs, engine, fail, settings
+from robot.cli.common import configure_logs, engine, fail, say, settings
 
 app = typer.Typer(help="Decision records (beslut/1) on their way to the case system.", no_args_is_help=True)
 
@@ -43,11 +43,11 @@ def status(as_json: bool = typer.Option(False, "--json", help="Machine-readable 
     config = settings()
     data = outbox_summary(config, engine(config))
     if as_json:
-        typer.echo(json.dumps({**data, "target": config.output.target()}, indent=2, ensure_ascii=False))
+        say(json.dumps({**data, "target": config.output.target()}, indent=2, ensure_ascii=False))
     else:
-        typer.echo("\n".join(summary_lines(data, config.output.target())))
+        say("\n".join(summary_lines(data, config.output.target())))
         deliverer = data["deliverer"]
-        typer.echo(f"  deliverer: {deliverer['owner']} (lease until {deliverer['lease_until']})" if deliverer
+        say(f"  deliverer: {deliverer['owner']} (lease until {deliverer['lease_until']})" if deliverer
                    else "  deliverer: none active")  # fmt: skip
     raise typer.Exit(1 if data["overdue"] else 0)
 
@@ -74,17 +74,17 @@ def list_(
         for r in page
     ]  # fmt: skip
     if as_json:
-        typer.echo(json.dumps({"total": page.total, "records": rows}, indent=2, ensure_ascii=False))
+        say(json.dumps({"total": page.total, "records": rows}, indent=2, ensure_ascii=False))
         return
     if not rows:
-        typer.echo(f"no {status if status != 'all' else ''} records".replace("  ", " "))
+        say(f"no {status if status != 'all' else ''} records".replace("  ", " "))
         return
-    typer.echo(f"{'event_id':<36}  {'application':<22} {'decision':<10} {'status':<9} {'tries':>5}  last error")
+    say(f"{'event_id':<36}  {'application':<22} {'decision':<10} {'status':<9} {'tries':>5}  last error")
     for r in rows:
-        typer.echo(f"{r['event_id']:<36}  {r['application_id']:<22} {r['decision']:<10} {r['status']:<9} "
+        say(f"{r['event_id']:<36}  {r['application_id']:<22} {r['decision']:<10} {r['status']:<9} "
                    f"{r['attempts']:>5}  {r['last_error'] or ''}")  # fmt: skip
     if page.cut:
-        typer.echo(f"{len(page)} of {page.total} shown; --limit {page.total} shows all")
+        say(f"{len(page)} of {page.total} shown; --limit {page.total} shows all")
 
 
 @app.command("deliver")
@@ -99,11 +99,11 @@ def deliver() -> None:
     if config.output.target() is None:
         fail("no output target: set ROBOT_OUTPUT_DIR or ROBOT_OUTPUT_URL (config [output])", code=3)
     report = asyncio.run(one_pass(config, eng, respect_backoff=False))
-    typer.echo(f"delivered {report.delivered} to {config.output.target()}; pending {report.pending_after}")
+    say(f"delivered {report.delivered} to {config.output.target()}; pending {report.pending_after}")
     if report.busy:
-        typer.echo("another deliverer holds the lease (a daemon is delivering); nothing done")
+        say("another deliverer holds the lease (a daemon is delivering); nothing done")
     if report.failed:
-        typer.echo(f"stopped at a record the target did not take: {report.failed}")
+        say(f"stopped at a record the target did not take: {report.failed}")
     raise typer.Exit(1 if report.failed else 0)
 
 
@@ -115,7 +115,7 @@ async def one_pass(config, eng, *, respect_backoff: bool, deadline: float | None
     from robot.outbox.deliverer import LOG, QUIET, Deliverer, PassReport
     from robot.outbox.targets import make_target
 
-    target = make_target(config.output)
+    target = make_target(config.output, demo=config.demo)
     owner = f"cli:{socket.gethostname()}-{os.getpid()}"
     deliverer = Deliverer(eng, config.output, target, owner, log=QUIET if quiet else LOG)
     try:
@@ -140,4 +140,4 @@ def retry(
     from robot.queue import outbox
 
     changed = outbox.retry_now(engine(settings()), event_ids or None, f"ops:{os_user()}", SYSTEM.now())
-    typer.echo(f"{changed} pending records will be tried at the next pass")
+    say(f"{changed} pending records will be tried at the next pass")

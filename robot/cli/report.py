@@ -14,6 +14,7 @@ import typer
 
 from robot.cli.common import engine, fail, settings, stickprov_input
 from robot.cli.common import ruleset as load_rules
+from robot.formats.text import terminal_safe
 
 if TYPE_CHECKING:
     from robot.whatif.simulate import Simulation
@@ -59,7 +60,7 @@ def report(
         typer.echo(f"Inga ansökningar är registrerade för {month_name(period)} ({period}); ingen rapport skrevs.")
         return
     for path in result.paths:
-        typer.echo(str(path))
+        typer.echo(terminal_safe(str(path)))
 
 
 def simulate(
@@ -82,10 +83,10 @@ def simulate(
     key = stickprov_input(config, require_key=False).key
     result = run(engine(config), new_rules, key, period)
     if as_json:
-        typer.echo(json.dumps(result.to_dict(sample), indent=2, ensure_ascii=False))
+        typer.echo(terminal_safe(json.dumps(result.to_dict(sample), indent=2, ensure_ascii=False), lines=True))
         return
     for line in describe(result, new_rules.reasons, sample, rules):
-        typer.echo(line)
+        typer.echo(terminal_safe(line))
 
 
 def describe(result: Simulation, titles: dict[str, str], sample: int, rules: Path) -> list[str]:

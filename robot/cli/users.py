@@ -7,7 +7,7 @@ import sys
 
 import typer
 
-from robot.cli.common import engine, fail, settings
+from robot.cli.common import engine, fail, say, settings
 
 app = typer.Typer(help="Konton och roller (administratörer).", no_args_is_help=True)
 
@@ -53,7 +53,7 @@ def add(
     if password_stdin:
         password = sys.stdin.readline().rstrip("\n")
     account = _refused(service.add_account, eng, actor, user_id, parsed, password, oidc_subject)
-    typer.echo(f"kontot {account.user_id} lades till: {', '.join(sorted(account.roles))}")
+    say(f"kontot {account.user_id} lades till: {', '.join(sorted(account.roles))}")
 
 
 @app.command("list")
@@ -66,12 +66,12 @@ def list_(as_json: bool = typer.Option(False, "--json")) -> None:
     if as_json:
         rows = [{"user_id": a.user_id, "roles": sorted(a.roles), "password": a.local_password, "oidc": a.oidc,
                  "disabled": a.disabled, "created_by": a.created_by} for a in accounts]  # fmt: skip
-        typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        say(json.dumps(rows, ensure_ascii=False, indent=2))
         return
     for a in accounts:
         login = ", ".join(k for k, on in (("lösenord", a.local_password), ("OIDC", a.oidc)) if on) or "bara CLI"
         state = "avstängt" if a.disabled else "aktivt"
-        typer.echo(f"{a.user_id:<24} {', '.join(sorted(a.roles)):<28} {login:<18} {state}")
+        say(f"{a.user_id:<24} {', '.join(sorted(a.roles)):<28} {login:<18} {state}")
 
 
 @app.command("disable")
@@ -81,7 +81,7 @@ def disable(user_id: str = typer.Argument(...)) -> None:
 
     eng = engine(settings())
     account = _refused(service.disable_account, eng, cli_actor_or_fail(eng), user_id)
-    typer.echo(f"kontot {account.user_id} är avstängt")
+    say(f"kontot {account.user_id} är avstängt")
 
 
 @app.command("password")
@@ -91,4 +91,4 @@ def password(user_id: str = typer.Argument(...)) -> None:
 
     eng = engine(settings())
     _refused(service.set_password, eng, cli_actor_or_fail(eng), user_id, sys.stdin.readline().rstrip("\n"))
-    typer.echo(f"lösenordet för {user_id} är satt")
+    say(f"lösenordet för {user_id} är satt")

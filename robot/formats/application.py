@@ -213,9 +213,26 @@ class NotAnApplication(ValueError):
     """The bytes are not a JSON object at all; such a file is rejected at intake, not queued."""
 
 
+class _Repeated(dict):  # type: ignore[type-arg]
+    """A JSON object in which some key occurs more than once (`repeated`): which value counts is unknowable."""
+
+    repeated: list[str]
+
+
+def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    doc = dict(pairs)
+    if len(doc) == len(pairs):
+        return doc
+    seen: set[str] = set()
+    marked = _Repeated(doc)
+    marked.repeated = list(dict.fromkeys(k for k, _ in pairs if k in seen or seen.add(k)))  # type: ignore[func-returns-value]
+    return marked
+
+
 def load_json_object(raw: bytes) -> dict[str, Any]:
+    """The JSON object in `raw`; a key that occurs twice is kept (last value) and found by `repeated_keys`."""
     try:
-        doc = json.loads(raw)
+        doc = json.loads(raw, object_pairs_hook=_object)
     except (ValueError, RecursionError) as exc:  # JSONDecodeError, UnicodeDecodeError, too many digits, too deep
         raise NotAnApplication(f"not valid JSON: {_short(exc)}") from None
     if not isinstance(doc, dict):
@@ -223,24 +240,44 @@ def load_json_object(raw: bytes) -> dict[str, Any]:
     return doc
 
 
+def repeated_keys(doc: Any, path: str = "") -> list[str]:
+    """Paths of the keys that occur more than once in one object, anywhere in `doc` (from `load_json_object`)."""
+    found = [f"{path}.{k}" if path else k for k in getattr(doc, "repeated", ())]
+    children = doc.items() if isinstance(doc, dict) else enumerate(doc) if isinstance(doc, list) else ()
+    for key, value in children:
+        if isinstance(value, dict | list):
+            found += repeated_keys(value, f"{path}[{key}]" if isinstance(key, int) else f"{path}.{key}" if path else key)
+    return found
+
+
 def application_id_of(doc: dict[str, Any], raw: bytes) -> str:
     """The application's id, or for a document without a usable one a stable id from its content.
 
     The content-derived id keeps intake idempotent for broken documents too: the same bytes
-    submitted twice are one application.
+    submitted twice are one application. An `application_id` given twice is not usable.
     """
     candidate = doc.get("application_id")
+    if "application_id" in getattr(doc, "repeated", ()):
+        candidate = None
     if isinstance(candidate, str) and _APPLICATION_ID.match(candidate):
         return candidate
     return "UTAN-ID-" + hashlib.sha256(raw).hexdigest()[:16].upper()
 
 
 def parse_application(raw: bytes) -> ParsedApplication:
-    """Validate one `ansokan/1` document. Raises NotAnApplication only for non-objects."""
+    """Validate one `ansokan/1` document. Raises NotAnApplication only for non-objects.
+
+    A key given twice in one object is an error naming it: a human reader and a parser may take
+    different values (another personnummer, another amount), so neither is taken.
+    """
+    doc = load_json_object(raw)
+    repeated = repeated_keys(doc)
+    if repeated:
+        errors = [FieldError(printable(p, 80), "fältet förekommer mer än en gång") for p in repeated[:25]]
+        return ParsedApplication(application_id_of(doc, raw), None, tuple(errors))
     try:
         app = Application.model_validate_json(raw, strict=True)
     except ValidationError as exc:
-        doc = load_json_object(raw)
         return ParsedApplication(application_id_of(doc, raw), None, tuple(_field_errors(exc)))
     errors = reference_errors(app)
     if errors:

@@ -58,3 +58,6 @@ class Code(StrEnum):
     """The robot could not assess the application (an internal fault, or attempts used up)."""
     REKOMMENDATION_AVVISAD = "REKOMMENDATION_AVVISAD"
     """A handläggare did not accept the robot's recommendation (a queue code, never the chain's)."""
+    ANSOKAN_KONFLIKT = "ANSOKAN_KONFLIKT"
+    """The same application_id arrived again with other content: the new version is kept as its own
+    manual item beside the first, unassessed (an intake code, never the chain's)."""

@@ -1,24 +1,31 @@
 """Reading application files: folders of `ansokan/1` JSON, the inbox, and the rejected folder.
 
 Intake has a size limit (`intake.max_file_bytes`, default 1 MiB): larger files are rejected
-unread, so memory stays bounded whatever arrives. A file that is not a JSON object is not an
-application: from the inbox it is moved to the rejected folder with an error file beside it.
-A JSON object that breaks the format is queued and becomes a manual item naming the fields.
+unread, so memory stays bounded whatever arrives. A file is opened without following a symbolic
+link and without blocking (a FIFO never hangs intake), and read only if it is a regular file with
+no other name (a hard link). A file that is not a JSON object is not an application: from the inbox
+it is moved to the rejected folder with an error file beside it, and so is everything in the inbox
+that is not a regular file: links, FIFOs, folders, hidden files. A JSON object that breaks the
+format is queued and becomes a manual item naming the fields.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import os
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from robot.config import private_folder, write_private
 from robot.formats.application import NotAnApplication, load_json_object
 from robot.intake.documents import Document
 from robot.logs import redact
 
 IGNORED_SUFFIXES = (".tmp", ".part", ".partial", ".swp")
+UNFINISHED_AFTER = dt.timedelta(hours=24)
+"""A file still named as being written (`.tmp`, `.part`) after this long is rejected as unfinished."""
 
 
 @dataclass(frozen=True)
@@ -27,27 +34,28 @@ class Rejected:
     reason: str
 
 
-class TooLarge(Exception):
-    pass
+class Unreadable(Exception):
+    """Not read: too large, not a regular file, a link. The message is the reason."""
 
 
 def collect(paths: list[Path]) -> Iterator[Path]:
-    """Files as given, and the *.json files in folders (recursively), streamed as the folders are read.
+    """Files as given, and the *.json entries in folders (recursively, links not followed), streamed.
 
     Nothing is listed up front, so memory stays flat however many files a folder holds; the order
-    within a folder is the file system's (the queue orders applications by deadline anyway).
+    within a folder is the file system's (the queue orders applications by deadline anyway). An
+    entry that is not a regular file (a link, a FIFO) is yielded too: reading rejects it, with why.
     """
     for path in paths:
-        if not path.is_dir():
+        if path.is_symlink() or not path.is_dir():
             yield path
             continue
         folders = [path]
         while folders:
             with os.scandir(folders.pop()) as entries:
                 for entry in entries:
-                    if entry.is_dir():
+                    if entry.is_dir(follow_symlinks=False):
                         folders.append(Path(entry.path))
-                    elif entry.is_file() and entry.name.endswith(".json") and _wanted(Path(entry.name)):
+                    elif entry.name.endswith(".json") and _wanted(entry.name):
                         yield Path(entry.path)
 
 
@@ -62,15 +70,36 @@ def chunked(paths: Iterator[Path], size: int) -> Iterator[list[Path]]:
         yield chunk
 
 
-def _wanted(path: Path) -> bool:
-    return not path.name.startswith(".") and not path.name.endswith(IGNORED_SUFFIXES)
+def _wanted(name: str) -> bool:
+    return not name.startswith(".") and not name.endswith(IGNORED_SUFFIXES)
+
+
+def _kind(mode: int) -> str:
+    for test, what in ((stat.S_ISLNK, "a symbolic link (not followed)"), (stat.S_ISDIR, "a folder"),
+                       (stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISSOCK, "a socket"),
+                       (stat.S_ISCHR, "a device"), (stat.S_ISBLK, "a device")):  # fmt: skip
+        if test(mode):
+            return what
+    return "not a regular file"
 
 
 def read_limited(path: Path, limit: int) -> bytes:
-    with path.open("rb") as f:
+    """The file's bytes, at most `limit`; Unreadable unless it is a regular file reached without a link."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
+    except OSError as exc:
+        if os.path.islink(path):
+            raise Unreadable("a symbolic link (not followed)") from None
+        raise exc
+    with os.fdopen(fd, "rb") as f:
+        info = os.fstat(f.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise Unreadable(f"{_kind(info.st_mode)}, not a regular file")
+        if info.st_nlink > 1:
+            raise Unreadable("a file with other names (a hard link), not read")
         data = f.read(limit + 1)
     if len(data) > limit:
-        raise TooLarge(f"larger than the intake limit of {limit} bytes")
+        raise Unreadable(f"larger than the intake limit of {limit} bytes")
     return data
 
 
@@ -82,9 +111,7 @@ def read_documents(paths: list[Path], limit: int, source: str) -> tuple[list[tup
         try:
             raw = read_limited(path, limit)
             parsed = load_json_object(raw)
-        except TooLarge as exc:
-            rejected.append(Rejected(path, str(exc)))
-        except NotAnApplication as exc:
+        except (Unreadable, NotAnApplication) as exc:
             rejected.append(Rejected(path, str(exc)))
         except OSError as exc:
             rejected.append(Rejected(path, f"cannot read: {exc.strerror}"))
@@ -93,23 +120,59 @@ def read_documents(paths: list[Path], limit: int, source: str) -> tuple[list[tup
     return accepted, rejected
 
 
-def inbox_files(inbox: Path, limit: int = 10_000) -> list[Path]:
-    """Complete files waiting in the inbox (the e-service writes each file atomically: temp name, then rename)."""
+def inbox_files(inbox: Path, now: dt.datetime, limit: int = 10_000) -> tuple[list[Path], list[Rejected]]:
+    """The regular files waiting directly in the inbox, and everything else there with why it is refused.
+
+    The e-service writes each file atomically (temporary name, then rename): a name ending in `.tmp`
+    or `.part` is left alone while it is being written, and refused when still there a day later.
+    """
     if not inbox.is_dir():
-        return []
-    names = sorted(e.name for e in os.scandir(inbox) if e.is_file() and _wanted(Path(e.name)))
-    return [inbox / n for n in names[:limit]]
+        return [], []
+    files: list[Path] = []
+    refused: list[Rejected] = []
+    with os.scandir(inbox) as entries:
+        found = sorted(entries, key=lambda e: e.name)
+    for entry in found[:limit]:
+        path = Path(entry.path)
+        try:
+            info = entry.stat(follow_symlinks=False)
+        except FileNotFoundError:  # taken meanwhile
+            continue
+        if entry.name.endswith(IGNORED_SUFFIXES) and stat.S_ISREG(info.st_mode):
+            if now.timestamp() - info.st_mtime > UNFINISHED_AFTER.total_seconds():
+                refused.append(Rejected(path, f"an unfinished upload (still named {path.suffix} after a day)"))
+        elif not stat.S_ISREG(info.st_mode):
+            refused.append(Rejected(path, f"{_kind(info.st_mode)}: only regular files directly in the inbox are read"))
+        elif entry.name.startswith("."):
+            refused.append(Rejected(path, "a hidden file (its name starts with a dot)"))
+        else:
+            files.append(path)
+    return files, refused
 
 
 def move_to_rejected(path: Path, reason: str, rejected_dir: Path, now: dt.datetime) -> Path:
-    """Keep a rejected file with an error file beside it; never drop it."""
-    rejected_dir.mkdir(parents=True, exist_ok=True)
+    """Keep a rejected file (or link, FIFO, folder) with an error file beside it; never drop it.
+
+    The moved entry is made private (0600, a folder 0700); a link is moved as a link, never followed.
+    """
+    private_folder(rejected_dir)
     target = rejected_dir / path.name
     n = 1
-    while target.exists():
+    while os.path.lexists(target) or os.path.lexists(_error_file(target)):
         target = rejected_dir / f"{path.stem}.{n}{path.suffix}"
         n += 1
     os.replace(path, target)
-    error = target.with_name(target.name + ".error.txt")
-    error.write_text(f"rejected_at: {now.isoformat()}\nfile: {path.name}\nreason: {reason}\n", encoding="utf-8")
+    mode = os.lstat(target).st_mode
+    if stat.S_ISDIR(mode):
+        os.chmod(target, 0o700)
+    elif stat.S_ISREG(mode) or stat.S_ISFIFO(mode):
+        os.chmod(target, 0o600)
+    write_private(
+        _error_file(target),
+        f"rejected_at: {now.isoformat()}\nfile: {path.name!r}\nreason: {reason}\n".encode(),
+    )
     return target
+
+
+def _error_file(target: Path) -> Path:
+    return target.with_name(target.name + ".error.txt")

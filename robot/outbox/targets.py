@@ -21,7 +21,7 @@ from typing import Protocol
 
 import httpx
 
-from robot.config import OutputSettings
+from robot.config import OutputSettings, check_secret
 from robot.outbox.signing import signature
 from robot.queue.outbox import StoredDecision
 
@@ -135,10 +135,15 @@ class HttpTarget:
         await self._client.aclose()
 
 
-def make_target(settings: OutputSettings, transport: httpx.AsyncBaseTransport | None = None) -> Target | None:
-    """The configured target, or None when neither output.dir nor output.url is set."""
+def make_target(
+    settings: OutputSettings, transport: httpx.AsyncBaseTransport | None = None, *, demo: bool = False
+) -> Target | None:
+    """The configured target, or None when neither output.dir nor output.url is set. The HTTP target's
+    signing key is refused (WeakSecret) when it is public or weak, outside the demo."""
     if settings.dir is not None:
         return FolderTarget(settings.dir)
     if settings.url:
+        assert settings.secret is not None  # OutputSettings refuses a URL without one
+        check_secret("ROBOT_OUTPUT_SECRET", settings.secret.get_secret_value(), demo=demo)
         return HttpTarget(settings, transport)
     return None

@@ -15,4 +15,8 @@ these functions and gets plain values back.
     batches.py     batch runs, recorded once per slot
     status.py      counts for ops
     events.py      the append-only event log
+    ledger.py      hash chains over the append-only tables: appending, and verifying (`robot db verify`)
+    appendonly.py  the database's append-only triggers, and attaching a chain to a table in a migration
+    retention.py   gallring: removing the personal data of closed cases (`robot db purge`)
+    grants.py      least privilege on PostgreSQL: what the runtime role may do
 """

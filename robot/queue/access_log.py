@@ -9,14 +9,16 @@ personnummer, names or amounts.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
 
-from sqlalchemy import Engine, func, insert, select
+from sqlalchemy import Engine, func, select
 
 from robot.clock import SYSTEM, Clock
+from robot.queue import ledger
 from robot.queue.db import read
 from robot.queue.schema import access_log as L
 
@@ -105,12 +107,10 @@ def record(
     address: str | None = None,
 ) -> None:
     with engine.begin() as conn:
-        conn.execute(
-            insert(L).values(
-                at=at, user_id=user_id, channel=channel, application_id=application_id, what=what.value,
-                outcome=outcome.value, address=address,
-            )
-        )  # fmt: skip
+        ledger.append(conn, L, [{
+            "at": at, "user_id": user_id, "channel": channel, "application_id": application_id, "what": what.value,
+            "outcome": outcome.value, "address": address,
+        }])  # fmt: skip
 
 
 def entries(
@@ -125,7 +125,7 @@ def entries(
 ) -> list[Access]:
     """Entries, oldest first, filtered by person, application and time (`since` ≤ at < `until`)."""
     order = (L.c.at.desc(), L.c.id.desc()) if newest_first else (L.c.at, L.c.id)
-    query = select(L).order_by(*order).offset(offset)
+    query = select(*(L.c[f.name] for f in dataclasses.fields(Access))).order_by(*order).offset(offset)
     for condition in _filters(user_id, application_id, since, until):
         query = query.where(condition)
     if limit is not None:

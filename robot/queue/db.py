@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
+
+from robot.config import private_folder
 
 READ_ONLY = {"robot_read_only": True}
 """Execution options for a read-only transaction: on SQLite it does not take the write lock."""
@@ -39,7 +42,9 @@ def sqlite_file(url: str) -> Path | None:
 
 def _sqlite_engine(url: str, database: str | None) -> Engine:
     if database and database != ":memory:":
-        Path(database).parent.mkdir(parents=True, exist_ok=True)
+        private_folder(Path(database).parent)
+        # Created 0600 before SQLite opens it; its -wal and -shm files take the same permissions.
+        os.close(os.open(database, os.O_RDWR | os.O_CREAT, 0o600))
     engine = create_engine(url, connect_args={"timeout": 60, "check_same_thread": False})
 
     @event.listens_for(engine, "connect")

@@ -1,4 +1,4 @@
-"""The event log: every state change and every handläggare action, with its actor. Append-only."""
+"""The event log: every state change and every handläggare action, with its actor. Append-only, hash-chained."""
 
 from __future__ import annotations
 
@@ -6,8 +6,9 @@ import datetime as dt
 import json
 from typing import Any
 
-from sqlalchemy import Connection, insert
+from sqlalchemy import Connection
 
+from robot.queue import ledger
 from robot.queue.schema import events
 
 SYSTEM = "system"
@@ -35,5 +36,5 @@ def event_row(
 
 
 def record(conn: Connection, rows: list[dict[str, Any]]) -> None:
-    if rows:
-        conn.execute(insert(events), rows)
+    """Append to the event log in the caller's transaction (last in it: events come last in the ledger's order)."""
+    ledger.append(conn, events, rows)

@@ -1,21 +1,28 @@
 """Storing new applications, idempotently: the same application_id again is one application.
 
 Intake (`robot/intake/`) reads and prepares the documents; this module only writes them. An id
-already stored is not stored again: with the same content it is a duplicate, with different
-content a conflict (the first one stands); both are recorded in the event log.
+already stored is not stored again: with the same content it is a duplicate (ignored); with
+different content a conflict: the new version is stored as its own application beside the first,
+which stands, and goes straight to a handläggare as a manual item (ANSOKAN_KONFLIKT). Both are
+recorded in the event log.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict, dataclass, field
+import json
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Connection, Engine, select
 from sqlalchemy.dialects import postgresql, sqlite
 
+from robot.formats.reasons import Code
+from robot.formats.verdict import Reason
 from robot.queue.events import event_row, record
-from robot.queue.schema import applications
-from robot.queue.states import State
+from robot.queue.schema import applications, manual_items
+from robot.queue.states import ManualStatus, State
+from robot.swedish.dates import local_date
 
 
 @dataclass(frozen=True)
@@ -43,7 +50,8 @@ class Added:
     duplicates: list[str] = field(default_factory=list)
     """Already in the queue with the same content: reported and ignored."""
     conflicts: list[str] = field(default_factory=list)
-    """Already in the queue with different content: reported and ignored; the first one stands."""
+    """Already in the queue with different content: the new version is stored beside the first, as its
+    own application (`conflict_id`) with a manual item (ANSOKAN_KONFLIKT); the first one is untouched."""
 
     def merge(self, other: Added) -> None:
         self.accepted += other.accepted
@@ -51,31 +59,29 @@ class Added:
         self.conflicts += other.conflicts
 
 
+def conflict_id(application_id: str, raw_sha256: str) -> str:
+    """The id a conflicting version is stored under: `~` never occurs in a submitted id."""
+    return f"{application_id}~{raw_sha256[:12]}"
+
+
 def add(engine: Engine, new: list[NewApplication], actor: str, now: dt.datetime) -> Added:
     """Store the applications in one transaction, each as NEW unless its id is already stored."""
-    rows = []
-    seen: dict[str, str] = {}
+    firsts: dict[str, NewApplication] = {}
     report = Added()
+    later: list[NewApplication] = []
     for app in new:
-        digest = seen.get(app.application_id)
-        if digest is not None:
-            (report.duplicates if digest == app.raw_sha256 else report.conflicts).append(app.application_id)
-            continue
-        seen[app.application_id] = app.raw_sha256
-        rows.append(
-            {**asdict(app), "state": State.NEW.value, "attempts": 0, "waits": 0, "fencing_token": 0, "updated_at": now}
-        )
-    if not rows:
+        first = firsts.get(app.application_id)
+        if first is None:
+            firsts[app.application_id] = app
+        elif first.raw_sha256 == app.raw_sha256:
+            report.duplicates.append(app.application_id)
+        else:
+            later.append(app)
+    if not firsts:
         return report
-    dialect = postgresql if engine.dialect.name == "postgresql" else sqlite
-    statement = (
-        dialect.insert(applications)
-        .on_conflict_do_nothing(index_elements=["application_id"])
-        .returning(applications.c.id, applications.c.application_id)
-    )
     with engine.begin() as conn:
-        inserted = {r.application_id: r.id for r in conn.execute(statement, rows)}
-        existing_ids = [r["application_id"] for r in rows if r["application_id"] not in inserted]
+        inserted = _insert(conn, [_row(app, State.NEW, now) for app in firsts.values()])
+        existing_ids = [app_id for app_id in firsts if app_id not in inserted]
         existing = {}
         if existing_ids:
             found = conn.execute(
@@ -85,21 +91,70 @@ def add(engine: Engine, new: list[NewApplication], actor: str, now: dt.datetime)
             )
             existing = {r.application_id: r for r in found}
         events = []
-        for row in rows:
-            app_id = row["application_id"]
+        conflicts: list[tuple[NewApplication, int]] = []
+        for app_id, app in firsts.items():
             if app_id in inserted:
                 report.accepted.append(app_id)
-                events.append(
-                    event_row(now, "enqueued", actor, inserted[app_id], None, State.NEW, source=row["source"])
-                )
-                continue
-            prior = existing[app_id]
-            same = prior.raw_sha256 == row["raw_sha256"]
-            (report.duplicates if same else report.conflicts).append(app_id)
-            events.append(
-                event_row(
-                    now, "duplicate_ignored" if same else "conflict_ignored", actor, prior.id, source=row["source"]
-                )
-            )
+                events.append(event_row(now, "enqueued", actor, inserted[app_id], None, State.NEW, source=app.source))
+            elif existing[app_id].raw_sha256 == app.raw_sha256:
+                report.duplicates.append(app_id)
+                events.append(event_row(now, "duplicate_ignored", actor, existing[app_id].id, source=app.source))
+            else:
+                conflicts.append((app, existing[app_id].id))
+        conflicts += [(app, inserted.get(app.application_id) or existing[app.application_id].id) for app in later]
+        events += _store_conflicts(conn, conflicts, actor, now, report)
         record(conn, events)
     return report
+
+
+def _row(app: NewApplication, state: State, now: dt.datetime, **extra: Any) -> dict[str, Any]:
+    return {**asdict(app), "state": state.value, "attempts": 0, "waits": 0, "fencing_token": 0, "updated_at": now} | extra
+
+
+def _insert(conn: Connection, rows: list[dict[str, Any]]) -> dict[str, int]:
+    """Insert the rows whose application_id is new; their ids by application_id."""
+    if not rows:
+        return {}
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    statement = (
+        dialect.insert(applications)
+        .on_conflict_do_nothing(index_elements=["application_id"])
+        .returning(applications.c.id, applications.c.application_id)
+    )
+    return {r.application_id: r.id for r in conn.execute(statement, rows)}
+
+
+def _store_conflicts(
+    conn: Connection, conflicts: list[tuple[NewApplication, int]], actor: str, now: dt.datetime, report: Added
+) -> list[dict[str, Any]]:
+    """Each conflicting version as its own application, straight to a manual item; never dropped unseen."""
+    events = []
+    for app, first_pk in conflicts:
+        stored_as = conflict_id(app.application_id, app.raw_sha256)
+        row = _row(replace(app, application_id=stored_as), State.MANUAL, now, conflict_of=first_pk)
+        pk = _insert(conn, [row]).get(stored_as)
+        if pk is None:  # this very version was stored before
+            report.duplicates.append(stored_as)
+            continue
+        reason = Reason(code=Code.ANSOKAN_KONFLIKT, text=_conflict_text(app, stored_as))
+        conn.execute(
+            manual_items.insert().values(
+                application_pk=pk, verdict_pk=None, reasons_json=json.dumps([reason.model_dump()], ensure_ascii=False),
+                reason_codes=Code.ANSOKAN_KONFLIKT.value, stickprov=False, proposal_amount=None,
+                deadline=app.deadline, status=ManualStatus.OPEN.value, created_at=now,
+            )
+        )  # fmt: skip
+        report.conflicts.append(app.application_id)
+        events.append(
+            event_row(now, "conflict_stored", actor, pk, None, State.MANUAL, first=first_pk, source=app.source)
+        )
+    return events
+
+
+def _conflict_text(app: NewApplication, stored_as: str) -> str:
+    return (
+        f"Ansökan {app.application_id} kom in igen {local_date(app.received_at)} med ett annat innehåll än den ansökan "
+        f"med samma id som redan finns. Den nya versionen har sparats som {stored_as} och har inte bedömts av "
+        f"roboten; den första handläggs som ansökan {app.application_id}. Jämför de två versionerna och avgör "
+        "vilken som gäller innan någon av dem fastställs."
+    )

@@ -85,7 +85,7 @@ def applications_in(engine: Engine, month: str | None) -> int:
 def latest_verdicts(engine: Engine, month: str | None) -> Iterator[Any]:
     """Each application of `month` (None: all) that has a verdict, with its latest, a page at a time.
 
-    Rows: id, application_id, raw, ruleset, outcome, amount, reason_codes, inputs_json.
+    Rows: id, application_id, raw, ruleset, outcome, amount, reason_codes, inputs_json. Purged verdicts are left out.
     """
     later = V.alias("later")
     latest = select(func.max(later.c.id)).where(later.c.application_pk == A.c.id).scalar_subquery()
@@ -95,7 +95,7 @@ def latest_verdicts(engine: Engine, month: str | None) -> Iterator[Any]:
             select(A.c.id, A.c.application_id, A.c.raw, V.c.ruleset, V.c.outcome, V.c.amount, V.c.reason_codes,
                    V.c.inputs_json)
             .join(V, V.c.application_pk == A.c.id)
-            .where(*_scope(month), A.c.id > last, V.c.id == latest)
+            .where(*_scope(month), A.c.id > last, V.c.id == latest, V.c.purged_at.is_(None))
             .order_by(A.c.id)
             .limit(PAGE)
         )  # fmt: skip

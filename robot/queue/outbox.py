@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, func, insert, select, update
 
+from robot.queue import ledger
 from robot.queue.db import read
 from robot.queue.events import event_row, record
 from robot.queue.page import Page
@@ -85,15 +86,11 @@ _RECORDS = (
 
 def add_decision(conn: Connection, application_pk: int, new: NewDecision) -> None:
     """Write a record and its pending delivery, in the caller's transaction (the action's own)."""
-    pk = conn.execute(
-        insert(B)
-        .values(
-            event_id=new.event_id, application_pk=application_pk, decision=new.decision, basis=new.basis,
-            amount=new.amount, decided_by=new.decided_by, decided_at=new.decided_at, supersedes=new.supersedes,
-            body=new.body,
-        )
-        .returning(B.c.id)
-    ).scalar_one()  # fmt: skip
+    [pk] = ledger.append(conn, B, [{
+        "event_id": new.event_id, "application_pk": application_pk, "decision": new.decision, "basis": new.basis,
+        "amount": new.amount, "decided_by": new.decided_by, "decided_at": new.decided_at,
+        "supersedes": new.supersedes, "body": new.body,
+    }])  # fmt: skip
     conn.execute(insert(D).values(decision_pk=pk, status=PENDING, attempts=0))
 
 

@@ -20,6 +20,7 @@ from robot.chain.ruleset import Ruleset
 from robot.clock import SYSTEM, Clock
 from robot.formats.reasons import Code
 from robot.formats.verdict import Reason
+from robot.queue import ledger
 from robot.queue.claims import STILL_HELD, Claimed
 from robot.queue.events import event_row, record
 from robot.queue.schema import applications as A
@@ -199,8 +200,8 @@ def _insert_verdicts(
                 "created_at": now,
             }
         )
-    result = conn.execute(verdicts.insert().returning(verdicts.c.id, verdicts.c.application_pk), rows)
-    return {r.application_pk: r.id for r in result}
+    ids = ledger.append(conn, verdicts, rows)
+    return {row["application_pk"]: id_ for row, id_ in zip(rows, ids, strict=True)}
 
 
 def recorded_inputs(o: VerdictOutcome) -> str:

@@ -39,7 +39,7 @@ def stored_verdict(engine: Engine, application_pk: int) -> StoredVerdict | None:
             .order_by(verdicts.c.id.desc())
             .limit(1)
         ).first()
-    if row is None:
+    if row is None or row.purged_at is not None:  # purged: the verdict's content is gone (retention.py)
         return None
     return StoredVerdict(
         id=row.id,

@@ -1,8 +1,9 @@
 """Tables. All times are stored as UTC (naive in the database, aware in Python).
 
-`verdicts`, `events`, `decisions`, `delivery_attempts` and `access_log` are append-only: the code
-never updates or deletes them, and the migrations install triggers that refuse UPDATE and DELETE on
-them (SQLite and PostgreSQL).
+`verdicts`, `events`, `decisions` (the `beslut/1` records) and `access_log` are append-only and
+hash-chained (`ledger.py`): the code never updates or deletes them, triggers refuse UPDATE, DELETE and
+TRUNCATE except a purge's blanking of personal data (`appendonly.py`), and each row carries the
+ledger's columns (`ledger_columns`). `delivery_attempts` is append-only too.
 """
 
 from __future__ import annotations
@@ -55,6 +56,20 @@ class UtcDateTime(TypeDecorator):
         return None if value is None else value.replace(tzinfo=dt.UTC)
 
 
+def ledger_columns() -> list[Column]:
+    """The columns every hash-chained (append-only) table carries; see `ledger.py`.
+
+    Nullable in the database only so that they could be added to tables that already held rows;
+    the ledger always fills the hashes, and `robot db verify` reports a row without them.
+    """
+    return [
+        Column("content_hash", String(64)),
+        Column("row_hash", String(64)),
+        Column("personal_hash", String(64)),
+        Column("purged_at", UtcDateTime),
+    ]
+
+
 applications = Table(
     "applications",
     metadata,
@@ -80,6 +95,10 @@ applications = Table(
     Column("fencing_token", BigInteger, nullable=False, default=0),
     Column("last_error", Text),
     Column("updated_at", UtcDateTime, nullable=False),
+    # A re-submission whose content differs from the stored application: that application.
+    Column("conflict_of", Id, ForeignKey("applications.id")),
+    # When the personal data was removed (`robot db purge`): raw, source and last error are blank.
+    Column("purged_at", UtcDateTime),
 )
 Index("ix_applications_claim", applications.c.state, applications.c.deadline, applications.c.submitted_at)
 Index("ix_applications_lease", applications.c.state, applications.c.lease_expires_at)
@@ -113,6 +132,7 @@ verdicts = Table(
     Column("attempt", Integer, nullable=False),
     Column("duration_ms", Integer, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
+    *ledger_columns(),
     UniqueConstraint("application_pk", "ruleset"),
 )
 
@@ -146,7 +166,7 @@ recommendations = Table(
     Column("id", Id, primary_key=True, autoincrement=True),
     Column("application_pk", Id, ForeignKey("applications.id"), nullable=False, unique=True),
     Column("verdict_pk", Id, ForeignKey("verdicts.id"), nullable=False),
-    Column("amount", Integer, nullable=False),
+    Column("amount", Integer),  # null only once purged (`robot db purge`)
     Column("status", String(16), nullable=False),
     Column("decided_by", String(120)),
     Column("decided_at", UtcDateTime),
@@ -166,6 +186,7 @@ events = Table(
     Column("from_state", String(16)),
     Column("to_state", String(16)),
     Column("details", Text),
+    *ledger_columns(),
 )
 Index("ix_events_application", events.c.application_pk)
 
@@ -206,6 +227,7 @@ access_log = Table(
     Column("what", String(40), nullable=False),
     Column("outcome", String(16), nullable=False),
     Column("address", String(64)),
+    *ledger_columns(),
 )
 Index("ix_access_log_at", access_log.c.at)
 Index("ix_access_log_user", access_log.c.user_id, access_log.c.at)
@@ -240,6 +262,7 @@ decisions = Table(
     Column("decided_at", UtcDateTime, nullable=False),
     Column("supersedes", String(36), ForeignKey("decisions.event_id"), unique=True),
     Column("body", Text, nullable=False),
+    *ledger_columns(),
 )
 """The `beslut/1` records (the outbox), in the order they were written; `body` is what is delivered."""
 Index("ix_decisions_application", decisions.c.application_pk)
@@ -283,3 +306,11 @@ outbox_leases = Table(
 """One deliverer at a time: the holder of the lease named `decisions` sends; the token fences it."""
 
 APPEND_ONLY_TABLES = ("verdicts", "events", "decisions", "delivery_attempts", "access_log")
+ledger_heads = Table(
+    "ledger_heads",
+    metadata,
+    Column("chain", String(40), primary_key=True),
+    Column("last_id", BigInteger, nullable=False),
+    Column("last_hash", String(64), nullable=False),
+)
+"""Per hash chain: the id and row hash of its last row. Locked by every writer to the chain."""

@@ -15,6 +15,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from robot.clock import SYSTEM
+from robot.config import private_folder, write_private
 from robot.report import csv_export, html
 from robot.report.data import load_month
 from robot.report.figures import MonthFigures, compute
@@ -48,9 +49,9 @@ def produce(
     figures = compute(load_month(engine, month), titles)
     if figures.empty:
         return Report(figures, None, [])
-    directory.mkdir(parents=True, exist_ok=True)
+    private_folder(directory)
     csv_paths = csv_export.write_all(figures, directory)
     page = html.render(figures, now or SYSTEM.now(), [p.name for p in csv_paths])
     html_path = directory / HTML_FILE
-    html_path.write_text(page, encoding="utf-8")
+    write_private(html_path, page.encode("utf-8"))
     return Report(figures, html_path, csv_paths)

@@ -8,9 +8,11 @@ not available or not shown (groups too small to show amounts). Column names are 
 from __future__ import annotations
 
 import csv
+import io
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+from robot.config import open_private
 from robot.report.figures import OUTSIDE, RESOLUTIONS, MonthFigures
 from robot.swedish.labels import OUTCOMES
 
@@ -67,7 +69,7 @@ def percent(share: float | None) -> float | None:
 
 
 def write(path: Path, header: Sequence[str], rows: Iterable[Sequence[Cell]]) -> Path:
-    with path.open("w", encoding=ENCODING, newline="") as out:
+    with io.TextIOWrapper(open_private(path), encoding=ENCODING, newline="") as out:
         writer = csv.writer(out, delimiter=DELIMITER, lineterminator="\r\n")
         writer.writerow(header)
         for row in rows:

@@ -160,7 +160,7 @@ def _verdict(row: Any) -> VerdictRecord:
         stickprov=bool(row.stickprov),
         reason_codes=_codes(row.reason_codes),
         duration_ms=row.duration_ms,
-        costs=cost_facts(json.loads(row.verdict_json)),
+        costs=cost_facts(json.loads(row.verdict_json or "{}")),  # purged: no per-cost facts
     )
 
 

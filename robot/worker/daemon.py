@@ -116,7 +116,7 @@ async def run_worker(
 
 
 async def _deliver_decisions(rt: Runtime, stop: asyncio.Event) -> None:
-    target = make_target(rt.settings.output)
+    target = make_target(rt.settings.output, demo=rt.settings.demo)
     try:
         await Deliverer(rt.engine, rt.settings.output, target, rt.worker_id, rt.clock).run(stop)
     finally:
