@@ -18,7 +18,7 @@ from robot.intake.documents import Document
 from robot.intake.enqueue import enqueue
 from robot.queue.schema import applications
 from robot.worker.loop import Worker
-from robot.worker.processing import Processor
+from robot.worker.processing import Processor, household_from_verdicts
 from robot.worker.retry import RetryPolicy
 from robot.worker.stats import WorkerStats
 from tests.builders import application, raw, register
@@ -71,7 +71,9 @@ def run_until_idle(
     engine, settings, ruleset: Ruleset, source, clock: Clock, worker_id: str = "test-worker"
 ) -> WorkerStats:
     stickprov = StickprovInput(key=b"test-key", rate_override=settings.stickprov.rate)
-    processor = Processor(RetryPolicy.from_settings(settings.queue), ruleset, source, stickprov, clock)
+    processor = Processor(
+        RetryPolicy.from_settings(settings.queue), ruleset, source, stickprov, clock, household_from_verdicts(engine)
+    )
 
     async def main() -> WorkerStats:
         worker = Worker(engine, settings, processor, worker_id, clock)

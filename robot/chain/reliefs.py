@@ -20,6 +20,7 @@ from typing import Any
 from robot.chain.context import Context, IncomeLine
 from robot.chain.inputs import HouseholdHistory
 from robot.formats import period as months
+from robot.formats.application import Application
 from robot.formats.reasons import Code
 from robot.formats.verdict import Reason, Verdict
 from robot.swedish.numbers import kr, percent
@@ -128,6 +129,11 @@ def year_so_far(ctx: Context, birth_date: str) -> int | None:
     if known is None or known.year != int(ctx.control_month[:4]) or known.through != months.shift(ctx.control_month, -1):
         return None
     return known.children_work_income.get(birth_date, 0)
+
+
+def has_childrens_work_income(app: Application) -> bool:
+    """Whether a child of the household declares work income: only then the year so far matters."""
+    return any(i.person.startswith("child:") and i.type == SALARY for i in app.incomes)
 
 
 def history_from_verdicts(verdicts: Iterable[Verdict], control_month: str) -> HouseholdHistory | None:

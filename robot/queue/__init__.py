@@ -11,6 +11,7 @@ these functions and gets plain values back.
     outcomes.py    what processing produced, and writing it under the lease (verdict + state in one go)
     cases.py       manual items and recommendations: reads and the updates handläggare actions make
     records.py     what is stored about one application (for explain and replay)
+    households.py  a household's earlier verdicts this year (the adults as digests of their personnummer)
     month.py       many applications at once (for the control report and what-if)
     batches.py     batch runs, recorded once per slot
     status.py      counts for ops

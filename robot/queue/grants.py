@@ -25,6 +25,7 @@ RUNTIME_PRIVILEGES: dict[str, tuple[str, ...]] = {
     "recommendations": ("SELECT", "INSERT", "UPDATE"),
     "batch_runs": ("SELECT", "INSERT", "UPDATE"),
     "users": ("SELECT", "INSERT", "UPDATE"),
+    "application_persons": ("SELECT", "INSERT"),
     "decision_deliveries": ("SELECT", "INSERT", "UPDATE"),
     "delivery_attempts": ("SELECT", "INSERT"),
     "outbox_leases": ("SELECT", "UPDATE"),

@@ -20,7 +20,7 @@ from robot.chain.ruleset import Ruleset
 from robot.clock import SYSTEM, Clock
 from robot.formats.reasons import Code
 from robot.formats.verdict import Reason
-from robot.queue import ledger
+from robot.queue import households, ledger
 from robot.queue.claims import STILL_HELD, Claimed
 from robot.queue.events import event_row, record
 from robot.queue.schema import applications as A
@@ -37,6 +37,8 @@ class VerdictOutcome:
     ruleset: Ruleset
     rate_override: float | None
     duration_ms: int
+    adults: tuple[str, ...] = ()
+    """The application's adults' personnummer, remembered as digests (`households.remember`)."""
 
     @property
     def state(self) -> State:
@@ -201,6 +203,8 @@ def _insert_verdicts(
             }
         )
     ids = ledger.append(conn, verdicts, rows)
+    for o in outcomes:
+        households.remember(conn, o.claimed.pk, list(o.adults))
     return {row["application_pk"]: id_ for row, id_ in zip(rows, ids, strict=True)}
 
 

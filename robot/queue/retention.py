@@ -25,10 +25,11 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, Engine, bindparam, select, update
+from sqlalchemy import Connection, Engine, bindparam, delete, select, update
 
 from robot.queue import ledger
 from robot.queue.events import event_row, record
+from robot.queue.schema import application_persons as P
 from robot.queue.schema import applications as A
 from robot.queue.schema import manual_items as M
 from robot.queue.schema import recommendations as R
@@ -95,6 +96,7 @@ def _blank_case(conn: Connection, pks: list[int], now: dt.datetime) -> None:
         .values(reasons_json="[]", proposal_amount=None, resolution_amount=None, note=None)
     )
     conn.execute(update(R).where(R.c.application_pk.in_(pks)).values(amount=None, note=None))
+    conn.execute(delete(P).where(P.c.application_pk.in_(pks)))
 
 
 def _purge_chained(conn: Connection, chain: ledger.Chain, pks: list[int], now: dt.datetime) -> int:

@@ -295,6 +295,17 @@ delivery_attempts = Table(
 )
 Index("ix_delivery_attempts_decision", delivery_attempts.c.decision_pk)
 
+application_persons = Table(
+    "application_persons",
+    metadata,
+    Column("application_pk", Id, ForeignKey("applications.id"), primary_key=True),
+    Column("person_key", String(64), primary_key=True),
+)
+"""Which adults an assessed application was about, by a keyed digest of each personnummer (never the
+number): how the robot finds its own earlier verdicts for a household (a child's work income so far
+this year). Written with the first verdict; removed with the case's personal data by a purge."""
+Index("ix_application_persons_person", application_persons.c.person_key)
+
 outbox_leases = Table(
     "outbox_leases",
     metadata,

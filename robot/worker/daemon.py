@@ -29,7 +29,7 @@ from robot.outbox.targets import make_target
 from robot.queue import batches
 from robot.queue.outcomes import Outcome
 from robot.worker.loop import Worker
-from robot.worker.processing import Processor
+from robot.worker.processing import Processor, household_from_verdicts
 from robot.worker.retry import RetryPolicy
 from robot.worker.scheduler import schedule_batches
 from robot.worker.stats import WorkerStats
@@ -65,7 +65,10 @@ async def run_worker(
     for sig in (signal.SIGTERM, signal.SIGINT):
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, _on_signal, stop, sig)
-    processor = Processor(RetryPolicy.from_settings(rt.settings.queue), rt.ruleset, rt.source, rt.stickprov, rt.clock)
+    processor = Processor(
+        RetryPolicy.from_settings(rt.settings.queue), rt.ruleset, rt.source, rt.stickprov, rt.clock,
+        household_from_verdicts(rt.engine),
+    )  # fmt: skip
     worker = Worker(rt.engine, rt.settings, processor, rt.worker_id, rt.clock, on_written)
     background: list[asyncio.Task[None]] = []
     scheduler = None

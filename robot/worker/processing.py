@@ -9,22 +9,28 @@ the cut-off the verdict is manual with that reason.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import httpx
+from sqlalchemy import Engine
 
 from robot.adapters.register_source import RegisterRequest, RegisterSource, RegisterUnavailable, all_unavailable
 from robot.chain.engine import evaluate
-from robot.chain.inputs import Circumstances
+from robot.chain.inputs import Circumstances, HouseholdHistory
+from robot.chain.reliefs import has_childrens_work_income, history_from_verdicts
 from robot.chain.ruleset import Ruleset
 from robot.chain.stickprov import StickprovInput
 from robot.clock import Clock
-from robot.formats.application import NotAnApplication, parse_application
+from robot.formats import period as months
+from robot.formats.application import Application, NotAnApplication, parse_application
 from robot.formats.reasons import Code
 from robot.formats.register import EMPTY_REGISTER
 from robot.logs import redact
+from robot.queue import households
 from robot.queue.claims import Claimed
 from robot.queue.outcomes import Outcome, VerdictOutcome
 from robot.swedish.dates import STOCKHOLM, today
@@ -34,6 +40,10 @@ from robot.worker.retry import RetryPolicy
 _SAFE_MESSAGES = (RegisterUnavailable, httpx.HTTPError, TimeoutError, ConnectionError, OSError)
 
 
+HouseholdLookup = Callable[[Application], HouseholdHistory | None]
+"""The household's year so far from the robot's own earlier verdicts (None: not known)."""
+
+
 @dataclass
 class Processor:
     retry: RetryPolicy
@@ -41,6 +51,7 @@ class Processor:
     source: RegisterSource
     stickprov: StickprovInput
     clock: Clock
+    household: HouseholdLookup | None = None
 
     async def process(self, claimed: Claimed) -> Outcome:
         started = time.perf_counter()
@@ -74,7 +85,7 @@ class Processor:
                         claimed, self.clock.now(), f"SSBTEK unavailable: {exc}", _ms(started)
                     )
                 register = all_unavailable(request)
-        circumstances = Circumstances(as_of=today(self.clock))
+        circumstances = Circumstances(as_of=today(self.clock), household=await self._household(app))
         evaluation = evaluate(parsed, register, self.ruleset, self.stickprov, circumstances=circumstances)
         codes = evaluation.verdict.reason_codes()
         if Code.SSBTEK_EJ_TILLGANGLIG in codes and self.clock.now() < claimed.cutoff:
@@ -86,7 +97,25 @@ class Processor:
             until = dt.datetime.combine(dt.date.fromisoformat(known), dt.time(), STOCKHOLM)
             error = f"salary not yet declared by the employer (until {known})"
             return self.retry.wait_until(claimed, until, error, _ms(started))
-        return VerdictOutcome(claimed, evaluation, self.ruleset, self.stickprov.rate_override, _ms(started))
+        adults = tuple(adult.personnummer for _, adult in app.adults()) if app is not None else ()
+        return VerdictOutcome(claimed, evaluation, self.ruleset, self.stickprov.rate_override, _ms(started), adults)
+
+    async def _household(self, app: Application | None) -> HouseholdHistory | None:
+        """Looked up only where it matters (a child with work income): one query, off the event loop."""
+        if app is None or self.household is None or not has_childrens_work_income(app):
+            return None
+        return await asyncio.to_thread(self.household, app)
+
+
+def household_from_verdicts(engine: Engine) -> HouseholdLookup:
+    """The household's year so far from the verdicts stored in `engine` (`queue.households`)."""
+
+    def lookup(app: Application) -> HouseholdHistory | None:
+        adults = [adult.personnummer for _, adult in app.adults()]
+        earlier = households.earlier_verdicts(engine, adults, app.period, app.application_id)
+        return history_from_verdicts(earlier, months.shift(app.period, -1))
+
+    return lookup
 
 
 def describe(exc: BaseException) -> str:
