@@ -34,6 +34,7 @@ from bench.harness import (
     percentile,
     process_cpu_seconds,
     state_counts,
+    unfinished,
     verdicts_per_application,
     vm_hwm,
     wait_with_rusage,
@@ -131,8 +132,8 @@ def run_pipeline(
 ) -> PipelineResult:
     """With `keep_database`, `database_url` is used as it is and left for the caller (else a fresh one, dropped).
 
-    The clock stops at the first look (every `poll_seconds`) that finds every application done: each look
-    counts the whole table, so looking more often would load the database the run measures.
+    The clock stops at the first look (every `poll_seconds`) that finds every application done; a look
+    counts only the applications still in the queue (`harness.unfinished`).
     """
     import shutil
 
@@ -165,7 +166,7 @@ def run_pipeline(
             if intake_usage.code:
                 raise SystemExit(f"robot enqueue failed ({intake_usage.code}); see {ws.root / f'{name}-enqueue.log'}")
             eng = ws.engine()
-            while sum(state_counts(eng).get(s, 0) for s in ("DONE", "MANUAL")) < n:
+            while unfinished(eng):
                 time.sleep(poll_seconds)
             finished = time.perf_counter()
             busy = machine_busy_seconds() - busy
