@@ -37,6 +37,8 @@ NUMERIC_KEYS_WITHOUT_AMOUNTS = {
     "duration_ms", "attempt", "count", "processed", "recommendations", "manual", "retry_wait",
     "technical_failures", "released", "retry_in_s", "status", "pid", "port", "calls", "answered",
 }  # fmt: skip
+# Strings that are identifiers or times: the worker id holds the process id, which can be any number.
+IDENTIFIER_KEYS = {"timestamp", "korrelationsid", "application_id", "next_attempt_at", "worker_id", "event_id"}
 
 
 @dataclass
@@ -223,7 +225,7 @@ def _amount_in(value: Any, amounts: set[int], key: str | None) -> bool:
         return False
     if isinstance(value, int | float):
         return key not in NUMERIC_KEYS_WITHOUT_AMOUNTS and int(value) in amounts
-    if isinstance(value, str) and key not in ("timestamp", "korrelationsid", "application_id", "next_attempt_at"):
+    if isinstance(value, str) and key not in IDENTIFIER_KEYS:
         return any(re.search(rf"(?<![0-9]){a}(?![0-9])|{a // 1000} {a % 1000:03d} kr", value) for a in amounts)
     return False
 
