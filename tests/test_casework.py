@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 
 import pytest
 from sqlalchemy import select
 
-from robot.accounts import Actor, NotAllowed, Role
+from robot.accounts import NotAllowed
 from robot.casework import (
     CaseworkError,
     Conflict,
@@ -23,17 +22,10 @@ from robot.casework import (
     reject_recommendation,
     resolve_manual,
 )
-from robot.clock import FixedClock
 from robot.queue.schema import events
 from tests.builders import application
+from tests.people import ADA, ANNA, BO, CLOCK, TEA, VERA
 from tests.queue_helpers import DictSource, FailingSource, put, run_until_idle, states
-
-CLOCK = FixedClock(dt.datetime(2026, 12, 1, 8, 0, tzinfo=dt.UTC))
-ANNA = Actor("anna.h", frozenset({Role.HANDLAGGARE}))
-BO = Actor("bo", frozenset({Role.HANDLAGGARE}))
-TEA = Actor("tea", frozenset({Role.TEAMLEDARE}))
-VERA = Actor("vera", frozenset({Role.VERKSAMHET}))
-ADA = Actor("ada", frozenset({Role.ADMIN}))
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ import httpx
 import pytest
 from sqlalchemy import select, text
 
-from robot.accounts import Actor, NotAllowed, Role
+from robot.accounts import NotAllowed
 from robot.casework import (
     Conflict,
     Invalid,
@@ -38,12 +38,9 @@ from robot.outbox.targets import FolderTarget, HttpTarget, write_atomically
 from robot.queue import outbox
 from robot.queue.schema import APPEND_ONLY_TABLES, decisions, delivery_attempts, events, recommendations
 from tests.builders import APPLICANT, application
+from tests.people import ANNA, BO, CLOCK, TEA
 from tests.queue_helpers import DictSource, count, put, run_until_idle
 
-CLOCK = FixedClock(dt.datetime(2026, 12, 1, 8, 0, tzinfo=dt.UTC))
-ANNA = Actor("anna.h", frozenset({Role.HANDLAGGARE}))
-BO = Actor("bo", frozenset({Role.HANDLAGGARE}))
-TEA = Actor("tea", frozenset({Role.TEAMLEDARE}))
 SECRET = "a-shared-secret-for-the-case-system"
 
 
