@@ -3,8 +3,10 @@
 The chain counts a child's own work income only above one prisbasbelopp per calendar year, so it
 needs what the child earned in the year's earlier months; the robot knows that only from its own
 earlier verdicts for the household (`robot.chain.reliefs.history_from_verdicts`). An application's
-adults are stored as keyed digests of their personnummer (`person_key`), never the numbers, with
-its first verdict; a household is every application that shares an adult with this one.
+adults are stored as digests of their personnummer (`person_key`) with its first verdict; a household
+is every application that shares an adult with this one. The digest is an index, not a secret: a
+personnummer can be guessed from it, so the table is personal data, purged with the case like the
+raw application that holds the number itself.
 """
 
 from __future__ import annotations

@@ -301,9 +301,10 @@ application_persons = Table(
     Column("application_pk", Id, ForeignKey("applications.id"), primary_key=True),
     Column("person_key", String(64), primary_key=True),
 )
-"""Which adults an assessed application was about, by a keyed digest of each personnummer (never the
-number): how the robot finds its own earlier verdicts for a household (a child's work income so far
-this year). Written with the first verdict; removed with the case's personal data by a purge."""
+"""Which adults an assessed application was about, by a digest of each personnummer: how the robot finds
+its own earlier verdicts for a household (a child's work income so far this year). The digest is an
+index, not a secret (personnummer are few enough to guess from it); it is personal data like the raw
+application beside it, written with the first verdict and removed with the case by a purge."""
 Index("ix_application_persons_person", application_persons.c.person_key)
 
 outbox_leases = Table(
