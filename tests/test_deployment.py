@@ -60,3 +60,21 @@ def test_the_image_runs_as_a_non_root_user_with_the_rules_as_data():
     assert re.search(r"^USER robot$", dockerfile, re.M) and "useradd --system --uid 10001" in dockerfile
     assert "ROBOT_RULES_DIR=/app/rules" in dockerfile and "COPY rules ./rules" in dockerfile
     assert 'ENTRYPOINT ["robot"]' in dockerfile and "robot.env" in (ROOT / ".dockerignore").read_text()
+
+
+def _role(url: str) -> str:
+    return re.match(r"postgresql://([^:@]+)", url).group(1)
+
+
+def test_compose_migrates_as_the_owner_and_runs_as_a_role_that_cannot_alter_the_tables():
+    """Issue 16's least privilege holds in compose too: the daemon and the web app never log in as the owner."""
+    db = COMPOSE["services"]["db"]
+    owner = db["environment"]["POSTGRES_USER"]
+    migrate = ROBOT_SERVICES["migrate"]["environment"]
+    assert _role(migrate["ROBOT_MIGRATION_DATABASE_URL"]) == owner
+    for name, spec in ROBOT_SERVICES.items():
+        assert _role(spec["environment"]["ROBOT_DATABASE_URL"]) != owner, name
+    init = (ROOT / "config/postgres/10-runtime-role.sh").read_text(encoding="utf-8")
+    runtime = _role(ROBOT_SERVICES["robot"]["environment"]["ROBOT_DATABASE_URL"])
+    assert f"CREATE ROLE {runtime} LOGIN" in init
+    assert any(v.startswith("./config/postgres:/docker-entrypoint-initdb.d") for v in db["volumes"])
