@@ -128,6 +128,18 @@ def test_several_recommendations_are_approved_in_one_command_each_on_its_own(que
     assert unknown.exit_code == 1 and "ingen rekommendation för R99" in unknown.output
 
 
+def test_an_approval_stands_when_the_output_secret_is_refused_and_says_the_record_waits_for_ops(queue, cli, monkeypatch):
+    monkeypatch.setenv("ROBOT_OUTPUT_URL", "http://127.0.0.1:9/beslut")
+    monkeypatch.setenv("ROBOT_OUTPUT_SECRET", "s3cret")
+    monkeypatch.setenv("ROBOT_DEMO", "0")
+    done = cli("recommendations", "approve", "REC-1")
+    assert done.exit_code == 0 and done.exception is None, done.output
+    assert "fastställd av anna.h: bifall 11 220 kr." in done.output
+    assert "Beslutet är sparat men kan inte skickas förrän driften har rättat mottagarens inställning." in done.output
+    assert "robot: ROBOT_OUTPUT_SECRET is refused" in done.output
+    assert "är redan fastställd av anna.h" in cli("recommendations", "approve", "REC-1").output
+
+
 def test_the_fields_at_fault_are_named_in_words_not_json_paths(engine, settings, ruleset, cli):
     broken = application(application_id="FEL-1", costs=[{"type": "hyra", "amount": "sex tusen"}])
     broken["household"]["children"] = [{"birth_date": "2020-13-01"}]

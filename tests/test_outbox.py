@@ -564,6 +564,10 @@ def test_robot_outbox_deliver_runs_one_pass_and_says_what_it_did(queue, settings
 
     without = robot("outbox", "deliver")
     assert without.returncode == 3 and "no output target" in without.stderr
+    weak = robot("outbox", "deliver", ROBOT_OUTPUT_URL="http://127.0.0.1:9/beslut", ROBOT_OUTPUT_SECRET="s3cret",
+                 ROBOT_DEMO="0")  # fmt: skip
+    assert weak.returncode == 3 and weak.stderr.startswith("robot: ROBOT_OUTPUT_SECRET is refused")
+    assert "Traceback" not in weak.stderr
     done = robot("outbox", "deliver", ROBOT_OUTPUT_DIR=str(tmp_path / "ut"))
     assert done.returncode == 0, done.stderr
     assert f"delivered 2 to folder:{tmp_path / 'ut'}; pending 0" in done.stdout

@@ -36,6 +36,7 @@ HAND_OVER_SECONDS = 5.0
 def hand_over(config, eng, application_id: str, several: bool = False) -> None:  # type: ignore[no-untyped-def]
     """Try to deliver the decision now (those before it go first), and say in one Swedish line how it stands."""
     from robot.cli.outbox import one_pass
+    from robot.config import WeakSecret
     from robot.queue import outbox
 
     it, they, sent, saved = (
@@ -46,7 +47,13 @@ def hand_over(config, eng, application_id: str, several: bool = False) -> None: 
             f"{it} ligger i utkorgen; {they} skickas när driften har ställt in mottagaren (verksamhetssystemet)."
         )
         return
-    report = asyncio.run(one_pass(config, eng, respect_backoff=True, deadline=HAND_OVER_SECONDS, quiet=True))
+    try:
+        report = asyncio.run(one_pass(config, eng, respect_backoff=True, deadline=HAND_OVER_SECONDS, quiet=True))
+    except WeakSecret as exc:
+        # The decision stands (it was written with its record); only the hand-over waits for ops.
+        say(f"{it} är {saved} men kan inte skickas förrän driften har rättat mottagarens inställning.", err=True)
+        say(f"robot: {exc}", err=True)
+        return
     records = outbox.for_application(eng, application_id)
     if records and records[-1].status == "delivered":
         say(f"{it} är {sent} till verksamhetssystemet.")

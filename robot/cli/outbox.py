@@ -9,6 +9,7 @@ import json
 import typer
 
 from robot.cli.common import configure_logs, engine, fail, say, settings
+from robot.config import WeakSecret
 
 app = typer.Typer(help="Decision records (beslut/1) on their way to the case system.", no_args_is_help=True)
 
@@ -91,14 +92,17 @@ def list_(
 def deliver() -> None:
     """One delivery pass now (waiting backoffs ignored): every pending record in order, until one fails.
 
-    Exit 0 when nothing is left pending, 1 when a record was not taken, 3 without a configured target.
+    Exit 0 when nothing is left pending, 1 when a record was not taken, 3 without a usable target.
     """
     config = settings()
     configure_logs(config)
     eng = engine(config)
     if config.output.target() is None:
         fail("no output target: set ROBOT_OUTPUT_DIR or ROBOT_OUTPUT_URL (config [output])", code=3)
-    report = asyncio.run(one_pass(config, eng, respect_backoff=False))
+    try:
+        report = asyncio.run(one_pass(config, eng, respect_backoff=False))
+    except WeakSecret as exc:
+        fail(str(exc), code=3)
     say(f"delivered {report.delivered} to {config.output.target()}; pending {report.pending_after}")
     if report.busy:
         say("another deliverer holds the lease (a daemon is delivering); nothing done")
