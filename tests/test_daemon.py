@@ -96,7 +96,11 @@ def test_sigterm_stops_claiming_and_leaves_nothing_in_progress(tmp_path):
     robot(env, "db", "upgrade")
     eng = queue(env, 4000)
     proc = start(env, "run", "--no-schedule")
-    time.sleep(2.5)
+    # Stop it once it is working, not at a set time: on a loaded machine its start can take seconds, and a
+    # SIGTERM before the handler is installed ends it the default way (nothing claimed yet, nothing lost).
+    started = time.monotonic()
+    while not any(s in ("DONE", "MANUAL") for s in states(eng).values()) and time.monotonic() - started < 60:
+        time.sleep(0.1)
     proc.send_signal(signal.SIGTERM)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 0, err[-2000:]
