@@ -103,8 +103,7 @@ applications = Table(
 Index("ix_applications_claim", applications.c.state, applications.c.deadline, applications.c.submitted_at)
 Index("ix_applications_lease", applications.c.state, applications.c.lease_expires_at)
 Index("ix_applications_retry", applications.c.state, applications.c.next_attempt_at)
-# The month's pages in application_id order (queue/month.py) as one range scan, whatever the statistics.
-Index("ix_applications_month", applications.c.period, applications.c.application_id)
+Index("ix_applications_period", applications.c.period)
 
 rulesets = Table(
     "rulesets",
