@@ -23,9 +23,9 @@ from robot.logs import PERSONNUMMER_SHAPE
 from robot.queue import cases
 from robot.queue.cases import ManualItem, Page
 from robot.queue.states import ManualStatus, Resolution
+from robot.swedish.casework import MANUAL_STATUS as STATUS_WORDS
 
 MAX_NOTE = 4000
-STATUS_WORDS = {ManualStatus.OPEN: "öppet", ManualStatus.CLAIMED: "tilldelat", ManualStatus.RESOLVED: "avslutat"}
 DECISION_WORDS = {
     Resolution.BIFALL: "bifall",
     Resolution.DELAVSLAG: "delavslag",

@@ -22,13 +22,8 @@ from robot.formats.verdict import Reason
 from robot.queue import cases
 from robot.queue.cases import ManualItem, Page, Recommendation
 from robot.queue.states import RecommendationStatus
+from robot.swedish.casework import RECOMMENDATION_STATUS as STATUS_WORDS
 from robot.swedish.numbers import kr
-
-STATUS_WORDS = {
-    RecommendationStatus.PENDING: "väntar på beslut",
-    RecommendationStatus.APPROVED: "fastställd",
-    RecommendationStatus.REJECTED: "avvisad",
-}
 
 
 def list_recommendations(engine: Engine, status: str | None = "pending", limit: int = 100) -> Page[Recommendation]:

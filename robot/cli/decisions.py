@@ -14,6 +14,7 @@ import typer
 from robot.cli.common import engine, say, settings
 from robot.cli.users import cli_actor_or_fail
 from robot.cli.wording import SwedishErrors, amount, case_reader, handle, moment, parse_amount
+from robot.swedish.casework import RESOLUTIONS as DECISION_WORDS
 
 app = typer.Typer(
     help="Beslut som de skickas till verksamhetssystemet (beslut/1): visa och rätta.",
@@ -21,12 +22,6 @@ app = typer.Typer(
     cls=SwedishErrors,
 )
 
-DECISION_WORDS = {
-    "bifall": "bifall",
-    "delavslag": "delavslag",
-    "avslag": "avslag",
-    "overlamnad": "överlämnat",
-}
 BASIS_WORDS = {"robotens_forslag": "robotens förslag", "manuell_handlaggning": "manuell handläggning"}
 DELIVERY_WORDS = {"pending": "väntar på att skickas", "delivered": "skickat"}
 HAND_OVER_SECONDS = 5.0

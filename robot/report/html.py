@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from robot.report import svg
 from robot.report.figures import OUTSIDE, GroupOutcomes, MonthFigures
 from robot.report.likstallighet import ASSESSMENT_NAMES, Comparison
+from robot.swedish.casework import RESOLUTIONS as RESOLUTION_NAMES
 from robot.swedish.dates import month_name
 from robot.swedish.labels import DIMENSION_NAMES, OUTCOME_NAMES, OUTCOMES
 from robot.swedish.numbers import NONE, integer, kr, milliseconds, p_value, percent, points
@@ -32,7 +33,6 @@ COST_SERIES = (
     svg.Series("intervall saknas", "#c62828"),
 )
 OUTSIDE_NAMES = {"over": "över", "under": "under", "always_manual": "alltid manuell", "no_range": "intervall saknas"}
-RESOLUTION_NAMES = {"bifall": "bifall", "delavslag": "delavslag", "avslag": "avslag", "overlamnad": "överlämnat"}
 REC_STATUS_NAMES = {"pending": "väntar på handläggare", "approved": "fastställda", "rejected": "avvisade"}
 MANUAL_STATUS_NAMES = {"open": "öppna", "claimed": "tagna av en handläggare", "resolved": "avslutade"}
 

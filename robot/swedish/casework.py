@@ -14,6 +14,8 @@ __all__ = ["NONE", "day_text", "integer", "kr", "local_date", "local_time", "mon
 MANUAL_STATUS = {"open": "öppet", "claimed": "tilldelat", "resolved": "avslutat"}
 RECOMMENDATION_STATUS = {"pending": "väntar på beslut", "approved": "fastställd", "rejected": "avvisad"}
 DECISIONS = {"bifall": "bifall", "delavslag": "delavslag", "avslag": "avslag", "overlamnad": "överlämnad"}
+RESOLUTIONS = {"bifall": "bifall", "delavslag": "delavslag", "avslag": "avslag", "overlamnad": "överlämnat"}
+"""A decision as what became of the case ("överlämnat"): in lists, the CLI and the monthly report."""
 QUEUE_STATES = {
     "NEW": "i kö",
     "IN_PROGRESS": "behandlas",
