@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 import yaml
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from robot.adapters.decoding import PayloadError
@@ -255,6 +255,7 @@ def _mutations():
 
 @settings(max_examples=300, deadline=None)
 @given(mutation=_mutations())
+@example(mutation=(("utbetalningar", 0, "bruttobelopp"), 1.0000000000000002e28))  # once crashed the decoder
 def test_any_malformed_answer_is_a_payload_error_or_a_valid_reading(mutation):
     path, value = mutation
     document = copy.deepcopy(ANSWER)

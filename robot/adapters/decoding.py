@@ -56,7 +56,11 @@ def kronor(value: Any, where: str) -> Decimal:
 
 def whole_kronor(value: Any, where: str) -> int:
     """An amount as whole kronor (half up), between 0 and the register's maximum."""
-    number = kronor(value, where)
+    return rounded_kronor(kronor(value, where), where)
+
+
+def rounded_kronor(number: Decimal, where: str) -> int:
+    """A Decimal sum (after arithmetic on an answer's amounts) as whole kronor (half up), checked."""
     if not -1 <= number <= MAX_AMOUNT + 1:  # before rounding: 1e28 has more digits than the context holds
         raise PayloadError(f"{where}: outside 0–{MAX_AMOUNT}")
     return checked_amount(int(number.quantize(Decimal(1), rounding=ROUND_HALF_UP)), where)

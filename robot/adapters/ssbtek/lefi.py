@@ -34,17 +34,17 @@ import json
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from robot.adapters.decoding import (
     PayloadError,
     base64_bytes,
-    checked_amount,
     code_text,
     iso_date,
     kronor,
     month_of_date,
+    rounded_kronor,
 )
 from robot.adapters.ssbtek import codes
 from robot.adapters.ssbtek.codes import Benefit
@@ -167,7 +167,7 @@ def _fk_payment(payment: Any, where: str) -> RegisterIncome:
         source="FK",
         type=income_type,
         month=month_of_date(payment.get("datum"), f"{where}.datum"),
-        amount=_whole(gross - tax, f"{where}: bruttobelopp − skattebelopp"),
+        amount=rounded_kronor(gross - tax, f"{where}: bruttobelopp − skattebelopp"),
     )
 
 
@@ -207,7 +207,7 @@ def _pm_payment(payment: Any, where: str) -> list[RegisterIncome]:
     else:
         raise PayloadError(f"{where}: the tax cannot be split between the payment's benefits")
     return [
-        RegisterIncome(source="FK", type=t, month=month, amount=_whole(a, f"{where}: amount"))
+        RegisterIncome(source="FK", type=t, month=month, amount=rounded_kronor(a, f"{where}: amount"))
         for t, a in sorted(amounts.items())
     ]
 
@@ -231,10 +231,6 @@ def _belopp(value: Any, where: str) -> Decimal:
     if currency != "SEK":
         raise PayloadError(f"{where}.valuta: not SEK")
     return kronor(value.get("summa"), f"{where}.summa")
-
-
-def _whole(amount: Decimal, where: str) -> int:
-    return checked_amount(int(amount.quantize(Decimal(1), rounding=ROUND_HALF_UP)), where)
 
 
 def _get(value: Any, *path: str) -> Any:
