@@ -37,8 +37,9 @@ NUMERIC_KEYS_WITHOUT_AMOUNTS = {
     "duration_ms", "attempt", "count", "processed", "recommendations", "manual", "retry_wait",
     "technical_failures", "released", "retry_in_s", "status", "pid", "port", "calls", "answered",
 }  # fmt: skip
-# Strings that are identifiers or times: the worker id holds the process id, which can be any number.
-IDENTIFIER_KEYS = {"timestamp", "korrelationsid", "application_id", "next_attempt_at", "worker_id", "event_id"}
+# Strings that are identifiers or times: a worker id (`worker_id`, and the deliverer's `owner`) holds the
+# process id, which can be any number.
+IDENTIFIER_KEYS = {"timestamp", "korrelationsid", "application_id", "next_attempt_at", "worker_id", "owner", "event_id"}
 
 
 @dataclass
