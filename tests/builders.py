@@ -229,7 +229,7 @@ def household_case(draw: Any) -> tuple[dict[str, Any], dict[str, Any], dict[str,
 def child(draw: Any, start: dt.date, plain: bool = False) -> dict[str, Any]:
     oldest = start - dt.timedelta(days=(16 if plain else 23) * 365)
     born = draw(
-        st.dates(min_value=oldest, max_value=start - dt.timedelta(days=90) if plain else start + dt.timedelta(days=40))
+        st.dates(min_value=oldest, max_value=start - dt.timedelta(days=90) if plain else start + dt.timedelta(days=27))
     )
     out: dict[str, Any] = {"birth_date": str(born), "lunch_away_5_days": draw(st.booleans())}
     if draw(st.booleans()) and not plain:
@@ -239,18 +239,19 @@ def child(draw: Any, start: dt.date, plain: bool = False) -> dict[str, Any]:
     return out
 
 
-def activity(adults: list[str], months: list[str], plain: bool = False) -> Any:
+@st.composite
+def activity(draw: Any, adults: list[str], months: list[str], plain: bool = False) -> dict[str, Any]:
+    """An activity as ansokan/1 allows it: never more hours attended than planned."""
     exemptions = [None] if plain else [None, None, None, "sjukskrivning", "foraldraledighet", "annat"]
-    return st.fixed_dictionaries(
-        {
-            "person": st.sampled_from(adults),
-            "kind": st.sampled_from(["kompetenscenter", "sfi", "praktik", "af_program", "studier", "annan"]),
-            "month": st.sampled_from(months),
-            "planned_hours": st.integers(100, 200) if plain else st.integers(0, 200),
-            "attended_hours": st.integers(180, 200) if plain else st.integers(0, 200),
-            "exemption": st.sampled_from(exemptions),
-        }
-    )
+    planned = draw(st.integers(180, 200) if plain else st.integers(0, 200))
+    return {
+        "person": draw(st.sampled_from(adults)),
+        "kind": draw(st.sampled_from(["kompetenscenter", "sfi", "praktik", "af_program", "studier", "annan"])),
+        "month": draw(st.sampled_from(months)),
+        "planned_hours": planned,
+        "attended_hours": draw(st.integers(min(planned, 180), planned) if plain else st.integers(0, planned)),
+        "exemption": draw(st.sampled_from(exemptions)),
+    }
 
 
 def income(people: list[str], months: list[str]) -> Any:

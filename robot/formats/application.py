@@ -27,7 +27,7 @@ from pydantic import (
 )
 
 from robot.formats import personnummer
-from robot.formats.period import MONTH_PATTERN
+from robot.formats.period import MONTH_PATTERN, add_months, first_day, last_day
 
 MAX_AMOUNT = 10_000_000
 """Largest amount (kr) accepted for one cost or income line; larger is treated as a typing error."""
@@ -35,6 +35,13 @@ MAX_HOURS = 744
 """Hours in a 31-day month: more planned or attended hours in a month cannot be true."""
 MAX_LIST = 50
 """Longest list of children, activities, costs or incomes accepted in one application."""
+EARLIEST_SUBMISSION = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+LATEST_SUBMISSION = dt.datetime(2200, 1, 1, tzinfo=dt.UTC)
+"""`submitted_at` outside these is a typing error (year 1, year 9999), never a real application."""
+MAX_MONTHS_IN_ADVANCE = 12
+"""An application is not submitted more than this many months before its period begins."""
+EARLIEST_BIRTH = dt.date(1900, 1, 1)
+"""A child's birth date before this is a typing error."""
 
 APPLICATION_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
 _APPLICATION_ID = re.compile(APPLICATION_ID_PATTERN)
@@ -246,7 +253,9 @@ def repeated_keys(doc: Any, path: str = "") -> list[str]:
     children = doc.items() if isinstance(doc, dict) else enumerate(doc) if isinstance(doc, list) else ()
     for key, value in children:
         if isinstance(value, dict | list):
-            found += repeated_keys(value, f"{path}[{key}]" if isinstance(key, int) else f"{path}.{key}" if path else key)
+            found += repeated_keys(
+                value, f"{path}[{key}]" if isinstance(key, int) else f"{path}.{key}" if path else key
+            )
     return found
 
 
@@ -297,7 +306,43 @@ def reference_errors(app: Application) -> list[FieldError]:
                 errors.append(FieldError(f"{name}[{i}].person", f"personen {item.person} finns inte i hushållet"))
     if h.co_applicant and h.co_applicant.personnummer == h.applicant.personnummer:
         errors.append(FieldError("household.co_applicant.personnummer", "samma personnummer som sökande"))
+    return errors + _date_errors(app) + _hour_errors(app)
+
+
+def _date_errors(app: Application) -> list[FieldError]:
+    """Dates that cannot be true: a submission in year 1 or 9999, people born after it, unborn children."""
+    errors: list[FieldError] = []
+    submitted = app.submitted_at
+    period_start = first_day(app.period)
+    if not EARLIEST_SUBMISSION <= submitted < LATEST_SUBMISSION:
+        errors.append(FieldError("submitted_at", "ska vara en tidpunkt från år 2000 till år 2199"))
+        return errors
+    submitted_day = submitted.astimezone(dt.UTC).date()
+    if add_months(submitted_day, MAX_MONTHS_IN_ADVANCE) < period_start:
+        errors.append(
+            FieldError("submitted_at", f"ligger mer än {MAX_MONTHS_IN_ADVANCE} månader före perioden {app.period}")
+        )
+    for role, adult in app.adults():
+        born = personnummer.birth_date(adult.personnummer)
+        if born > submitted_day:
+            errors.append(FieldError(f"household.{role}.personnummer", "födelsedatumet ligger efter ansökningsdagen"))
+    for i, child in enumerate(app.household.children):
+        if child.birth_date < EARLIEST_BIRTH:
+            errors.append(FieldError(f"household.children[{i}].birth_date", "får inte vara före 1900-01-01"))
+        elif child.birth_date > last_day(app.period):
+            errors.append(FieldError(f"household.children[{i}].birth_date", f"ligger efter perioden {app.period}"))
     return errors
+
+
+def _hour_errors(app: Application) -> list[FieldError]:
+    return [
+        FieldError(
+            f"activities[{i}].attended_hours",
+            f"fler närvarotimmar ({a.attended_hours}) än planerade ({a.planned_hours})",
+        )
+        for i, a in enumerate(app.activities)
+        if a.attended_hours > a.planned_hours
+    ]
 
 
 _MESSAGES = {
@@ -331,8 +376,9 @@ _MESSAGES = {
 }
 
 _PATTERN_HINTS = {
-    "period": "ska ha formen ÅÅÅÅ-MM",
-    "month": "ska ha formen ÅÅÅÅ-MM",
+    "period": "ska vara en månad ÅÅÅÅ-MM från 1900-01 till 2199-12",
+    "month": "ska vara en månad ÅÅÅÅ-MM från 1900-01 till 2199-12",
+    "last_support_month": "ska vara en månad ÅÅÅÅ-MM från 1900-01 till 2199-12",
     "application_id": "ska vara 1–64 tecken: bokstäver A–Z, siffror, punkt, bindestreck eller understreck",
     "person": "ska vara applicant, co_applicant eller child:N",
 }

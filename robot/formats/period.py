@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-MONTH_PATTERN = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
+MONTH_PATTERN = r"^(19[0-9]{2}|2[01][0-9]{2})-(0[1-9]|1[0-2])$"
+"""A month from 1900-01 to 2199-12: the rules reach back years from a period (history, control
+months), so a year near 1 or 9999 would leave the calendar; no application concerns such a month."""
 _MONTH = re.compile(MONTH_PATTERN)
 
 

@@ -14,7 +14,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from robot.config import Settings
-from robot.formats.application import application_id_of, load_json_object, printable
+from robot.formats.application import (
+    EARLIEST_SUBMISSION,
+    LATEST_SUBMISSION,
+    application_id_of,
+    load_json_object,
+    printable,
+)
 from robot.formats.period import is_month
 from robot.intake.deadlines import deadlines_for
 from robot.queue.intake import NewApplication
@@ -54,13 +60,16 @@ def prepare(doc: Document, now: dt.datetime, settings: Settings) -> NewApplicati
 
 
 def _submitted_at(value: Any) -> dt.datetime | None:
+    """The submission time for ordering, or None where it is unusable (the chain names the field)."""
     if not isinstance(value, str):
         return None
     try:
         parsed = dt.datetime.fromisoformat(value)
-    except ValueError:
+        if parsed.tzinfo is None or not EARLIEST_SUBMISSION <= parsed < LATEST_SUBMISSION:
+            return None
+        return parsed.astimezone(dt.UTC)
+    except (ValueError, OverflowError):  # not ISO 8601; an offset that leaves the calendar (year 1, 9999)
         return None
-    return parsed.astimezone(dt.UTC) if parsed.tzinfo else None
 
 
 def _short_text(value: Any, limit: int) -> str | None:

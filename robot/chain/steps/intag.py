@@ -8,7 +8,9 @@ from pydantic import TypeAdapter, conint
 
 from robot.chain.context import Context
 from robot.chain.step import Step, StepResult
+from robot.formats import personnummer
 from robot.formats.application import FieldError
+from robot.formats.period import age_on
 from robot.formats.reasons import Code
 from robot.formats.verdict import Reason
 from robot.swedish.dates import month_name
@@ -17,13 +19,17 @@ from robot.swedish.words import join, other_adults, persons
 
 class Intag(Step):
     kind = "intag"
-    PARAMETERS: ClassVar = {"barn_max_alder": TypeAdapter(conint(ge=0, le=25))}
+    PARAMETERS: ClassVar = {
+        "barn_max_alder": TypeAdapter(conint(ge=0, le=25)),
+        "vuxen_min_alder": TypeAdapter(conint(ge=15, le=21)),
+    }
     REASONS = (
         Code.INVALID_APPLICATION,
         Code.NYANSOKAN,
         Code.SKYDDAD_IDENTITET,
         Code.ANDRAT_HUSHALL,
         Code.BARN_ALDER,
+        Code.SOKANDE_ALDER,
         Code.RIKSNORM_SAKNAS,
     )
 
@@ -45,7 +51,9 @@ class Intag(Step):
         reasons: list[Reason] = []
         if app.kind == "nyansokan":
             reasons.append(
-                Reason(code=Code.NYANSOKAN, text="Ansökan är en nyansökan; nyansökningar utreds alltid av en handläggare.")
+                Reason(
+                    code=Code.NYANSOKAN, text="Ansökan är en nyansökan; nyansökningar utreds alltid av en handläggare."
+                )
             )
         if h.protected_identity:
             text = "Någon i hushållet har skyddad identitet; ärendet hanteras av en handläggare."
@@ -54,6 +62,16 @@ class Intag(Step):
             text = "Hushållet har ändrats sedan förra ansökan; en handläggare prövar det nya hushållet."
             reasons.append(Reason(code=Code.ANDRAT_HUSHALL, text=text))
         max_age = self.value("barn_max_alder", ctx.period_start)
+        min_adult = self.value("vuxen_min_alder", ctx.period_start)
+        for role, adult in app.adults():
+            age = age_on(personnummer.birth_date(adult.personnummer), ctx.period_start)
+            if age < min_adult.value:
+                who = "Sökande" if role == "applicant" else "Medsökande"
+                text = (
+                    f"{who} är {age} år den första dagen i perioden. Den som är under {min_adult.value} år "
+                    "försörjs i första hand av sina föräldrar; en handläggare utreder ansökan."
+                )
+                reasons.append(Reason(code=Code.SOKANDE_ALDER, text=text))
         ages = [ctx.child_age(c) for c in h.children]
         for i, age in enumerate(ages):
             if age < 0:
@@ -84,6 +102,8 @@ class Intag(Step):
         if reasons:
             motivering = summary + " " + " ".join(r.text for r in reasons)
         else:
-            motivering = summary + f" Ingen skyddad identitet och inga ändringar i hushållet; riksnorm för {year} finns."
+            motivering = (
+                summary + f" Ingen skyddad identitet och inga ändringar i hushållet; riksnorm för {year} finns."
+            )
         facts = {"household_size": app.household_size(), "children_ages": ages}
-        return StepResult.decide(reasons, motivering, [max_age.cite()], facts)
+        return StepResult.decide(reasons, motivering, [min_adult.cite(), max_age.cite()], facts)
