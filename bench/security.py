@@ -411,6 +411,12 @@ def header_flood(applications: int = 64) -> list[Result]:
                    held, f"peak RSS {row['peak_rss_mb']:.0f} MB with {applications} calls in flight; queue {row['states']}")]
 
 
+def intake_documents() -> list[Result]:
+    from bench.security_intake import one_document_stops_nothing
+
+    return one_document_stops_nothing()
+
+
 FAMILIES: dict[str, Callable[[], list[Result]]] = {
     "sqlite": sqlite_tampering,
     "files": private_files,
@@ -418,6 +424,7 @@ FAMILIES: dict[str, Callable[[], list[Result]]] = {
     "keys": keys,
     "escapes": escapes,
     "header_flood": header_flood,
+    "intake_documents": intake_documents,
 }
 
 

@@ -220,3 +220,28 @@ def test_a_year_zero_period_beside_a_valid_file_queues_both(engine, settings):
     (folder / "b.json").write_bytes(raw(application(application_id="GILTIG-1")))
     report = enqueue_paths(engine, sorted(folder.iterdir()), settings, actor="test")
     assert report.queued == 2 and report.rejected == 0
+
+
+def test_a_document_intake_cannot_prepare_costs_that_file_only(engine, settings, monkeypatch):
+    """The last guard: should `prepare` ever fail on a document, that file is rejected with why."""
+    from robot.intake import enqueue as module
+    from robot.intake.enqueue import enqueue_paths
+
+    real = module.prepare
+
+    def failing(doc, now, config):  # type: ignore[no-untyped-def]
+        if b"TRASIG-1" in doc.raw:
+            raise OverflowError("simulated defect")
+        return real(doc, now, config)
+
+    monkeypatch.setattr(module, "prepare", failing)
+    folder = settings.data_dir / "in"
+    folder.mkdir(parents=True)
+    (folder / "a.json").write_bytes(raw(application(application_id="TRASIG-1")))
+    (folder / "b.json").write_bytes(raw(application(application_id="GILTIG-2")))
+    refused: list[str] = []
+    report = enqueue_paths(
+        engine, sorted(folder.iterdir()), settings, actor="test", on_rejected=lambda r: refused.append(r.reason)
+    )
+    assert report.queued == 1 and report.rejected == 1
+    assert refused == ["could not be prepared for the queue: OverflowError"]

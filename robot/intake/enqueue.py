@@ -10,6 +10,7 @@ the files not yet stored stay where they are.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,7 +23,7 @@ from robot.config import Settings
 from robot.intake.documents import Document, prepare
 from robot.intake.files import Rejected, chunked, read_documents
 from robot.queue import intake as store
-from robot.queue.intake import Added
+from robot.queue.intake import Added, NewApplication
 
 CHUNK = 500
 
@@ -69,18 +70,20 @@ def enqueue_paths(
     for chunk in chunked(iter(paths), CHUNK):
         report.files += len(chunk)
         accepted, rejected = read_documents(chunk, settings.intake.max_file_bytes, actor)
-        for refused in rejected:
+        now = clock.now()
+        prepared, unprepared = _prepared(accepted, now, settings)
+        for refused in rejected + unprepared:
             report.rejected += 1
             on_rejected(refused)
-        if not accepted:
+        if not prepared:
             continue
         try:
-            added = enqueue(engine, [doc for _, doc in accepted], settings, clock, actor)
-            stored = [path for path, _ in accepted]
+            added = store.add(engine, [app for _, app in prepared], actor, now)
+            stored = [path for path, _ in prepared]
         except DBAPIError as exc:
             if isinstance(exc, OperationalError):
                 raise
-            added, stored = _one_by_one(engine, accepted, settings, clock, actor, report, on_rejected)
+            added, stored = _one_by_one(engine, prepared, actor, now, report, on_rejected)
         report.queued += len(added.accepted)
         report.duplicates += added.duplicates
         report.conflicts += added.conflicts
@@ -89,20 +92,37 @@ def enqueue_paths(
     return report
 
 
+def _prepared(
+    accepted: list[tuple[Path, Document]], now: dt.datetime, settings: Settings
+) -> tuple[list[tuple[Path, NewApplication]], list[Rejected]]:
+    """What the queue stores for each document; a document intake cannot prepare is rejected with why.
+
+    `prepare` reads only the fields the queue needs and tolerates anything in them
+    (tests/test_intake_fuzz.py); this guard makes a defect found later cost one file, never the rest.
+    """
+    prepared: list[tuple[Path, NewApplication]] = []
+    refused: list[Rejected] = []
+    for path, doc in accepted:
+        try:
+            prepared.append((path, prepare(doc, now, settings)))
+        except Exception as exc:  # one document must never stop intake
+            refused.append(Rejected(path, f"could not be prepared for the queue: {type(exc).__name__}"))
+    return prepared, refused
+
+
 def _one_by_one(
     engine: Engine,
-    accepted: list[tuple[Path, Document]],
-    settings: Settings,
-    clock: Clock,
+    prepared: list[tuple[Path, NewApplication]],
     actor: str,
+    now: dt.datetime,
     report: IntakeReport,
     on_rejected: Callable[[Rejected], None],
 ) -> tuple[Added, list[Path]]:
     added = Added()
     stored = []
-    for path, doc in accepted:
+    for path, app in prepared:
         try:
-            added.merge(enqueue(engine, [doc], settings, clock, actor))
+            added.merge(store.add(engine, [app], actor, now))
         except DBAPIError as exc:
             if isinstance(exc, OperationalError):
                 raise
