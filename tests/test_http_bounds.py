@@ -196,3 +196,59 @@ def test_a_certificate_failure_is_its_own_error_logged_at_once_and_then_held(pki
     assert isinstance(second, CertificateRefused) and "calls held for 300 s" in str(second)
     (event,) = [e for e in logs if e["event"] == "tls.certificate_refused"]
     assert event["log_level"] == "error" and event["service"] == "SSBTEK" and said in event["reason"]
+
+
+# The budget's waiters ------------------------------------------------------------------------
+
+
+def test_a_give_between_a_waiters_cancel_and_its_handler_keeps_the_cancellation():
+    """Issue 22: `give()` ran after the deadline cancelled a waiter but before the waiter's handler, which then
+    raised `ValueError … not in deque`: the deadline's TimeoutError was lost (an attempt used, TEKNISKT_FEL)."""
+
+    async def run() -> tuple[BaseException | None, int, int]:
+        budget = AnswerBudget(10)
+        await budget.take(10)
+
+        async def waiter() -> None:
+            async with asyncio.timeout(60):
+                await budget.take(5)
+
+        task = asyncio.create_task(waiter())
+        await asyncio.sleep(0)  # the task now waits in the budget
+        task.cancel()  # as a deadline does; the task's handler has not run yet …
+        budget.give(10)  # … when another call gives its bytes back
+        try:
+            await task
+        except BaseException as exc:  # noqa: BLE001 - which one is the assertion
+            return exc, budget.free, len(budget._waiting)
+        return None, budget.free, len(budget._waiting)
+
+    error, free, waiting = asyncio.run(run())
+    assert isinstance(error, asyncio.CancelledError), repr(error)
+    assert (free, waiting) == (10, 0)
+
+
+def test_a_deadline_in_the_budget_is_a_timeout_even_when_bytes_are_given_back_at_that_moment():
+    async def run() -> list[BaseException | None]:
+        budget = AnswerBudget(10)
+        await budget.take(10)
+        outcomes: list[BaseException | None] = []
+
+        async def call() -> None:
+            try:
+                async with asyncio.timeout(0):  # expires at the next turn of the loop
+                    await budget.take(4)
+                budget.give(4)
+                outcomes.append(None)
+            except BaseException as exc:  # noqa: BLE001
+                outcomes.append(exc)
+
+        loop = asyncio.get_running_loop()
+        tasks = [asyncio.create_task(call()) for _ in range(8)]
+        loop.call_soon(budget.give, 10)  # runs between the timeouts' cancels and the waiters' handlers
+        await asyncio.gather(*tasks)
+        assert budget.free == 10 and not budget._waiting
+        return outcomes
+
+    outcomes = asyncio.run(run())
+    assert all(o is None or isinstance(o, TimeoutError) for o in outcomes), outcomes
