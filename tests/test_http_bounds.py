@@ -219,7 +219,7 @@ def test_a_give_between_a_waiters_cancel_and_its_handler_keeps_the_cancellation(
         budget.give(10)  # … when another call gives its bytes back
         try:
             await task
-        except BaseException as exc:  # noqa: BLE001 - which one is the assertion
+        except BaseException as exc:
             return exc, budget.free, len(budget._waiting)
         return None, budget.free, len(budget._waiting)
 
@@ -240,7 +240,7 @@ def test_a_deadline_in_the_budget_is_a_timeout_even_when_bytes_are_given_back_at
                     await budget.take(4)
                 budget.give(4)
                 outcomes.append(None)
-            except BaseException as exc:  # noqa: BLE001
+            except BaseException as exc:
                 outcomes.append(exc)
 
         loop = asyncio.get_running_loop()
@@ -252,3 +252,28 @@ def test_a_deadline_in_the_budget_is_a_timeout_even_when_bytes_are_given_back_at
 
     outcomes = asyncio.run(run())
     assert all(o is None or isinstance(o, TimeoutError) for o in outcomes), outcomes
+
+
+# Redirects -----------------------------------------------------------------------------------
+
+
+def test_a_redirect_to_another_host_is_never_followed_and_the_error_names_where_it_pointed():
+    """Issue 22: a 307 to another host re-sent the SOAP question (with personnummer) there."""
+    elsewhere: list[int] = []
+    with (
+        hostile_server("sized", body_bytes=5, served=elsewhere) as other,
+        hostile_server("redirect", location=other + "steal") as url,
+    ):
+        source = SoapRegisterSource(settings(url, retries=3))
+
+        async def fetch():
+            try:
+                return await source.fetch(RegisterRequest("A-1", "2026-12", (PNR,), frozenset()))
+            finally:
+                await source.aclose()
+
+        with pytest.raises(RegisterUnavailable, match=rf"HTTP 307, a redirect to {other}steal: redirects are not"):
+            asyncio.run(fetch())
+        with pytest.raises(RegisterUnavailable, match="HTTP 307"):  # the bare client too (AGI, every service)
+            post(settings(url))
+    assert elsewhere == [0], "the question reached the host the redirect pointed to"
