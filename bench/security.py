@@ -411,6 +411,8 @@ def header_flood(applications: int = 64) -> list[Result]:
                    held, f"peak RSS {row['peak_rss_mb']:.0f} MB with {applications} calls in flight; queue {row['states']}")]
 
 
+from bench import security_backend  # noqa: E402 - it imports what is defined above; looked up when called
+
 FAMILIES: dict[str, Callable[[], list[Result]]] = {
     "sqlite": sqlite_tampering,
     "files": private_files,
@@ -418,6 +420,10 @@ FAMILIES: dict[str, Callable[[], list[Result]]] = {
     "keys": keys,
     "escapes": escapes,
     "header_flood": header_flood,
+    "redirects": lambda: security_backend.redirects(),
+    "budget_race": lambda: security_backend.budget_race(),
+    "postgres_facts": lambda: security_backend.postgres_facts(),
+    "huge_answer": lambda: security_backend.huge_answer(),
 }
 
 

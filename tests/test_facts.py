@@ -107,3 +107,13 @@ def test_a_purge_leaves_the_facts_in_agreement(decided):
     later = CLOCK.now() + dt.timedelta(days=3650)
     assert purge(decided, later, "purge:test", later).applications >= 2
     assert facts.verify(decided) == []
+
+
+def test_on_postgres_the_runtime_role_is_refused_or_named_by_verify(postgres_server):
+    """Each UPDATE of issue 22 as the runtime role: refused (column grants), or named by `robot db verify`."""
+    from bench.security_backend import postgres_facts
+
+    results = postgres_facts(postgres_server)
+    assert len(results) == 7 and all(r.held is not None for r in results), [r.line() for r in results]
+    failed = [r.line() for r in results if not r.held]
+    assert not failed, "\n".join(failed)
