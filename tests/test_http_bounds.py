@@ -10,6 +10,9 @@ import time
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import settings as hyp_settings
+from hypothesis import strategies as st
 from structlog.testing import capture_logs
 
 from bench.hostile import TlsRequired, hostile_server
@@ -277,3 +280,37 @@ def test_a_redirect_to_another_host_is_never_followed_and_the_error_names_where_
         with pytest.raises(RegisterUnavailable, match="HTTP 307"):  # the bare client too (AGI, every service)
             post(settings(url))
     assert elsewhere == [0], "the question reached the host the redirect pointed to"
+
+
+@hyp_settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(st.integers(1, 10), st.sampled_from(["cancel", "give", "wait"])), min_size=1, max_size=25))
+def test_whatever_the_interleaving_of_waits_cancels_and_gives_every_byte_comes_back(steps):
+    """Waiters take, some are cancelled, bytes are given back at any moment between: only cancellations
+    surface (never a ValueError), and in the end the whole budget is free and nobody waits."""
+
+    async def run() -> tuple[set[str], int, int]:
+        budget = AnswerBudget(10)
+        await budget.take(10)
+        held = [10]
+        tasks = []
+
+        async def waiter(n: int) -> None:
+            await budget.take(n)
+            held.append(n)
+
+        for n, then in steps:
+            tasks.append(asyncio.create_task(waiter(n)))
+            await asyncio.sleep(0)
+            if then == "cancel":
+                tasks[-1].cancel()
+            if then != "wait" and held:
+                budget.give(held.pop())  # before the cancelled waiter's handler has run
+        while held or any(not t.done() for t in tasks):
+            while held:
+                budget.give(held.pop())
+            await asyncio.sleep(0)
+        outcomes = await asyncio.gather(*tasks, return_exceptions=True)
+        return {type(o).__name__ for o in outcomes if o is not None}, budget.free, len(budget._waiting)
+
+    errors, free, waiting = asyncio.run(run())
+    assert errors <= {"CancelledError"} and (free, waiting) == (10, 0)
