@@ -28,6 +28,7 @@ from sqlalchemy import Connection, Engine, and_, exists, not_, select
 
 from robot.queue.db import read
 from robot.queue.ledger import Break
+from robot.queue.outbox import DELIVERED
 from robot.queue.schema import applications as A
 from robot.queue.schema import decision_deliveries as DD
 from robot.queue.schema import decisions as D
@@ -37,9 +38,9 @@ from robot.queue.schema import manual_items as M
 from robot.queue.schema import recommendations as R
 from robot.queue.schema import users as U
 from robot.queue.schema import verdicts as V
+from robot.queue.states import ManualStatus
 
-DELIVERED = "delivered"
-RESOLVED = "resolved"
+RESOLVED = ManualStatus.RESOLVED.value
 ACCOUNT_FINAL = {"account_disabled": True, "account_enabled": False}
 
 
