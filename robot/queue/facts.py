@@ -112,12 +112,11 @@ def _resolutions(conn: Connection) -> list[Break]:
     for _, details in _details(conn, ("manual_resolved",)):
         if "item" in details and "record" in details:
             records[details["item"]] = details["record"]
+    wanted = set(records.values())
+    query = select(D.c.event_id, D.c.decision, D.c.amount, D.c.purged_at)
     decided = {
-        row.event_id: row
-        for row in conn.execute(
-            select(D.c.event_id, D.c.decision, D.c.amount, D.c.purged_at).where(D.c.event_id.in_(set(records.values())))
-        )
-    } if records else {}  # fmt: skip
+        row.event_id: row for row in conn.execute(query.execution_options(yield_per=1000)) if row.event_id in wanted
+    }
     found = []
     query = (
         select(M.c.id, M.c.resolution, M.c.resolution_amount)
