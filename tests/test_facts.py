@@ -117,3 +117,13 @@ def test_on_postgres_the_runtime_role_is_refused_or_named_by_verify(postgres_ser
     assert len(results) == 7 and all(r.held is not None for r in results), [r.line() for r in results]
     failed = [r.line() for r in results if not r.held]
     assert not failed, "\n".join(failed)
+
+
+def test_every_fixed_column_is_a_column_of_a_table_the_runtime_role_may_update():
+    from robot.queue.grants import FIXED_COLUMNS, privileges
+    from robot.queue.schema import metadata
+
+    for table, columns in FIXED_COLUMNS.items():
+        assert "UPDATE" in privileges()[table], table
+        assert set(columns) <= set(metadata.tables[table].columns.keys()), table
+    assert {"roles", "amount", "raw"} <= {c for cs in FIXED_COLUMNS.values() for c in cs}
