@@ -8,6 +8,7 @@ Each is a plain threaded socket server that answers every request in one bad way
     endless_chunks    chunked transfer encoding, chunks forever (no length announced)
     slow_drip         a valid answer announced, then one byte every `drip_seconds`
     sized             a valid answer of `body_bytes` bytes (for the memory budget)
+    redirect          307 Temporary Redirect to `location` (issue 22: redirects are never followed)
 
 `TlsRequired` wraps a server socket in TLS that demands a client certificate from a given CA: the
 handshake of a client without one, or with one from another CA, ends in an alert (as a real SSBTEK's
@@ -26,7 +27,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-BEHAVIOURS = ("endless_headers", "long_header", "huge_body", "endless_chunks", "slow_drip", "sized")
+BEHAVIOURS = ("endless_headers", "long_header", "huge_body", "endless_chunks", "slow_drip", "sized", "redirect")
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,7 @@ class _Handler(socketserver.BaseRequestHandler):
                     _linger(sock)  # as web servers close: the alert is read, not lost to a reset
                     return
             _read_request(sock)
+            self.server.requests += 1
             getattr(self, self.server.behaviour)(sock)
         except (OSError, ssl.SSLError):
             pass  # the client gave up: that is the point
@@ -93,14 +95,25 @@ class _Handler(socketserver.BaseRequestHandler):
             n -= len(block)
         time.sleep(0.05)
 
+    def redirect(self, sock: socket.socket) -> None:
+        sock.sendall(
+            b"HTTP/1.1 307 Temporary Redirect\r\nLocation: %s\r\nContent-Length: 0\r\n\r\n"
+            % self.server.location.encode()
+        )
+        time.sleep(0.05)
+
 
 class _Server(socketserver.ThreadingTCPServer):
     daemon_threads = True
     allow_reuse_address = True
     request_queue_size = 128
 
-    def __init__(self, behaviour: str, tls: TlsRequired | None, drip_seconds: float, body_bytes: int):
+    def __init__(
+        self, behaviour: str, tls: TlsRequired | None, drip_seconds: float, body_bytes: int, location: str = ""
+    ):
         super().__init__(("127.0.0.1", 0), _Handler)
+        self.location = location
+        self.requests = 0
         self.behaviour = behaviour
         self.tls = tls
         self.drip_seconds = drip_seconds
@@ -114,12 +127,19 @@ class _Server(socketserver.ThreadingTCPServer):
 
 @contextlib.contextmanager
 def hostile_server(
-    behaviour: str, *, tls: TlsRequired | None = None, drip_seconds: float = 0.2, body_bytes: int = 1024
+    behaviour: str,
+    *,
+    tls: TlsRequired | None = None,
+    drip_seconds: float = 0.2,
+    body_bytes: int = 1024,
+    location: str = "",
+    served: list[int] | None = None,
 ) -> Iterator[str]:
-    """Serve `behaviour` on 127.0.0.1 (a free port) for the block; yields the base URL."""
+    """Serve `behaviour` on 127.0.0.1 (a free port) for the block; yields the base URL. `served`, when
+    given, receives how many requests the server read (appended at the end of the block)."""
     if behaviour not in BEHAVIOURS:
         raise ValueError(f"unknown behaviour {behaviour!r}; one of {', '.join(BEHAVIOURS)}")
-    server = _Server(behaviour, tls, drip_seconds, body_bytes)
+    server = _Server(behaviour, tls, drip_seconds, body_bytes, location)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     try:
@@ -128,6 +148,8 @@ def hostile_server(
         server.stopping.set()
         server.shutdown()
         server.server_close()
+        if served is not None:
+            served.append(server.requests)
 
 
 def _linger(sock: socket.socket, seconds: float = 1.0) -> None:

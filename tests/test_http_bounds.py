@@ -10,6 +10,9 @@ import time
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import settings as hyp_settings
+from hypothesis import strategies as st
 from structlog.testing import capture_logs
 
 from bench.hostile import TlsRequired, hostile_server
@@ -196,3 +199,118 @@ def test_a_certificate_failure_is_its_own_error_logged_at_once_and_then_held(pki
     assert isinstance(second, CertificateRefused) and "calls held for 300 s" in str(second)
     (event,) = [e for e in logs if e["event"] == "tls.certificate_refused"]
     assert event["log_level"] == "error" and event["service"] == "SSBTEK" and said in event["reason"]
+
+
+# The budget's waiters ------------------------------------------------------------------------
+
+
+def test_a_give_between_a_waiters_cancel_and_its_handler_keeps_the_cancellation():
+    """Issue 22: `give()` ran after the deadline cancelled a waiter but before the waiter's handler, which then
+    raised `ValueError … not in deque`: the deadline's TimeoutError was lost (an attempt used, TEKNISKT_FEL)."""
+
+    async def run() -> tuple[BaseException | None, int, int]:
+        budget = AnswerBudget(10)
+        await budget.take(10)
+
+        async def waiter() -> None:
+            async with asyncio.timeout(60):
+                await budget.take(5)
+
+        task = asyncio.create_task(waiter())
+        await asyncio.sleep(0)  # the task now waits in the budget
+        task.cancel()  # as a deadline does; the task's handler has not run yet …
+        budget.give(10)  # … when another call gives its bytes back
+        try:
+            await task
+        except BaseException as exc:
+            return exc, budget.free, len(budget._waiting)
+        return None, budget.free, len(budget._waiting)
+
+    error, free, waiting = asyncio.run(run())
+    assert isinstance(error, asyncio.CancelledError), repr(error)
+    assert (free, waiting) == (10, 0)
+
+
+def test_a_deadline_in_the_budget_is_a_timeout_even_when_bytes_are_given_back_at_that_moment():
+    async def run() -> list[BaseException | None]:
+        budget = AnswerBudget(10)
+        await budget.take(10)
+        outcomes: list[BaseException | None] = []
+
+        async def call() -> None:
+            try:
+                async with asyncio.timeout(0):  # expires at the next turn of the loop
+                    await budget.take(4)
+                budget.give(4)
+                outcomes.append(None)
+            except BaseException as exc:
+                outcomes.append(exc)
+
+        loop = asyncio.get_running_loop()
+        tasks = [asyncio.create_task(call()) for _ in range(8)]
+        loop.call_soon(budget.give, 10)  # runs between the timeouts' cancels and the waiters' handlers
+        await asyncio.gather(*tasks)
+        assert budget.free == 10 and not budget._waiting
+        return outcomes
+
+    outcomes = asyncio.run(run())
+    assert all(o is None or isinstance(o, TimeoutError) for o in outcomes), outcomes
+
+
+# Redirects -----------------------------------------------------------------------------------
+
+
+def test_a_redirect_to_another_host_is_never_followed_and_the_error_names_where_it_pointed():
+    """Issue 22: a 307 to another host re-sent the SOAP question (with personnummer) there."""
+    elsewhere: list[int] = []
+    with (
+        hostile_server("sized", body_bytes=5, served=elsewhere) as other,
+        hostile_server("redirect", location=other + "steal") as url,
+    ):
+        source = SoapRegisterSource(settings(url, retries=3))
+
+        async def fetch():
+            try:
+                return await source.fetch(RegisterRequest("A-1", "2026-12", (PNR,), frozenset()))
+            finally:
+                await source.aclose()
+
+        with pytest.raises(RegisterUnavailable, match=rf"HTTP 307, a redirect to {other}steal: redirects are not"):
+            asyncio.run(fetch())
+        with pytest.raises(RegisterUnavailable, match="HTTP 307"):  # the bare client too (AGI, every service)
+            post(settings(url))
+    assert elsewhere == [0], "the question reached the host the redirect pointed to"
+
+
+@hyp_settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(st.integers(1, 10), st.sampled_from(["cancel", "give", "wait"])), min_size=1, max_size=25))
+def test_whatever_the_interleaving_of_waits_cancels_and_gives_every_byte_comes_back(steps):
+    """Waiters take, some are cancelled, bytes are given back at any moment between: only cancellations
+    surface (never a ValueError), and in the end the whole budget is free and nobody waits."""
+
+    async def run() -> tuple[set[str], int, int]:
+        budget = AnswerBudget(10)
+        await budget.take(10)
+        held = [10]
+        tasks = []
+
+        async def waiter(n: int) -> None:
+            await budget.take(n)
+            held.append(n)
+
+        for n, then in steps:
+            tasks.append(asyncio.create_task(waiter(n)))
+            await asyncio.sleep(0)
+            if then == "cancel":
+                tasks[-1].cancel()
+            if then != "wait" and held:
+                budget.give(held.pop())  # before the cancelled waiter's handler has run
+        while held or any(not t.done() for t in tasks):
+            while held:
+                budget.give(held.pop())
+            await asyncio.sleep(0)
+        outcomes = await asyncio.gather(*tasks, return_exceptions=True)
+        return {type(o).__name__ for o in outcomes if o is not None}, budget.free, len(budget._waiting)
+
+    errors, free, waiting = asyncio.run(run())
+    assert errors <= {"CancelledError"} and (free, waiting) == (10, 0)

@@ -236,6 +236,24 @@ def test_a_timeout_or_a_refused_connection_is_retried_too(queue, settings):
     assert details == ["ConnectError", "ReadTimeout", "HTTP 204"]
 
 
+def test_a_redirect_is_never_followed_and_the_attempt_names_where_it_pointed(queue, settings):
+    """Issue 22: a record (and its signature) must not go to wherever a 3xx points."""
+    approve_recommendation(queue, "REC-1", ANNA, settings=settings)
+    hosts = []
+
+    def redirecting(request: httpx.Request) -> httpx.Response:
+        hosts.append(request.url.host)
+        return httpx.Response(307, headers={"location": "https://elsewhere.example/beslut"})
+
+    out = http_settings()
+    target = HttpTarget(out, httpx.MockTransport(redirecting))
+    report = asyncio.run(Deliverer(queue, out, target, "t", CLOCK).deliver_pending())
+    assert report.delivered == 0 and hosts == ["case.example"]
+    (attempt,) = outbox.attempts(queue, 1)
+    assert attempt.result == "failed"
+    assert attempt.detail == "HTTP 307, a redirect to https://elsewhere.example/beslut: not followed"
+
+
 def test_retry_clears_the_backoff_for_ops(queue, settings):
     approve_recommendation(queue, "REC-1", ANNA, settings=settings)
     asyncio.run(deliverer(queue, http_settings(), Receiver(503)).deliver_pending())

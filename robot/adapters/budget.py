@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections import deque
 
 
@@ -33,7 +34,10 @@ class AnswerBudget:
             if waiter.done() and not waiter.cancelled():
                 self.give(n)  # granted just as we were cancelled: hand it on
             else:
-                self._waiting.remove(entry)
+                # A `give()` between the cancel and this handler has already dropped the cancelled entry
+                # (`_wake`): removing it again must not replace the cancellation with a ValueError.
+                with contextlib.suppress(ValueError):
+                    self._waiting.remove(entry)
                 self._wake()
             raise
 

@@ -14,6 +14,9 @@ first use in the running event loop:
   connecting, sending and the whole answer however slowly it drips; at most `max_headers` header lines
   of `max_header_bytes`; an answer of at most `max_answer_bytes`, read only once its bytes are reserved
   in the process's `AnswerBudget`.
+- Redirects are never followed: a 3xx is `RegisterUnavailable` naming where it pointed (its Location), as
+  an unavailable service for that call. Following one would send the question, personnummer included,
+  to another host, past the https-only check of the configured address (issue 22).
 - Failures: `Transient` for timeouts and network errors (worth another try); `RegisterUnavailable` for
   an answer beyond the bounds; `CertificateRefused` when TLS fails over a certificate (theirs not
   trusted, ours refused). That one is not retried, is logged as an error at once, and calls to the
@@ -155,7 +158,13 @@ class ServiceHttp:
 
     async def _exchange(self, url: str, headers: Mapping[str, str], body: bytes) -> Answer:
         session = self._session or self._open()
-        async with session.post(url, data=body, headers=headers, proxy=self.bounds.proxy) as response:
+        async with session.post(
+            url, data=body, headers=headers, proxy=self.bounds.proxy, allow_redirects=False
+        ) as response:
+            if 300 <= response.status < 400:
+                raise RegisterUnavailable(
+                    redirect_refused(self.service, response.status, response.headers.get("Location"))
+                )
             return Answer(response.status, await self._read(response))
 
     async def _read(self, response: aiohttp.ClientResponse) -> bytes:
@@ -246,6 +255,12 @@ def service_http(
         budget or AnswerBudget(settings.http.max_answers_in_flight_bytes),
         observer,
     )
+
+
+def redirect_refused(service: str, status: int, location: str | None) -> str:
+    """What a refused redirect says: the status and where it pointed (cut short, printable characters only)."""
+    where = "".join(c for c in (location or "") if c.isprintable())[:200] or "no Location"
+    return f"{service} answered HTTP {status}, a redirect to {where}: redirects are not followed"
 
 
 def env_proxy(url: str) -> str | None:

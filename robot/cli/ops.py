@@ -85,12 +85,15 @@ def db_verify(
         [], "--anchor", help="A head printed by an earlier verify (chain:id:hash), kept elsewhere; repeatable."
     ),
 ) -> None:
-    """Walk the hash chains of the append-only tables; exit 1 naming the first row that does not hold."""
+    """Walk the hash chains of the append-only tables and check the facts that must agree with them
+    (`queue/facts.py`); exit 1 naming the first row that does not hold."""
+    from robot.queue import facts
     from robot.queue.ledger import verify
 
     if any(a.count(":") != 2 for a in anchor):
         fail("--anchor takes chain:id:hash, as `robot db verify` prints it")
-    states = verify(engine(settings()), anchor)
+    eng = engine(settings())
+    states = verify(eng, anchor)
     for state in states:
         summary = f"{state.chain}: {state.rows} rows" + (f" ({state.purged} purged)" if state.purged else "")
         if state.broken:
@@ -98,6 +101,12 @@ def db_verify(
         else:
             typer.echo(terminal_safe(f"{summary}: intact; anchor {state.anchor}"))
     broken = [s.broken for s in states if s.broken]
+    changed = facts.verify(eng)
+    for fact in changed:
+        typer.echo(terminal_safe(f"CHANGED {fact}"))
+    if not changed:
+        typer.echo("facts deciding money or access: agree with the records")
+    broken += changed
     if broken:
         fail(f"the records were tampered with or damaged: first at {broken[0]}", code=1)
 

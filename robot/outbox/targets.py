@@ -6,7 +6,8 @@ synced: a reader sees the whole file or none. A repeat replaces the file with th
 
 HTTP (`output.url`): a POST of the record's JSON with `Idempotency-Key: <event_id>` and
 `X-Signature: sha256=<HMAC-SHA256 of the body>`; a 2xx answer is delivered, anything else (another
-status, a timeout, a refused connection) is not. Redirects are not followed.
+status, a timeout, a refused connection) is not. Redirects are not followed: a 3xx is not delivered,
+and says where it pointed (its Location).
 """
 
 from __future__ import annotations
@@ -126,6 +127,9 @@ class HttpTarget:
             raise Undelivered(type(exc).__name__) from None
         if 200 <= answer.status_code < 300:
             return f"HTTP {answer.status_code}"
+        if answer.is_redirect or 300 <= answer.status_code < 400:
+            where = "".join(c for c in answer.headers.get("location", "") if c.isprintable())[:200] or "no Location"
+            raise Undelivered(f"HTTP {answer.status_code}, a redirect to {where}: not followed")
         raise Undelivered(f"HTTP {answer.status_code}")
 
     def tidy(self, older_than_seconds: float) -> int:

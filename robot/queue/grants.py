@@ -3,7 +3,8 @@
 `robot db upgrade` connects as the owner (ROBOT_MIGRATION_DATABASE_URL), which creates and owns
 the tables and triggers, and then grants the runtime role (the user of ROBOT_DATABASE_URL)
 exactly `privileges()`: SELECT and INSERT on the append-only tables, what the queue needs on the
-others, never DELETE or TRUNCATE, and no right to create, alter or drop anything. Only an owner can
+others (UPDATE never on `FIXED_COLUMNS`: roles, amounts, the received document), never DELETE or
+TRUNCATE, and no right to create, alter or drop anything. Only an owner can
 disable or drop a trigger, so the append-only guard holds against the runtime role.
 
 A new table must be listed here (or be chained in `ledger.py`); `tests/test_security.py` fails until it is.
@@ -36,6 +37,17 @@ RUNTIME_PRIVILEGES: dict[str, tuple[str, ...]] = {
 """What the runtime role may do per table that is not append-only."""
 
 APPEND_ONLY = ("SELECT", "INSERT")
+
+FIXED_COLUMNS: dict[str, tuple[str, ...]] = {
+    "applications": ("application_id", "raw", "raw_sha256", "received_at", "submitted_at", "purged_at"),
+    "users": ("user_id", "roles", "oidc_subject", "created_at", "created_by"),
+    "recommendations": ("application_pk", "verdict_pk", "amount", "created_at"),
+    "manual_items": ("application_pk", "verdict_pk", "proposal_amount", "created_at"),
+    "decision_deliveries": ("decision_pk",),
+}
+"""Columns the runtime role may not UPDATE where it may update the table: what decides money or access
+and is written once (issue 22). Its UPDATE is granted on the table's other columns (whatever columns a
+later migration adds). Facts it must still update are checked against the records by `facts.py`."""
 
 _SEQUENCES = text(
     "SELECT pg_get_serial_sequence(quote_ident(table_name), column_name) FROM information_schema.columns "
@@ -79,7 +91,7 @@ def grant_runtime(conn: Connection, role: str) -> list[str]:
     for table, allowed in sorted(privileges().items()):
         if table not in tables:
             continue
-        conn.execute(text(f"GRANT {', '.join(allowed)} ON {quote(table)} TO {who}"))
+        conn.execute(text(f"GRANT {', '.join(_columns_of_update(conn, table, allowed))} ON {quote(table)} TO {who}"))
         if "INSERT" in allowed and table not in {c.name for c in CHAINS}:  # the ledger numbers chained rows itself
             for sequence in conn.execute(_SEQUENCES, {"t": table}).scalars():
                 conn.execute(text(f"GRANT USAGE, SELECT ON SEQUENCE {sequence} TO {who}"))
@@ -89,6 +101,20 @@ def grant_runtime(conn: Connection, role: str) -> list[str]:
         except Exception:  # not the schema's owner: say so below
             savepoint.rollback()
     return warnings + runtime_warnings(conn, role)
+
+
+def _columns_of_update(conn: Connection, table: str, allowed: tuple[str, ...]) -> list[str]:
+    """`allowed`, its UPDATE limited to the columns outside FIXED_COLUMNS (PostgreSQL column privileges)."""
+    fixed = FIXED_COLUMNS.get(table)
+    if not fixed or "UPDATE" not in allowed:
+        return list(allowed)
+    quote = conn.dialect.identifier_preparer.quote
+    columns = conn.execute(
+        text("SELECT column_name FROM information_schema.columns WHERE table_schema = 'public' AND table_name = :t "
+             "ORDER BY ordinal_position"), {"t": table},
+    ).scalars().all()  # fmt: skip
+    free = ", ".join(quote(c) for c in columns if c not in fixed)
+    return [f"UPDATE ({free})" if p == "UPDATE" else p for p in allowed]
 
 
 def runtime_warnings(conn: Connection, role: str | None = None) -> list[str]:

@@ -95,7 +95,8 @@ def add(engine: Engine, new: list[NewApplication], actor: str, now: dt.datetime)
         for app_id, app in firsts.items():
             if app_id in inserted:
                 report.accepted.append(app_id)
-                events.append(event_row(now, "enqueued", actor, inserted[app_id], None, State.NEW, source=app.source))
+                events.append(event_row(now, "enqueued", actor, inserted[app_id], None, State.NEW, source=app.source,
+                                        digest=app.raw_sha256))  # fmt: skip
             elif existing[app_id].raw_sha256 == app.raw_sha256:
                 report.duplicates.append(app_id)
                 events.append(event_row(now, "duplicate_ignored", actor, existing[app_id].id, source=app.source))
@@ -145,9 +146,8 @@ def _store_conflicts(
             )
         )  # fmt: skip
         report.conflicts.append(app.application_id)
-        events.append(
-            event_row(now, "conflict_stored", actor, pk, None, State.MANUAL, first=first_pk, source=app.source)
-        )
+        events.append(event_row(now, "conflict_stored", actor, pk, None, State.MANUAL, first=first_pk,
+                                source=app.source, digest=app.raw_sha256))  # fmt: skip
     return events
 
 

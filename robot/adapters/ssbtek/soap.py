@@ -13,6 +13,7 @@ from pathlib import Path
 
 from lxml import etree
 
+from robot.adapters import xml_limits
 from robot.adapters.register_source import RegisterUnavailable
 
 CONTRACT_DIR = Path(__file__).resolve().parent / "contract"
@@ -99,7 +100,9 @@ def _parser() -> etree.XMLParser:
 
 
 def parse_xml(data: bytes) -> etree._Element:
-    """Parse a document; raises `etree.XMLSyntaxError` (a ValueError) when it is not well-formed XML."""
+    """Parse a document; raises `etree.XMLSyntaxError` (a ValueError) when it is not well-formed XML, and
+    XmlTooLarge (a ValueError) when it holds more elements than the bound (`xml_limits`)."""
+    xml_limits.check(data)
     return etree.fromstring(data, _parser())
 
 
@@ -107,6 +110,8 @@ def body_element(data: bytes) -> etree._Element:
     """The first element inside the SOAP Body. Raises MalformedAnswer when there is none."""
     try:
         root = parse_xml(data)
+    except xml_limits.XmlTooLarge as exc:
+        raise MalformedAnswer(f"SSBTEK's answer {exc}") from None
     except (etree.XMLSyntaxError, ValueError) as exc:
         raise MalformedAnswer(f"SSBTEK's answer is not well-formed XML ({type(exc).__name__})") from None
     if root.tag != _ENVELOPE:
