@@ -412,8 +412,7 @@ def header_flood(applications: int = 64) -> list[Result]:
 
 
 # Later issues' families live in their own modules; they import what is defined above.
-from bench import security_backend  # noqa: E402
-from bench import security_intake  # noqa: E402
+from bench import security_backend, security_intake  # noqa: E402
 
 FAMILIES: dict[str, Callable[[], list[Result]]] = {
     "sqlite": sqlite_tampering,
