@@ -1,6 +1,7 @@
 """/manuell: the manual queue, earliest deadline first, filtered by district, reason, deadline,
 assignee, stickprov and status, with counts, a page at a time. The filter is in the query string:
-codes, dates and user ids, never personal data."""
+codes, dates and user ids, never personal data. The rows show application ids and amounts: each
+application listed is in the access log as seen in a list."""
 
 from __future__ import annotations
 
@@ -12,10 +13,12 @@ from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
 from robot.accounts import Permission
+from robot.queue import access_log
 from robot.queue.states import ManualStatus
 from robot.queue.worklist import UNASSIGNED, QueueFilter, queue_page
 from robot.web import forms, sessions
 from robot.web.context import Web, web
+from robot.web.security import client_address
 from robot.web.sessions import Session
 
 router = APIRouter()
@@ -52,6 +55,7 @@ def queue(
     size = w.settings.web.page_size
     number = page_number(request.query_params.get("sida"))
     result = queue_page(w.engine, wanted, w.clock.now(), (number - 1) * size, size)
+    access_log.record_list(w.engine, actor, [r.application_id for r in result.rows], client_address(request), w.clock)
     pages = max(1, math.ceil(result.matching / size))
     kept = {k: v for k, v in q.items() if v}
 
