@@ -25,7 +25,7 @@ def logged(w: Web, actor: Actor, application_id: str, what: What, address: str |
     return audit.logged(w.engine, actor, application_id, what, action, address=address, clock=w.clock)
 
 
-def case_worker(w: Web, actor: Actor, application_id: str, what: What, address: str | None) -> Actor:
+def case_worker(w: Web, actor: Actor, application_id: str | None, what: What, address: str | None) -> Actor:
     """The actor, if their roles let them work cases; else NotAllowed (403), logged as denied. Asked before
     an item is looked up, so that someone without the role learns nothing about which applications exist."""
     if not actor.can(Permission.WORK_CASES):

@@ -12,11 +12,11 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
-from robot.accounts import Permission
 from robot.queue import access_log
+from robot.queue.access_log import What
 from robot.queue.states import ManualStatus
 from robot.queue.worklist import UNASSIGNED, QueueFilter, queue_page
-from robot.web import forms, sessions
+from robot.web import actions, forms, sessions
 from robot.web.context import Web, web
 from robot.web.security import client_address
 from robot.web.sessions import Session
@@ -36,7 +36,7 @@ FILTER_FIELDS = ("status", "stadsdel", "orsak", "senast", "handlaggare", "stickp
 def queue(
     request: Request, w: Annotated[Web, Depends(web)], session: Annotated[Session, Depends(sessions.signed_in)]
 ) -> Response:
-    actor = sessions.allowed(session, Permission.WORK_CASES)
+    actor = actions.case_worker(w, session.actor, None, What.VIEW_LIST, client_address(request))
     q = {name: request.query_params.get(name, "").strip()[:100] for name in FILTER_FIELDS}
     errors: dict[str, str] = {}
     status = q["status"] if q["status"] in STATUSES else "aktiva"

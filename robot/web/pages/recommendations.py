@@ -13,7 +13,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from starlette.responses import RedirectResponse, Response
 
-from robot.accounts import Actor, Permission
+from robot.accounts import Actor
 from robot.casework import Conflict, Invalid, NotFound, Recommendation, show_for_review
 from robot.queue import access_log, cases
 from robot.queue.access_log import What
@@ -41,7 +41,7 @@ def _recommendation(w: Web, application_id: str) -> Recommendation:
 def listing(
     request: Request, w: Annotated[Web, Depends(web)], session: Annotated[Session, Depends(sessions.signed_in)]
 ) -> Response:
-    actor = sessions.allowed(session, Permission.WORK_CASES)
+    actor = actions.case_worker(w, session.actor, None, What.VIEW_LIST, client_address(request))
     size = w.settings.web.page_size
     number = page_number(request.query_params.get("sida"))
     rows, total = recommendation_page(w.engine, RecommendationStatus.PENDING, (number - 1) * size, size)
