@@ -239,3 +239,22 @@ def test_every_cli_view_and_action_is_in_the_access_log_with_its_outcome(queue, 
     assert cli("recommendations", "approve", "REC-1", "--granskad", code.group(0)).exit_code == 0
     assert [(e.what, e.outcome) for e in access_log.entries(queue, application_id="REC-1")][-2:] == [
         ("review", "ok"), ("approve", "ok")], "the review, then the approval it allowed"
+
+
+def test_decisions_shown_and_corrected_from_the_cli_are_in_the_access_log(queue, cli):
+    from robot.queue import access_log
+
+    assert cli("manual", "claim", "EL-1").exit_code == 0
+    assert cli("manual", "resolve", "EL-1", "-d", "bifall", "--amount", "7220").exit_code == 0
+    assert cli("decisions", "list", "EL-1", as_user="vera").exit_code == 4
+    listed = cli("decisions", "list", "M2")
+    assert listed.exit_code == 0, listed.output
+    event_id = re.search(r"\[([0-9a-f-]{36})\]", listed.output).group(1)
+    assert cli("decisions", "show", event_id).exit_code == 0
+    assert cli("decisions", "correct", "EL-1", "-d", "bifall", "--amount", "7000").exit_code == 2  # no note
+    assert cli("decisions", "correct", "EL-1", "-d", "bifall", "--amount", "7000", "--note", "Fel elräkning").exit_code == 0
+    log = [(e.user_id, e.what, e.outcome) for e in access_log.entries(queue, application_id="EL-1")]
+    assert log[-5:] == [
+        ("vera", "view_item", "denied"), ("anna.h", "view_item", "ok"), ("anna.h", "view_item", "ok"),
+        ("anna.h", "correct", "refused"), ("anna.h", "correct", "ok"),
+    ]

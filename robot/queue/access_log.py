@@ -36,6 +36,8 @@ class What(StrEnum):
     LOGOUT = "logout"
     VIEW_LIST = "view_list"
     """The application was shown in a list (its id, month and amount), one entry per application shown."""
+    CORRECT = "correct"
+    """A decision in force was corrected by a new record (`robot decisions correct`)."""
     FORM = "form"
     """A web form other than a case action (an administrator's), when it is refused."""
     REVIEW = "review"
@@ -56,6 +58,7 @@ WHAT_NAMES = {
     What.VIEW_LIST: "såg ansökan i en lista",
     What.REVIEW: "granskade rekommendationens beräkning",
     What.FORM: "skickade ett formulär",
+    What.CORRECT: "rättade beslutet",
 }
 """Swedish for the log's readers (administrators, the data protection officer)."""
 
