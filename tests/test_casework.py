@@ -318,3 +318,11 @@ def test_a_recommendation_is_approved_only_by_someone_shown_its_calculation(queu
     assert reviews == [("bo", "review"), ("anna.h", "review")], "each showing is logged as that person's review"
     event = next(e for e in logged(queue, "recommendation") if e[0] == "recommendation_approved")
     assert event[2]["reviewed_at"].startswith("2026-12-01T08:00:00")
+
+
+def test_the_notice_promises_the_review_the_system_enforces_and_no_more():
+    from robot.swedish.notice import notice_text
+
+    text = " ".join(notice_text("REC-1", manual=False, stickprov=False).split())
+    assert "kan handläggaren bevilja enligt förslaget först när hen har öppnat beräkningen och skälen" in text
+    assert "prövar alltid" not in text and "går igenom underlaget" not in text, "not enforced for every application"
