@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import importlib
 import json
 import os
 import shutil
@@ -22,6 +23,7 @@ import sys
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import partial
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
@@ -170,7 +172,7 @@ def postgres_roles(admin_url: str | None) -> list[Result]:
         _robot(ws, "users", "add", os_user(), "--role", "admin", "--role", "teamledare")
         _robot(ws, "enqueue", str(SAMPLES / "applications"))
         batch = _robot(ws, "batch")
-        approve = _robot(ws, "recommendations", "approve", "R1")
+        approve = importlib.import_module("bench.security_access").approve_reviewed(partial(_robot, ws), "R1")
         runtime = create_engine(runtime_url)
         for name, sql in ATTACKS.items():
             try:
@@ -381,7 +383,8 @@ def escapes() -> list[Result]:
         _robot(ws, "manual", "claim", "M1")
         resolve = _robot(ws, "manual", "resolve", "M1", "-d", "avslag", "--note", f"Nej {ESCAPES}")
         show = _robot(ws, "manual", "show", "M1")
-        approve = _robot(ws, "recommendations", "approve", "R1", "--note", ESCAPES)
+        approve = importlib.import_module("bench.security_access").approve_reviewed(partial(_robot, ws), "R1",
+                                                                                    "--note", ESCAPES)  # fmt: skip
         box = ws.data_dir / "inbox"
         box.mkdir(exist_ok=True)
         (box / f"{ESCAPES}.json").write_text("not json", encoding="utf-8")
@@ -418,6 +421,7 @@ FAMILIES: dict[str, Callable[[], list[Result]]] = {
     "keys": keys,
     "escapes": escapes,
     "header_flood": header_flood,
+    "access": lambda: importlib.import_module("bench.security_access").access_day(),
 }
 
 
