@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import json
 
+import hypothesis
 import pytest
+from hypothesis import strategies as st
 from sqlalchemy import select
 
 from robot.accounts import NotAllowed
@@ -326,3 +330,50 @@ def test_the_notice_promises_the_review_the_system_enforces_and_no_more():
     text = " ".join(notice_text("REC-1", manual=False, stickprov=False).split())
     assert "kan handläggaren bevilja enligt förslaget först när hen har öppnat beräkningen och skälen" in text
     assert "prövar alltid" not in text and "går igenom underlaget" not in text, "not enforced for every application"
+
+
+_STEP = st.tuples(
+    st.sampled_from(["show", "approve_seen", "approve_other", "approve_blind"]), st.sampled_from([ANNA, BO]),
+    st.integers(0, 3),
+)
+
+
+@hypothesis.settings(max_examples=25, deadline=None,
+                     suppress_health_check=[hypothesis.HealthCheck.function_scoped_fixture])  # fmt: skip
+@hypothesis.given(days=st.lists(st.lists(_STEP, max_size=8), min_size=1, max_size=3))
+def test_no_approval_without_its_approvers_review_and_every_attempt_is_logged(engine, settings, ruleset, days):
+    """Whatever handläggare do in whatever order, every approval was preceded by a review of that
+    recommendation by the one approving, and every attempt is one access-log row with its outcome."""
+    from robot.casework import approve_recommendation, show_for_review
+    from robot.casework.audit import logged as audited
+    from robot.queue import access_log
+    from robot.queue.access_log import What
+    from robot.queue.outbox import for_application
+
+    if not list_recommendations(engine, None).total:
+        put(engine, settings, CLOCK, *(application(application_id=f"P-{n}") for n in range(4)))
+        run_until_idle(engine, settings, ruleset, DictSource(), CLOCK)
+    recs = sorted(list_recommendations(engine, None), key=lambda r: r.application_id)
+    attempts = sum(e.what == "approve" for e in access_log.entries(engine))  # by the examples before
+    seen: dict[tuple[str, int], str] = {}
+    for steps in days:
+        for op, actor, n in steps:
+            rec = find_recommendation(engine, recs[n].id)
+            if op == "show":
+                seen[(actor.user_id, n)] = show_for_review(engine, rec, actor, clock=CLOCK).code
+                continue
+            code = {"approve_seen": seen.get((actor.user_id, n)), "approve_blind": None,
+                    "approve_other": seen.get((actor.user_id, (n + 1) % 4))}[op]  # fmt: skip
+            attempts += 1
+            with contextlib.suppress(Conflict):
+                approve = functools.partial(approve_recommendation, engine, rec.id, actor, reviewed=code,
+                                            settings=settings, clock=CLOCK)  # fmt: skip
+                audited(engine, actor, rec.application_id, What.APPROVE, approve)
+    log = access_log.entries(engine)
+    assert sum(e.what == "approve" for e in log) == attempts
+    for rec in list_recommendations(engine, "approved"):
+        approval = next(e for e in log if e.what == "approve" and e.outcome == "ok" and e.application_id == rec.application_id)
+        assert approval.user_id == rec.decided_by
+        assert any(e.what == "review" and e.user_id == rec.decided_by and e.application_id == rec.application_id
+                   and e.id < approval.id for e in log), f"{rec.ref} approved without its approver's review"  # fmt: skip
+        assert json.loads(for_application(engine, rec.application_id)[0].body)["reviewed_at"]
