@@ -3,7 +3,9 @@ when, which application, what and through which channel (the CLI or the web). Lo
 are in it too. Append-only: the database refuses UPDATE and DELETE (migration 0004).
 
 The social services' law on personal data expects a municipality to be able to show who looked at
-whose data; `robot audit` prints this log. It holds user ids and application ids, never
+whose data; `robot audit` prints this log. Both channels write it: a list as one row per application
+listed (`record_list`), a recommendation shown for approval as a review (`last_review` is what
+approving asks, `robot.casework.review`). It holds user ids and application ids, never
 personnummer, names or amounts.
 """
 
