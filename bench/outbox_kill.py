@@ -30,6 +30,7 @@ from robot.casework import (
     list_manual,
     list_recommendations,
     resolve_manual,
+    show_for_review,
 )
 from robot.clock import StartedClock, parse_start
 from robot.config import Settings
@@ -118,7 +119,8 @@ def decide_everything(ws: Workspace, n: int) -> tuple[int, set[str]]:
     eng = ws.engine()
     settings = Settings(data_dir=ws.data_dir, database_url=ws.database_url)
     for rec in list_recommendations(eng, "pending", limit=n):
-        approve_recommendation(eng, rec.id, ACTOR, settings=settings, clock=CLOCK)
+        review = show_for_review(eng, rec, ACTOR, clock=CLOCK)  # a handläggare is shown each one first
+        approve_recommendation(eng, rec.id, ACTOR, reviewed=review.code, settings=settings, clock=CLOCK)
     for item in list_manual(eng, limit=n):
         decision = {"decision": "bifall", "amount": item.proposal_amount} if item.proposal_amount else {
             "decision": "avslag", "note": "Underlaget räcker inte för bifall"}  # fmt: skip

@@ -26,6 +26,7 @@ from typing import Any
 from sqlalchemy import Engine, select
 
 from bench.harness import ROOT, Workspace
+from bench.security_access import approve_reviewed
 from robot.accounts.service import os_user
 from robot.adapters.serving import SimulatorTls
 from robot.adapters.ssbtek.simulator import FaultInjection, ssbtek_simulator
@@ -136,12 +137,13 @@ def run() -> PrivacyReport:
         output: list[str] = []
         failed: list[str] = []
 
-        def robot(*args: str, may_fail: bool = False) -> None:
+        def robot(*args: str, may_fail: bool = False) -> subprocess.CompletedProcess[str]:
             done = ws.robot(*args, **env)
             logs.extend(done.stderr.splitlines())
             output.extend(done.stdout.splitlines())
             if done.returncode and not may_fail:  # a scan of commands that did not run proves nothing
                 failed.append(f"robot {' '.join(args[:3])}: exit {done.returncode}: {done.stderr.strip()[-160:]}")
+            return done
 
         sim_log = ws.root / "simulator.log"
         tls = SimulatorTls(certfile=pki / "server.pem", keyfile=pki / "server.key", client_ca=pki / "ca.pem")
@@ -170,7 +172,7 @@ def run() -> PrivacyReport:
             robot("manual", "claim", "GBG-2026-12-000103")
             robot("manual", "resolve", "GBG-2026-12-000103", "-d", "delavslag", "--amount", "9000", "--note", "Delvis",
                   "--confirm-amount")  # fmt: skip
-            robot("recommendations", "approve", "GBG-2026-12-000101")
+            approve_reviewed(robot, "GBG-2026-12-000101")  # shown, then approved naming its review code
             robot("recommendations", "reject", "GBG-2026-12-000102", "--note", "Ny hyra")
             robot("decisions", "correct", "GBG-2026-12-000101", "-d", "delavslag", "--amount", "11000",
                   "--note", "Fel belopp", "--confirm-amount")  # fmt: skip

@@ -22,6 +22,7 @@ import sys
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import partial
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
@@ -170,7 +171,7 @@ def postgres_roles(admin_url: str | None) -> list[Result]:
         _robot(ws, "users", "add", os_user(), "--role", "admin", "--role", "teamledare")
         _robot(ws, "enqueue", str(SAMPLES / "applications"))
         batch = _robot(ws, "batch")
-        approve = _robot(ws, "recommendations", "approve", "R1")
+        approve = security_access.approve_reviewed(partial(_robot, ws), "R1")
         runtime = create_engine(runtime_url)
         for name, sql in ATTACKS.items():
             try:
@@ -381,7 +382,8 @@ def escapes() -> list[Result]:
         _robot(ws, "manual", "claim", "M1")
         resolve = _robot(ws, "manual", "resolve", "M1", "-d", "avslag", "--note", f"Nej {ESCAPES}")
         show = _robot(ws, "manual", "show", "M1")
-        approve = _robot(ws, "recommendations", "approve", "R1", "--note", ESCAPES)
+        approve = security_access.approve_reviewed(partial(_robot, ws), "R1",
+                                                                                    "--note", ESCAPES)  # fmt: skip
         box = ws.data_dir / "inbox"
         box.mkdir(exist_ok=True)
         (box / f"{ESCAPES}.json").write_text("not json", encoding="utf-8")
@@ -412,7 +414,7 @@ def header_flood(applications: int = 64) -> list[Result]:
 
 
 # Later issues' families live in their own modules; they import what is defined above.
-from bench import security_backend, security_intake  # noqa: E402
+from bench import security_access, security_backend, security_intake  # noqa: E402
 
 FAMILIES: dict[str, Callable[[], list[Result]]] = {
     "sqlite": sqlite_tampering,
@@ -426,6 +428,7 @@ FAMILIES: dict[str, Callable[[], list[Result]]] = {
     "budget_race": lambda: security_backend.budget_race(),
     "postgres_facts": lambda: security_backend.postgres_facts(),
     "huge_answer": lambda: security_backend.huge_answer(),
+    "access": lambda: security_access.access_day(),
 }
 
 

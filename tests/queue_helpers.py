@@ -95,3 +95,13 @@ def count(engine, table, *where) -> int:
 def verdict_counts(engine) -> dict[str, int]:
     """application_id → number of verdicts stored for it."""
     return verdicts_per_application(engine)
+
+
+def approve_reviewed(engine, ref, actor, **kwargs: Any):  # type: ignore[no-untyped-def]
+    """Approve a recommendation as a handläggare must: shown its calculation first (casework.review),
+    then approved with the review code shown."""
+    from robot.casework import approve_recommendation, find_recommendation, show_for_review
+    from robot.clock import SYSTEM
+
+    review = show_for_review(engine, find_recommendation(engine, ref), actor, clock=kwargs.get("clock", SYSTEM))
+    return approve_recommendation(engine, ref, actor, reviewed=review.code, **kwargs)

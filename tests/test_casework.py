@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import json
 
+import hypothesis
 import pytest
+from hypothesis import strategies as st
 from sqlalchemy import select
 
 from robot.accounts import NotAllowed
@@ -13,7 +17,6 @@ from robot.casework import (
     Conflict,
     Invalid,
     NotFound,
-    approve_recommendation,
     claim_manual,
     find_manual,
     find_recommendation,
@@ -25,7 +28,7 @@ from robot.casework import (
 from robot.queue.schema import events
 from tests.builders import application
 from tests.people import ADA, ANNA, BO, CLOCK, TEA, VERA
-from tests.queue_helpers import DictSource, FailingSource, put, run_until_idle, states
+from tests.queue_helpers import DictSource, FailingSource, approve_reviewed, put, run_until_idle, states
 
 
 @pytest.fixture
@@ -86,7 +89,7 @@ def test_a_number_that_is_also_another_applications_id_is_refused_as_ambiguous(e
 def test_only_handlaggare_and_teamledare_act_on_cases(queue, actor):
     for action in (
         lambda: claim_manual(queue, "NY-1", actor),
-        lambda: approve_recommendation(queue, "REC-1", actor),
+        lambda: approve_reviewed(queue, "REC-1", actor),
         lambda: resolve_manual(queue, "NY-1", actor, decision="avslag", note="nej"),
         lambda: reject_recommendation(queue, "REC-1", actor, note="nej"),
     ):
@@ -225,7 +228,7 @@ def test_approving_and_rejecting_recommendations(queue, engine, settings, rulese
     assert find_recommendation(queue, first.ref) == first and first.ref.startswith("R")
     with pytest.raises(Invalid, match="är ett ärende i manuella kön, inte en rekommendation"):
         find_recommendation(queue, "M1")
-    approved = approve_recommendation(queue, "REC-1", ANNA, settings=settings, clock=CLOCK)
+    approved = approve_reviewed(queue, "REC-1", ANNA, settings=settings, clock=CLOCK)
     assert (approved.status, approved.decided_by, approved.amount) == ("approved", "anna.h", 11220)
     with pytest.raises(Conflict, match=r"redan fastställd av anna\.h"):
         reject_recommendation(queue, "REC-1", BO, note="nej", settings=settings)
@@ -239,7 +242,7 @@ def test_approving_and_rejecting_recommendations(queue, engine, settings, rulese
     assert list(list_recommendations(queue)) == []
     assert [r.application_id for r in list_recommendations(queue, None)] == ["REC-1", "REC-2"]
     with pytest.raises(NotFound):
-        approve_recommendation(queue, "NY-1", ANNA, settings=settings)
+        approve_reviewed(queue, "NY-1", ANNA, settings=settings)
     assert [(k, a) for k, a, _ in logged(queue, "recommendation")] == [
         ("recommendation_approved", "anna.h"),
         ("recommendation_rejected", "bo"),
@@ -288,3 +291,89 @@ def test_explain_and_notice_for_an_application_the_robot_could_not_assess(engine
     notice = _cli(settings, monkeypatch, "explain", "FEL-1", "--notice")
     assert notice.exit_code == 0 and "En person fattar beslutet" in notice.output
     assert "inom tre veckor" in notice.output and "Kontakta Göteborgs Stads kontaktcenter" in notice.output
+
+
+def test_a_recommendation_is_approved_only_by_someone_shown_its_calculation(queue, engine, settings, ruleset):
+    from robot.casework import approve_recommendation, show_for_review
+    from robot.queue import access_log
+    from robot.queue.outbox import for_application
+
+    put(engine, settings, CLOCK, application(application_id="REC-2"))
+    run_until_idle(engine, settings, ruleset, DictSource(), CLOCK)
+    rec1, rec2 = find_recommendation(queue, "REC-1"), find_recommendation(queue, "REC-2")
+    with pytest.raises(Conflict, match="först när du har öppnat den och gått igenom beräkningen") as unseen:
+        approve_recommendation(queue, "REC-1", ANNA, reviewed=None, settings=settings)
+    assert unseen.value.field == "reviewed"
+    seen_by_bo = show_for_review(queue, rec1, BO, clock=CLOCK)
+    with pytest.raises(Conflict, match="öppnat den"):
+        approve_recommendation(queue, "REC-1", ANNA, reviewed=seen_by_bo.code, settings=settings)
+    first, second = (show_for_review(queue, r, ANNA, clock=CLOCK) for r in (rec1, rec2))
+    assert first.code != second.code and len(first.code) == 8
+    with pytest.raises(Conflict, match=f"granskningskoden {second.code} stämmer inte med rekommendation {rec1.ref}"):
+        approve_recommendation(queue, "REC-1", ANNA, reviewed=second.code, settings=settings)
+    with pytest.raises(Conflict, match="ange granskningskoden"):
+        approve_recommendation(queue, "REC-1", ANNA, reviewed=" ", settings=settings)
+    assert [r.status for r in list_recommendations(queue, None)] == ["pending", "pending"]
+    approved = approve_recommendation(queue, "REC-1", ANNA, reviewed=first.code.upper(), settings=settings, clock=CLOCK)
+    assert approved.status == "approved"
+    record = json.loads(for_application(queue, "REC-1")[0].body)
+    assert record["reviewed_at"] == "2026-12-01T09:00:00+01:00"
+    reviews = [(e.user_id, e.what) for e in access_log.entries(queue, application_id="REC-1")]
+    assert reviews == [("bo", "review"), ("anna.h", "review")], "each showing is logged as that person's review"
+    event = next(e for e in logged(queue, "recommendation") if e[0] == "recommendation_approved")
+    assert event[2]["reviewed_at"].startswith("2026-12-01T08:00:00")
+
+
+def test_the_notice_promises_the_review_the_system_enforces_and_no_more():
+    from robot.swedish.notice import notice_text
+
+    text = " ".join(notice_text("REC-1", manual=False, stickprov=False).split())
+    assert "kan handläggaren bevilja enligt förslaget först när hen har öppnat beräkningen och skälen" in text
+    assert "prövar alltid" not in text and "går igenom underlaget" not in text, "not enforced for every application"
+
+
+_STEP = st.tuples(
+    st.sampled_from(["show", "approve_seen", "approve_other", "approve_blind"]), st.sampled_from([ANNA, BO]),
+    st.integers(0, 3),
+)
+
+
+@hypothesis.settings(max_examples=25, deadline=None,
+                     suppress_health_check=[hypothesis.HealthCheck.function_scoped_fixture])  # fmt: skip
+@hypothesis.given(days=st.lists(st.lists(_STEP, max_size=8), min_size=1, max_size=3))
+def test_no_approval_without_its_approvers_review_and_every_attempt_is_logged(engine, settings, ruleset, days):
+    """Whatever handläggare do in whatever order, every approval was preceded by a review of that
+    recommendation by the one approving, and every attempt is one access-log row with its outcome."""
+    from robot.casework import approve_recommendation, show_for_review
+    from robot.casework.audit import logged as audited
+    from robot.queue import access_log
+    from robot.queue.access_log import What
+    from robot.queue.outbox import for_application
+
+    if not list_recommendations(engine, None).total:
+        put(engine, settings, CLOCK, *(application(application_id=f"P-{n}") for n in range(4)))
+        run_until_idle(engine, settings, ruleset, DictSource(), CLOCK)
+    recs = sorted(list_recommendations(engine, None), key=lambda r: r.application_id)
+    attempts = sum(e.what == "approve" for e in access_log.entries(engine))  # by the examples before
+    seen: dict[tuple[str, int], str] = {}
+    for steps in days:
+        for op, actor, n in steps:
+            rec = find_recommendation(engine, recs[n].id)
+            if op == "show":
+                seen[(actor.user_id, n)] = show_for_review(engine, rec, actor, clock=CLOCK).code
+                continue
+            code = {"approve_seen": seen.get((actor.user_id, n)), "approve_blind": None,
+                    "approve_other": seen.get((actor.user_id, (n + 1) % 4))}[op]  # fmt: skip
+            attempts += 1
+            with contextlib.suppress(Conflict):
+                approve = functools.partial(approve_recommendation, engine, rec.id, actor, reviewed=code,
+                                            settings=settings, clock=CLOCK)  # fmt: skip
+                audited(engine, actor, rec.application_id, What.APPROVE, approve)
+    log = access_log.entries(engine)
+    assert sum(e.what == "approve" for e in log) == attempts
+    for rec in list_recommendations(engine, "approved"):
+        approval = next(e for e in log if e.what == "approve" and e.outcome == "ok" and e.application_id == rec.application_id)
+        assert approval.user_id == rec.decided_by
+        assert any(e.what == "review" and e.user_id == rec.decided_by and e.application_id == rec.application_id
+                   and e.id < approval.id for e in log), f"{rec.ref} approved without its approver's review"  # fmt: skip
+        assert json.loads(for_application(engine, rec.application_id)[0].body)["reviewed_at"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from typer.testing import CliRunner
@@ -93,7 +94,7 @@ def test_lists_use_swedish_statuses_months_and_say_when_they_are_cut(queue, cli)
         (["manual", "list", "--limit", "många"], "robot: ogiltigt värde för --limit (ett heltal); se `robot manual list --help`"),
         (["manual", "show", "3"], "robot: ange M3 (ett ärende i manuella kön) eller ansökans id: ett nummer utan bokstav "
                                   "kan betyda både ett ärende (M) och en rekommendation (R) (ärende, rekommendation eller ansöknings-id)"),
-        (["manual", "lista"], "robot: okänt kommando lista: välj claim, list, resolve, show"),
+        (["manual", "lista"], "robot: okänt kommando lista: välj claim, list, release, resolve, show"),
         (["recommendations", "list", "--status", "klar"], "robot: okänd status 'klar': välj pending, approved eller rejected (--status)"),
     ],
     ids=["missing-option", "bad-amount", "misspelt-option", "missing-note", "missing-argument", "bad-integer",
@@ -118,21 +119,60 @@ def test_a_far_amount_needs_confirm_amount(queue, cli):
     assert cli("manual", "resolve", "EL-1", "-d", "bifall", "--amount", "42220", "--confirm-amount").exit_code == 0
 
 
-def test_several_recommendations_are_approved_in_one_command_each_on_its_own(queue, cli):
-    done = cli("recommendations", "approve", "R1", "REC-2")
+def review_code(cli, ref: str) -> str:
+    """`robot recommendations show` as a handläggare reads it: the calculation, then its review code."""
+    shown = cli("recommendations", "show", ref)
+    assert shown.exit_code == 0, shown.output
+    return re.search(r"Granskningskod: ([0-9a-f]{8})", shown.output).group(1)
+
+
+@pytest.fixture
+def terminal(monkeypatch):
+    """The command runs at a terminal (stdin is a TTY): it asks."""
+    from robot.cli import handling
+
+    monkeypatch.setattr(handling, "_at_terminal", lambda: True)
+
+
+def test_at_a_terminal_each_recommendation_is_shown_and_asked_one_at_a_time(queue, cli, terminal, monkeypatch):
+    from robot.cli.main import app
+
+    monkeypatch.setattr(accounts, "os_user", lambda: "anna.h")
+    done = CliRunner().invoke(app, ["recommendations", "approve", "R1", "REC-2"], input="ja\nnej\n")
+    assert done.exit_code == 0, done.output
+    first, second = done.output.split("Fastställ rekommendation R1:")[1].split("Fastställ rekommendation R2:")
+    assert "Rekommendation R2 – ansökan REC-2" in first, "the second is shown only after the first is decided"
+    assert "fastställd av anna.h: bifall 11 220 kr." in first and "Riksnorm" in done.output
+    assert "Rekommendation R2 fastställdes inte." in second and "1 av 2 fastställda." in second
+    again = CliRunner().invoke(app, ["recommendations", "approve", "R1", "R2"], input="ja\n")
+    assert again.exit_code == 1 and "är redan fastställd av anna.h" in again.output
+    assert "R2" in again.output and "2 av 2" not in again.output
+    unknown = cli("recommendations", "approve", "R2", "R99")
+    assert unknown.exit_code == 1 and "ingen rekommendation för R99" in unknown.output
+
+
+def test_without_a_terminal_an_approval_names_the_calculation_it_was_shown(queue, cli):
+    bulk = cli("recommendations", "approve", "R1", "R2")
+    assert bulk.exit_code == 1 and bulk.output.count("kan fastställas först när du har öppnat den") == 2
+    assert "fastställd av" not in bulk.output and "0 av 2 fastställda." in bulk.output
+    r1, r2 = review_code(cli, "R1"), review_code(cli, "R2")
+    missing = cli("recommendations", "approve", "R1")
+    assert missing.exit_code == 1 and "ange granskningskoden" in missing.output and "(--granskad)" in missing.output
+    swapped = cli("recommendations", "approve", "R1", "R2", "--granskad", r2, "--granskad", r1)
+    assert swapped.exit_code == 1 and swapped.output.count("stämmer inte med rekommendation") == 2
+    counted = cli("recommendations", "approve", "R1", "R2", "--granskad", r1)
+    assert counted.exit_code == 2 and "en granskningskod per rekommendation" in counted.output
+    done = cli("recommendations", "approve", "R1", "R2", "--granskad", r1, "--granskad", r2)
     assert done.exit_code == 0, done.output
     assert done.output.count("fastställd av anna.h: bifall 11 220 kr.") == 2 and "2 av 2 fastställda." in done.output
-    again = cli("recommendations", "approve", "R1", "R2")
-    assert again.exit_code == 1 and again.output.count("är redan fastställd av anna.h") == 2
-    unknown = cli("recommendations", "approve", "R1", "R99")
-    assert unknown.exit_code == 1 and "ingen rekommendation för R99" in unknown.output
+    assert "Granskningskod" not in cli("recommendations", "show", "R1").output, "a decided one needs none"
 
 
 def test_an_approval_stands_when_the_output_secret_is_refused_and_says_the_record_waits_for_ops(queue, cli, monkeypatch):
     monkeypatch.setenv("ROBOT_OUTPUT_URL", "http://127.0.0.1:9/beslut")
     monkeypatch.setenv("ROBOT_OUTPUT_SECRET", "s3cret")
     monkeypatch.setenv("ROBOT_DEMO", "0")
-    done = cli("recommendations", "approve", "REC-1")
+    done = cli("recommendations", "approve", "REC-1", "--granskad", review_code(cli, "REC-1"))
     assert done.exit_code == 0 and done.exception is None, done.output
     assert "fastställd av anna.h: bifall 11 220 kr." in done.output
     assert "Beslutet är sparat men kan inte skickas förrän driften har rättat mottagarens inställning." in done.output
@@ -151,3 +191,70 @@ def test_the_fields_at_fault_are_named_in_words_not_json_paths(engine, settings,
     assert shown.exit_code == 0, shown.output
     assert "kostnad 1, belopp: ska vara ett heltal" in shown.output and "barn 1, födelsedatum" in shown.output
     assert "costs[0]" not in shown.output and "household." not in shown.output
+
+
+def test_every_cli_view_and_action_is_in_the_access_log_with_its_outcome(queue, cli):
+    from robot.queue import access_log
+
+    steps = [
+        (("manual", "list"), "anna.h", 0),
+        (("manual", "show", "NY-1"), "anna.h", 0),
+        (("manual", "claim", "NY-1"), "okand", 4),
+        (("manual", "claim", "NY-1"), "anna.h", 0),
+        (("manual", "release", "NY-1"), "anna.h", 0),
+        (("manual", "claim", "M1"), "anna.h", 0),
+        (("manual", "resolve", "NY-1", "-d", "avslag"), "anna.h", 2),
+        (("manual", "resolve", "NY-1", "-d", "avslag", "--note", "Inte nyansökan"), "anna.h", 0),
+        (("recommendations", "list"), "vera", 4),
+        (("recommendations", "list"), "anna.h", 0),
+        (("recommendations", "approve", "REC-1"), "anna.h", 1),
+        (("recommendations", "show", "REC-1"), "anna.h", 0),
+        (("recommendations", "reject", "REC-2", "--note", "Ny hyra"), "vera", 4),
+        (("recommendations", "reject", "REC-2", "--note", "Ny hyra"), "anna.h", 0),
+    ]
+    for args, user, code in steps:
+        done = cli(*args, as_user=user)
+        assert done.exit_code == code, (args, done.output)
+    log = [(e.user_id, e.channel, e.application_id, e.what, e.outcome) for e in access_log.entries(queue)]
+    assert all(channel == "cli" for _, channel, *_ in log)
+    listed = {app for _, _, app, what, _ in log[:2] if what == "view_list"}
+    assert listed == {"NY-1", "EL-1"}, "a list logs each application it shows"
+    assert [(u, a, w, o) for u, _, a, w, o in log[2:]] == [
+        ("anna.h", "NY-1", "view_item", "ok"),
+        ("okand", "NY-1", "claim", "denied"),
+        ("anna.h", "NY-1", "claim", "ok"),
+        ("anna.h", "NY-1", "release", "ok"),
+        ("anna.h", "NY-1", "claim", "ok"),
+        ("anna.h", "NY-1", "resolve", "refused"),
+        ("anna.h", "NY-1", "resolve", "ok"),
+        ("vera", None, "view_list", "denied"),
+        ("anna.h", "REC-1", "view_list", "ok"),
+        ("anna.h", "REC-2", "view_list", "ok"),
+        ("anna.h", "REC-1", "approve", "refused"),
+        ("anna.h", "REC-1", "review", "ok"),
+        ("vera", "REC-2", "reject", "denied"),
+        ("anna.h", "REC-2", "reject", "ok"),
+    ]
+    code = re.search(r"[0-9a-f]{8}", cli("recommendations", "show", "REC-1").output.split("Granskningskod:")[1])
+    assert cli("recommendations", "approve", "REC-1", "--granskad", code.group(0)).exit_code == 0
+    assert [(e.what, e.outcome) for e in access_log.entries(queue, application_id="REC-1")][-2:] == [
+        ("review", "ok"), ("approve", "ok")], "the review, then the approval it allowed"
+
+
+def test_decisions_shown_and_corrected_from_the_cli_are_in_the_access_log(queue, cli):
+    from robot.queue import access_log
+
+    assert cli("manual", "claim", "EL-1").exit_code == 0
+    assert cli("manual", "resolve", "EL-1", "-d", "bifall", "--amount", "7220").exit_code == 0
+    assert cli("decisions", "list", "EL-1", as_user="vera").exit_code == 4
+    listed = cli("decisions", "list", "M2")
+    assert listed.exit_code == 0, listed.output
+    event_id = re.search(r"\[([0-9a-f-]{36})\]", listed.output).group(1)
+    assert cli("decisions", "show", event_id).exit_code == 0
+    assert cli("decisions", "correct", "EL-1", "-d", "bifall", "--amount", "7000").exit_code == 2  # no note
+    assert cli("decisions", "correct", "EL-1", "-d", "bifall", "--amount", "7000", "--note", "Fel elräkning").exit_code == 0
+    log = [(e.user_id, e.what, e.outcome) for e in access_log.entries(queue, application_id="EL-1")]
+    assert log[-5:] == [
+        ("vera", "view_item", "denied"), ("anna.h", "view_item", "ok"), ("anna.h", "view_item", "ok"),
+        ("anna.h", "correct", "refused"), ("anna.h", "correct", "ok"),
+    ]

@@ -160,17 +160,16 @@ def test_register_calls_and_authority_errors_are_counted_per_service_and_authori
 
 def test_the_outbox_backlog_counts_undelivered_records_and_the_oldest_age(engine, settings, ruleset):
     from robot.accounts import Actor, Role
-    from robot.casework import approve_recommendation
     from robot.clock import FixedClock
     from robot.queue.outbox import backlog
     from tests.builders import application
-    from tests.queue_helpers import DictSource, put, run_until_idle
+    from tests.queue_helpers import DictSource, approve_reviewed, put, run_until_idle
 
     clock = FixedClock()
     assert backlog(engine, clock.now()).pending == 0
     put(engine, settings, clock, application())
     run_until_idle(engine, settings, ruleset, DictSource(), clock)
-    approve_recommendation(engine, "R1", Actor("anna.h", frozenset({Role.HANDLAGGARE})), settings=settings, clock=clock)
+    approve_reviewed(engine, "R1", Actor("anna.h", frozenset({Role.HANDLAGGARE})), settings=settings, clock=clock)
     clock.advance(hours=1)
     waiting = backlog(engine, clock.now())
     assert waiting.pending == 1 and waiting.oldest_age_seconds == 3600

@@ -22,7 +22,6 @@ from robot.accounts import NotAllowed
 from robot.casework import (
     Conflict,
     Invalid,
-    approve_recommendation,
     correct_decision,
     decisions_for,
     find_manual,
@@ -39,7 +38,7 @@ from robot.queue import outbox
 from robot.queue.schema import APPEND_ONLY_TABLES, decisions, delivery_attempts, events, recommendations
 from tests.builders import APPLICANT, application
 from tests.people import ANNA, BO, CLOCK, TEA
-from tests.queue_helpers import DictSource, count, put, run_until_idle
+from tests.queue_helpers import DictSource, approve_reviewed, count, put, run_until_idle
 
 SECRET = "a-shared-secret-for-the-case-system"
 
@@ -60,7 +59,7 @@ def records(engine) -> list[Beslut]:
 
 def decide_all(engine, settings) -> None:
     """An approval, a rejection (→ överlämnad) and a manual delavslag."""
-    approve_recommendation(engine, "REC-1", ANNA, settings=settings, clock=CLOCK)
+    approve_reviewed(engine, "REC-1", ANNA, settings=settings, clock=CLOCK)
     reject_recommendation(engine, "REC-2", BO, note="Hyran har ändrats", settings=settings, clock=CLOCK)
     resolve_manual(engine, "EL-1", ANNA, decision="delavslag", amount=6000, note="Elen godtas delvis",
                    settings=settings, clock=CLOCK)  # fmt: skip
@@ -74,7 +73,10 @@ def test_each_decision_is_one_beslut_record_with_the_fixed_fields(queue, setting
         "decision": "bifall", "amount": 11220, "decided_by": "anna.h", "decided_at": "2026-12-01T09:00:00+01:00", "basis": "robotens_forslag",
         "lagrum": ["12 kap. 1 § socialtjänstlagen (2025:400)", "12 kap. 7 § socialtjänstlagen (2025:400)",
                    "12 kap. 1–3 §§ socialtjänstförordningen (2025:468)"], "supersedes": None,
+        "reviewed_at": "2026-12-01T09:00:00+01:00",
     }  # fmt: skip
+    assert '"reviewed_at": "2026-12-01T09:00:00+01:00"' in approved.to_json(), "when the calculation was shown"
+    assert handed_over.reviewed_at is None and "reviewed_at" not in handed_over.to_json(), "optional: left out"
     n = approved.norm
     assert (n.total, n.costs, n.incomes, n.personal + n.shared) == (11220, 6000, 0, 5220), "riksnorm + costs − incomes"
     assert approved.robot.outcome == "recommendation" and approved.robot.amount == 11220
@@ -96,9 +98,9 @@ def test_each_decision_is_one_beslut_record_with_the_fixed_fields(queue, setting
 
 
 def test_a_refused_action_writes_no_record(queue, settings):
-    approve_recommendation(queue, "REC-1", ANNA, settings=settings)
+    approve_reviewed(queue, "REC-1", ANNA, settings=settings)
     with pytest.raises(Conflict):
-        approve_recommendation(queue, "REC-1", BO, settings=settings)
+        approve_reviewed(queue, "REC-1", BO, settings=settings)
     with pytest.raises(Invalid):
         resolve_manual(queue, "EL-1", ANNA, decision="bifall", amount=42220, settings=settings)
     assert count(queue, decisions) == 1
@@ -112,7 +114,7 @@ def test_the_record_and_the_action_commit_together_or_not_at_all(queue, settings
 
     monkeypatch.setattr(cases, "add_decision", broken)
     with pytest.raises(RuntimeError):
-        approve_recommendation(queue, "REC-1", ANNA, settings=settings)
+        approve_reviewed(queue, "REC-1", ANNA, settings=settings)
     with pytest.raises(RuntimeError):
         resolve_manual(queue, "EL-1", ANNA, decision="bifall", amount=7220, settings=settings)
     with queue.connect() as conn:
@@ -124,7 +126,7 @@ def test_the_record_and_the_action_commit_together_or_not_at_all(queue, settings
 @pytest.mark.parametrize("table", ["decisions", "delivery_attempts"])
 def test_records_and_delivery_attempts_are_append_only(queue, settings, table):
     assert table in APPEND_ONLY_TABLES
-    approve_recommendation(queue, "REC-1", ANNA, settings=settings)
+    approve_reviewed(queue, "REC-1", ANNA, settings=settings)
     asyncio.run(Deliverer(queue, settings.output, FolderTarget(settings.data_dir / "ut"), "t").deliver_pending())
     assert count(queue, delivery_attempts) == 1
     for statement in (f"UPDATE {table} SET id = id", f"DELETE FROM {table}"):
@@ -187,7 +189,7 @@ def test_http_delivery_is_signed_and_carries_the_record_as_stored(queue, setting
 
 def test_records_are_delivered_in_order_and_a_refused_one_holds_back_those_after_it(queue, settings):
     for n in (1, 2, 3, 4, 5):
-        approve_recommendation(queue, f"REC-{n}", ANNA, settings=settings, clock=CLOCK)
+        approve_reviewed(queue, f"REC-{n}", ANNA, settings=settings, clock=CLOCK)
     order = [r.event_id for r in outbox.next_pending(queue, 10)]
     receiver = Receiver(200, 503)
     clock = FixedClock(CLOCK.now())
@@ -206,7 +208,7 @@ def test_records_are_delivered_in_order_and_a_refused_one_holds_back_those_after
 
 
 def test_quick_retries_within_a_pass_and_then_a_growing_backoff(queue, settings):
-    approve_recommendation(queue, "REC-1", ANNA, settings=settings)
+    approve_reviewed(queue, "REC-1", ANNA, settings=settings)
     receiver = Receiver(500, 429, 200)
     report = asyncio.run(deliverer(queue, http_settings(retries=2), receiver).deliver_pending())
     assert report.delivered == 1 and len(receiver.requests) == 3
@@ -217,7 +219,7 @@ def test_quick_retries_within_a_pass_and_then_a_growing_backoff(queue, settings)
 
 
 def test_a_timeout_or_a_refused_connection_is_retried_too(queue, settings):
-    approve_recommendation(queue, "REC-1", ANNA, settings=settings)
+    approve_reviewed(queue, "REC-1", ANNA, settings=settings)
     calls = []
 
     def flaky(request: httpx.Request) -> httpx.Response:
@@ -238,7 +240,7 @@ def test_a_timeout_or_a_refused_connection_is_retried_too(queue, settings):
 
 def test_a_redirect_is_never_followed_and_the_attempt_names_where_it_pointed(queue, settings):
     """Issue 22: a record (and its signature) must not go to wherever a 3xx points."""
-    approve_recommendation(queue, "REC-1", ANNA, settings=settings)
+    approve_reviewed(queue, "REC-1", ANNA, settings=settings)
     hosts = []
 
     def redirecting(request: httpx.Request) -> httpx.Response:
@@ -255,7 +257,7 @@ def test_a_redirect_is_never_followed_and_the_attempt_names_where_it_pointed(que
 
 
 def test_retry_clears_the_backoff_for_ops(queue, settings):
-    approve_recommendation(queue, "REC-1", ANNA, settings=settings)
+    approve_reviewed(queue, "REC-1", ANNA, settings=settings)
     asyncio.run(deliverer(queue, http_settings(), Receiver(503)).deliver_pending())
     assert outbox.retry_now(queue, None, "ops:test", CLOCK.now()) == 1
     assert asyncio.run(deliverer(queue, http_settings(), Receiver()).deliver_pending()).delivered == 1
@@ -264,7 +266,7 @@ def test_retry_clears_the_backoff_for_ops(queue, settings):
 def test_an_undelivered_record_past_the_alert_time_is_a_warning_line(queue, settings):
     from structlog.testing import capture_logs
 
-    approve_recommendation(queue, "REC-1", ANNA, settings=settings, clock=CLOCK)
+    approve_reviewed(queue, "REC-1", ANNA, settings=settings, clock=CLOCK)
     later = FixedClock(CLOCK.now() + dt.timedelta(minutes=59))
     d = deliverer(queue, http_settings(alert_after="1h"), Receiver(503), later)
     assert asyncio.run(d.alert_if_overdue())["overdue"] == 0
@@ -284,7 +286,7 @@ def test_the_alert_shows_in_robot_status_and_outbox_status(queue, settings, monk
 
     from robot.cli.main import app
 
-    approve_recommendation(queue, "REC-1", ANNA, settings=settings, clock=CLOCK)  # the test clock is a day later
+    approve_reviewed(queue, "REC-1", ANNA, settings=settings, clock=CLOCK)  # the test clock is a day later
     monkeypatch.setenv("ROBOT_DATA_DIR", str(settings.data_dir))
     monkeypatch.setenv("ROBOT_CONFIG", "/dev/null")
     monkeypatch.setenv("ROBOT_OUTPUT_ALERT_AFTER", "30m")
@@ -344,7 +346,7 @@ def test_half_written_files_of_a_killed_deliverer_are_tidied_away(tmp_path):
 
 
 def test_an_unwritable_folder_is_a_failed_attempt_not_a_crash(queue, settings, tmp_path):
-    approve_recommendation(queue, "REC-1", ANNA, settings=settings)
+    approve_reviewed(queue, "REC-1", ANNA, settings=settings)
     blocked = tmp_path / "blocked"
     blocked.write_text("a file where the folder should be")
     out = OutputSettings(dir=blocked, retries=0)
@@ -356,7 +358,7 @@ def test_an_unwritable_folder_is_a_failed_attempt_not_a_crash(queue, settings, t
 
 
 def test_a_second_deliverer_waits_while_the_first_holds_the_lease(queue, settings):
-    approve_recommendation(queue, "REC-1", ANNA, settings=settings)
+    approve_reviewed(queue, "REC-1", ANNA, settings=settings)
     token = outbox.take_lease(queue, "daemon-a", 60, CLOCK.now())
     assert token is not None
     busy = asyncio.run(deliverer(queue, http_settings(), Receiver(), owner="daemon-b").deliver_pending())
@@ -367,7 +369,7 @@ def test_a_second_deliverer_waits_while_the_first_holds_the_lease(queue, setting
 
 
 def test_a_deliverer_that_lost_its_lease_writes_nothing(queue, settings):
-    approve_recommendation(queue, "REC-1", ANNA, settings=settings)
+    approve_reviewed(queue, "REC-1", ANNA, settings=settings)
     receiver = Receiver()
 
     def steal_while_sending(request: httpx.Request) -> httpx.Response:
@@ -389,7 +391,7 @@ def test_two_daemons_on_postgresql_never_send_at_once_and_deliver_each_record_on
     put(engine, settings, CLOCK, *(application(application_id=f"PG-{n}") for n in range(12)))
     run_until_idle(engine, settings, ruleset, DictSource(), CLOCK)
     for n in range(12):
-        approve_recommendation(engine, f"PG-{n}", ANNA, settings=settings, clock=CLOCK)
+        approve_reviewed(engine, f"PG-{n}", ANNA, settings=settings, clock=CLOCK)
     order = [r.event_id for r in outbox.next_pending(engine, 20)]
     seen: list[str] = []
     in_flight = {"now": 0, "most": 0}
@@ -428,7 +430,7 @@ def test_no_personnummer_leaves_in_a_record_a_file_or_a_request(engine, settings
     from tests.builders import register
 
     run_until_idle(engine, settings, ruleset, DictSource(register(APPLICANT, CO_APPLICANT)), CLOCK)
-    approve_recommendation(engine, "EN-1", ANNA, settings=settings)
+    approve_reviewed(engine, "EN-1", ANNA, settings=settings)
     reject_recommendation(engine, "EN-2", ANNA, note="Hushållet har ändrats", settings=settings)
     resolve_manual(engine, "PAR-1", ANNA, decision="bifall", amount=9000, confirm_amount=True, settings=settings)
     resolve_manual(engine, "NY-9", ANNA, decision="avslag", note="Inkomsterna räcker", settings=settings)
@@ -453,7 +455,7 @@ def test_no_personnummer_leaves_in_a_record_a_file_or_a_request(engine, settings
 
 
 def test_a_decision_is_corrected_by_a_new_record_never_an_edit(queue, settings):
-    approve_recommendation(queue, "REC-1", ANNA, settings=settings, clock=CLOCK)
+    approve_reviewed(queue, "REC-1", ANNA, settings=settings, clock=CLOCK)
     original = records(queue)[0]
     with pytest.raises(Invalid, match="ange varför"):
         correct_decision(queue, "REC-1", ANNA, decision="delavslag", amount=10000, note=" ", settings=settings)
@@ -488,7 +490,7 @@ def test_a_decision_with_an_open_manual_item_is_finished_there_not_corrected(que
 
 
 def test_a_record_is_superseded_at_most_once(queue, settings):
-    approve_recommendation(queue, "REC-1", ANNA, settings=settings)
+    approve_reviewed(queue, "REC-1", ANNA, settings=settings)
     original = records(queue)[0]
     from robot.casework.records import grounds, new_record
 
@@ -535,7 +537,7 @@ def test_the_example_receiver_checks_the_signature_and_takes_each_record_once(qu
 
     from tests.conftest import ROOT
 
-    approve_recommendation(queue, "REC-1", ANNA, settings=settings)
+    approve_reviewed(queue, "REC-1", ANNA, settings=settings)
     store = tmp_path / "received"
     receiver = subprocess.Popen(
         [sys.executable, str(ROOT / "examples" / "receiver.py"), "--port", "0", "--store", str(store)],
@@ -571,8 +573,8 @@ def test_robot_outbox_deliver_runs_one_pass_and_says_what_it_did(queue, settings
 
     from tests.conftest import ROOT
 
-    approve_recommendation(queue, "REC-1", ANNA, settings=settings)
-    approve_recommendation(queue, "REC-2", ANNA, settings=settings)
+    approve_reviewed(queue, "REC-1", ANNA, settings=settings)
+    approve_reviewed(queue, "REC-2", ANNA, settings=settings)
     env = {**os.environ, "ROBOT_DATA_DIR": str(settings.data_dir), "ROBOT_CONFIG": os.devnull, "ROBOT_LOG_FORMAT": "json"}
     env.pop("ROBOT_DATABASE_URL", None)
 

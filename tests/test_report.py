@@ -27,7 +27,7 @@ from robot.report.likstallighet import GroupCount, compare
 from robot.report.stats import percentile, two_proportion_p_value, wilson_interval
 from tests.builders import APPLICANT, CO_APPLICANT, application, register
 from tests.conftest import RULES
-from tests.queue_helpers import DictSource, FailingSource, put, run_until_idle
+from tests.queue_helpers import DictSource, FailingSource, approve_reviewed, put, run_until_idle
 
 T0 = dt.datetime(2026, 12, 1, 8, 0, tzinfo=dt.UTC)
 SECTIONS = ("sammanfattning", "utfall", "kanal-stadsdel", "orsaker", "stickprov", "kostnader", "behandling",
@@ -88,7 +88,7 @@ def month(engine, settings, ruleset):
     rec_nr = {ref: cases.recommendation(engine, application_id=ref).id for ref in ("R1", "R2", "R3", "R4")}
     nr = {ref: cases.manual_item(engine, application_id=ref).id for ref in ("M1", "M2", "M3", "M4", "S1", "S2")}
     for ref in ("R1", "R2", "R3"):
-        casework.approve_recommendation(engine, rec_nr[ref], hl1, settings=settings, clock=clock)
+        approve_reviewed(engine, rec_nr[ref], hl1, settings=settings, clock=clock)
     casework.reject_recommendation(engine, rec_nr["R4"], hl1, note="Elräkningen gäller fel månad", settings=settings,
                                    clock=clock)  # fmt: skip
     proposal = {ref: casework.find_manual(engine, nr[ref]).proposal_amount for ref in ("M1", "M2", "S1")}

@@ -13,14 +13,14 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
 from robot.accounts import Actor, Role
-from robot.casework import approve_recommendation, reject_recommendation, resolve_manual
+from robot.casework import reject_recommendation, resolve_manual
 from robot.clock import FixedClock
 from robot.queue import cases, ledger
 from robot.queue.db import make_engine
 from robot.queue.retention import TamperedRow, closed_before, purge
 from robot.queue.schema import applications, decisions, events, manual_items, recommendations, verdicts
 from tests.conftest import ROOT
-from tests.queue_helpers import DictSource, many, put, run_until_idle
+from tests.queue_helpers import DictSource, approve_reviewed, many, put, run_until_idle
 
 T0 = dt.datetime(2026, 12, 1, 8, 0, tzinfo=dt.UTC)
 LATER = T0 + dt.timedelta(days=1)
@@ -33,7 +33,7 @@ def three_cases(engine, settings, ruleset) -> dict[str, int]:
     put(engine, settings, clock, *many(3, "R"))
     run_until_idle(engine, settings, ruleset, DictSource(), clock)
     anna = Actor("anna.h", frozenset({Role.HANDLAGGARE}))
-    approve_recommendation(engine, "R-2026-12-000000", anna, note="Ok", settings=settings, clock=clock)
+    approve_reviewed(engine, "R-2026-12-000000", anna, note="Ok", settings=settings, clock=clock)
     reject_recommendation(engine, "R-2026-12-000001", anna, note="Ny hyra", settings=settings, clock=clock)
     resolve_manual(engine, "R-2026-12-000001", anna, decision="bifall", amount=5000, note="Beviljat efter kontakt",
                    confirm_amount=True, settings=settings, clock=clock)  # fmt: skip

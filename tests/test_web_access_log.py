@@ -5,6 +5,7 @@ through which channel, with its outcome; append-only; `robot audit` prints it to
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from sqlalchemy import text, update
@@ -26,7 +27,7 @@ def entries(engine, **filters):  # type: ignore[no-untyped-def]
 def test_views_and_actions_are_logged_with_who_what_and_outcome(workplace):
     engine = workplace.state.web.engine
     anna, bo, vera = (logged_in(workplace, u) for u in ("anna.h", "bo.k", "vera.v"))
-    anna.get("/manuell")  # the list shows no personal data: not logged
+    anna.get("/manuell")  # the list shows ids and amounts: each application listed is logged
     anna.get("/manuell/EL-1")
     post(anna, "/manuell/EL-1/ta")
     bo.get("/manuell/EL-1")
@@ -34,6 +35,7 @@ def test_views_and_actions_are_logged_with_who_what_and_outcome(workplace):
     vera.get("/manuell/EL-1")
     post(anna, "/manuell/EL-1/avsluta", decision="bifall", amount="12000", bekrafta="ja")
     assert entries(engine, application_id="EL-1") == [
+        ("anna.h", "web", "EL-1", "view_list", "ok"),
         ("anna.h", "web", "EL-1", "view_item", "ok"),
         ("anna.h", "web", "EL-1", "claim", "ok"),
         ("bo.k", "web", "EL-1", "view_item", "ok"),
@@ -56,6 +58,30 @@ def test_a_refused_action_is_logged_as_refused(workplace):
         ("bo.k", "web", "NY-1", "view_item", "ok"),  # the page saying why shows the item
     ]
     assert ("anna.h", "web", "REC-1", "reject", "refused") in entries(engine, application_id="REC-1")
+
+
+def test_lists_reviews_approvals_and_csrf_refused_posts_are_logged(workplace):
+    engine = workplace.state.web.engine
+    anna, vera = logged_in(workplace, "anna.h"), logged_in(workplace, "vera.v")
+    anna.get("/rekommendationer")
+    vera.get("/rekommendationer")
+    listed = {(e.application_id, e.what) for e in access_log.entries(engine, user_id="anna.h") if e.what != "login"}
+    assert ("REC-1", "view_list") in listed and ("REC-2", "view_list") in listed
+    assert entries(engine, user_id="vera.v")[-1] == ("vera.v", "web", None, "view_list", "denied")
+    refused = anna.post("/rekommendationer/REC-1/faststall", data={"csrf_token": "fel"}, follow_redirects=False)
+    assert refused.status_code == 403
+    anna.post("/manuell/EL-1/ta", data={}, follow_redirects=False)
+    anna.post("/logout", data={"csrf_token": "fel"}, follow_redirects=False)
+    page = anna.get("/rekommendationer/REC-1")
+    code = re.search(r'name="granskat" value="([0-9a-f]{8})"', page.text).group(1)
+    assert post(anna, "/rekommendationer/REC-1/faststall", granskat=code).status_code == 303
+    assert entries(engine, user_id="anna.h")[-5:] == [
+        ("anna.h", "web", "REC-1", "approve", "refused"),
+        ("anna.h", "web", "EL-1", "claim", "refused"),
+        ("anna.h", "web", None, "logout", "refused"),
+        ("anna.h", "web", "REC-1", "review", "ok"),
+        ("anna.h", "web", "REC-1", "approve", "ok"),
+    ]
 
 
 def test_the_access_log_is_append_only(engine):
@@ -98,7 +124,10 @@ def test_robot_manual_show_and_explain_are_logged_as_the_os_user(workplace, cli)
     add_account(engine, actor_for(engine, "admin"), os_user(), frozenset({Role.HANDLAGGARE}))
     assert cli("manual", "show", "INK-1").exit_code == 0
     assert cli("explain", "INK-1").exit_code == 0
-    assert entries(engine, application_id="INK-1") == [(os_user(), "cli", "INK-1", "view_item", "ok")] * 2
+    assert entries(engine, application_id="INK-1") == [
+        (os_user(), "cli", "INK-1", "view_item", "denied"),  # the attempt without an account
+        *[(os_user(), "cli", "INK-1", "view_item", "ok")] * 2,
+    ]
 
 
 def test_robot_audit_prints_the_log_to_administrators_with_filters(workplace, cli):

@@ -3,6 +3,8 @@ report, ops, accounts; who may do what (403 otherwise), all in Swedish."""
 
 from __future__ import annotations
 
+import re
+
 import lxml.html
 import pytest
 
@@ -167,7 +169,19 @@ def test_recommendations_are_approved_or_rejected_with_a_motivering(workplace):
     anna = logged_in(workplace, "anna.h")
     listing = anna.get("/rekommendationer")
     assert "REC-1" in listing.text and "11 220 kr" in page_text(listing)
-    assert post(anna, "/rekommendationer/REC-1/faststall").headers["location"] == "/rekommendationer?klart=faststalld"
+    assert "/faststall" not in listing.text, "approved only from its own page, after the calculation"
+    unseen = post(anna, "/rekommendationer/REC-1/faststall", granskat="00000000")
+    assert unseen.status_code == 409 and find_recommendation(engine, "REC-1").status == "pending"
+    assert "kan fastställas först när du har öppnat den och gått igenom beräkningen och skälen" in page_text(unseen)
+    page = anna.get("/rekommendationer/REC-1")
+    code = re.search(r'name="granskat" value="([0-9a-f]{8})"', page.text).group(1)
+    assert page.text.index("Robotens förslag och beräkning") < page.text.index('action="/rekommendationer/REC-1/faststall"')
+    stale = post(anna, "/rekommendationer/REC-1/faststall", granskat="0" * 8)
+    assert stale.status_code == 409 and "stämmer inte med rekommendation" in page_text(stale)
+    bo = logged_in(workplace, "bo.k")
+    assert post(bo, "/rekommendationer/REC-1/faststall", granskat=code).status_code == 409, "bo has not seen it"
+    assert post(anna, "/rekommendationer/REC-1/faststall", granskat=code).headers["location"] == (
+        "/rekommendationer?klart=faststalld")
     assert find_recommendation(engine, "REC-1").status == "approved"
     again = post(anna, "/rekommendationer/REC-1/faststall")
     assert again.status_code == 409 and "redan fastställd av anna.h" in page_text(again)

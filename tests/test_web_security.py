@@ -93,7 +93,11 @@ def test_every_form_post_without_a_valid_csrf_token_is_refused(workplace):
             refused = anna.post(path, data={**token, "decision": "bifall", "amount": "1"}, follow_redirects=False)
             assert refused.status_code == 403, (path, token)
             assert "säkerhetskod" in refused.text
-    assert [e.what for e in access_log.entries(engine, user_id="anna.h")] == ["login"], "nothing was done"
+    logged = [(e.what, e.outcome, e.application_id) for e in access_log.entries(engine, user_id="anna.h")]
+    assert logged == [("login", "ok", None)] + [
+        (what, "refused", app) for what, app in
+        [("claim", "EL-1"), ("resolve", "EL-1"), ("approve", "REC-1"), ("logout", None)] for _ in range(3)
+    ], "nothing was done; each refused post is in the access log"  # fmt: skip
     fresh = TestClient(workplace)
     assert fresh.post("/login", data={"user_id": "anna.h", "password": PASSWORD}).status_code == 403
 

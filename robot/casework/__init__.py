@@ -2,6 +2,8 @@
 
     manual.py           the manual-handling queue: list, find, claim, resolve
     recommendations.py  the robot's recommendations: list, find, approve, reject
+    review.py           approving needs a review: the calculation shown to the approver, logged, named by a code
+    audit.py            every action into the access log with its outcome, whatever the channel
     decisions.py        an application's decision records; correcting a decision taken in error
     records.py          the `beslut/1` record each deciding action writes, in its own transaction
     amounts.py          an amount far from the robot's calculation must be confirmed
@@ -25,6 +27,7 @@ from robot.casework.recommendations import (
     list_recommendations,
     reject_recommendation,
 )
+from robot.casework.review import Review, show_for_review
 from robot.queue.cases import ManualItem, Page, Recommendation
 from robot.queue.outbox import StoredDecision
 
@@ -37,6 +40,7 @@ __all__ = [
     "NotFound",
     "Page",
     "Recommendation",
+    "Review",
     "StoredDecision",
     "approve_recommendation",
     "claim_manual",
@@ -49,4 +53,5 @@ __all__ = [
     "list_recommendations",
     "reject_recommendation",
     "resolve_manual",
+    "show_for_review",
 ]

@@ -15,6 +15,7 @@ from robot.accounts import Actor
 from robot.casework.errors import Conflict, Invalid, NotFound, choice, find_by_reference, may_work, require_limit
 from robot.casework.manual import clean_note, find_manual
 from robot.casework.records import approval_motivering, grounds, new_record
+from robot.casework.review import reviewed_at
 from robot.clock import SYSTEM, Clock
 from robot.config import Settings, load_settings
 from robot.formats.reasons import Code
@@ -44,21 +45,31 @@ def approve_recommendation(
     ref: str | int,
     actor: Actor,
     *,
+    reviewed: str | None,
     note: str | None = None,
     settings: Settings | None = None,
     clock: Clock = SYSTEM,
 ) -> Recommendation:
-    """The handläggare fastställer the recommendation: bifall with the recommended amount."""
+    """The handläggare fastställer the recommendation: bifall with the recommended amount.
+
+    Only after they were shown its calculation and reasons (`review.show_for_review`); `reviewed` is
+    the review code they were shown with it (`review.py`), else Conflict.
+    """
     may_work(actor)
     settings = settings or load_settings()
     note = clean_note(note)
     rec = find_recommendation(engine, ref)
+    if rec.status == RecommendationStatus.PENDING:  # a decided one is refused below, saying by whom
+        seen = reviewed_at(engine, rec, actor, reviewed)
+    else:
+        seen = None
     g, now = grounds(engine, rec.application_id), clock.now()
     new = new_record(
         g, decision="bifall", amount=rec.amount, actor=actor, at=now, basis="robotens_forslag",
-        motivering=approval_motivering(g.verdict, g.period, note), lagrum=settings.output.lagrum,
+        motivering=approval_motivering(g.verdict, g.period, note), lagrum=settings.output.lagrum, reviewed_at=seen,
     )  # fmt: skip
-    if not cases.approve_recommendation(engine, rec.id, actor.user_id, note, new, now, via=actor.channel):
+    details = {"via": actor.channel} | ({"reviewed_at": seen.isoformat()} if seen else {})
+    if not cases.approve_recommendation(engine, rec.id, actor.user_id, note, new, now, **details):
         raise _decided(find_recommendation(engine, rec.id), "fastställas")
     return find_recommendation(engine, rec.id)
 

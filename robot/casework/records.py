@@ -61,6 +61,7 @@ def new_record(
     motivering: str | None,
     lagrum: list[str],
     supersedes: str | None = None,
+    reviewed_at: dt.datetime | None = None,
 ) -> NewDecision:
     """The `beslut/1` record of one action, ready to be written with it."""
     v = g.verdict
@@ -82,6 +83,7 @@ def new_record(
         motivering=motivering,
         lagrum=verdict_lagrum(v) or list(lagrum),
         supersedes=supersedes,
+        reviewed_at=reviewed_at.astimezone(STOCKHOLM).isoformat(timespec="seconds") if reviewed_at else None,
     )
     return NewDecision(
         beslut.event_id, decision, basis, amount, actor.user_id, at, supersedes, beslut.to_json()

@@ -1,7 +1,9 @@
 """`robot audit`: the access log (who saw or did what with which application, when, through which channel).
 
 Administrators only (the operating-system user's account needs the right to see the access log).
-`record_cli_view` is how CLI commands that show an application's personal data log themselves.
+`record_cli_view` is how CLI commands that show an application's personal data log themselves;
+`cli_viewer` and `cli_action` how the handläggare commands log every view and action, done, denied
+(no account, or its roles do not allow it) or refused, with the channel `cli`.
 """
 
 from __future__ import annotations
@@ -21,6 +23,61 @@ def record_cli_view(eng, application_id: str) -> None:  # type: ignore[no-untype
     from robot.queue.access_log import What, record
 
     record(eng, SYSTEM.now(), os_user(), "cli", What.VIEW_ITEM, application_id)
+
+
+def cli_viewer(eng, what, application_id: str | None = None):  # type: ignore[no-untyped-def]
+    """The person at the terminal, if they may see applications' personal data; else the refusal is
+    logged (denied) and the command ends with one line."""
+    from robot.accounts import Permission
+
+    actor = cli_account(eng, what, application_id)
+    if not actor.can(Permission.WORK_CASES):
+        from robot.queue.access_log import Outcome, record_access
+
+        record_access(eng, actor, application_id, what, Outcome.DENIED)
+        handle_refusal(actor.require, Permission.WORK_CASES)
+    return actor
+
+
+def cli_account(eng, what, application_id: str | None = None):  # type: ignore[no-untyped-def]
+    """The account of the person at the terminal; without one, the attempt is logged (denied) and the
+    command ends with one line."""
+    from robot.accounts import UnknownAccount
+    from robot.accounts.service import cli_actor, os_user
+    from robot.clock import SYSTEM
+    from robot.queue.access_log import Outcome, record
+
+    try:
+        return cli_actor(eng)
+    except UnknownAccount as exc:
+        record(eng, SYSTEM.now(), os_user(), "cli", what, application_id, Outcome.DENIED)
+        fail(str(exc), code=4)
+
+
+def cli_action(eng, what, application_id: str | None, action):  # type: ignore[no-untyped-def]
+    """Run `action(actor)` for the person at the terminal, logged as done, denied or refused; a refusal
+    ends the command with one Swedish line (`wording.handle`)."""
+    from robot.casework.audit import logged
+
+    actor = cli_account(eng, what, application_id)
+    return handle_refusal(logged, eng, actor, application_id, what, lambda: action(actor))
+
+
+def application_of(eng, find, ref: str) -> str | None:  # type: ignore[no-untyped-def]
+    """The application `ref` names through `find` (find_manual, find_recommendation), or None: the
+    access log then names no application (a reference that names none is not one)."""
+    from robot.casework import CaseworkError
+
+    try:
+        return find(eng, ref).application_id
+    except CaseworkError:
+        return None
+
+
+def handle_refusal(fn, *args, **kwargs):  # type: ignore[no-untyped-def]
+    from robot.cli.wording import handle
+
+    return handle(fn, *args, **kwargs)
 
 
 def _instant(value: str | None, option: str, end: bool = False) -> dt.datetime | None:

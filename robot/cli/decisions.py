@@ -12,8 +12,7 @@ import asyncio
 import typer
 
 from robot.cli.common import engine, say, settings
-from robot.cli.users import cli_actor_or_fail
-from robot.cli.wording import SwedishErrors, amount, case_reader, handle, moment, parse_amount
+from robot.cli.wording import SwedishErrors, amount, handle, moment, parse_amount
 from robot.swedish.casework import RESOLUTIONS as DECISION_WORDS
 
 app = typer.Typer(
@@ -73,14 +72,30 @@ def standing_line(eng, application_id: str) -> str | None:  # type: ignore[no-un
     return f"Till verksamhetssystemet: {what}{corrected} – {DELIVERY_WORDS[standing.status]}{more}"
 
 
+def _application(eng, application_of, ref: str) -> str | None:  # type: ignore[no-untyped-def]
+    """The application `ref` names, for the access log, if it names one that exists."""
+    from robot.casework import CaseworkError
+    from robot.queue.records import application_row
+
+    try:
+        application_id = application_of(eng, ref)
+    except CaseworkError:
+        return None
+    return application_id if application_row(eng, application_id) is not None else None
+
+
 @app.command("list")
 def list_(ref: str = typer.Argument(..., help="Ansökans id, ärendet (M12) eller rekommendationen (R12).")) -> None:
     """Alla beslut för en ansökan, det äldsta först, och om de har skickats."""
-    from robot.casework.decisions import current_decision, decisions_for
+    from robot.casework.decisions import application_of, current_decision, decisions_for
+    from robot.cli.audit import cli_viewer, record_cli_view
+    from robot.queue.access_log import What
 
     eng = engine(settings())
-    case_reader(eng)
+    cli_viewer(eng, What.VIEW_ITEM, _application(eng, application_of, ref))
     records = handle(decisions_for, eng, ref)
+    if records:
+        record_cli_view(eng, records[0].application_id)
     if not records:
         say("Inga beslut.")
         return
@@ -99,14 +114,17 @@ def list_(ref: str = typer.Argument(..., help="Ansökans id, ärendet (M12) elle
 @app.command("show")
 def show(event_id: str = typer.Argument(..., help="Beslutets id (event_id).")) -> None:
     """Ett beslut precis som verksamhetssystemet får det (beslut/1)."""
+    from robot.cli.audit import cli_viewer, record_cli_view
     from robot.cli.common import fail
     from robot.queue import outbox
+    from robot.queue.access_log import What
 
     eng = engine(settings())
-    case_reader(eng)
     record = outbox.by_event_id(eng, event_id.strip().lower())
+    cli_viewer(eng, What.VIEW_ITEM, record.application_id if record else None)
     if record is None:
         fail(f"inget beslut med id {event_id}", code=1)
+    record_cli_view(eng, record.application_id)
     say(record.body, nl=False)
 
 
@@ -126,13 +144,19 @@ def correct(
 
     Den som fattade beslutet eller en teamledare kan rätta det.
     """
-    from robot.casework.decisions import correct_decision
+    from robot.casework.decisions import application_of, correct_decision
+    from robot.cli.audit import cli_action
+    from robot.queue.access_log import What
 
     config = settings()
     eng = engine(config)
-    record = handle(
-        correct_decision, eng, ref, cli_actor_or_fail(eng), decision=decision.strip().lower(),
-        amount=parse_amount(kronor), note=note, confirm_amount=confirm_amount, settings=config,
+    kr_amount = parse_amount(kronor)
+    record = cli_action(
+        eng, What.CORRECT, _application(eng, application_of, ref),
+        lambda actor: correct_decision(
+            eng, ref, actor, decision=decision.strip().lower(), amount=kr_amount, note=note,
+            confirm_amount=confirm_amount, settings=config,
+        ),
     )  # fmt: skip
     what = DECISION_WORDS[record.decision] + (f" {amount(record.amount)}" if record.amount is not None else "")
     say(f"Beslutet för {record.application_id} är rättat: {what} (ersätter {record.supersedes}).")

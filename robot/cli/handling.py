@@ -10,14 +10,12 @@ import json
 
 import typer
 
-from robot.cli.audit import record_cli_view
+from robot.cli.audit import application_of, cli_action, cli_viewer, record_cli_view
 from robot.cli.common import engine, fail, say, settings
 from robot.cli.decisions import DECISION_WORDS, hand_over, standing_line
-from robot.cli.users import cli_actor_or_fail
 from robot.cli.wording import (
     SwedishErrors,
     amount,
-    case_reader,
     day,
     handle,
     long_day,
@@ -56,12 +54,14 @@ def manual_list(
 ) -> None:
     """Ärenden i manuella kön, det med tidigast sista dag först."""
     from robot.casework import list_manual
+    from robot.queue.access_log import What, record_list
 
     eng = engine(settings())
-    reader = case_reader(eng)
+    reader = cli_viewer(eng, What.VIEW_LIST)
     if mine:
         assignee = reader.user_id
     page = handle(list_manual, eng, _status(status, MANUAL_STATUS), assignee, limit)
+    record_list(eng, reader, [i.application_id for i in page])
     if as_json:
         say(
             json.dumps({"total": page.total, "items": [_item_json(i) for i in page]}, indent=2, ensure_ascii=False)
@@ -86,9 +86,10 @@ def manual_list(
 def manual_show(ref: str = typer.Argument(..., help="Ärendet (M12) eller ansökans id.")) -> None:
     """Ett ärende: orsakerna i klartext, robotens förslag, status och beslut."""
     from robot.casework import find_manual
+    from robot.queue.access_log import What
 
     eng = engine(settings())
-    case_reader(eng)
+    cli_viewer(eng, What.VIEW_ITEM, application_of(eng, find_manual, ref))
     item = handle(find_manual, eng, ref)
     record_cli_view(eng, item.application_id)
     say(f"Ärende {item.ref} – ansökan {item.application_id} – {month(item.period)}")
@@ -120,11 +121,29 @@ def manual_claim(
     force: bool = typer.Option(False, "--force", help="Ta över ett ärende som är tilldelat någon annan (teamledare)."),
 ) -> None:
     """Ta ett öppet ärende."""
-    from robot.casework import claim_manual
+    from robot.casework import claim_manual, find_manual
+    from robot.queue.access_log import What
 
     eng = engine(settings())
-    item = handle(claim_manual, eng, ref, cli_actor_or_fail(eng), force=force)
+    item = cli_action(eng, What.CLAIM, application_of(eng, find_manual, ref),
+                      lambda actor: claim_manual(eng, ref, actor, force=force))  # fmt: skip
     say(f"Ärende {item.ref} ({item.application_id}) är tilldelat {item.assignee}.")
+
+
+@manual_app.command("release")
+def manual_release(
+    ref: str = typer.Argument(..., help="Ärendet (M12) eller ansökans id."),
+    force: bool = typer.Option(False, "--force", help="Släpp ett ärende som är tilldelat någon annan (teamledare)."),
+) -> None:
+    """Släpp ett ärende du har tagit: det blir öppet igen i manuella kön."""
+    from robot.casework import find_manual
+    from robot.casework.release import release_manual
+    from robot.queue.access_log import What
+
+    eng = engine(settings())
+    item = cli_action(eng, What.RELEASE, application_of(eng, find_manual, ref),
+                      lambda actor: release_manual(eng, ref, actor, force=force))  # fmt: skip
+    say(f"Ärende {item.ref} ({item.application_id}) är släppt och öppet igen.")
 
 
 @manual_app.command("resolve")
@@ -140,14 +159,18 @@ def manual_resolve(
     ),
 ) -> None:
     """Avsluta ett ärende med ditt beslut."""
-    from robot.casework import resolve_manual
+    from robot.casework import find_manual, resolve_manual
+    from robot.queue.access_log import What
 
     config = settings()
     eng = engine(config)
-    item = handle(
-        resolve_manual, eng, ref, cli_actor_or_fail(eng), decision=decision.strip().lower(),
-        amount=parse_amount(kronor), note=note, stickprov_correct=correct, force=force,
-        confirm_amount=confirm_amount, settings=config,
+    kr_amount = parse_amount(kronor)
+    item = cli_action(
+        eng, What.RESOLVE, application_of(eng, find_manual, ref),
+        lambda actor: resolve_manual(
+            eng, ref, actor, decision=decision.strip().lower(), amount=kr_amount, note=note,
+            stickprov_correct=correct, force=force, confirm_amount=confirm_amount, settings=config,
+        ),
     )  # fmt: skip
     decided = DECISION_WORDS[item.resolution or ""] + (
         f" {amount(item.resolution_amount)}" if item.resolution_amount else ""
@@ -164,10 +187,12 @@ def rec_list(
 ) -> None:
     """Rekommendationer om bifall som väntar på en handläggare."""
     from robot.casework import list_recommendations
+    from robot.queue.access_log import What, record_list
 
     eng = engine(settings())
-    case_reader(eng)
+    reader = cli_viewer(eng, What.VIEW_LIST)
     page = handle(list_recommendations, eng, _status(status, REC_STATUS), limit)
+    record_list(eng, reader, [r.application_id for r in page])
     if as_json:
         say(
             json.dumps({"total": page.total, "items": [_rec_json(r) for r in page]}, indent=2, ensure_ascii=False)
@@ -189,14 +214,26 @@ def rec_list(
 
 @rec_app.command("show")
 def rec_show(ref: str = typer.Argument(..., help="Rekommendationen (R12) eller ansökans id.")) -> None:
-    """En rekommendation med hela motiveringen."""
+    """En rekommendation med hela motiveringen och granskningskoden som fastställandet behöver."""
     from robot.casework import find_recommendation
-    from robot.chain.explain import explain
-    from robot.queue.records import application_row, stored_verdict
+    from robot.queue.access_log import What
 
     eng = engine(settings())
-    case_reader(eng)
-    rec = handle(find_recommendation, eng, ref)
+    actor = cli_viewer(eng, What.REVIEW, application_of(eng, find_recommendation, ref))
+    review = _show(eng, actor, handle(find_recommendation, eng, ref))
+    if review.recommendation.status == "pending":
+        say(
+            f"Granskningskod: {review.code} (fastställ med robot recommendations approve "
+            f"{review.recommendation.ref} --granskad {review.code})"
+        )
+
+
+def _show(eng, actor, rec):  # type: ignore[no-untyped-def]
+    """Show `rec` with its calculation and reasons to `actor`: logged as their review (`casework.review`)."""
+    from robot.casework import show_for_review
+    from robot.chain.explain import explain
+
+    review = handle(show_for_review, eng, rec, actor)
     say(
         f"Rekommendation {rec.ref} – ansökan {rec.application_id} – {month(rec.period)}: bifall med "
         f"{amount(rec.amount)}; {REC_WORDS[rec.status]}" + (f" av {rec.decided_by}" if rec.decided_by else "")
@@ -204,41 +241,108 @@ def rec_show(ref: str = typer.Argument(..., help="Rekommendationen (R12) eller a
     standing = standing_line(eng, rec.application_id)
     if standing:
         say(standing)
-    stored = stored_verdict(eng, application_row(eng, rec.application_id).id)
-    say(readable_paths(explain(stored.verdict)), nl=False)
+    if review.verdict is not None:
+        say(readable_paths(explain(review.verdict)), nl=False)
+    return review
 
 
 @rec_app.command("approve")
 def rec_approve(
     refs: list[str] = typer.Argument(..., help="En eller flera rekommendationer (R12) eller ansöknings-id."),
+    reviewed: list[str] = typer.Option(
+        None, "--granskad",
+        help="Utan terminal: granskningskoden som robot recommendations show visade, en per rekommendation i samma ordning.",
+    ),
     note: str = typer.Option(None, "--note", help="En anteckning till beslutet (valfri)."),
 ) -> None:
-    """Fastställ robotens rekommendationer (bifall med det rekommenderade beloppet), var och en som ett eget beslut."""
+    """Fastställ robotens rekommendationer (bifall med det rekommenderade beloppet), en i taget.
+
+    Vid en terminal visas varje rekommendations beräkning och skäl, och du svarar ja eller nej. Utan
+    terminal (ett skript) anger --granskad koden som robot recommendations show visade för var och en.
+    """
+    from functools import partial
+
     from robot.casework import CaseworkError, NotAllowed, approve_recommendation, find_recommendation
+    from robot.casework.audit import logged
+    from robot.queue.access_log import What
 
     config = settings()
     eng = engine(config)
-    actor = cli_actor_or_fail(eng)
-    named = [handle(find_recommendation, eng, ref) for ref in dict.fromkeys(refs)]  # all found before any is decided
-    refused, last = 0, None
-    for rec in named:
+    actor = _approver(eng, refs)
+    codes = list(reviewed or [])
+    asking = not codes and _at_terminal()
+    if codes and len(codes) != len(refs):
+        fail(f"ange en granskningskod per rekommendation: {len(refs)} rekommendationer, {len(codes)} koder (--granskad)")
+    named = [handle(find_recommendation, eng, ref) for ref in refs]  # all found before any is decided
+    refused, approved, last = 0, 0, None
+    for n, rec in enumerate(named):
+        if asking:
+            code = _review_at_terminal(eng, actor, rec)
+            if code is None:
+                say(f"Rekommendation {rec.ref} fastställdes inte.")
+                continue
+        else:
+            code = codes[n] if codes else None
         try:
-            done = last = approve_recommendation(eng, rec.id, actor, note=note, settings=config)
+            approve = partial(approve_recommendation, eng, rec.id, actor, reviewed=code, note=note, settings=config)
+            done = last = logged(eng, actor, rec.application_id, What.APPROVE, approve)
         except NotAllowed as exc:
             fail(f"nekas: {exc}", code=4)
         except CaseworkError as exc:
             refused += 1
-            say(f"robot: {exc}", err=True)
+            hint = " (--granskad)" if exc.field == "reviewed" and not asking else ""
+            say(f"robot: {exc}{hint}", err=True)
             continue
+        approved += 1
         say(
             f"Rekommendation {done.ref} ({done.application_id}) fastställd av {done.decided_by}: "
             f"bifall {amount(done.amount)}."
         )
     if len(named) > 1:
-        say(f"{len(named) - refused} av {len(named)} fastställda.")
+        say(f"{approved} av {len(named)} fastställda.")
     if last is not None:  # the records go in order: when the last is delivered, so are the others
-        hand_over(config, eng, last.application_id, several=len(named) - refused > 1)
+        hand_over(config, eng, last.application_id, several=approved > 1)
     raise typer.Exit(1 if refused else 0)
+
+
+def _approver(eng, refs: list[str]):  # type: ignore[no-untyped-def]
+    """The person approving; without an account, each attempt is logged as denied and the command ends."""
+    from robot.accounts import UnknownAccount
+    from robot.accounts.service import cli_actor, os_user
+    from robot.casework import find_recommendation
+    from robot.clock import SYSTEM
+    from robot.queue.access_log import Outcome, What, record
+
+    try:
+        return cli_actor(eng)
+    except UnknownAccount as exc:
+        for ref in refs:
+            application_id = application_of(eng, find_recommendation, ref)
+            record(eng, SYSTEM.now(), os_user(), "cli", What.APPROVE, application_id, Outcome.DENIED)
+        fail(str(exc), code=4)
+
+
+def _at_terminal() -> bool:
+    import sys
+
+    return sys.stdin.isatty()
+
+
+def _review_at_terminal(eng, actor, rec) -> str | None:  # type: ignore[no-untyped-def]
+    """Show `rec`'s calculation and reasons and ask; its review code if the answer is yes."""
+    import click
+
+    review = _show(eng, actor, rec)
+    if rec.status != "pending":
+        return review.code  # approving it is refused below, saying by whom
+    try:
+        answer = typer.prompt(
+            f"Fastställ rekommendation {rec.ref}: bifall med {amount(rec.amount)} enligt beräkningen ovan? (ja/nej)",
+            default="nej", show_default=False,
+        )  # fmt: skip
+    except click.exceptions.Abort:
+        return None
+    return review.code if answer.strip().lower() in ("j", "ja") else None
 
 
 @rec_app.command("reject")
@@ -247,11 +351,13 @@ def rec_reject(
     note: str = typer.Option(None, "--note", help="Varför (krävs)."),
 ) -> None:
     """Avvisa rekommendationen: ansökan går till manuella kön och beslutet fattas där eller i verksamhetssystemet."""
-    from robot.casework import reject_recommendation
+    from robot.casework import find_recommendation, reject_recommendation
+    from robot.queue.access_log import What
 
     config = settings()
     eng = engine(config)
-    item = handle(reject_recommendation, eng, ref, cli_actor_or_fail(eng), note=note, settings=config)
+    item = cli_action(eng, What.REJECT, application_of(eng, find_recommendation, ref),
+                      lambda actor: reject_recommendation(eng, ref, actor, note=note, settings=config))  # fmt: skip
     say(f"Rekommendationen avvisades; ansökan {item.application_id} är nu ärende {item.ref} i manuella kön.")
     hand_over(config, eng, item.application_id)
 

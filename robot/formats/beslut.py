@@ -58,6 +58,9 @@ class Beslut(_Model):
     motivering: str | None
     lagrum: list[str]
     supersedes: str | None
+    reviewed_at: str | None = Field(default=None, pattern=r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}[+-]\d{2}:\d{2}$")
+    """Optional: when the person who approved the robot's recommendation was shown its calculation and
+    reasons (docs/formats.md). Absent in records that are not an approval, and in records written before it."""
 
     @model_validator(mode="after")
     def _consistent(self) -> Beslut:
@@ -77,4 +80,7 @@ class Beslut(_Model):
 
     def to_json(self) -> str:
         """The record's text as stored and delivered: the same record is always the same bytes."""
-        return json.dumps(self.model_dump(mode="json"), ensure_ascii=False, indent=2) + "\n"
+        fields = self.model_dump(mode="json")
+        if fields["reviewed_at"] is None:  # optional: left out, so records without it keep their bytes
+            del fields["reviewed_at"]
+        return json.dumps(fields, ensure_ascii=False, indent=2) + "\n"

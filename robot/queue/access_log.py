@@ -3,7 +3,9 @@ when, which application, what and through which channel (the CLI or the web). Lo
 are in it too. Append-only: the database refuses UPDATE and DELETE (migration 0004).
 
 The social services' law on personal data expects a municipality to be able to show who looked at
-whose data; `robot audit` prints this log. It holds user ids and application ids, never
+whose data; `robot audit` prints this log. Both channels write it: a list as one row per application
+listed (`record_list`), a recommendation shown for approval as a review (`last_review` is what
+approving asks, `robot.casework.review`). It holds user ids and application ids, never
 personnummer, names or amounts.
 """
 
@@ -34,6 +36,15 @@ class What(StrEnum):
     LOGIN = "login"
     LOGIN_FAILED = "login_failed"
     LOGOUT = "logout"
+    VIEW_LIST = "view_list"
+    """The application was shown in a list (its id, month and amount), one entry per application shown."""
+    CORRECT = "correct"
+    """A decision in force was corrected by a new record (`robot decisions correct`)."""
+    FORM = "form"
+    """A web form other than a case action (an administrator's), when it is refused."""
+    REVIEW = "review"
+    """A recommendation's calculation and reasons were shown to the person who may approve it: the
+    review that approving requires (`casework.review`)."""
 
 
 WHAT_NAMES = {
@@ -46,6 +57,10 @@ WHAT_NAMES = {
     What.LOGIN: "loggade in",
     What.LOGIN_FAILED: "misslyckad inloggning",
     What.LOGOUT: "loggade ut",
+    What.VIEW_LIST: "såg ansökan i en lista",
+    What.REVIEW: "granskade rekommendationens beräkning",
+    What.FORM: "skickade ett formulär",
+    What.CORRECT: "rättade beslutet",
 }
 """Swedish for the log's readers (administrators, the data protection officer)."""
 
@@ -94,6 +109,30 @@ def record_access(
 ) -> None:
     """Append one entry: `who` did `what` with `application_id` (None for a login or logout)."""
     record(engine, clock.now(), who.user_id, who.channel, what, application_id, outcome, address)
+
+
+def record_list(
+    engine: Engine, who: Who, application_ids: list[str], address: str | None = None, clock: Clock = SYSTEM
+) -> None:
+    """Append one VIEW_LIST entry per application a list showed (in one transaction)."""
+    if not application_ids:
+        return
+    at = clock.now()
+    with engine.begin() as conn:
+        ledger.append(conn, L, [{
+            "at": at, "user_id": who.user_id, "channel": who.channel, "application_id": application_id,
+            "what": What.VIEW_LIST.value, "outcome": Outcome.OK.value, "address": address,
+        } for application_id in dict.fromkeys(application_ids)])  # fmt: skip
+
+
+def last_review(engine: Engine, user_id: str, application_id: str) -> dt.datetime | None:
+    """When `user_id` was last shown this application's recommendation for review (None: never)."""
+    query = select(func.max(L.c.at)).where(
+        L.c.application_id == application_id, L.c.user_id == user_id,
+        L.c.what == What.REVIEW.value, L.c.outcome == Outcome.OK.value,
+    )  # fmt: skip
+    with read(engine) as conn:
+        return conn.execute(query).scalar_one()
 
 
 def record(

@@ -69,7 +69,7 @@ def notice_text(
         f"uppgifterna i ansökan med kommunens regler {used}.",
         "",
         "En person fattar beslutet. Beslutsstödet fattar inga beslut och avslår aldrig en ansökan; en handläggare "
-        "går igenom underlaget och beslutar om din ansökan.",
+        "beslutar om din ansökan.",
     ]
     if stickprov:
         lines += [
@@ -96,7 +96,8 @@ def notice_text(
         "Kommunen behandlar dina personuppgifter för att handlägga din ansökan. Du har rätt att få information om "
         "behandlingen, att få veta vilka uppgifter och regler som har använts och att få en kopia av uppgifterna om "
         "dig (artiklarna 13–15 i dataskyddsförordningen). Beslutet fattas inte enbart automatiskt: en handläggare "
-        "prövar alltid din ansökan (artikel 22).",
+        "fattar det. Föreslår beslutsstödet bifall kan handläggaren bevilja enligt förslaget först när hen har "
+        "öppnat beräkningen och skälen för den, och hen kan alltid besluta annorlunda (artikel 22).",
         "",
         "Frågor",
         f"Kontakta {contact.contact}.",

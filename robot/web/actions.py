@@ -9,8 +9,8 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from robot import casework
-from robot.accounts import Actor, NotAllowed, Permission
-from robot.casework import CaseworkError, ManualItem, Recommendation
+from robot.accounts import Actor, Permission
+from robot.casework import ManualItem, Recommendation, audit
 from robot.casework.release import release_manual
 from robot.queue import access_log
 from robot.queue.access_log import Outcome, What
@@ -22,19 +22,10 @@ T = TypeVar("T")
 
 def logged(w: Web, actor: Actor, application_id: str, what: What, address: str | None, action: Callable[[], T]) -> T:
     """Run `action`, recording it in the access log as done, denied (no permission) or refused."""
-    try:
-        result = action()
-    except NotAllowed:
-        access_log.record_access(w.engine, actor, application_id, what, Outcome.DENIED, address, w.clock)
-        raise
-    except CaseworkError:
-        access_log.record_access(w.engine, actor, application_id, what, Outcome.REFUSED, address, w.clock)
-        raise
-    access_log.record_access(w.engine, actor, application_id, what, Outcome.OK, address, w.clock)
-    return result
+    return audit.logged(w.engine, actor, application_id, what, action, address=address, clock=w.clock)
 
 
-def case_worker(w: Web, actor: Actor, application_id: str, what: What, address: str | None) -> Actor:
+def case_worker(w: Web, actor: Actor, application_id: str | None, what: What, address: str | None) -> Actor:
     """The actor, if their roles let them work cases; else NotAllowed (403), logged as denied. Asked before
     an item is looked up, so that someone without the role learns nothing about which applications exist."""
     if not actor.can(Permission.WORK_CASES):
@@ -76,9 +67,12 @@ def resolve(
     )  # fmt: skip
 
 
-def approve(w: Web, actor: Actor, rec: Recommendation, note: str | None) -> Recommendation:
+def approve(w: Web, actor: Actor, rec: Recommendation, reviewed: str | None, note: str | None) -> Recommendation:
+    """Only after the recommendation's page was shown to `actor` (logged as a review) with the code `reviewed`."""
     actor.require(Permission.WORK_CASES)
-    return casework.approve_recommendation(w.engine, rec.id, actor, note=note, settings=w.settings, clock=w.clock)
+    return casework.approve_recommendation(
+        w.engine, rec.id, actor, reviewed=reviewed, note=note, settings=w.settings, clock=w.clock
+    )
 
 
 def reject(w: Web, actor: Actor, rec: Recommendation, note: str | None) -> ManualItem:

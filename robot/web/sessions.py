@@ -19,12 +19,18 @@ from starlette.responses import Response
 
 from robot.accounts import Actor, NotAllowed, Permission, UnknownAccount
 from robot.accounts.service import actor_for
-from robot.queue import web_sessions
+from robot.queue import access_log, web_sessions
+from robot.queue.access_log import Outcome, What
 from robot.queue.web_sessions import StoredSession
 from robot.web.context import Web, web
-from robot.web.security import same
+from robot.web.security import client_address, same
 
 COOKIE = "robot_session"
+FORM_ACTIONS = {
+    "ta": What.CLAIM, "slapp": What.RELEASE, "avsluta": What.RESOLVE, "faststall": What.APPROVE,
+    "avvisa": What.REJECT, "logout": What.LOGOUT,
+}  # fmt: skip
+"""The last part of a form's path → what it does, for the access log."""
 TOUCH_EVERY = dt.timedelta(minutes=1)
 """A session's last use is written at most this often (not on every request)."""
 
@@ -103,13 +109,21 @@ def signed_in(session: Annotated[Session | None, Depends(current)]) -> Session:
 
 
 def posted(
+    request: Request,
+    w: Annotated[Web, Depends(web)],
     session: Annotated[Session | None, Depends(current)],
     csrf_token: Annotated[str | None, Form()] = None,
 ) -> Session:
-    """A form post: it needs a session and that session's CSRF token, or it is refused (403)."""
+    """A form post: it needs a session and that session's CSRF token, or it is refused (403). A signed-in
+    person's refused post is in the access log (what the form would have done, refused)."""
     if session is None:
         raise Forbidden("Du är inte inloggad, eller så har sessionen gått ut. Logga in och försök igen.")
     if not same(session.csrf_token, csrf_token):
+        application_id = str(request.path_params.get("application_id", ""))[:80] or None
+        what = FORM_ACTIONS.get(request.url.path.rstrip("/").rsplit("/", 1)[-1], What.FORM)
+        access_log.record_access(
+            w.engine, session.actor, application_id, what, Outcome.REFUSED, client_address(request), w.clock
+        )
         raise Forbidden("Formuläret saknar en giltig säkerhetskod (csrf_token). Ladda om sidan och försök igen.")
     return session
 

@@ -1,6 +1,7 @@
 """/manuell: the manual queue, earliest deadline first, filtered by district, reason, deadline,
 assignee, stickprov and status, with counts, a page at a time. The filter is in the query string:
-codes, dates and user ids, never personal data."""
+codes, dates and user ids, never personal data. The rows show application ids and amounts: each
+application listed is in the access log as seen in a list."""
 
 from __future__ import annotations
 
@@ -11,11 +12,13 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
-from robot.accounts import Permission
+from robot.queue import access_log
+from robot.queue.access_log import What
 from robot.queue.states import ManualStatus
 from robot.queue.worklist import UNASSIGNED, QueueFilter, queue_page
-from robot.web import forms, sessions
+from robot.web import actions, forms, sessions
 from robot.web.context import Web, web
+from robot.web.security import client_address
 from robot.web.sessions import Session
 
 router = APIRouter()
@@ -33,7 +36,7 @@ FILTER_FIELDS = ("status", "stadsdel", "orsak", "senast", "handlaggare", "stickp
 def queue(
     request: Request, w: Annotated[Web, Depends(web)], session: Annotated[Session, Depends(sessions.signed_in)]
 ) -> Response:
-    actor = sessions.allowed(session, Permission.WORK_CASES)
+    actor = actions.case_worker(w, session.actor, None, What.VIEW_LIST, client_address(request))
     q = {name: request.query_params.get(name, "").strip()[:100] for name in FILTER_FIELDS}
     errors: dict[str, str] = {}
     status = q["status"] if q["status"] in STATUSES else "aktiva"
@@ -52,6 +55,7 @@ def queue(
     size = w.settings.web.page_size
     number = page_number(request.query_params.get("sida"))
     result = queue_page(w.engine, wanted, w.clock.now(), (number - 1) * size, size)
+    access_log.record_list(w.engine, actor, [r.application_id for r in result.rows], client_address(request), w.clock)
     pages = max(1, math.ceil(result.matching / size))
     kept = {k: v for k, v in q.items() if v}
 

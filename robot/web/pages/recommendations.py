@@ -1,6 +1,8 @@
 """/rekommendationer: the robot's recommendations (bifall with an amount) waiting for a handläggare,
-earliest deadline first; each can be approved (fastställa) or rejected with a motivering, which sends
-the application to the manual queue. /rekommendationer/<application_id> shows what lies behind one."""
+earliest deadline first (each application listed is in the access log as seen in a list).
+/rekommendationer/<application_id> shows what lies behind one, and only from there can it be approved
+(fastställa): showing it is logged as a review, and the approval carries the review code it was shown
+with (`casework.review`). Rejecting needs a motivering and sends the application to the manual queue."""
 
 from __future__ import annotations
 
@@ -11,8 +13,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from starlette.responses import RedirectResponse, Response
 
-from robot.accounts import Actor, Permission
-from robot.casework import Conflict, Invalid, NotFound, Recommendation
+from robot.accounts import Actor
+from robot.casework import Conflict, Invalid, NotFound, Recommendation, show_for_review
 from robot.queue import access_log, cases
 from robot.queue.access_log import What
 from robot.queue.states import RecommendationStatus
@@ -39,10 +41,11 @@ def _recommendation(w: Web, application_id: str) -> Recommendation:
 def listing(
     request: Request, w: Annotated[Web, Depends(web)], session: Annotated[Session, Depends(sessions.signed_in)]
 ) -> Response:
-    sessions.allowed(session, Permission.WORK_CASES)
+    actor = actions.case_worker(w, session.actor, None, What.VIEW_LIST, client_address(request))
     size = w.settings.web.page_size
     number = page_number(request.query_params.get("sida"))
     rows, total = recommendation_page(w.engine, RecommendationStatus.PENDING, (number - 1) * size, size)
+    access_log.record_list(w.engine, actor, [r.application_id for r in rows], client_address(request), w.clock)
     pages = max(1, math.ceil(total / size))
     return w.page(
         request, "recommendations.html", rows=rows, total=total, page=number, pages=pages,
@@ -56,12 +59,11 @@ def _render(
     w: Web, request: Request, actor: Actor, rec: Recommendation, status: int = 200, error: str | None = None,
     note_error: str | None = None, note: str = "",
 ) -> Response:  # fmt: skip
-    access_log.record_access(w.engine, actor, rec.application_id, What.VIEW_ITEM, address=client_address(request),
-                             clock=w.clock)  # fmt: skip
+    review = show_for_review(w.engine, rec, actor, address=client_address(request), clock=w.clock)
     case = casefile.load(w.engine, rec.application_id)
     return w.page(
         request, "recommendation.html", status, rec=rec, case=case, error=error, note_error=note_error, note=note,
-        done=DONE.get(request.query_params.get("klart", "")),
+        done=DONE.get(request.query_params.get("klart", "")), review_code=review.code,
     )  # fmt: skip
 
 
@@ -95,9 +97,10 @@ def _decide(
 def approve(
     application_id: str, request: Request, w: Annotated[Web, Depends(web)],
     session: Annotated[Session, Depends(sessions.posted)], note: Annotated[str, Form()] = "",
+    granskat: Annotated[str, Form()] = "",
 ) -> Response:  # fmt: skip
     return _decide(w, request, session, application_id, What.APPROVE,
-                   lambda actor, rec: actions.approve(w, actor, rec, note or None),
+                   lambda actor, rec: actions.approve(w, actor, rec, granskat or None, note or None),
                    "/rekommendationer?klart=faststalld", note)  # fmt: skip
 
 
