@@ -161,7 +161,7 @@ def _decide(ws, runtime_url: str) -> None:  # type: ignore[no-untyped-def]
     manual item resolved, an administrator and a handläggare."""
     from robot.accounts import Actor, Role
     from robot.accounts.service import add_account
-    from robot.casework import approve_recommendation, resolve_manual
+    from robot.casework import approve_recommendation, find_recommendation, resolve_manual, show_for_review
     from robot.config import Settings
     from robot.queue.db import make_engine
     from robot.queue.schema import applications, manual_items, recommendations
@@ -184,7 +184,8 @@ def _decide(ws, runtime_url: str) -> None:  # type: ignore[no-untyped-def]
                 .scalars()
                 .first()
             )
-        approve_recommendation(engine, rec, anna, settings=settings)
+        review = show_for_review(engine, find_recommendation(engine, rec), anna)
+        approve_recommendation(engine, rec, anna, reviewed=review.code, settings=settings)
         resolve_manual(engine, item, anna, decision="avslag", note="Prov", stickprov_correct=True, settings=settings)
     finally:
         engine.dispose()

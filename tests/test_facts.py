@@ -17,14 +17,14 @@ from typer.testing import CliRunner
 
 from robot.accounts import Role
 from robot.accounts.service import add_account, disable_account
-from robot.casework import approve_recommendation, resolve_manual
+from robot.casework import resolve_manual
 from robot.config import OutputSettings
 from robot.outbox.deliverer import Deliverer
 from robot.outbox.targets import FolderTarget
 from robot.queue import facts
 from tests.builders import application
 from tests.people import ADA, ANNA, CLOCK
-from tests.queue_helpers import DictSource, put, run_until_idle
+from tests.queue_helpers import DictSource, approve_reviewed, put, run_until_idle
 
 
 @pytest.fixture
@@ -33,10 +33,10 @@ def decided(engine, settings, ruleset, tmp_path):
     put(engine, settings, CLOCK, *(application(application_id=f"REC-{n}") for n in (1, 2, 3)),
         application(application_id="EL-1", costs=[{"type": "hushallsel", "amount": 2000}]))  # fmt: skip
     run_until_idle(engine, settings, ruleset, DictSource(), CLOCK)
-    approve_recommendation(engine, "REC-1", ANNA, settings=settings, clock=CLOCK)
+    approve_reviewed(engine, "REC-1", ANNA, settings=settings, clock=CLOCK)
     out = OutputSettings(dir=tmp_path / "ut")
     asyncio.run(Deliverer(engine, out, FolderTarget(out.dir), "test", CLOCK).deliver_pending())
-    approve_recommendation(engine, "REC-2", ANNA, settings=settings, clock=CLOCK)
+    approve_reviewed(engine, "REC-2", ANNA, settings=settings, clock=CLOCK)
     resolve_manual(engine, "EL-1", ANNA, decision="delavslag", amount=6000, note="Elen godtas delvis",
                    settings=settings, clock=CLOCK)  # fmt: skip
     add_account(engine, None, "ada", frozenset({Role.ADMIN}), clock=CLOCK)
