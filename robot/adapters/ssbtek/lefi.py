@@ -19,8 +19,10 @@ The answer (`LefiExternFormansinformationSvar`) is read like this:
   and before other deductions (kvittning, utmätning), in whole kronor.
 - `utbetalningar[]`: Pensionsmyndigheten's payments. Each row's `formansgrupp.kod` gives the type
   via `codes.PM_BENEFITS`; the month is that of `utbetalningsdatum`; the amount is `bruttobelopp`
-  less the tax deductions (`codes.PM_TAX_CODES`). A payment with rows of several types gives each
-  untaxed type its rows' sum and the one taxed type the rest.
+  less the tax deductions (`codes.PM_TAX_CODES`). The deductions must reconcile `bruttobelopp` with
+  `nettobelopp` (`_pm_tax`); otherwise FK is unavailable (felkod `PM_NETTOBELOPP`). A payment with
+  rows of several types gives each untaxed type its rows' sum and the one taxed type the rest (the
+  rows must add up to `bruttobelopp`).
 
 A benefit outside the tables, or one the robot may not value on its own, raises PayloadError
 (felkod `OKAND_FORMAN` / `FORMAN_KRAVER_BEDOMNING`): FK is unavailable, never zero.
@@ -57,6 +59,7 @@ VERSION = "v9"
 
 UNKNOWN_BENEFIT = "OKAND_FORMAN"
 BENEFIT_NEEDS_JUDGEMENT = "FORMAN_KRAVER_BEDOMNING"
+NET_DISAGREES = "PM_NETTOBELOPP"
 
 
 # The question ---------------------------------------------------------------------------------
@@ -176,14 +179,7 @@ def _pm_payment(payment: Any, where: str) -> list[RegisterIncome]:
         raise PayloadError(f"{where}: not an object")
     month = month_of_date(payment.get("utbetalningsdatum"), f"{where}.utbetalningsdatum")
     gross = kronor(payment.get("bruttobelopp"), f"{where}.bruttobelopp")
-    tax = sum(
-        (
-            kronor(d.get("belopp"), f"{where}.avdrag.belopp")
-            for d in _list(payment.get("avdrag"), f"{where}.avdrag")
-            if isinstance(d, dict) and _text(_get(d, "avdragstyp", "kod")) in codes.PM_TAX_CODES
-        ),
-        Decimal(0),
-    )
+    tax = _pm_tax(payment, gross, where)
     rows = _list(payment.get("utbetalningsrader"), f"{where}.utbetalningsrader")
     if not rows:
         raise PayloadError(f"{where}: a payment without rows names no benefit", UNKNOWN_BENEFIT)
@@ -200,7 +196,7 @@ def _pm_payment(payment: Any, where: str) -> list[RegisterIncome]:
         by_type[income] = by_type.get(income, Decimal(0)) + kronor(row.get("belopp"), f"{where}.belopp")
     if len(by_type) == 1:
         amounts = {next(iter(by_type)): gross - tax}
-    elif len(taxed) == 1:
+    elif len(taxed) == 1 and sum(by_type.values(), Decimal(0)) == gross:
         (taxed_type,) = taxed
         amounts = {t: a for t, a in by_type.items() if t != taxed_type}
         amounts[taxed_type] = gross - tax - sum(amounts.values(), Decimal(0))
@@ -210,6 +206,34 @@ def _pm_payment(payment: Any, where: str) -> list[RegisterIncome]:
         RegisterIncome(source="FK", type=t, month=month, amount=rounded_kronor(a, f"{where}: amount"))
         for t, a in sorted(amounts.items())
     ]
+
+
+def _pm_tax(payment: dict[str, Any], gross: Decimal, where: str) -> Decimal:
+    """The tax withheld from one of Pensionsmyndigheten's payments, its deductions checked against its net.
+
+    `avdrag[]` are "the amounts that make up the difference between gross and net" (the contract):
+    bruttobelopp − Σ avdrag must be nettobelopp. Deductions written as negative numbers are read as
+    deducted only when every one of them is negative and bruttobelopp + Σ avdrag is nettobelopp.
+    Anything else (mixed signs, a net that neither reading gives, no nettobelopp) is unreadable:
+    FK unavailable, felkod `PM_NETTOBELOPP`, never a guess.
+    """
+    net = kronor(payment.get("nettobelopp"), f"{where}.nettobelopp")
+    deductions: list[tuple[Decimal, bool]] = []
+    for entry in _list(payment.get("avdrag"), f"{where}.avdrag"):
+        if not isinstance(entry, dict):
+            raise PayloadError(f"{where}.avdrag: not an object")
+        is_tax = _text(_get(entry, "avdragstyp", "kod")) in codes.PM_TAX_CODES
+        deductions.append((kronor(entry.get("belopp"), f"{where}.avdrag.belopp"), is_tax))
+    total = sum((amount for amount, _ in deductions), Decimal(0))
+    if gross - total == net and all(amount >= 0 for amount, _ in deductions):
+        sign = 1
+    elif gross + total == net and all(amount <= 0 for amount, _ in deductions):
+        sign = -1
+    else:
+        raise PayloadError(
+            f"{where}: bruttobelopp less the avdrag is not nettobelopp (or the avdrag mix signs)", NET_DISAGREES
+        )
+    return sum((sign * amount for amount, is_tax in deductions if is_tax), Decimal(0))
 
 
 def _known(benefit: Benefit | None, code: str, where: str) -> IncomeType:
