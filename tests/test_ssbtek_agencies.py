@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 from lxml import etree
@@ -10,21 +11,26 @@ from lxml import etree
 from robot.adapters.decoding import PayloadError
 from robot.adapters.ssbtek import skv
 from robot.adapters.ssbtek.af import parse_af, report_code
+from robot.adapters.ssbtek.response import parse_saved_answer
 from robot.adapters.ssbtek.so import parse_so
 from robot.adapters.ssbtek.soap import AF, SO
 from robot.formats.application import IncomeType
-from robot.formats.register import AfInfo, RegisterIncome
+from robot.formats.register import AF_UNKNOWN, AfInfo, Authority, RegisterIncome
 
 PNR = "199001011234"
 
 
-def af_data(info: str, lookup: str = "0", person: str = PNR, tom: str = "2026-11-30") -> etree._Element:
-    return etree.fromstring(
-        f'<data xmlns:af="{AF}"><af:Fraga><af:OrganisationsnummerForIngivare>162120001355</af:OrganisationsnummerForIngivare>'
+def af_data(info: str, lookup: str = "0", person: str = PNR, tom: str | None = "2026-11-30") -> etree._Element:
+    """AF's data; `tom` None: without the echo of the question (`Fraga`), as AF's real answers come."""
+    fraga = (
+        "<af:Fraga><af:OrganisationsnummerForIngivare>162120001355</af:OrganisationsnummerForIngivare>"
         "<af:NamnPaIngivare>Göteborgs Stad</af:NamnPaIngivare><af:KontonamnForHandlaggare>x</af:KontonamnForHandlaggare>"
         f"<af:Referensnummer>GBG-1</af:Referensnummer><af:From>2026-10-01</af:From><af:Tom>{tom}</af:Tom>"
         "<af:SyfteMedFraga>x</af:SyfteMedFraga><af:LagParagraf>x</af:LagParagraf>"
         f"<af:IdentitetsbeteckningFysiskPerson>{PNR}</af:IdentitetsbeteckningFysiskPerson></af:Fraga>"
+    )
+    return etree.fromstring(
+        f'<data xmlns:af="{AF}">{fraga if tom is not None else ""}'
         "<af:Svar><af:Schemaversion>4.0</af:Schemaversion><af:Referensnummer>GBG-1</af:Referensnummer>"
         f"<af:LagParagraf>x</af:LagParagraf><af:IdentitetsbeteckningFysiskPerson>{person}</af:IdentitetsbeteckningFysiskPerson>"
         f"<af:Fornamn>Tolvan</af:Fornamn><af:Efternamn>Tolvansson</af:Efternamn>{info}"
@@ -83,6 +89,57 @@ def test_an_arbetssokandeinfo_without_the_report_element_is_read_as_no_report():
 
 def test_the_control_month_is_af_s_echo_of_the_question():
     assert parse_af(af_data(registered("2026-11-09"), tom="2026-12-31"), PNR).aktivitetsrapport == 501
+
+
+def test_the_questions_control_month_is_used_when_the_answer_does_not_echo_it():
+    assert parse_af(af_data(registered("2026-11-09"), tom=None), PNR, "2026-11").aktivitetsrapport == 200
+    assert parse_af(af_data(registered("2026-11-09"), tom=None), PNR, "2026-12").aktivitetsrapport == 501
+    assert parse_af(af_data(registered("2026-11-09"), tom="2026-12-31"), PNR, "2026-11").aktivitetsrapport == 200
+
+
+def test_without_fraga_and_without_the_question_a_report_date_cannot_be_judged():
+    with pytest.raises(PayloadError) as caught:
+        parse_af(af_data(registered("2026-11-09"), tom=None), PNR)
+    assert caught.value.felkod == "AF_KONTROLLMANAD"
+    # What needs no control month is still read: never filed, not registered.
+    assert parse_af(af_data(registered(None), tom=None), PNR).aktivitetsrapport == 501
+    assert parse_af(af_data(registered(None, "false"), tom=None), PNR).status == "ej_inskriven"
+
+
+REAL_AF = Path(__file__).parent / "fixtures/ssbtek/af-answer-no-fraga.xml"
+
+
+def test_a_real_shaped_af_answer_without_fraga_and_report_element_is_read():
+    answer = parse_saved_answer(REAL_AF.read_bytes(), PNR)
+    assert answer.errors == {}
+    assert answer.person.af == AfInfo(status="inskriven", aktivitetsrapport=501, registered_since=SINCE)
+
+
+def test_a_failed_lookup_that_says_nothing_of_the_person_is_unknown_not_ej_inskriven():
+    assert parse_af(af_data("", lookup="1"), PNR) == AF_UNKNOWN
+    assert AF_UNKNOWN.status == "okand" and AF_UNKNOWN.aktivitetsrapport == 502
+
+
+def test_an_arbetssokandeinfo_without_arbetssokande_is_unreadable_not_ej_inskriven():
+    info = "<af:ArbetssokandeInfo><af:ArbetssokandeRegistrerad>2016-11-18</af:ArbetssokandeRegistrerad></af:ArbetssokandeInfo>"
+    with pytest.raises(PayloadError, match="Arbetssokande"):
+        parse_af(af_data(info), PNR)
+
+
+def test_an_unavailable_af_is_unknown_in_register_1_never_ej_inskriven():
+    text = REAL_AF.read_text(encoding="utf-8")
+    error = (
+        "<ssbt:AF><ssbt:error><ssbt:kalla>BT</ssbt:kalla><ssbt:felkod>BT-503</ssbt:felkod>"
+        "<ssbt:felmeddelande>x</ssbt:felmeddelande></ssbt:error></ssbt:AF>"
+    )
+    answered_with_an_error = text[: text.index("<ssbt:AF>")] + error + text[text.index("</ssbt:AF>") + 10 :]
+    unreadable = text.replace("<er:Arbetssokande>true</er:Arbetssokande>", "")
+    for body in (answered_with_an_error, unreadable):
+        answer = parse_saved_answer(body.encode(), PNR)
+        assert answer.person.unavailable == [Authority.AF]
+        assert answer.person.af == AF_UNKNOWN
+    with pytest.raises(ValueError, match="okand"):
+        AfInfo(status="okand", aktivitetsrapport=500)
 
 
 def test_report_codes():

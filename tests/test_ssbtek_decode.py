@@ -105,3 +105,50 @@ def test_an_answer_about_someone_else_says_so_per_authority():
     person = json.loads(done.stdout)["persons"]["199001011234"]
     assert person["unavailable"] == ["AF", "CSN", "SO"]  # FK's and SKV's parts name nobody the robot could check
     assert "felkod ANNAN_PERSON" in done.stderr
+
+
+# What decode prints for AF and Lefi as the agencies really answer ------------------------------
+
+REAL_AF = Path(__file__).parent / "fixtures/ssbtek/af-answer-no-fraga.xml"
+REAL_AF_PERSON = "199001011234"
+
+
+def test_a_real_shaped_af_answer_without_fraga_is_printed_as_registered():
+    done = robot("ssbtek", "decode", str(REAL_AF), "--person", REAL_AF_PERSON)
+    assert done.returncode == 0 and done.stderr == ""
+    person = json.loads(done.stdout)["persons"][REAL_AF_PERSON]
+    assert person["af"] == {"status": "inskriven", "aktivitetsrapport": 501, "registered_since": "2016-11-18"}
+    assert person["unavailable"] == []
+
+
+def test_an_unavailable_af_is_printed_as_unknown_never_ej_inskriven(tmp_path: Path):
+    text = REAL_AF.read_text(encoding="utf-8")
+    report = "<er:AktivetetsRapportDatum><er:AktivitetsRapportMeddelande>x</er:AktivitetsRapportMeddelande>"
+    report += (
+        "<er:SenasteAktivitetsRapportDatum>2026-11-09</er:SenasteAktivitetsRapportDatum></er:AktivetetsRapportDatum>"
+    )
+    path = tmp_path / "answer.xml"
+    # A report date, no Fraga to say which month was asked about: AF cannot be read without a guess.
+    path.write_text(text.replace("</er:ArbetssokandeInfo>", report + "</er:ArbetssokandeInfo>"), encoding="utf-8")
+    done = robot("ssbtek", "decode", str(path), "--person", REAL_AF_PERSON)
+    assert done.returncode == 0
+    assert done.stderr.startswith("AF: unavailable (kalla adapter, felkod AF_KONTROLLMANAD)")
+    person = json.loads(done.stdout)["persons"][REAL_AF_PERSON]
+    assert person["unavailable"] == ["AF"]
+    assert person["af"] == {"status": "okand", "aktivitetsrapport": 502}
+
+
+def test_fks_own_openapi_example_is_printed_as_available(tmp_path: Path):
+    from tests.test_ssbtek_lefi import fk_openapi_example
+
+    text = ANSWER.read_text(encoding="utf-8")
+    start = text.index("<ssbt:lefiJsonSvar>") + len("<ssbt:lefiJsonSvar>")
+    end = text.index("</ssbt:lefiJsonSvar>")
+    encoded = base64.b64encode(json.dumps(fk_openapi_example(), ensure_ascii=False).encode()).decode()
+    path = tmp_path / "answer.xml"
+    path.write_text(text[:start] + encoded + text[end:], encoding="utf-8")
+    done = robot("ssbtek", "decode", str(path), "--person", WORKER)
+    assert done.returncode == 0 and done.stderr == ""
+    person = json.loads(done.stdout)["persons"][WORKER]
+    assert person["unavailable"] == []
+    assert not [i for i in person["incomes"] if i["source"] == "FK"]  # the example carries no payments

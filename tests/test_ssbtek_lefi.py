@@ -102,7 +102,7 @@ def test_an_answer_without_payments_is_no_income():
         ([{"utlamnare": {"kod": "FK"}, "tillstand": {"kod": "FELANDE"}}, ANSWER["utlamnare"][1]], "LEFI_FK_FELANDE"),
         ([], "LEFI_FK_SAKNAS"),
     ],
-    ids=["pm-missing", "pm-unavailable", "fk-failing", "none"],
+    ids=["pm-payments-but-not-listed", "pm-unavailable", "fk-failing", "fk-payments-but-none-listed"],
 )
 def test_a_provider_that_did_not_contribute_makes_fk_unavailable(utlamnare, felkod):
     with pytest.raises(PayloadError) as caught:
@@ -110,8 +110,43 @@ def test_a_provider_that_did_not_contribute_makes_fk_unavailable(utlamnare, felk
     assert caught.value.felkod == felkod
 
 
+def test_an_answer_listing_no_provider_at_all_is_unavailable():
+    with pytest.raises(PayloadError) as caught:
+        decode({"utlamnare": [], "avvikelser": {}})
+    assert caught.value.felkod == "LEFI_UTLAMNARE_SAKNAS"
+
+
 def test_only_the_providers_asked_must_have_answered():
     assert decode(changed(utlamnare=[ANSWER["utlamnare"][0]], utbetalningar=[]), providers=["FK"])
+
+
+def test_a_provider_the_question_asked_must_be_listed_even_without_payments():
+    fk_only = changed(utlamnare=[ANSWER["utlamnare"][0]], utbetalningar=[])
+    with pytest.raises(PayloadError) as caught:
+        decode(fk_only, providers=lefi.providers_asked(None))  # the robot's question asks PM's groups too
+    assert caught.value.felkod == "LEFI_PM_SAKNAS"
+    assert decode(fk_only)  # a saved answer, question unknown: judged by its own list
+
+
+def test_the_providers_asked_are_read_from_the_question():
+    assert lefi.providers_asked(None) == frozenset({"FK", "PM"})
+    only_fk = lefi.LefiQuestion(PNR, dt.date(2026, 10, 1), dt.date(2026, 11, 30), groups=("FK:SJP", "FK:ABB"))
+    assert lefi.providers_asked(lefi.encode_question(only_fk)) == frozenset({"FK"})
+
+
+def fk_openapi_example() -> dict[str, Any]:
+    """The answer in Försäkringskassan's own OpenAPI description ("Sjukpenningsinformation hämtad")."""
+    paths = yaml.safe_load(LEFI.read_text(encoding="utf-8"))["paths"]
+    post = paths["/lefi-extern-formansinformation/v9/aktorer/{aktorsId}/formansinformation/fraga"]["post"]
+    examples = post["responses"]["200"]["content"]["application/json"]["examples"]
+    return json.loads(json.dumps(examples["Sjukpenningsinformation hämtad"]["value"], default=str))
+
+
+def test_fks_own_openapi_example_is_available():
+    example = fk_openapi_example()
+    assert [u["utlamnare"]["kod"] for u in example["utlamnare"]] == ["FK"]  # PM not concerned, not listed
+    assert lefi.decode_answer(b64(example)) == []
+    assert lefi.decode_answer(b64(example), providers=["FK"]) == []
 
 
 def test_a_deviation_for_a_group_asked_makes_fk_unavailable():

@@ -9,8 +9,12 @@ The question (`LefiExternFormansinformationFraga`) names the person, the period 
 
 The answer (`LefiExternFormansinformationSvar`) is read like this:
 
-- `utlamnare[]`: each provider asked (FK, and PM for Pensionsmyndigheten's groups) must be listed
-  with `tillstand.kod` OK; otherwise FK is unavailable for the person (felkod `LEFI_<provider>_<kod>`).
+- `utlamnare[]` lists "the providers the answered question concerns" (the contract): a provider is
+  required exactly when the question asked for its groups (FK for `FK:…`, PM for `PM:…`), and must
+  be listed with `tillstand.kod` OK; otherwise FK is unavailable for the person (felkod
+  `LEFI_<provider>_<kod>`, `…_SAKNAS` when not listed). A saved answer whose question is not known
+  is judged by its own list (every provider listed, or whose payments it carries, must be OK), so
+  FK's own OpenAPI example, which lists FK alone, is available.
 - `avvikelser`: any deviation for the payments asked (a group not delivered: OBEHORIG, INTERNT_FEL)
   makes FK unavailable (felkod `LEFI_AVVIKELSE`): a missing group must not read as no income.
 - `formansinformation.utbetalningsuppgift[]`: Försäkringskassan's payments. The family
@@ -74,7 +78,11 @@ class LefiQuestion:
 
     @property
     def providers(self) -> frozenset[str]:
-        return frozenset(group.split(":", 1)[0] for group in self.groups)
+        return _providers_of(self.groups)
+
+
+def _providers_of(groups: Iterable[str]) -> frozenset[str]:
+    return frozenset(group.split(":", 1)[0] for group in groups)
 
 
 def encode_question(question: LefiQuestion) -> str:
@@ -109,12 +117,22 @@ def decode_question(text: str) -> LefiQuestion:
 # The answer -----------------------------------------------------------------------------------
 
 
-def decode_answer(text: str, providers: Iterable[str] = codes.LEFI_PROVIDERS) -> list[RegisterIncome]:
-    """Försäkringskassan's and Pensionsmyndigheten's payments as register/1 incomes with source FK."""
+def providers_asked(fk_query: str | None) -> frozenset[str]:
+    """The providers a question's `lefiJsonFraga` asks (None: the robot's own question, every group)."""
+    return _providers_of(codes.LEFI_GROUPS) if fk_query is None else decode_question(fk_query).providers
+
+
+def decode_answer(text: str, providers: Iterable[str] | None = None) -> list[RegisterIncome]:
+    """Försäkringskassan's and Pensionsmyndigheten's payments as register/1 incomes with source FK.
+
+    `providers`: those the question asked (`providers_asked`), each of which must be listed with
+    tillstånd OK. None (a saved answer, the question not known): the answer's own `utlamnare` list
+    is judged, and a provider whose payments the answer carries must be in it.
+    """
     document = _from_base64(text, "lefiJsonSvar")
     if not isinstance(document, dict):
         raise PayloadError("lefiJsonSvar: not an object")
-    _check_providers(document.get("utlamnare"), providers)
+    _check_providers(document.get("utlamnare"), _providers_required(document, providers))
     _check_deviations(document.get("avvikelser"))
     incomes: list[RegisterIncome] = []
     information = document.get("formansinformation") or {}
@@ -125,6 +143,25 @@ def decode_answer(text: str, providers: Iterable[str] = codes.LEFI_PROVIDERS) ->
     for index, payment in enumerate(_list(document.get("utbetalningar"), "utbetalningar")):
         incomes.extend(_pm_payment(payment, f"utbetalningar[{index}]"))
     return incomes
+
+
+def _providers_required(document: dict[str, Any], asked: Iterable[str] | None) -> list[str]:
+    if asked is not None:
+        return sorted(asked)
+    listed: set[str] = set()
+    for entry in _list(document.get("utlamnare"), "utlamnare"):
+        code = _get(entry, "utlamnare", "kod")
+        if not isinstance(code, str):
+            raise PayloadError("lefiJsonSvar utlamnare: a provider without a kod")
+        listed.add(code)
+    if document.get("formansinformation"):
+        listed.add("FK")
+    if document.get("utbetalningar"):
+        listed.add("PM")
+    required = sorted(listed)
+    if not required:
+        raise PayloadError("Lefi: no provider listed in utlamnare", "LEFI_UTLAMNARE_SAKNAS")
+    return required
 
 
 def _check_providers(listed: Any, providers: Iterable[str]) -> None:

@@ -83,7 +83,7 @@ from robot.adapters.ssbtek.soap import (
 )
 from robot.formats.application import IncomeType
 from robot.formats.period import first_day, last_day
-from robot.formats.register import NOT_REGISTERED, Authority, Register, RegisterIncome, RegisterPerson
+from robot.formats.register import AF_UNKNOWN, NOT_REGISTERED, Authority, Register, RegisterIncome, RegisterPerson
 
 __all__ = ["FaultInjection", "SimulatorApp", "SimulatorTls", "listening_socket", "ssbtek_simulator"]
 
@@ -358,9 +358,9 @@ def expected_person(
 
     The person's data restricted to the included authorities, to the sources SSBTEK v10 carries
     (CSN, FK, SO: not SKV's monthly pay nor the providers' attendance) and to incomes in the period;
-    each included authority in the file's `unavailable` reported unavailable (its data withheld), in
-    the adapter's order (`response.income_order`). A person absent from the file: no incomes, not
-    registered at AF.
+    each included authority in the file's `unavailable` reported unavailable (its data withheld; AF
+    unavailable: `af` unknown), in the adapter's order (`response.income_order`). A person absent from
+    the file: no incomes, not registered at AF.
     """
     person = register.persons.get(personnummer) or RegisterPerson()
     unavailable = sorted((a for a in person.unavailable if a in include), key=lambda a: a.value)
@@ -371,7 +371,7 @@ def expected_person(
         if i.source in answered and i.source in SSBTEK_SOURCES
     ]
     incomes.sort(key=income_order)
-    af = person.af if "AF" in answered else NOT_REGISTERED
+    af = person.af if "AF" in answered else AF_UNKNOWN if Authority.AF in unavailable else NOT_REGISTERED
     return RegisterPerson(af=af, incomes=incomes, unavailable=unavailable)
 
 
