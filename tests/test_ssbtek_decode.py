@@ -152,3 +152,19 @@ def test_fks_own_openapi_example_is_printed_as_available(tmp_path: Path):
     person = json.loads(done.stdout)["persons"][WORKER]
     assert person["unavailable"] == []
     assert not [i for i in person["incomes"] if i["source"] == "FK"]  # the example carries no payments
+
+
+def test_the_application_month_lets_decode_judge_a_report_date_without_fraga(tmp_path: Path):
+    text = REAL_AF.read_text(encoding="utf-8")
+    report = "<er:AktivetetsRapportDatum><er:AktivitetsRapportMeddelande>x</er:AktivitetsRapportMeddelande>"
+    report += (
+        "<er:SenasteAktivitetsRapportDatum>2026-11-09</er:SenasteAktivitetsRapportDatum></er:AktivetetsRapportDatum>"
+    )
+    path = tmp_path / "answer.xml"
+    path.write_text(text.replace("</er:ArbetssokandeInfo>", report + "</er:ArbetssokandeInfo>"), encoding="utf-8")
+    for period, code in (("2026-12", 200), ("2027-01", 501)):  # control months 2026-11 and 2026-12
+        done = robot("ssbtek", "decode", str(path), "--person", REAL_AF_PERSON, "--period", period)
+        assert done.returncode == 0 and done.stderr == ""
+        assert json.loads(done.stdout)["persons"][REAL_AF_PERSON]["af"]["aktivitetsrapport"] == code
+    refused = robot("ssbtek", "decode", str(path), "--person", REAL_AF_PERSON, "--period", "december")
+    assert refused.returncode == 2 and "ÅÅÅÅ-MM" in refused.stderr

@@ -87,14 +87,15 @@ def parse_fetch_answer(
     personnummer: str,
     so_answered: Iterable[str] = codes.SO_ANSWERED,
     question: Question | None = None,
+    af_control_month: str | None = None,
 ) -> FetchAnswer:
     """One person's register data from a hamtaBastjanstInformation answer to a question that included `include`.
 
     `question`: the question asked, which says what AF's control month is and which Lefi providers must
     answer; None for a saved answer (each agency judged by its own answer: AF by its echo of the
-    question, Lefi by its own provider list).
+    question or `af_control_month` if given, Lefi by its own provider list).
     """
-    control_month = asked_control_month(question) if question is not None else None
+    control_month = asked_control_month(question) if question is not None else af_control_month
     lefi_providers = lefi.providers_asked(question.fk_query) if question is not None else None
     payload = body_element(body)
     raise_if_fault(payload)
@@ -143,8 +144,13 @@ def parse_fetch_answer(
     return FetchAnswer(person=person, errors=errors)
 
 
-def parse_saved_answer(body: bytes, personnummer: str, so_answered: Iterable[str] = codes.SO_ANSWERED) -> FetchAnswer:
-    """A saved hamtaBastjanstInformation answer about `personnummer`, read as if its authorities were asked."""
+def parse_saved_answer(
+    body: bytes, personnummer: str, so_answered: Iterable[str] = codes.SO_ANSWERED, control_month: str | None = None
+) -> FetchAnswer:
+    """A saved hamtaBastjanstInformation answer about `personnummer`, read as if its authorities were asked.
+
+    `control_month`: the month AF's report date is judged against when AF's answer does not echo the question.
+    """
     payload = body_element(body)
     raise_if_fault(payload)
     svarsdata = payload.find(f"{_G}svarsdata")
@@ -153,7 +159,9 @@ def parse_saved_answer(body: bytes, personnummer: str, so_answered: Iterable[str
         for e in (svarsdata if svarsdata is not None else ())
         if isinstance(e.tag, str) and local_name(e) in _AUTHORITY_BY_NAME
     )
-    return parse_fetch_answer(body, present, personnummer=personnummer, so_answered=so_answered)
+    return parse_fetch_answer(
+        body, present, personnummer=personnummer, so_answered=so_answered, af_control_month=control_month
+    )
 
 
 def income_order(income: RegisterIncome) -> tuple[int, str, str, int, int]:
