@@ -113,6 +113,18 @@ REAL_AF = Path(__file__).parent / "fixtures/ssbtek/af-answer-no-fraga.xml"
 REAL_AF_PERSON = "199001011234"
 
 
+def real_af_with_report_date(tmp_path: Path) -> Path:
+    """The real-shaped AF answer (no Fraga) with a latest activity report on 9 November 2026."""
+    report = (
+        "<er:AktivetetsRapportDatum><er:AktivitetsRapportMeddelande>x</er:AktivitetsRapportMeddelande>"
+        "<er:SenasteAktivitetsRapportDatum>2026-11-09</er:SenasteAktivitetsRapportDatum></er:AktivetetsRapportDatum>"
+    )
+    path = tmp_path / "answer.xml"
+    text = REAL_AF.read_text(encoding="utf-8")
+    path.write_text(text.replace("</er:ArbetssokandeInfo>", report + "</er:ArbetssokandeInfo>"), encoding="utf-8")
+    return path
+
+
 def test_a_real_shaped_af_answer_without_fraga_is_printed_as_registered():
     done = robot("ssbtek", "decode", str(REAL_AF), "--person", REAL_AF_PERSON)
     assert done.returncode == 0 and done.stderr == ""
@@ -122,14 +134,7 @@ def test_a_real_shaped_af_answer_without_fraga_is_printed_as_registered():
 
 
 def test_an_unavailable_af_is_printed_as_unknown_never_ej_inskriven(tmp_path: Path):
-    text = REAL_AF.read_text(encoding="utf-8")
-    report = "<er:AktivetetsRapportDatum><er:AktivitetsRapportMeddelande>x</er:AktivitetsRapportMeddelande>"
-    report += (
-        "<er:SenasteAktivitetsRapportDatum>2026-11-09</er:SenasteAktivitetsRapportDatum></er:AktivetetsRapportDatum>"
-    )
-    path = tmp_path / "answer.xml"
-    # A report date, no Fraga to say which month was asked about: AF cannot be read without a guess.
-    path.write_text(text.replace("</er:ArbetssokandeInfo>", report + "</er:ArbetssokandeInfo>"), encoding="utf-8")
+    path = real_af_with_report_date(tmp_path)  # no Fraga says which month was asked about
     done = robot("ssbtek", "decode", str(path), "--person", REAL_AF_PERSON)
     assert done.returncode == 0
     assert done.stderr.startswith("AF: unavailable (kalla adapter, felkod AF_KONTROLLMANAD)")
@@ -155,13 +160,7 @@ def test_fks_own_openapi_example_is_printed_as_available(tmp_path: Path):
 
 
 def test_the_application_month_lets_decode_judge_a_report_date_without_fraga(tmp_path: Path):
-    text = REAL_AF.read_text(encoding="utf-8")
-    report = "<er:AktivetetsRapportDatum><er:AktivitetsRapportMeddelande>x</er:AktivitetsRapportMeddelande>"
-    report += (
-        "<er:SenasteAktivitetsRapportDatum>2026-11-09</er:SenasteAktivitetsRapportDatum></er:AktivetetsRapportDatum>"
-    )
-    path = tmp_path / "answer.xml"
-    path.write_text(text.replace("</er:ArbetssokandeInfo>", report + "</er:ArbetssokandeInfo>"), encoding="utf-8")
+    path = real_af_with_report_date(tmp_path)  # no Fraga says which month was asked about
     for period, code in (("2026-12", 200), ("2027-01", 501)):  # control months 2026-11 and 2026-12
         done = robot("ssbtek", "decode", str(path), "--person", REAL_AF_PERSON, "--period", period)
         assert done.returncode == 0 and done.stderr == ""
