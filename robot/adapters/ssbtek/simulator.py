@@ -323,7 +323,7 @@ def check_register(register: Register) -> None:
         if not representable(person.af):
             raise ValueError(
                 f"{where}: af {person.af.status} with aktivitetsrapport {person.af.aktivitetsrapport} cannot be said "
-                "by Arbetsförmedlingen's answer (inskriven: 200 or 501; ej_inskriven: 500; either: 502)"
+                "by Arbetsförmedlingen's answer (inskriven: 200 or 501; ej_inskriven: 500; either, or okand: 502)"
             )
         for income in person.incomes:
             if income.source == "AF":
