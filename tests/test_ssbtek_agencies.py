@@ -15,7 +15,7 @@ from robot.adapters.ssbtek.response import parse_saved_answer
 from robot.adapters.ssbtek.so import parse_so
 from robot.adapters.ssbtek.soap import AF, SO
 from robot.formats.application import IncomeType
-from robot.formats.register import AF_UNKNOWN, AfInfo, Authority, RegisterIncome
+from robot.formats.register import AF_UNKNOWN, AfInfo, Authority, Register, RegisterIncome
 
 PNR = "199001011234"
 
@@ -140,6 +140,27 @@ def test_an_unavailable_af_is_unknown_in_register_1_never_ej_inskriven():
         assert answer.person.af == AF_UNKNOWN
     with pytest.raises(ValueError, match="okand"):
         AfInfo(status="okand", aktivitetsrapport=500)
+
+
+def test_an_unknown_af_goes_to_manual_as_not_fetched_never_as_not_registered():
+    import json
+
+    from robot.chain.engine import evaluate_raw
+    from robot.chain.inputs import Circumstances
+    from robot.chain.ruleset import load_ruleset
+    from robot.chain.stickprov import StickprovInput
+    from tests.builders import APPLICANT, application, raw, register
+    from tests.conftest import RULES
+
+    unknown = {"af": AF_UNKNOWN.model_dump(mode="json"), "unavailable": ["AF"]}
+    reg = Register.model_validate_json(json.dumps(register(**{APPLICANT: unknown})), strict=True)
+    off = StickprovInput(key=b"k", rate_override=0.0)
+    verdict = evaluate_raw(
+        raw(application()), reg, load_ruleset(RULES), off, circumstances=Circumstances(as_of=dt.date(2026, 12, 20))
+    ).verdict
+    assert verdict.outcome == "manual"
+    assert "SSBTEK_EJ_TILLGANGLIG" in verdict.reason_codes()
+    assert "AF_EJ_INSKRIVEN" not in verdict.reason_codes()
 
 
 def test_report_codes():
