@@ -358,9 +358,9 @@ def expected_person(
 
     The person's data restricted to the included authorities, to the sources SSBTEK v10 carries
     (CSN, FK, SO: not SKV's monthly pay nor the providers' attendance) and to incomes in the period;
-    each included authority in the file's `unavailable` reported unavailable (its data withheld; AF
-    unavailable: `af` unknown), in the adapter's order (`response.income_order`). A person absent from
-    the file: no incomes, not registered at AF.
+    each included authority in the file's `unavailable` reported unavailable (its data withheld), in
+    the adapter's order (`response.income_order`). A person absent from the file: no incomes, not
+    registered at AF.
     """
     person = register.persons.get(personnummer) or RegisterPerson()
     unavailable = sorted((a for a in person.unavailable if a in include), key=lambda a: a.value)
