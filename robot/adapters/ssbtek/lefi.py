@@ -251,8 +251,8 @@ def _pm_tax(payment: dict[str, Any], gross: Decimal, where: str) -> Decimal:
     `avdrag[]` are "the amounts that make up the difference between gross and net" (the contract):
     bruttobelopp − Σ avdrag must be nettobelopp. Deductions written as negative numbers are read as
     deducted only when every one of them is negative and bruttobelopp + Σ avdrag is nettobelopp.
-    Anything else (mixed signs, a net that neither reading gives, no nettobelopp) is unreadable:
-    FK unavailable, felkod `PM_NETTOBELOPP`, never a guess.
+    Anything else (mixed signs, a net that neither reading gives) is unreadable: FK unavailable,
+    felkod `PM_NETTOBELOPP`, never a guess; no nettobelopp at all is `UNREADABLE`.
     """
     net = kronor(payment.get("nettobelopp"), f"{where}.nettobelopp")
     deductions: list[tuple[Decimal, bool]] = []
