@@ -6,6 +6,8 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from lxml import etree
 
 from robot.adapters.decoding import PayloadError
@@ -277,3 +279,38 @@ def test_the_simulators_yearly_assessment_reads_back():
 def test_anything_else_in_skatteverkets_svar_is_unreadable(text):
     with pytest.raises(PayloadError):
         skv.decode_answer(text, PNR)
+
+
+def _af_elements() -> list[str]:
+    """Paths (local names from data) of every element in the real-shaped AF answer."""
+    data = etree.fromstring(REAL_AF.read_bytes()).find(".//{*}AF/{*}data")
+    return [data.getroottree().getelementpath(e) for e in data.iter() if e is not data]
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    path=st.sampled_from(_af_elements()),
+    change=st.none() | st.sampled_from(["", "true", "false", "1", "0", "2026-11-09", "x", "-1"]),
+    control_month=st.none() | st.sampled_from(["2026-10", "2026-11"]),
+)
+def test_af_never_says_ej_inskriven_unless_its_answer_does(path, change, control_month):
+    """Any one element removed (None) or its text replaced: a PayloadError, or a reading whose
+    ej_inskriven comes from AF's own words (Arbetssokande false, or no ArbetssokandeInfo after a normal lookup)."""
+    root = etree.fromstring(REAL_AF.read_bytes())
+    data = root.find(".//{*}AF/{*}data")
+    element = data.getroottree().find(path)
+    if change is None:
+        element.getparent().remove(element)
+    else:
+        element.text = change
+    try:
+        af = parse_af(data, PNR, control_month)
+    except PayloadError:
+        return
+    svar = data.find(f"{{{AF}}}Svar")
+    said = (svar.findtext(f"{{{AF}}}ArbetssokandeInfo/{{{AF}}}Arbetssokande") or "").strip()
+    lookup = (svar.findtext(f"{{{AF}}}StatusSokandeinformationKod") or "").strip()
+    if af.status == "ej_inskriven":
+        assert said in ("false", "0") or (svar.find(f"{{{AF}}}ArbetssokandeInfo") is None and lookup == "0")
+    if af.status == "okand":
+        assert af.aktivitetsrapport == 502 and lookup != "0"
