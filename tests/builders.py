@@ -293,6 +293,7 @@ def any_person(control: str, gap: str) -> Any:
                     {"status": "inskriven", "aktivitetsrapport": 501},
                     {"status": "inskriven", "aktivitetsrapport": 502},
                     {"status": "ej_inskriven", "aktivitetsrapport": 500},
+                    {"status": "okand", "aktivitetsrapport": 502},
                 ]
             ),
             "incomes": st.lists(

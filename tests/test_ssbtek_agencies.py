@@ -3,28 +3,36 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from lxml import etree
 
 from robot.adapters.decoding import PayloadError
 from robot.adapters.ssbtek import skv
 from robot.adapters.ssbtek.af import parse_af, report_code
+from robot.adapters.ssbtek.response import parse_saved_answer
 from robot.adapters.ssbtek.so import parse_so
 from robot.adapters.ssbtek.soap import AF, SO
 from robot.formats.application import IncomeType
-from robot.formats.register import AfInfo, RegisterIncome
+from robot.formats.register import AF_UNKNOWN, AfInfo, Authority, Register, RegisterIncome
 
 PNR = "199001011234"
 
 
-def af_data(info: str, lookup: str = "0", person: str = PNR, tom: str = "2026-11-30") -> etree._Element:
-    return etree.fromstring(
-        f'<data xmlns:af="{AF}"><af:Fraga><af:OrganisationsnummerForIngivare>162120001355</af:OrganisationsnummerForIngivare>'
+def af_data(info: str, lookup: str = "0", person: str = PNR, tom: str | None = "2026-11-30") -> etree._Element:
+    """AF's data; `tom` None: without the echo of the question (`Fraga`), as AF's real answers come."""
+    fraga = (
+        "<af:Fraga><af:OrganisationsnummerForIngivare>162120001355</af:OrganisationsnummerForIngivare>"
         "<af:NamnPaIngivare>Göteborgs Stad</af:NamnPaIngivare><af:KontonamnForHandlaggare>x</af:KontonamnForHandlaggare>"
         f"<af:Referensnummer>GBG-1</af:Referensnummer><af:From>2026-10-01</af:From><af:Tom>{tom}</af:Tom>"
         "<af:SyfteMedFraga>x</af:SyfteMedFraga><af:LagParagraf>x</af:LagParagraf>"
         f"<af:IdentitetsbeteckningFysiskPerson>{PNR}</af:IdentitetsbeteckningFysiskPerson></af:Fraga>"
+    )
+    return etree.fromstring(
+        f'<data xmlns:af="{AF}">{fraga if tom is not None else ""}'
         "<af:Svar><af:Schemaversion>4.0</af:Schemaversion><af:Referensnummer>GBG-1</af:Referensnummer>"
         f"<af:LagParagraf>x</af:LagParagraf><af:IdentitetsbeteckningFysiskPerson>{person}</af:IdentitetsbeteckningFysiskPerson>"
         f"<af:Fornamn>Tolvan</af:Fornamn><af:Efternamn>Tolvansson</af:Efternamn>{info}"
@@ -83,6 +91,78 @@ def test_an_arbetssokandeinfo_without_the_report_element_is_read_as_no_report():
 
 def test_the_control_month_is_af_s_echo_of_the_question():
     assert parse_af(af_data(registered("2026-11-09"), tom="2026-12-31"), PNR).aktivitetsrapport == 501
+
+
+def test_the_questions_control_month_is_used_when_the_answer_does_not_echo_it():
+    assert parse_af(af_data(registered("2026-11-09"), tom=None), PNR, "2026-11").aktivitetsrapport == 200
+    assert parse_af(af_data(registered("2026-11-09"), tom=None), PNR, "2026-12").aktivitetsrapport == 501
+    assert parse_af(af_data(registered("2026-11-09"), tom="2026-12-31"), PNR, "2026-11").aktivitetsrapport == 200
+
+
+def test_without_fraga_and_without_the_question_a_report_date_cannot_be_judged():
+    with pytest.raises(PayloadError) as caught:
+        parse_af(af_data(registered("2026-11-09"), tom=None), PNR)
+    assert caught.value.felkod == "AF_KONTROLLMANAD"
+    # What needs no control month is still read: never filed, not registered.
+    assert parse_af(af_data(registered(None), tom=None), PNR).aktivitetsrapport == 501
+    assert parse_af(af_data(registered(None, "false"), tom=None), PNR).status == "ej_inskriven"
+
+
+REAL_AF = Path(__file__).parent / "fixtures/ssbtek/af-answer-no-fraga.xml"
+
+
+def test_a_real_shaped_af_answer_without_fraga_and_report_element_is_read():
+    answer = parse_saved_answer(REAL_AF.read_bytes(), PNR)
+    assert answer.errors == {}
+    assert answer.person.af == AfInfo(status="inskriven", aktivitetsrapport=501, registered_since=SINCE)
+
+
+def test_a_failed_lookup_that_says_nothing_of_the_person_is_unknown_not_ej_inskriven():
+    assert parse_af(af_data("", lookup="1"), PNR) == AF_UNKNOWN
+    assert AF_UNKNOWN.status == "okand" and AF_UNKNOWN.aktivitetsrapport == 502
+
+
+def test_an_arbetssokandeinfo_without_arbetssokande_is_unreadable_not_ej_inskriven():
+    info = "<af:ArbetssokandeInfo><af:ArbetssokandeRegistrerad>2016-11-18</af:ArbetssokandeRegistrerad></af:ArbetssokandeInfo>"
+    with pytest.raises(PayloadError, match="Arbetssokande"):
+        parse_af(af_data(info), PNR)
+
+
+def test_an_unavailable_af_is_unknown_in_register_1_never_ej_inskriven():
+    text = REAL_AF.read_text(encoding="utf-8")
+    error = (
+        "<ssbt:AF><ssbt:error><ssbt:kalla>BT</ssbt:kalla><ssbt:felkod>BT-503</ssbt:felkod>"
+        "<ssbt:felmeddelande>x</ssbt:felmeddelande></ssbt:error></ssbt:AF>"
+    )
+    answered_with_an_error = text[: text.index("<ssbt:AF>")] + error + text[text.index("</ssbt:AF>") + 10 :]
+    unreadable = text.replace("<er:Arbetssokande>true</er:Arbetssokande>", "")
+    for body in (answered_with_an_error, unreadable):
+        answer = parse_saved_answer(body.encode(), PNR)
+        assert answer.person.unavailable == [Authority.AF]
+        assert answer.person.af == AF_UNKNOWN
+    with pytest.raises(ValueError, match="okand"):
+        AfInfo(status="okand", aktivitetsrapport=500)
+
+
+def test_an_unknown_af_goes_to_manual_as_not_fetched_never_as_not_registered():
+    import json
+
+    from robot.chain.engine import evaluate_raw
+    from robot.chain.inputs import Circumstances
+    from robot.chain.ruleset import load_ruleset
+    from robot.chain.stickprov import StickprovInput
+    from tests.builders import APPLICANT, application, raw, register
+    from tests.conftest import RULES
+
+    unknown = {"af": AF_UNKNOWN.model_dump(mode="json"), "unavailable": ["AF"]}
+    reg = Register.model_validate_json(json.dumps(register(**{APPLICANT: unknown})), strict=True)
+    off = StickprovInput(key=b"k", rate_override=0.0)
+    verdict = evaluate_raw(
+        raw(application()), reg, load_ruleset(RULES), off, circumstances=Circumstances(as_of=dt.date(2026, 12, 20))
+    ).verdict
+    assert verdict.outcome == "manual"
+    assert "SSBTEK_EJ_TILLGANGLIG" in verdict.reason_codes()
+    assert "AF_EJ_INSKRIVEN" not in verdict.reason_codes()
 
 
 def test_report_codes():
@@ -199,3 +279,38 @@ def test_the_simulators_yearly_assessment_reads_back():
 def test_anything_else_in_skatteverkets_svar_is_unreadable(text):
     with pytest.raises(PayloadError):
         skv.decode_answer(text, PNR)
+
+
+def _af_elements() -> list[str]:
+    """Paths (local names from data) of every element in the real-shaped AF answer."""
+    data = etree.fromstring(REAL_AF.read_bytes()).find(".//{*}AF/{*}data")
+    return [data.getroottree().getelementpath(e) for e in data.iter() if e is not data]
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    path=st.sampled_from(_af_elements()),
+    change=st.none() | st.sampled_from(["", "true", "false", "1", "0", "2026-11-09", "x", "-1"]),
+    control_month=st.none() | st.sampled_from(["2026-10", "2026-11"]),
+)
+def test_af_never_says_ej_inskriven_unless_its_answer_does(path, change, control_month):
+    """Any one element removed (None) or its text replaced: a PayloadError, or a reading whose
+    ej_inskriven comes from AF's own words (Arbetssokande false, or no ArbetssokandeInfo after a normal lookup)."""
+    root = etree.fromstring(REAL_AF.read_bytes())
+    data = root.find(".//{*}AF/{*}data")
+    element = data.getroottree().find(path)
+    if change is None:
+        element.getparent().remove(element)
+    else:
+        element.text = change
+    try:
+        af = parse_af(data, PNR, control_month)
+    except PayloadError:
+        return
+    svar = data.find(f"{{{AF}}}Svar")
+    said = (svar.findtext(f"{{{AF}}}ArbetssokandeInfo/{{{AF}}}Arbetssokande") or "").strip()
+    lookup = (svar.findtext(f"{{{AF}}}StatusSokandeinformationKod") or "").strip()
+    if af.status == "ej_inskriven":
+        assert said in ("false", "0") or (svar.find(f"{{{AF}}}ArbetssokandeInfo") is None and lookup == "0")
+    if af.status == "okand":
+        assert af.aktivitetsrapport == 502 and lookup != "0"

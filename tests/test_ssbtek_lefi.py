@@ -102,7 +102,7 @@ def test_an_answer_without_payments_is_no_income():
         ([{"utlamnare": {"kod": "FK"}, "tillstand": {"kod": "FELANDE"}}, ANSWER["utlamnare"][1]], "LEFI_FK_FELANDE"),
         ([], "LEFI_FK_SAKNAS"),
     ],
-    ids=["pm-missing", "pm-unavailable", "fk-failing", "none"],
+    ids=["pm-payments-but-not-listed", "pm-unavailable", "fk-failing", "fk-payments-but-none-listed"],
 )
 def test_a_provider_that_did_not_contribute_makes_fk_unavailable(utlamnare, felkod):
     with pytest.raises(PayloadError) as caught:
@@ -110,8 +110,43 @@ def test_a_provider_that_did_not_contribute_makes_fk_unavailable(utlamnare, felk
     assert caught.value.felkod == felkod
 
 
+def test_an_answer_listing_no_provider_at_all_is_unavailable():
+    with pytest.raises(PayloadError) as caught:
+        decode({"utlamnare": [], "avvikelser": {}})
+    assert caught.value.felkod == "LEFI_UTLAMNARE_SAKNAS"
+
+
 def test_only_the_providers_asked_must_have_answered():
     assert decode(changed(utlamnare=[ANSWER["utlamnare"][0]], utbetalningar=[]), providers=["FK"])
+
+
+def test_a_provider_the_question_asked_must_be_listed_even_without_payments():
+    fk_only = changed(utlamnare=[ANSWER["utlamnare"][0]], utbetalningar=[])
+    with pytest.raises(PayloadError) as caught:
+        decode(fk_only, providers=lefi.providers_asked(None))  # the robot's question asks PM's groups too
+    assert caught.value.felkod == "LEFI_PM_SAKNAS"
+    assert decode(fk_only)  # a saved answer, question unknown: judged by its own list
+
+
+def test_the_providers_asked_are_read_from_the_question():
+    assert lefi.providers_asked(None) == frozenset({"FK", "PM"})
+    only_fk = lefi.LefiQuestion(PNR, dt.date(2026, 10, 1), dt.date(2026, 11, 30), groups=("FK:SJP", "FK:ABB"))
+    assert lefi.providers_asked(lefi.encode_question(only_fk)) == frozenset({"FK"})
+
+
+def fk_openapi_example() -> dict[str, Any]:
+    """The answer in Försäkringskassan's own OpenAPI description ("Sjukpenningsinformation hämtad")."""
+    paths = yaml.safe_load(LEFI.read_text(encoding="utf-8"))["paths"]
+    post = paths["/lefi-extern-formansinformation/v9/aktorer/{aktorsId}/formansinformation/fraga"]["post"]
+    examples = post["responses"]["200"]["content"]["application/json"]["examples"]
+    return json.loads(json.dumps(examples["Sjukpenningsinformation hämtad"]["value"], default=str))
+
+
+def test_fks_own_openapi_example_is_available():
+    example = fk_openapi_example()
+    assert [u["utlamnare"]["kod"] for u in example["utlamnare"]] == ["FK"]  # PM not concerned, not listed
+    assert lefi.decode_answer(b64(example)) == []
+    assert lefi.decode_answer(b64(example), providers=["FK"]) == []
 
 
 def test_a_deviation_for_a_group_asked_makes_fk_unavailable():
@@ -161,7 +196,82 @@ def test_pensionsmyndighetens_other_deductions_are_not_tax():
     payment = document["utbetalningar"][0]
     payment["utbetalningsrader"] = payment["utbetalningsrader"][:1]
     payment["avdrag"].append({"belopp": 700, "avdragstyp": {"kod": "PM:UTMATNING", "beskrivning": "Utmätning"}})
+    payment["nettobelopp"] = 14200 - 2960 - 700
     assert decode(document)[-1] == ("pension", "2026-11", 14200 - 2960)
+
+
+# Pensionsmyndigheten's deductions: their sign checked, the net reconciled with nettobelopp -----
+
+NEGATIVE_AVDRAG = json.loads(
+    (Path(__file__).parent / "fixtures/ssbtek/lefi-pm-negative-avdrag.json").read_text(encoding="utf-8")
+)
+
+
+def test_deductions_written_as_negative_numbers_give_the_payments_own_net():
+    # Read as gross − avdrag, the -1 826 once gave 14 226: 3 652 kr above the payment's own nettobelopp.
+    assert decode(NEGATIVE_AVDRAG) == [("pension", "2026-11", 10574)]
+    assert NEGATIVE_AVDRAG["utbetalningar"][0]["nettobelopp"] == 10574
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda p: p.update(nettobelopp=12400 + 1826),  # the net of neither reading: a guess either way
+        lambda p: p.pop("nettobelopp"),
+        lambda p: p["avdrag"].append({"belopp": 500, "avdragstyp": {"kod": "PM:UTMATNING", "beskrivning": "x"}}),
+        lambda p: p.update(nettobelopp=12400),  # a deduction the net does not show
+    ],
+    ids=["net-above-gross", "no-net", "mixed-signs", "net-is-gross"],
+)
+def test_a_payment_whose_deductions_do_not_reconcile_with_its_net_makes_fk_unavailable(change):
+    document = copy.deepcopy(NEGATIVE_AVDRAG)
+    change(document["utbetalningar"][0])
+    with pytest.raises(PayloadError) as caught:
+        decode(document)
+    assert caught.value.felkod in ("PM_NETTOBELOPP", "UNREADABLE")
+    if "nettobelopp" in document["utbetalningar"][0]:
+        assert caught.value.felkod == "PM_NETTOBELOPP"
+
+
+def test_rows_of_several_benefits_must_add_up_to_the_gross_to_split_the_tax():
+    document = copy.deepcopy(ANSWER)
+    document["utbetalningar"][0]["utbetalningsrader"][1]["belopp"] = 2000
+    with pytest.raises(PayloadError, match="cannot be split"):
+        decode(document)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    gross=st.integers(min_value=0, max_value=200_000),
+    tax=st.integers(min_value=0, max_value=50_000),
+    other=st.integers(min_value=0, max_value=50_000),
+    negative=st.booleans(),
+    net_error=st.sampled_from([0, 0, 0, 1, -1, 3652]),
+)
+def test_a_decoded_pension_is_the_payments_net_plus_its_non_tax_deductions_never_more(
+    gross, tax, other, negative, net_error
+):
+    sign = -1 if negative else 1
+    payment = {
+        "utbetalningsdatum": "2026-11-19",
+        "bruttobelopp": gross,
+        "nettobelopp": gross - tax - other + net_error,
+        "avdrag": [
+            {"belopp": sign * tax, "avdragstyp": {"kod": "PM:PS", "beskrivning": "Preliminär skatt"}},
+            {"belopp": sign * other, "avdragstyp": {"kod": "PM:UTMATNING", "beskrivning": "Utmätning"}},
+        ],
+        "utbetalningsrader": [{"formansgrupp": {"kod": "PM:AP", "beskrivning": "Allmän pension"}, "belopp": gross}],
+    }
+    document = {"utlamnare": ANSWER["utlamnare"], "avvikelser": {}, "utbetalningar": [payment]}
+    try:
+        incomes = lefi.decode_answer(b64(document))
+    except PayloadError:
+        # A payment whose figures disagree is never read; figures that agree are read unless out of range.
+        assert net_error != 0 or gross - tax - other < 0
+        return
+    assert net_error == 0
+    (income,) = incomes
+    assert income.amount == payment["nettobelopp"] + other <= gross
 
 
 @pytest.mark.parametrize(

@@ -13,6 +13,7 @@ import httpx
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from lxml import etree
 
 from robot.adapters.register_source import RegisterRequest
 from robot.adapters.ssbtek import codes
@@ -40,7 +41,7 @@ from robot.adapters.ssbtek.soap import (
 )
 from robot.config import Settings
 from robot.formats.application import IncomeType
-from robot.formats.register import AfInfo, Authority, Register, RegisterIncome, RegisterPerson
+from robot.formats.register import AF_UNKNOWN, AfInfo, Authority, Register, RegisterIncome, RegisterPerson
 from tests.contract_schemas import payload_errors
 from tests.sources_fixture import A_KASSA, AF_ERROR, FK_DOWN, PENSIONER, REGISTER_FILE, STUDENT, WORKER
 
@@ -346,6 +347,7 @@ af_infos = st.one_of(
         aktivitetsrapport=st.sampled_from([500, 502]),
         registered_since=st.none() | st.dates(dt.date(1990, 1, 1), dt.date(2030, 12, 31)),
     ),
+    st.just(AF_UNKNOWN),
 )
 persons = st.builds(
     RegisterPerson,
@@ -365,7 +367,25 @@ def test_generated_registers_round_trip_through_the_contract(person, include, ab
     assert schema_errors(body_element(body)) == []
     assert payload_errors(body) == []
     from_date, to_date = control_period(PERIOD)
-    assert read(body, q) == expected_person(register, PNR, include, from_date, to_date)
+    expected = expected_person(register, PNR, include, from_date, to_date)
+    assert read(body, q) == expected
+    # As AF really answers (no echo of the question), read with the question the robot asked.
+    assert read(_without_af_fraga(body), q, question=q) == expected
+
+
+def _without_af_fraga(body: bytes) -> bytes:
+    root = etree.fromstring(body)
+    for fraga in root.iterfind(f".//{G}AF/{G}data/{A}Fraga"):
+        fraga.getparent().remove(fraga)
+    return etree.tostring(root)
+
+
+def test_an_unavailable_af_reads_back_as_unknown_never_ej_inskriven():
+    registered = AfInfo(status="inskriven", aktivitetsrapport=200, registered_since=dt.date(2024, 3, 1))
+    _, body, q = ask(one(RegisterPerson(af=registered, unavailable=[Authority.AF])), PNR, include={Authority.AF})
+    person = read(body, q, question=q)
+    assert person.unavailable == [Authority.AF]
+    assert person.af == AF_UNKNOWN
 
 
 # Over HTTP -----------------------------------------------------------------------------------

@@ -97,6 +97,12 @@ def _certificate_line(service: str, certificate) -> str:
 def decode(
     response: Path = typer.Argument(..., help="A saved hamtaBastjanstInformation answer (the SOAP envelope)."),
     person: str = typer.Option(..., "--person", help="The personnummer the answer is about (12 digits)."),
+    period: str | None = typer.Option(
+        None,
+        "--period",
+        help="Ansökans månad (ÅÅÅÅ-MM); kontrollmånaden är månaden före. Behövs när AF:s svar har ett "
+        "datum för aktivitetsrapport men inte upprepar frågan (Fraga).",
+    ),
 ) -> None:
     """Print what a saved SSBTEK answer says about PERSON as a register/1 document.
 
@@ -110,14 +116,20 @@ def decode(
     from robot.adapters.register_source import RegisterUnavailable
     from robot.adapters.ssbtek import codes
     from robot.adapters.ssbtek.response import parse_saved_answer
+    from robot.formats.period import shift
     from robot.formats.register import Register
 
     if not re.fullmatch(r"[0-9]{12}", person):
         fail("--person: a personnummer has 12 digits")
+    if period is not None and not re.fullmatch(r"[0-9]{4}-(0[1-9]|1[0-2])", period):
+        fail(f"--period {period!r}: ÅÅÅÅ-MM väntades, t.ex. 2026-12")
+    control_month = shift(period, -1) if period is not None else None
     body = read_bytes(response)
     config = settings()
     try:
-        answer = parse_saved_answer(body, person, config.ssbtek.so_answered_statuses or codes.SO_ANSWERED)
+        answer = parse_saved_answer(
+            body, person, config.ssbtek.so_answered_statuses or codes.SO_ANSWERED, control_month=control_month
+        )
     except RegisterUnavailable as exc:
         fail(f"{response}: {exc}")
     for authority, error in sorted(answer.errors.items()):

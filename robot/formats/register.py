@@ -10,7 +10,7 @@ import datetime as dt
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, model_validator
 
 from robot.formats.application import MAX_AMOUNT, ActivityKind, Hours, IncomeType, Month
 
@@ -54,12 +54,21 @@ class _Strict(BaseModel):
 
 
 class AfInfo(_Strict):
-    status: Literal["inskriven", "ej_inskriven"]
+    status: Literal["inskriven", "ej_inskriven", "okand"]
+    """`okand`: Arbetsförmedlingen's answer could not be had or read; always with aktivitetsrapport 502."""
     aktivitetsrapport: Literal[200, 500, 501, 502]
     registered_since: dt.date | None = None
 
+    @model_validator(mode="after")
+    def _unknown_is_an_error(self) -> AfInfo:
+        if self.status == "okand" and self.aktivitetsrapport != AktivitetsrapportKod.TECHNICAL_ERROR:
+            raise ValueError("af.status okand goes with aktivitetsrapport 502 only")
+        return self
+
 
 NOT_REGISTERED = AfInfo(status="ej_inskriven", aktivitetsrapport=AktivitetsrapportKod.NOT_REGISTERED)
+AF_UNKNOWN = AfInfo(status="okand", aktivitetsrapport=AktivitetsrapportKod.TECHNICAL_ERROR)
+"""What register/1 says of a person whose Arbetsförmedlingen answer is unavailable: unknown, never `ej_inskriven`."""
 
 
 RegisterAmount = Annotated[StrictInt, Field(ge=0, le=MAX_AMOUNT)]

@@ -45,7 +45,7 @@ AF_REPORT = {
     500: "finns inte i Arbetsförmedlingens register",
     502: "Arbetsförmedlingens svar var ett fel",
 }
-AF_STATUS = {"inskriven": "inskriven", "ej_inskriven": "inte inskriven"}
+AF_STATUS = {"inskriven": "inskriven", "ej_inskriven": "inte inskriven", "okand": "inskrivning okänd"}
 
 
 def sentence(text: str) -> str:

@@ -1,19 +1,31 @@
 """Arbetsförmedlingen's part of SSBTEK (`af:SvarMeddelande`, ers_stod.xsd) to and from register/1.
 
-register/1's `af` is derived from AF's answer like this:
+Read from the elements AF's real answers carry: `Svar` only. The schema requires the echo of the
+question (`Fraga`) and, in `ArbetssokandeInfo`, `AktivetetsRapportDatum`, but the saved real-shaped
+answers have neither (tests/fixtures/ssbtek/af-answer-no-fraga.xml): both are optional here.
 
-- `status`: `ArbetssokandeInfo/Arbetssokande` true is `inskriven`; false or no ArbetssokandeInfo
-  is `ej_inskriven`. `registered_since`: `ArbetssokandeInfo/ArbetssokandeRegistrerad`.
-- `aktivitetsrapport` (register/1's own codes, see `report_code`):
-  502 when `StatusSokandeinformationKod` is not `codes.AF_LOOKUP_OK` (the lookup itself failed:
-  that code only says whether AF could answer); otherwise 500 for a person not registered; 200
-  when `AktivetetsRapportDatum/SenasteAktivitetsRapportDatum` falls on or after the first day of
+register/1's `af` is derived from `Svar` like this:
+
+- `StatusSokandeinformationKod` other than `codes.AF_LOOKUP_OK`: the lookup itself failed (that code
+  only says whether AF could answer): aktivitetsrapport 502, status from `ArbetssokandeInfo` when
+  AF sent one, else `okand`.
+- `status`: `ArbetssokandeInfo/Arbetssokande` true is `inskriven`, false `ej_inskriven`; no
+  ArbetssokandeInfo at all is `ej_inskriven` (AF answered and knows no job seeker); an
+  ArbetssokandeInfo without `Arbetssokande` is unreadable. `registered_since`:
+  `ArbetssokandeInfo/ArbetssokandeRegistrerad`.
+- `aktivitetsrapport` (register/1's own codes, see `report_code`): 500 for a person not registered;
+  200 when `AktivetetsRapportDatum/SenasteAktivitetsRapportDatum` falls on or after the first day of
   the control month; 501 when it is earlier or missing.
 
-The control month is the month of AF's echo of the question (`Fraga/Tom`): the last month of the
-period asked about (M−1 for an application for month M). A report filed from its first day on
-shows that the person reports as required; the report on M−1 itself is due only by the 14th of M,
-after the robot's first batch on day 1–5 of M (this reading is `assumed`, docs/ssbtek.md).
+The control month is the last month of the period asked about (M−1 for an application for month
+M): the question's, passed by the caller (`asked_control_month`); for a saved answer, AF's echo of
+the question (`Fraga/Tom`) when it has one. A report date with no control month to compare it with
+is unreadable (felkod `AF_KONTROLLMANAD`): never a guess. A report filed from the first day of the
+control month shows that the person reports as required; the report on M−1 itself is due only by
+the 14th of M, after the robot's first batch on day 1–5 of M (this reading is `assumed`, docs/ssbtek.md).
+
+When AF is unavailable (its own error, an answer not read), register/1's `af` is `AF_UNKNOWN`
+(`okand`, 502), never `ej_inskriven` (`robot.adapters.ssbtek.response`).
 
 AF's answer carries no amounts. Its `BeslutInfo` (decisions on aktivitetsstöd,
 etableringsersättning) is not read: those are paid by Försäkringskassan and come from Lefi.
@@ -30,9 +42,10 @@ from robot.adapters.ssbtek import codes
 from robot.adapters.ssbtek.request import Question
 from robot.adapters.ssbtek.soap import AF, escape
 from robot.formats.period import first_day, of, shift
-from robot.formats.register import AfInfo, AktivitetsrapportKod, Authority
+from robot.formats.register import AF_UNKNOWN, AfInfo, AktivitetsrapportKod, Authority
 
 SCHEMA_VERSION = "2.0"
+NO_CONTROL_MONTH = "AF_KONTROLLMANAD"
 _A = f"{{{AF}}}"
 
 LOOKUP_FAILED = 1
@@ -57,13 +70,19 @@ def report_code(lookup: int, registered: bool, latest_report: dt.date | None, co
     return AktivitetsrapportKod.NOT_FILED
 
 
-def parse_af(data: etree._Element, personnummer: str) -> AfInfo:
-    """AF's `ssbt:data` element about `personnummer` as register/1's `af`. Raises PayloadError."""
+def asked_control_month(question: Question) -> str:
+    """The control month of a question: the month of the last day it asks AF about."""
+    return of(question.period_for(Authority.AF)[1])
+
+
+def parse_af(data: etree._Element, personnummer: str, control_month: str | None = None) -> AfInfo:
+    """AF's `ssbt:data` element about `personnummer` as register/1's `af`. Raises PayloadError.
+
+    `control_month`: the question's (None for a saved answer: AF's echo `Fraga/Tom`, if any, is used).
+    """
     svar = data.find(f"{_A}Svar")
     if svar is None:
         raise PayloadError("AF: no Svar")
-    tom = data.findtext(f"{_A}Fraga/{_A}Tom")
-    control_month = of(iso_date(tom, "AF Fraga/Tom"))
     parts = {child.tag: child for child in svar}
     who = _text(parts.get(f"{_A}IdentitetsbeteckningFysiskPerson"))
     if who != personnummer:
@@ -73,22 +92,38 @@ def parse_af(data: etree._Element, personnummer: str) -> AfInfo:
         lookup = int(code_text_value)
     except ValueError:
         raise PayloadError(f"AF: StatusSokandeinformationKod {code_text(code_text_value)} is not a number") from None
-    registered = False
-    since = latest = None
     info = parts.get(f"{_A}ArbetssokandeInfo")
+    registered: bool | None = None if lookup != codes.AF_LOOKUP_OK else False
+    since = latest = None
     if info is not None:
         fields = {child.tag: child for child in info}
-        registered = _text(fields.get(f"{_A}Arbetssokande")) in ("true", "1")
+        jobseeker = _text(fields.get(f"{_A}Arbetssokande"))
+        if jobseeker not in ("true", "1", "false", "0"):
+            raise PayloadError("AF: ArbetssokandeInfo without a readable Arbetssokande")
+        registered = jobseeker in ("true", "1")
         if since_text := _text(fields.get(f"{_A}ArbetssokandeRegistrerad")):
             since = iso_date(since_text, "AF ArbetssokandeRegistrerad")
         report = info.findtext(f"{_A}AktivetetsRapportDatum/{_A}SenasteAktivitetsRapportDatum")
         if report and report.strip():
             latest = iso_date(report, "AF SenasteAktivitetsRapportDatum")
+    if registered is None:
+        return AF_UNKNOWN
+    month = control_month or _echoed_month(data)
+    if month is None and lookup == codes.AF_LOOKUP_OK and registered and latest is not None:
+        raise PayloadError(
+            "AF: a report date, but no control month (no Fraga/Tom in the answer and the question not known)",
+            NO_CONTROL_MONTH,
+        )
     return AfInfo(
         status="inskriven" if registered else "ej_inskriven",
-        aktivitetsrapport=report_code(lookup, registered, latest, control_month),
+        aktivitetsrapport=report_code(lookup, registered, latest, month or ""),
         registered_since=since,
     )
+
+
+def _echoed_month(data: etree._Element) -> str | None:
+    tom = data.findtext(f"{_A}Fraga/{_A}Tom")
+    return of(iso_date(tom, "AF Fraga/Tom")) if tom is not None else None
 
 
 def _text(element: etree._Element | None) -> str:
@@ -117,24 +152,26 @@ def af_data(question: Question, af: AfInfo) -> str:
         f"<af:Referensnummer>{escape(q.arendeidentitet)}</af:Referensnummer>"
         f"<af:LagParagraf>{escape(q.lagtext)}</af:LagParagraf>"
         f"<af:IdentitetsbeteckningFysiskPerson>{pnr}</af:IdentitetsbeteckningFysiskPerson>"
-        "<af:ArbetssokandeInfo>"
-        f"<af:Arbetssokande>{'true' if registered else 'false'}</af:Arbetssokande>"
     ]
-    if af.registered_since is not None:
-        parts.append(f"<af:ArbetssokandeRegistrerad>{af.registered_since.isoformat()}</af:ArbetssokandeRegistrerad>")
-    parts.append(
-        f"<af:AktivetetsRapportDatum><af:AktivitetsRapportMeddelande>{MESSAGES[af.aktivitetsrapport]}"
-        "</af:AktivitetsRapportMeddelande>"
-    )
-    if registered and af.aktivitetsrapport != AktivitetsrapportKod.TECHNICAL_ERROR:
-        filed = af.aktivitetsrapport == AktivitetsrapportKod.FILED
-        month = control_month if filed else shift(control_month, -2)
-        day = first_day(month).replace(day=12).isoformat()
-        parts.append(f"<af:SenasteAktivitetsRapportDatum>{day}</af:SenasteAktivitetsRapportDatum>")
+    if af.status != "okand":  # a failed lookup about whom AF says nothing carries no ArbetssokandeInfo
+        parts.append(f"<af:ArbetssokandeInfo><af:Arbetssokande>{'true' if registered else 'false'}</af:Arbetssokande>")
+        if af.registered_since is not None:
+            parts.append(
+                f"<af:ArbetssokandeRegistrerad>{af.registered_since.isoformat()}</af:ArbetssokandeRegistrerad>"
+            )
+        parts.append(
+            f"<af:AktivetetsRapportDatum><af:AktivitetsRapportMeddelande>{MESSAGES[af.aktivitetsrapport]}"
+            "</af:AktivitetsRapportMeddelande>"
+        )
+        if registered and af.aktivitetsrapport != AktivitetsrapportKod.TECHNICAL_ERROR:
+            filed = af.aktivitetsrapport == AktivitetsrapportKod.FILED
+            month = control_month if filed else shift(control_month, -2)
+            day = first_day(month).replace(day=12).isoformat()
+            parts.append(f"<af:SenasteAktivitetsRapportDatum>{day}</af:SenasteAktivitetsRapportDatum>")
+        parts.append("</af:AktivetetsRapportDatum></af:ArbetssokandeInfo>")
     lookup = LOOKUP_FAILED if af.aktivitetsrapport == AktivitetsrapportKod.TECHNICAL_ERROR else codes.AF_LOOKUP_OK
     lookup_text = "Tekniskt fel" if lookup != codes.AF_LOOKUP_OK else "Frågan har behandlats normalt"
     parts.append(
-        "</af:AktivetetsRapportDatum></af:ArbetssokandeInfo>"
         f"<af:StatusSokandeinformationKod>{lookup}</af:StatusSokandeinformationKod>"
         f"<af:StatusSokandeinformationKodText>{lookup_text}</af:StatusSokandeinformationKodText></af:Svar>"
     )
@@ -142,7 +179,8 @@ def af_data(question: Question, af: AfInfo) -> str:
 
 
 def representable(af: AfInfo) -> bool:
-    """Whether AF's answer can say this: registration and report code must agree (or the lookup failed)."""
+    """Whether AF's answer can say this: registration and report code must agree (or the lookup failed:
+    then AF may still say whether the person is registered, or not: `okand`)."""
     if af.aktivitetsrapport == AktivitetsrapportKod.TECHNICAL_ERROR:
         return True
     if af.status == "inskriven":

@@ -90,7 +90,12 @@ class SoapRegisterSource:
 
         def parse(content: bytes) -> FetchAnswer:
             return parse_fetch_answer(
-                content, question.include, korrelationsid, personnummer=personnummer, so_answered=self._so_answered
+                content,
+                question.include,
+                korrelationsid,
+                personnummer=personnummer,
+                so_answered=self._so_answered,
+                question=question,
             )
 
         try:

@@ -9,10 +9,14 @@ Read like this (schema version 4.0, and 3.0 which CSN still sends, in its own na
 - Per support form (`Studiemedel`, `Studiehjalp`, `Studiestartsstod`, `Omstallningsstudiestod`,
   `HemutrustningsLan`), per case (`Arenden/Arende`), the payment plan
   (`UtbetalningsPlan/Utbetalning`): each payment made (`utbetstatus` Utbetald) is one studiemedel
-  income in the month of `utbetdatum`, with its `totbelopp` (grant and loan together; the split by
-  `beloppstyp` is kept in `CsnPayment`). Planned payments are not income. A hemutrustningslån paid
-  out makes CSN unavailable (felkod `FORMAN_KRAVER_BEDOMNING`): whether it counts is for a
-  handläggare to judge.
+  income in the month of `utbetdatum`, with its `totbelopp` (grant and loan together). Its grant and
+  loan (kept in `CsnPayment`) are the `totbelopp` of each `Belopp` by `beloppstyp`, never `belopp`,
+  which is the weekly rate: a payment of 4 weeks at 671 + 1 284 kr a week is 2 684 grant + 5 136
+  loan = 7 820. The parts of a payment made must add up (the `Belopp` rows to their `Utbetaldtid`'s
+  `totbelopp`, those to the payment's `totbelopp`) and name a known `beloppstyp`; otherwise the
+  answer is unreadable and CSN unavailable (felkod `CSN_BELOPP`): never a guess. Planned payments
+  are not income and are not checked. A hemutrustningslån paid out makes CSN unavailable (felkod
+  `FORMAN_KRAVER_BEDOMNING`): whether it counts is for a handläggare to judge.
 
 Elements are matched by local name: the answer spreads them over the kommunfraga, person, csntyper
 and per-form namespaces of its version.
@@ -33,6 +37,7 @@ from robot.formats.period import first_day, last_day, of
 from robot.formats.register import RegisterIncome
 
 BENEFIT_NEEDS_JUDGEMENT = "FORMAN_KRAVER_BEDOMNING"
+AMOUNTS_DISAGREE = "CSN_BELOPP"
 
 
 @dataclass(frozen=True)
@@ -42,8 +47,10 @@ class CsnPayment:
     date: dt.date
     paid: bool
     total: int
-    grant: int
-    loan: int
+    grant: int | None
+    """The grants' `totbelopp` (GRUNDB, STÖDB, …); None when CSN gave no `Utbetaldtid` for the payment."""
+    loan: int | None
+    """The loans' `totbelopp` (GRUNDL, TILL, …); grant + loan == total whenever both are known."""
 
 
 @dataclass(frozen=True)
@@ -119,23 +126,33 @@ def _payment(form: str, element: etree._Element) -> CsnPayment:
         date = dt.date(int(day[:4]), int(day[4:6]), int(day[6:]))
     except ValueError:
         raise PayloadError(f"{where}.utbetdatum: not a date") from None
-    status = (element.findtext("{*}utbetstatus") or "").strip()
+    paid = (element.findtext("{*}utbetstatus") or "").strip() in codes.CSN_PAID
+    total = _integer(element.findtext("{*}totbelopp"), f"{where}.totbelopp")
+    periods = element.findall("{*}Utbetaldatider/{*}Utbetaldtid")
+    if not paid or not periods:
+        return CsnPayment(form=form, date=date, paid=paid, total=total, grant=None, loan=None)
     grant = loan = 0
-    for row in element.iterfind("{*}Utbetaldatider/{*}Utbetaldtid/{*}Beloppen/{*}Belopp"):
-        kind = (row.findtext("{*}beloppstyp") or "").strip()
-        amount = _integer(row.findtext("{*}belopp"), f"{where} belopp")
-        if kind in codes.CSN_GRANT_TYPES:
-            grant += amount
-        elif kind in codes.CSN_LOAN_TYPES:
-            loan += amount
-    return CsnPayment(
-        form=form,
-        date=date,
-        paid=status in codes.CSN_PAID,
-        total=_integer(element.findtext("{*}totbelopp"), f"{where}.totbelopp"),
-        grant=grant,
-        loan=loan,
-    )
+    for period in periods:
+        parts = 0
+        for row in period.iterfind("{*}Beloppen/{*}Belopp"):
+            kind = (row.findtext("{*}beloppstyp") or "").strip()
+            amount = _integer(row.findtext("{*}totbelopp"), f"{where} Belopp.totbelopp")
+            if kind in codes.CSN_GRANT_TYPES:
+                grant += amount
+            elif kind in codes.CSN_LOAN_TYPES:
+                loan += amount
+            else:
+                raise PayloadError(
+                    f"{where}: beloppstyp {code_text(kind)} is neither a grant nor a loan", AMOUNTS_DISAGREE
+                )
+            parts += amount
+        if parts != _integer(period.findtext("{*}totbelopp"), f"{where} Utbetaldtid.totbelopp"):
+            raise PayloadError(
+                f"{where}: the Belopp rows do not add up to their Utbetaldtid.totbelopp", AMOUNTS_DISAGREE
+            )
+    if grant + loan != total:
+        raise PayloadError(f"{where}: grant and loan do not add up to totbelopp", AMOUNTS_DISAGREE)
+    return CsnPayment(form=form, date=date, paid=paid, total=total, grant=grant, loan=loan)
 
 
 def _integer(text: str | None, where: str) -> int:
@@ -188,11 +205,14 @@ def encode_answer(incomes: list[RegisterIncome], personnummer: str, known: bool 
 
 
 def _payment_xml(income: RegisterIncome) -> str:
+    """One paid payment for the month, as CSN writes it: per type the weekly rate (`belopp`) and the
+    payment's amount of that type (`totbelopp`); they differ, as they do in CSN's answers."""
     start, end = first_day(income.month), last_day(income.month)
+    weeks = (end - start).days // 7 + 1
     grant = int(income.amount * _GRANT_SHARE)
     rows = "".join(
         f"<t:Belopp><t:beloppstyp>{kind}</t:beloppstyp><t:klartext>{text}</t:klartext>"
-        f"<t:belopp>{amount}</t:belopp><t:totbelopp>{amount}</t:totbelopp></t:Belopp>"
+        f"<t:belopp>{amount // weeks}</t:belopp><t:totbelopp>{amount}</t:totbelopp></t:Belopp>"
         for kind, text, amount in (("GRUNDB", "Bidrag", grant), ("GRUNDL", "Lån", income.amount - grant))
     )
     return (

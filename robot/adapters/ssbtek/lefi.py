@@ -9,8 +9,12 @@ The question (`LefiExternFormansinformationFraga`) names the person, the period 
 
 The answer (`LefiExternFormansinformationSvar`) is read like this:
 
-- `utlamnare[]`: each provider asked (FK, and PM for Pensionsmyndigheten's groups) must be listed
-  with `tillstand.kod` OK; otherwise FK is unavailable for the person (felkod `LEFI_<provider>_<kod>`).
+- `utlamnare[]` lists "the providers the answered question concerns" (the contract): a provider is
+  required exactly when the question asked for its groups (FK for `FK:…`, PM for `PM:…`), and must
+  be listed with `tillstand.kod` OK; otherwise FK is unavailable for the person (felkod
+  `LEFI_<provider>_<kod>`, `…_SAKNAS` when not listed). A saved answer whose question is not known
+  is judged by its own list (every provider listed, or whose payments it carries, must be OK), so
+  FK's own OpenAPI example, which lists FK alone, is available.
 - `avvikelser`: any deviation for the payments asked (a group not delivered: OBEHORIG, INTERNT_FEL)
   makes FK unavailable (felkod `LEFI_AVVIKELSE`): a missing group must not read as no income.
 - `formansinformation.utbetalningsuppgift[]`: Försäkringskassan's payments. The family
@@ -19,8 +23,10 @@ The answer (`LefiExternFormansinformationSvar`) is read like this:
   and before other deductions (kvittning, utmätning), in whole kronor.
 - `utbetalningar[]`: Pensionsmyndigheten's payments. Each row's `formansgrupp.kod` gives the type
   via `codes.PM_BENEFITS`; the month is that of `utbetalningsdatum`; the amount is `bruttobelopp`
-  less the tax deductions (`codes.PM_TAX_CODES`). A payment with rows of several types gives each
-  untaxed type its rows' sum and the one taxed type the rest.
+  less the tax deductions (`codes.PM_TAX_CODES`). The deductions must reconcile `bruttobelopp` with
+  `nettobelopp` (`_pm_tax`); otherwise FK is unavailable (felkod `PM_NETTOBELOPP`). A payment with
+  rows of several types gives each untaxed type its rows' sum and the one taxed type the rest (the
+  rows must add up to `bruttobelopp`).
 
 A benefit outside the tables, or one the robot may not value on its own, raises PayloadError
 (felkod `OKAND_FORMAN` / `FORMAN_KRAVER_BEDOMNING`): FK is unavailable, never zero.
@@ -57,6 +63,7 @@ VERSION = "v9"
 
 UNKNOWN_BENEFIT = "OKAND_FORMAN"
 BENEFIT_NEEDS_JUDGEMENT = "FORMAN_KRAVER_BEDOMNING"
+NET_DISAGREES = "PM_NETTOBELOPP"
 
 
 # The question ---------------------------------------------------------------------------------
@@ -71,7 +78,11 @@ class LefiQuestion:
 
     @property
     def providers(self) -> frozenset[str]:
-        return frozenset(group.split(":", 1)[0] for group in self.groups)
+        return _providers_of(self.groups)
+
+
+def _providers_of(groups: Iterable[str]) -> frozenset[str]:
+    return frozenset(group.split(":", 1)[0] for group in groups)
 
 
 def encode_question(question: LefiQuestion) -> str:
@@ -106,12 +117,22 @@ def decode_question(text: str) -> LefiQuestion:
 # The answer -----------------------------------------------------------------------------------
 
 
-def decode_answer(text: str, providers: Iterable[str] = codes.LEFI_PROVIDERS) -> list[RegisterIncome]:
-    """Försäkringskassan's and Pensionsmyndigheten's payments as register/1 incomes with source FK."""
+def providers_asked(fk_query: str | None) -> frozenset[str]:
+    """The providers a question's `lefiJsonFraga` asks (None: the robot's own question, every group)."""
+    return _providers_of(codes.LEFI_GROUPS) if fk_query is None else decode_question(fk_query).providers
+
+
+def decode_answer(text: str, providers: Iterable[str] | None = None) -> list[RegisterIncome]:
+    """Försäkringskassan's and Pensionsmyndigheten's payments as register/1 incomes with source FK.
+
+    `providers`: those the question asked (`providers_asked`), each of which must be listed with
+    tillstånd OK. None (a saved answer, the question not known): the answer's own `utlamnare` list
+    is judged, and a provider whose payments the answer carries must be in it.
+    """
     document = _from_base64(text, "lefiJsonSvar")
     if not isinstance(document, dict):
         raise PayloadError("lefiJsonSvar: not an object")
-    _check_providers(document.get("utlamnare"), providers)
+    _check_providers(document.get("utlamnare"), _providers_required(document, providers))
     _check_deviations(document.get("avvikelser"))
     incomes: list[RegisterIncome] = []
     information = document.get("formansinformation") or {}
@@ -122,6 +143,25 @@ def decode_answer(text: str, providers: Iterable[str] = codes.LEFI_PROVIDERS) ->
     for index, payment in enumerate(_list(document.get("utbetalningar"), "utbetalningar")):
         incomes.extend(_pm_payment(payment, f"utbetalningar[{index}]"))
     return incomes
+
+
+def _providers_required(document: dict[str, Any], asked: Iterable[str] | None) -> list[str]:
+    if asked is not None:
+        return sorted(asked)
+    listed: set[str] = set()
+    for entry in _list(document.get("utlamnare"), "utlamnare"):
+        code = _get(entry, "utlamnare", "kod")
+        if not isinstance(code, str):
+            raise PayloadError("lefiJsonSvar utlamnare: a provider without a kod")
+        listed.add(code)
+    if document.get("formansinformation"):
+        listed.add("FK")
+    if document.get("utbetalningar"):
+        listed.add("PM")
+    required = sorted(listed)
+    if not required:
+        raise PayloadError("Lefi: no provider listed in utlamnare", "LEFI_UTLAMNARE_SAKNAS")
+    return required
 
 
 def _check_providers(listed: Any, providers: Iterable[str]) -> None:
@@ -176,14 +216,7 @@ def _pm_payment(payment: Any, where: str) -> list[RegisterIncome]:
         raise PayloadError(f"{where}: not an object")
     month = month_of_date(payment.get("utbetalningsdatum"), f"{where}.utbetalningsdatum")
     gross = kronor(payment.get("bruttobelopp"), f"{where}.bruttobelopp")
-    tax = sum(
-        (
-            kronor(d.get("belopp"), f"{where}.avdrag.belopp")
-            for d in _list(payment.get("avdrag"), f"{where}.avdrag")
-            if isinstance(d, dict) and _text(_get(d, "avdragstyp", "kod")) in codes.PM_TAX_CODES
-        ),
-        Decimal(0),
-    )
+    tax = _pm_tax(payment, gross, where)
     rows = _list(payment.get("utbetalningsrader"), f"{where}.utbetalningsrader")
     if not rows:
         raise PayloadError(f"{where}: a payment without rows names no benefit", UNKNOWN_BENEFIT)
@@ -200,7 +233,7 @@ def _pm_payment(payment: Any, where: str) -> list[RegisterIncome]:
         by_type[income] = by_type.get(income, Decimal(0)) + kronor(row.get("belopp"), f"{where}.belopp")
     if len(by_type) == 1:
         amounts = {next(iter(by_type)): gross - tax}
-    elif len(taxed) == 1:
+    elif len(taxed) == 1 and sum(by_type.values(), Decimal(0)) == gross:
         (taxed_type,) = taxed
         amounts = {t: a for t, a in by_type.items() if t != taxed_type}
         amounts[taxed_type] = gross - tax - sum(amounts.values(), Decimal(0))
@@ -210,6 +243,34 @@ def _pm_payment(payment: Any, where: str) -> list[RegisterIncome]:
         RegisterIncome(source="FK", type=t, month=month, amount=rounded_kronor(a, f"{where}: amount"))
         for t, a in sorted(amounts.items())
     ]
+
+
+def _pm_tax(payment: dict[str, Any], gross: Decimal, where: str) -> Decimal:
+    """The tax withheld from one of Pensionsmyndigheten's payments, its deductions checked against its net.
+
+    `avdrag[]` are "the amounts that make up the difference between gross and net" (the contract):
+    bruttobelopp − Σ avdrag must be nettobelopp. Deductions written as negative numbers are read as
+    deducted only when every one of them is negative and bruttobelopp + Σ avdrag is nettobelopp.
+    Anything else (mixed signs, a net that neither reading gives) is unreadable: FK unavailable,
+    felkod `PM_NETTOBELOPP`, never a guess; no nettobelopp at all is `UNREADABLE`.
+    """
+    net = kronor(payment.get("nettobelopp"), f"{where}.nettobelopp")
+    deductions: list[tuple[Decimal, bool]] = []
+    for entry in _list(payment.get("avdrag"), f"{where}.avdrag"):
+        if not isinstance(entry, dict):
+            raise PayloadError(f"{where}.avdrag: not an object")
+        is_tax = _text(_get(entry, "avdragstyp", "kod")) in codes.PM_TAX_CODES
+        deductions.append((kronor(entry.get("belopp"), f"{where}.avdrag.belopp"), is_tax))
+    total = sum((amount for amount, _ in deductions), Decimal(0))
+    if gross - total == net and all(amount >= 0 for amount, _ in deductions):
+        sign = 1
+    elif gross + total == net and all(amount <= 0 for amount, _ in deductions):
+        sign = -1
+    else:
+        raise PayloadError(
+            f"{where}: bruttobelopp less the avdrag is not nettobelopp (or the avdrag mix signs)", NET_DISAGREES
+        )
+    return sum((sign * amount for amount, is_tax in deductions if is_tax), Decimal(0))
 
 
 def _known(benefit: Benefit | None, code: str, where: str) -> IncomeType:

@@ -16,8 +16,8 @@ from lxml import etree
 
 from robot.adapters.decoding import UNREADABLE, PayloadError
 from robot.adapters.ssbtek import codes, csn, lefi, skv
-from robot.adapters.ssbtek.af import parse_af
-from robot.adapters.ssbtek.request import CONTRACT_ORDER
+from robot.adapters.ssbtek.af import asked_control_month, parse_af
+from robot.adapters.ssbtek.request import CONTRACT_ORDER, Question
 from robot.adapters.ssbtek.so import parse_so
 from robot.adapters.ssbtek.soap import (
     FETCH_RESPONSE,
@@ -29,7 +29,15 @@ from robot.adapters.ssbtek.soap import (
     local_name,
     raise_if_fault,
 )
-from robot.formats.register import INCOME_SOURCES, NOT_REGISTERED, AfInfo, Authority, RegisterIncome, RegisterPerson
+from robot.formats.register import (
+    AF_UNKNOWN,
+    INCOME_SOURCES,
+    NOT_REGISTERED,
+    AfInfo,
+    Authority,
+    RegisterIncome,
+    RegisterPerson,
+)
 
 _G = f"{{{SSBT}}}"
 _DATA = f"{_G}data"
@@ -78,8 +86,17 @@ def parse_fetch_answer(
     *,
     personnummer: str,
     so_answered: Iterable[str] = codes.SO_ANSWERED,
+    question: Question | None = None,
+    af_control_month: str | None = None,
 ) -> FetchAnswer:
-    """One person's register data from a hamtaBastjanstInformation answer to a question that included `include`."""
+    """One person's register data from a hamtaBastjanstInformation answer to a question that included `include`.
+
+    `question`: the question asked, which says what AF's control month is and which Lefi providers must
+    answer; None for a saved answer (each agency judged by its own answer: AF by its echo of the
+    question or `af_control_month` if given, Lefi by its own provider list).
+    """
+    control_month = asked_control_month(question) if question is not None else af_control_month
+    lefi_providers = lefi.providers_asked(question.fk_query) if question is not None else None
     payload = body_element(body)
     raise_if_fault(payload)
     if payload.tag != FETCH_RESPONSE:
@@ -109,9 +126,9 @@ def parse_fetch_answer(
             continue
         try:
             if authority is Authority.AF:
-                af = parse_af(data, personnummer)
+                af = parse_af(data, personnummer, control_month)
             else:
-                incomes.extend(_incomes(authority, data, personnummer, so_answered))
+                incomes.extend(_incomes(authority, data, personnummer, so_answered, lefi_providers))
         except PayloadError as exc:
             errors[authority] = AuthorityError("adapter", exc.felkod, (str(exc),))
         except ValueError:  # register/1 refusing a value
@@ -121,14 +138,19 @@ def parse_fetch_answer(
 
     unavailable = sorted(errors, key=lambda a: a.value)
     if Authority.AF in errors:
-        af = NOT_REGISTERED
+        af = AF_UNKNOWN
     kept = sorted((i for i in incomes if i.source not in errors), key=income_order)
     person = RegisterPerson(af=af, incomes=kept, unavailable=unavailable)
     return FetchAnswer(person=person, errors=errors)
 
 
-def parse_saved_answer(body: bytes, personnummer: str, so_answered: Iterable[str] = codes.SO_ANSWERED) -> FetchAnswer:
-    """A saved hamtaBastjanstInformation answer about `personnummer`, read as if its authorities were asked."""
+def parse_saved_answer(
+    body: bytes, personnummer: str, so_answered: Iterable[str] = codes.SO_ANSWERED, control_month: str | None = None
+) -> FetchAnswer:
+    """A saved hamtaBastjanstInformation answer about `personnummer`, read as if its authorities were asked.
+
+    `control_month`: the month AF's report date is judged against when AF's answer does not echo the question.
+    """
     payload = body_element(body)
     raise_if_fault(payload)
     svarsdata = payload.find(f"{_G}svarsdata")
@@ -137,7 +159,9 @@ def parse_saved_answer(body: bytes, personnummer: str, so_answered: Iterable[str
         for e in (svarsdata if svarsdata is not None else ())
         if isinstance(e.tag, str) and local_name(e) in _AUTHORITY_BY_NAME
     )
-    return parse_fetch_answer(body, present, personnummer=personnummer, so_answered=so_answered)
+    return parse_fetch_answer(
+        body, present, personnummer=personnummer, so_answered=so_answered, af_control_month=control_month
+    )
 
 
 def income_order(income: RegisterIncome) -> tuple[int, str, str, int, int]:
@@ -152,10 +176,14 @@ def income_order(income: RegisterIncome) -> tuple[int, str, str, int, int]:
 
 
 def _incomes(
-    authority: Authority, data: etree._Element, personnummer: str, so_answered: Iterable[str]
+    authority: Authority,
+    data: etree._Element,
+    personnummer: str,
+    so_answered: Iterable[str],
+    lefi_providers: frozenset[str] | None = None,
 ) -> list[RegisterIncome]:
     if authority is Authority.FK:
-        return lefi.decode_answer(_required(data, f"{_G}lefiJsonSvar", "FK lefiJsonSvar"))
+        return lefi.decode_answer(_required(data, f"{_G}lefiJsonSvar", "FK lefiJsonSvar"), lefi_providers)
     if authority is Authority.CSN:
         return csn.decode_answer(_required(data, f"{_G}svar", "CSN svar"), personnummer)
     if authority is Authority.SKV:

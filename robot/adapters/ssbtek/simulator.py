@@ -83,7 +83,7 @@ from robot.adapters.ssbtek.soap import (
 )
 from robot.formats.application import IncomeType
 from robot.formats.period import first_day, last_day
-from robot.formats.register import NOT_REGISTERED, Authority, Register, RegisterIncome, RegisterPerson
+from robot.formats.register import AF_UNKNOWN, NOT_REGISTERED, Authority, Register, RegisterIncome, RegisterPerson
 
 __all__ = ["FaultInjection", "SimulatorApp", "SimulatorTls", "listening_socket", "ssbtek_simulator"]
 
@@ -323,7 +323,7 @@ def check_register(register: Register) -> None:
         if not representable(person.af):
             raise ValueError(
                 f"{where}: af {person.af.status} with aktivitetsrapport {person.af.aktivitetsrapport} cannot be said "
-                "by Arbetsförmedlingen's answer (inskriven: 200 or 501; ej_inskriven: 500; either: 502)"
+                "by Arbetsförmedlingen's answer (inskriven: 200 or 501; ej_inskriven: 500; either, or okand: 502)"
             )
         for income in person.incomes:
             if income.source == "AF":
@@ -371,7 +371,7 @@ def expected_person(
         if i.source in answered and i.source in SSBTEK_SOURCES
     ]
     incomes.sort(key=income_order)
-    af = person.af if "AF" in answered else NOT_REGISTERED
+    af = person.af if "AF" in answered else AF_UNKNOWN if Authority.AF in unavailable else NOT_REGISTERED
     return RegisterPerson(af=af, incomes=incomes, unavailable=unavailable)
 
 
