@@ -1,23 +1,36 @@
-"""Intake and routing: cases the robot never prepares alone go to a handläggare with the reason."""
+"""Intake and routing: cases the robot never prepares alone go to a handläggare with the reason.
+
+- A period that began before the month the application was submitted (`submitted_at`, Swedish time;
+  never the day it is processed, so a replay keeps its outcome) is a past need: bistånd meets a
+  current need, so a past month is a handläggare's assessment (PERIOD_FORE_ANSOKAN). A dated
+  parameter may allow a margin of months.
+- A household larger than a plausible bound (a parameter) is manual (HUSHALL_STORLEK).
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import ClassVar
 
 from pydantic import TypeAdapter, conint
 
 from robot.chain.context import Context
 from robot.chain.step import Step, StepResult
-from robot.formats.application import FieldError
+from robot.formats import period as months
+from robot.formats.application import Application, FieldError
 from robot.formats.reasons import Code
 from robot.formats.verdict import Reason
-from robot.swedish.dates import month_name
+from robot.swedish.dates import STOCKHOLM, month_name
 from robot.swedish.words import join, other_adults, persons
 
 
 class Intag(Step):
     kind = "intag"
-    PARAMETERS: ClassVar = {"barn_max_alder": TypeAdapter(conint(ge=0, le=25))}
+    PARAMETERS: ClassVar = {
+        "barn_max_alder": TypeAdapter(conint(ge=0, le=25)),
+        "tidigare_period_marginal_manader": TypeAdapter(conint(ge=0, le=12)),
+        "hushall_max_personer": TypeAdapter(conint(ge=1, le=60)),
+    }
     REASONS = (
         Code.INVALID_APPLICATION,
         Code.NYANSOKAN,
@@ -25,6 +38,8 @@ class Intag(Step):
         Code.ANDRAT_HUSHALL,
         Code.BARN_ALDER,
         Code.RIKSNORM_SAKNAS,
+        Code.PERIOD_FORE_ANSOKAN,
+        Code.HUSHALL_STORLEK,
     )
 
     @staticmethod
@@ -53,6 +68,23 @@ class Intag(Step):
         if h.changed_since_last_application:
             text = "Hushållet har ändrats sedan förra ansökan; en handläggare prövar det nya hushållet."
             reasons.append(Reason(code=Code.ANDRAT_HUSHALL, text=text))
+        margin = self.value("tidigare_period_marginal_manader", ctx.period_start)
+        submitted = submitted_month(app)
+        earliest = months.shift(submitted, -margin.value)
+        if app.period < earliest:
+            allowed = f" (regelverket tillåter {margin.value} månad{'er' if margin.value > 1 else ''} bakåt)" if margin.value else ""
+            text = (
+                f"Ansökan avser {month_name(app.period)} men kom in i {month_name(submitted)}; perioden hade redan "
+                f"börjat{allowed}. Bistånd avser ett aktuellt behov, så en passerad månad prövas av en handläggare."
+            )
+            reasons.append(Reason(code=Code.PERIOD_FORE_ANSOKAN, text=text))
+        most = self.value("hushall_max_personer", ctx.period_start)
+        if app.household_size() > most.value:
+            text = (
+                f"Hushållet uppges bestå av {persons(app.household_size())}, fler än rimlighetsgränsen "
+                f"{persons(most.value)}; en handläggare prövar hushållets sammansättning."
+            )
+            reasons.append(Reason(code=Code.HUSHALL_STORLEK, text=text))
         max_age = self.value("barn_max_alder", ctx.period_start)
         ages = [ctx.child_age(c) for c in h.children]
         for i, age in enumerate(ages):
@@ -86,4 +118,14 @@ class Intag(Step):
         else:
             motivering = summary + f" Ingen skyddad identitet och inga ändringar i hushållet; riksnorm för {year} finns."
         facts = {"household_size": app.household_size(), "children_ages": ages}
-        return StepResult.decide(reasons, motivering, [max_age.cite()], facts)
+        facts["submitted_month"] = submitted
+        return StepResult.decide(reasons, motivering, [margin.cite(), most.cite(), max_age.cite()], facts)
+
+
+def submitted_month(app: Application) -> str:
+    """The month (Swedish time) the application was submitted, from `submitted_at` alone."""
+    try:
+        day = app.submitted_at.astimezone(STOCKHOLM).date()
+    except (OverflowError, ValueError):  # a timestamp at the edge of the calendar: its own date
+        day = app.submitted_at.date()
+    return months.of(day)
