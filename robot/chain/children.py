@@ -54,7 +54,11 @@ def classify(
     start = months.first_day(month)
     out = []
     for i, c in enumerate(children):
-        if c.lives_here != "heltid" or c.birth_date >= period_start or age_on(c.birth_date, period_start) > OLDEST_CHILD:
+        if (
+            c.lives_here != "heltid"
+            or c.birth_date >= period_start
+            or age_on(c.birth_date, period_start) > OLDEST_CHILD
+        ):
             continue
         age = age_on(c.birth_date, start)
         if c.birth_date >= start:

@@ -9,7 +9,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import ClassVar
 
 from pydantic import TypeAdapter, conint
