@@ -161,6 +161,9 @@ class History(_Strict):
     """Months for which jobbstimulans has already been counted; None: not stated."""
     last_support_month: Month | None = None
     """The last month with paid försörjningsstöd; None: no gap known beyond the months in a row."""
+    jobbstimulans_start: Month | None = None
+    """The first period of the household's 24-month jobbstimulans window, as the case system knows it;
+    None: derived from an unbroken run of months with support (a break makes it unknown)."""
 
 
 class Application(_Strict):

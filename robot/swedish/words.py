@@ -95,3 +95,10 @@ def join(items: list[str]) -> str:
     if len(items) == 1:
         return items[0]
     return ", ".join(items[:-1]) + " och " + items[-1]
+
+
+def genitive(name: str) -> str:
+    """ "Barn 1" → "Barn 1:s", "Sökande" → "Sökandes", "Lars" → "Lars"."""
+    if name[-1:].isdigit():
+        return f"{name}:s"
+    return name if name[-1:] in ("s", "x", "z") else f"{name}s"

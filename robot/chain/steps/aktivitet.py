@@ -24,7 +24,7 @@ from robot.formats.register import AktivitetsrapportKod, Authority
 from robot.formats.verdict import Reason
 from robot.swedish.dates import month_name
 from robot.swedish.numbers import percent
-from robot.swedish.words import ACTIVITY_PHRASES, EXEMPTION_NAMES, capitalized, join, months, role
+from robot.swedish.words import ACTIVITY_PHRASES, EXEMPTION_NAMES, capitalized, genitive, join, months, role
 
 
 @dataclass(frozen=True)
@@ -159,7 +159,7 @@ def adult_check(ctx: Context, person: str, adult: Adult, rules: Requirement) -> 
     elif not (rules.af_required and af_reasons):
         stated = f"{sum(a.attended_hours for a in declared)} timmar enligt ansökan" if declared else "ingen aktivitet"
         text = (
-            f"{who}s närvaro ({stated}) är inte styrkt: aktivitetsanordnaren har inte rapporterat närvaro och "
+            f"{genitive(who)} närvaro ({stated}) är inte styrkt: aktivitetsanordnaren har inte rapporterat närvaro och "
             "Arbetsförmedlingen bekräftar inte inskrivning med lämnad aktivitetsrapport."
         )
         reasons.append(Reason(code=Code.AKTIVITET_EJ_STYRKT, text=text))
