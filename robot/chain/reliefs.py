@@ -48,7 +48,7 @@ def part_of(amount: int, share: float) -> int:
     return int((Decimal(amount) * Decimal(str(share))).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
-def jobbstimulans_window(ctx: Context, in_row: int) -> str | None | bool:
+def jobbstimulans_window(ctx: Context, in_row: int) -> str | bool | None:
     """The first period of the jobbstimulans window: a month, None where no window has begun in the
     current run, or False where it cannot be known (a break in support, and no start stated)."""
     history = ctx.application.history

@@ -40,6 +40,8 @@ class Code(StrEnum):
     ARBETSGIVARDEKLARATION_VANTAS = "ARBETSGIVARDEKLARATION_VANTAS"
     """Not an assessment: the employer's declaration for the control month is not due yet. The
     worker waits until the declaration day (never past the cut-off), then goes manual with it."""
+    LON_EJ_DEKLARERAD = "LON_EJ_DEKLARERAD"
+    """A salary paid in M−2 is not declared for M−1 after every employer's declaration day."""
     JOBBSTIMULANS_OKAND = "JOBBSTIMULANS_OKAND"
     BARNINKOMST_OKAND = "BARNINKOMST_OKAND"
     UNG_VUXEN_SKOLGANG_OKAND = "UNG_VUXEN_SKOLGANG_OKAND"
