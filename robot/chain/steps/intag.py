@@ -67,6 +67,7 @@ class Intag(Step):
         if h.changed_since_last_application:
             text = "Hushållet har ändrats sedan förra ansökan; en handläggare prövar det nya hushållet."
             reasons.append(Reason(code=Code.ANDRAT_HUSHALL, text=text))
+        max_age = self.value("barn_max_alder", ctx.period_start)
         margin = self.value("tidigare_period_marginal_manader", ctx.period_start)
         submitted = submitted_month(app)
         earliest = months.shift(submitted, -margin.value)
@@ -84,7 +85,6 @@ class Intag(Step):
                 f"{persons(most.value)}; en handläggare prövar hushållets sammansättning."
             )
             reasons.append(Reason(code=Code.HUSHALL_STORLEK, text=text))
-        max_age = self.value("barn_max_alder", ctx.period_start)
         ages = [ctx.child_age(c) for c in h.children]
         for i, age in enumerate(ages):
             if age < 0:
