@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from bench import security_law
 from bench.harness import ROOT, Workspace
 from robot.accounts.service import os_user
 
@@ -418,6 +419,7 @@ FAMILIES: dict[str, Callable[[], list[Result]]] = {
     "keys": keys,
     "escapes": escapes,
     "header_flood": header_flood,
+    "law": security_law.overpayment,
 }
 
 
