@@ -288,3 +288,17 @@ def test_a_provisional_riksnorm_row_never_gives_a_recommendation():
                      circumstances=DECEMBER_20).verdict  # fmt: skip
     assert v.outcome == "manual" and v.amount == 11220 and v.reason_codes() == ["PARAMETER_PRELIMINAR"]
     assert "riksnorm.2026.personliga.vuxna.ensamstaende" in v.reasons[0].text
+
+
+def test_no_parameter_in_force_in_2026_cites_only_the_repealed_sol_or_sof():
+    """SoL 2001:453 and SoF 2001:937 were repealed on 2025-07-01 (SoL 2025:400, SoF 2025:468)."""
+    stale = []
+    for step in _ruleset().steps:
+        for param in step.params.walk():
+            value = param.at(dt.date(2026, 1, 1))
+            text = json.dumps(value.source if value else "", ensure_ascii=False) + json.dumps(
+                value.value if value and param.name.endswith("lagrum") else "", ensure_ascii=False
+            )
+            if ("2001:937" in text or "2001:453" in text) and not ("2025:468" in text or "2025:400" in text):
+                stale.append(param.name)
+    assert stale == []
