@@ -20,10 +20,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from robot.chain.children import barnbidrag_total, classify
+from robot.formats.application import Child
 from robot.formats.period import first_day, shift
 from robot.formats.personnummer import with_check_digit
 
 DISTRICTS = ("Nordost", "Centrum", "Hisingen", "Sydväst")
+FLERBARNSTILLAGG = {2: 150, 3: 580, 4: 1010, 5: 1250}
+"""As rules/rimlighet.yaml has it since 2018-03-01 (per the 2nd, 3rd, … child; the 5th's for every further one)."""
 ACTIVITY_KINDS = ["kompetenscenter", "sfi", "praktik", "af_program", "studier"]
 
 
@@ -93,11 +97,14 @@ class Generator:
             declared = net + r.choice([-1, 1]) * r.randint(400, 2000) if roll < 0.05 else net
             incomes.append({"person": role, "type": kind, "month": self.control, "amount": max(0, declared)})
 
-        below_16 = sum(1 for c in children if self._age(dt.date.fromisoformat(c["birth_date"])) <= 15)
+        # What Försäkringskassan and CSN pay for the children (SFB 15 kap. 3 och 8 §§; studiestödslagen 2 kap. 7 §).
+        status = classify([Child.model_validate_json(json.dumps(c)) for c in children], self.control, self.start, 16, 18)
+        below_16 = sum(1 for s in status if s.status == "barnbidrag")
+        students = sum(1 for s in status if s.status == "studiebidrag")
         if below_16:
-            income("applicant", applicant, "barnbidrag", "FK", 1250 * below_16)
-        if any(c.get("in_school") and 16 <= self._age(dt.date.fromisoformat(c["birth_date"])) <= 17 for c in children):
-            income("applicant", applicant, "studiemedel", "CSN", 1250)
+            income("applicant", applicant, "barnbidrag", "FK", barnbidrag_total(below_16, 1250, FLERBARNSTILLAGG))
+        if students:
+            income("applicant", applicant, "studiemedel", "CSN", 1250 * students)
         if r.random() < 0.3:
             income("applicant", applicant, "bostadsbidrag", "FK", r.randint(800, 3500))
         work = False

@@ -414,7 +414,7 @@ def header_flood(applications: int = 64) -> list[Result]:
 
 
 # Later issues' families live in their own modules; they import what is defined above.
-from bench import security_access, security_backend, security_intake  # noqa: E402
+from bench import security_access, security_backend, security_intake, security_law  # noqa: E402
 
 FAMILIES: dict[str, Callable[[], list[Result]]] = {
     "sqlite": sqlite_tampering,
@@ -429,6 +429,7 @@ FAMILIES: dict[str, Callable[[], list[Result]]] = {
     "postgres_facts": lambda: security_backend.postgres_facts(),
     "huge_answer": lambda: security_backend.huge_answer(),
     "access": lambda: security_access.access_day(),
+    "law": lambda: security_law.overpayment(),
 }
 
 

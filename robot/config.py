@@ -72,7 +72,7 @@ class SsbtekSettings(_HttpService):
     register_file: Path | None = Field(None, validation_alias=AliasChoices("register", "register_file"))
     include: list[Authority] = [Authority.AF, Authority.CSN, Authority.FK, Authority.SKV, Authority.SO]
     syfte: str = "Kontroll av uppgifter i ärende om ekonomiskt bistånd (återansökan om försörjningsstöd)"
-    lagtext: str = "11 kap. 11 § socialtjänstlagen (2001:453), motsvarande bestämmelse i socialtjänstlagen (2025:400)"
+    lagtext: str = "Socialtjänstlagen (2025:400): myndigheters och arbetslöshetskassors uppgiftsskyldighet till socialnämnden vid prövning av ekonomiskt bistånd"
     fk_aktorsid: str | None = None
     """Försäkringskassan's aktörsid for this socialnämnd (FK/fraga/aktorsid), assigned by FK. Required
     for a real SSBTEK address; only a simulator on this machine may be called without it."""

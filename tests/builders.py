@@ -129,6 +129,12 @@ PAYERS = {
 }
 """Who pays (and reports to SSBTEK) each income type, as rules/inkomst.yaml says."""
 PERIODS = ["2019-06", "2020-12", "2021-03", "2026-01", "2026-07", "2026-10", "2026-12", "2026-12", "2027-01"]
+FLERBARNSTILLAGG = {0: 0, 1: 0, 2: 150, 3: 730, 4: 1740, 5: 2990, 6: 4240}
+"""Försäkringskassan's flerbarnstillägg in total for 0–6 children (since 2018-03-01); barnbidrag 1 250 kr each."""
+
+
+def barnbidrag_for(children: int) -> int:
+    return 1250 * children + FLERBARNSTILLAGG[children]
 
 
 def months_back(month: str, n: int) -> str:
@@ -171,6 +177,10 @@ def household_case(draw: Any) -> tuple[dict[str, Any], dict[str, Any], dict[str,
     if draw(st.booleans()) or plain:
         history["jobbstimulans_months_used"] = draw(st.integers(0, 30))
     if draw(st.booleans()):
+        history["jobbstimulans_start"] = months_back(period, draw(st.integers(-3, 30)))
+    if draw(st.booleans()) and not plain:
+        history["consecutive_months_by_person"] = {"applicant": draw(st.integers(0, 30))}
+    if draw(st.booleans()):
         history["last_support_month"] = draw(
             st.sampled_from([control] if plain else [control, gap, months_back(period, 4)])
         )
@@ -184,6 +194,9 @@ def household_case(draw: Any) -> tuple[dict[str, Any], dict[str, Any], dict[str,
         incomes=incomes,
         history=history,
     )
+    # Submitted in the month before the period (plain) or in any month around it.
+    submitted_month = control if plain else draw(st.sampled_from([control, period, months_back(period, -1), gap]))
+    doc["submitted_at"] = f"{submitted_month}-{draw(st.integers(1, 28)):02d}T{draw(st.integers(0, 23)):02d}:30:00+01:00"
     able = st.just(True) if plain else st.booleans()
     doc["household"] = {
         "applicant": {"personnummer": applicant, "able_to_work": draw(able)},
@@ -199,7 +212,7 @@ def household_case(draw: Any) -> tuple[dict[str, Any], dict[str, Any], dict[str,
             "other": not plain and draw(st.booleans()),
         }
     if plain and children:
-        amount = 1250 * len(children)
+        amount = barnbidrag_for(len(children))
         doc["incomes"].append({"person": "applicant", "type": "barnbidrag", "month": control, "amount": amount})
         if draw(st.booleans()):  # a child's own work income
             doc["incomes"].append(
@@ -227,7 +240,7 @@ def household_case(draw: Any) -> tuple[dict[str, Any], dict[str, Any], dict[str,
 
 @st.composite
 def child(draw: Any, start: dt.date, plain: bool = False) -> dict[str, Any]:
-    oldest = start - dt.timedelta(days=(16 if plain else 23) * 365)
+    oldest = start - dt.timedelta(days=(15 * 365 if plain else 23 * 365))
     born = draw(
         st.dates(min_value=oldest, max_value=start - dt.timedelta(days=90) if plain else start + dt.timedelta(days=27))
     )

@@ -275,7 +275,7 @@ def _cli(settings, monkeypatch, *args):
 def test_explain_replays_a_stored_verdict_identically(queue, settings, monkeypatch):
     done = _cli(settings, monkeypatch, "explain", "EL-1", "--replay")
     assert done.exit_code == 0, done.output
-    assert "1 250 kr" not in done.output and "2 000 kr" in done.output
+    assert "hushållsel 1 250 kr" not in done.output and "hushållsel 2 000 kr" in done.output
     assert "identiskt utfall" in done.output
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -16,12 +17,12 @@ from robot.chain.inputs import Circumstances, HouseholdHistory
 from robot.chain.stickprov import StickprovInput, draw
 from robot.formats.period import age_on
 from robot.formats.register import Register
-from tests.builders import APPLICANT, PAYERS, application, household_case, months_back, raw, register
+from tests.builders import APPLICANT, PAYERS, application, barnbidrag_for, household_case, months_back, raw, register
 from tests.conftest import RULES, SAMPLES
 
 OFF = StickprovInput(key=b"k", rate_override=0.0)
-AFTER_DECLARATIONS = Circumstances(as_of=dt.date(2026, 12, 20))
-"""Employers have declared November's salaries (by 12 December)."""
+AFTER_DECLARATIONS = Circumstances(as_of=dt.date(2026, 12, 29))
+"""Every employer has declared November's salaries (by 27 December, 2026 a Sunday: the 28th)."""
 
 
 def verdict_for(ruleset, app=None, reg=None, stickprov=OFF, circumstances=AFTER_DECLARATIONS):
@@ -123,7 +124,7 @@ def test_sample_files_give_both_outcomes(ruleset):
     assert outcomes["000121-jobbstimulans"] == ("recommendation", [])
     assert outcomes["000122-barns-extrajobb"] == ("manual", ["BARNINKOMST_OKAND"])
     assert outcomes["000124-pensionsalder"][1] == ["ARBETSFORMAGA_BEDOMS", "PENSIONSALDER"]
-    assert outcomes["000126-lon-ej-deklarerad"] == ("manual", ["INKOMSTTYP_MOTSAGS"])  # after 12 December
+    assert outcomes["000126-lon-ej-deklarerad"] == ("manual", ["INKOMSTTYP_MOTSAGS"])  # after 28 December
     assert {o for o, _ in outcomes.values()} == {"recommendation", "manual"}
 
 
@@ -214,10 +215,12 @@ def test_no_recommendation_rests_on_a_fact_only_the_applicant_stated(ruleset, ca
         age = age_on(born, dt.date.fromisoformat(app["period"] + "-01"))
         if age >= 18:
             assert c.get("in_school") is True
-    # Jobbstimulans is never guessed.
+    # Jobbstimulans is never guessed: its window's start is stated or follows from an unbroken run.
     work = any(i["type"] == "lon" and not i["person"].startswith("child") for i in app["incomes"])
-    if work and app["history"]["consecutive_months_with_support"] >= 6:
-        assert app["history"].get("jobbstimulans_months_used") is not None
+    history = app["history"]
+    if work and "jobbstimulans_start" not in history:
+        assert history["consecutive_months_with_support"] > 0
+        assert history.get("last_support_month") in (None, control)
 
 
 def without_children_work(app):
@@ -263,14 +266,73 @@ def test_a_childs_exempt_work_income_is_never_deducted(ruleset, case):
 @given(household_case())
 def test_jobbstimulans_never_makes_the_amount_smaller(ruleset, case):
     app, reg, known = case
-    used = json.loads(json.dumps(app))
-    used["history"]["jobbstimulans_months_used"] = 0
-    spent = json.loads(json.dumps(app))
-    spent["history"]["jobbstimulans_months_used"] = 24
-    with_rule = case_verdict(ruleset, (used, reg, known))
-    without_rule = case_verdict(ruleset, (spent, reg, known))
+    inside = json.loads(json.dumps(app))
+    inside["history"]["jobbstimulans_start"] = app["period"]
+    outside = json.loads(json.dumps(app))
+    outside["history"]["jobbstimulans_start"] = months_back(app["period"], 24)
+    with_rule = case_verdict(ruleset, (inside, reg, known))
+    without_rule = case_verdict(ruleset, (outside, reg, known))
     if with_rule.norm is not None and without_rule.norm is not None:
         assert with_rule.norm.total >= without_rule.norm.total
+    assert not any("Jobbstimulans" in line.text for line in (without_rule.norm.lines if without_rule.norm else []))
+
+
+def submitted_month(app) -> str:
+    moment = dt.datetime.fromisoformat(app["submitted_at"]).astimezone(ZoneInfo("Europe/Stockholm"))
+    return f"{moment.year:04d}-{moment.month:02d}"
+
+
+def quarter_of_16(born: dt.date) -> str:
+    return f"{born.year + 16:04d}-{(born.month - 1) // 3 * 3 + 3:02d}"
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(household_case())
+def test_no_recommendation_pays_for_a_past_month_an_unconfirmed_child_or_jobbstimulans_outside_its_window(
+    ruleset, case
+):
+    app, reg, _ = case
+    v = case_verdict(ruleset, case)
+    if v.outcome != "recommendation":
+        return
+    period, control = app["period"], months_back(app["period"], 1)
+    # The period had not begun before the month the application was submitted.
+    assert period >= submitted_month(app)
+    # Every child is one the registers show: barnbidrag under 16, studiebidrag for 16–17 in school.
+    h = app["household"]
+    adults = [h["applicant"]["personnummer"]] + ([h["co_applicant"]["personnummer"]] if h["co_applicant"] else [])
+    rows = [r for p in adults for r in reg["persons"].get(p, {}).get("incomes", [])]
+
+    def paid(source, kind):
+        for month in (control, months_back(control, 1)):
+            found = [r["amount"] for r in rows if r["source"] == source and r["type"] == kind and r["month"] == month]
+            if found:
+                return month, sum(found)
+        return control, 0
+
+    fk_month, fk = paid("FK", "barnbidrag")
+    under_16, students = 0, 0
+    for c in h["children"]:
+        born = dt.date.fromisoformat(c["birth_date"])
+        assert c.get("lives_here", "heltid") == "heltid"
+        assert born < dt.date.fromisoformat(fk_month + "-01"), "barnbidrag is paid from the month after birth"
+        if fk_month <= quarter_of_16(born):
+            under_16 += 1
+        else:
+            assert c.get("in_school") is True and age_on(born, dt.date.fromisoformat(fk_month + "-01")) < 18
+            students += 1
+    assert fk >= 1250 * under_16 and (under_16 == 0 or fk <= barnbidrag_for(under_16 + students))
+    if students:
+        assert paid("CSN", "studiemedel")[1] >= 1250 * students
+    # Jobbstimulans only inside its 24-month window.
+    relieved = [line for line in v.norm.lines if line.text.startswith("Jobbstimulans")]
+    if relieved:
+        history = app["history"]
+        start = history.get("jobbstimulans_start") or months_back(period, history["consecutive_months_with_support"] - 6)
+        assert start <= period <= months_back(start, -23)
+        if "jobbstimulans_start" not in history:
+            assert history["consecutive_months_with_support"] >= 6
+            assert history.get("last_support_month") in (None, control)
 
 
 @settings(max_examples=300, deadline=None)

@@ -152,8 +152,10 @@ def test_check_evaluates_as_of_the_given_day():
     args = ("check", str(APPS / "000126-lon-ej-deklarerad.json"), "-r", str(SAMPLES / "register.json"))
     before = json.loads(robot(*args, "--as-of", "2026-12-05").stdout)
     assert [r["code"] for r in before["reasons"]] == ["ARBETSGIVARDEKLARATION_VANTAS"] and before["amount"] is None
-    assert "senast 12 december 2026" in before["reasons"][0]["text"]
-    after = json.loads(robot(*args, "--as-of", "2026-12-20").stdout)
+    assert "senast 28 december 2026" in before["reasons"][0]["text"]  # 27 December 2026 is a Sunday
+    waiting = json.loads(robot(*args, "--as-of", "2026-12-20").stdout)  # small employers' day has passed
+    assert [r["code"] for r in waiting["reasons"]] == ["ARBETSGIVARDEKLARATION_VANTAS"]
+    after = json.loads(robot(*args, "--as-of", "2026-12-28").stdout)
     assert [r["code"] for r in after["reasons"]] == ["INKOMSTTYP_MOTSAGS"]
     bad = robot(*args, "--as-of", "den tolfte")
     assert bad.returncode == 2 and "--as-of" in bad.stderr and "Traceback" not in bad.stderr

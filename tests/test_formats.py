@@ -52,17 +52,22 @@ def test_the_optional_fields_are_read_and_their_absence_has_its_documented_meani
     doc["household"]["children"] = [{"birth_date": "2008-05-01", "lunch_away_5_days": False, "in_school": True,
                                      "lives_here": "vaxelvis"}]  # fmt: skip
     doc["household"]["assets"] = {"bank": 1200, "other": False}
-    doc["history"] |= {"jobbstimulans_months_used": 3, "last_support_month": "2026-11"}
+    doc["history"] |= {"jobbstimulans_months_used": 3, "last_support_month": "2026-11", "jobbstimulans_start": "2026-02",
+                       "consecutive_months_by_person": {"co_applicant": 2}}  # fmt: skip
     doc["incomes"] = [{"person": "child:0", "type": "lon", "month": "2026-11", "amount": 2500}]
     app = parse_application(raw(doc)).application
     child = app.household.children[0]
     assert (child.in_school, child.lives_here) == (True, "vaxelvis")
     assert app.household.assets.bank == 1200
     assert (app.history.jobbstimulans_months_used, app.history.last_support_month) == (3, "2026-11")
+    assert (app.history.jobbstimulans_start, app.history.consecutive_months_by_person) == ("2026-02", {"co_applicant": 2})
     plain = parse_application(raw(application(household=doc["household"] | {"assets": None}))).application
     assert plain.household.assets is None
     bare = parse_application(raw(application())).application
     assert bare.history.jobbstimulans_months_used is None and bare.history.last_support_month is None
+    assert bare.history.jobbstimulans_start is None and bare.history.consecutive_months_by_person == {}
+    wrong = application(history={"consecutive_months_with_support": 5, "consecutive_months_by_person": {"child:0": 2}})
+    assert parse_application(raw(wrong)).application is None
 
 
 @pytest.mark.parametrize(

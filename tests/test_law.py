@@ -106,12 +106,13 @@ def test_a_single_parent_with_three_children_and_housing_allowance():
             "other_adults": 0, "protected_identity": False, "changed_since_last_application": False,
         },
         costs=[{"type": "hyra", "amount": 10_400}],
-        incomes=[inc("applicant", "barnbidrag", 4080), inc("applicant", "bostadsbidrag", 3100)],
+        incomes=[inc("applicant", "barnbidrag", 4480), inc("applicant", "bostadsbidrag", 3100)],
     )  # fmt: skip
-    reg = register(**{APPLICANT: {"incomes": [reg_income("FK", "barnbidrag", 4080), reg_income("FK", "bostadsbidrag", 3100)]}})
+    # Barnbidrag for three children under 16: 3 × 1 250 + flerbarnstillägg 730 (SFB 15 kap. 3 and 8 §§).
+    reg = register(**{APPLICANT: {"incomes": [reg_income("FK", "barnbidrag", 4480), reg_income("FK", "bostadsbidrag", 3100)]}})
     v = verdict(app, reg)
     assert v.outcome == "recommendation"
-    assert v.amount == by_hand(1, [(0, False), (5, False), (15, False)], 10_400, 7180) == 19_950
+    assert v.amount == by_hand(1, [(0, False), (5, False), (15, False)], 10_400, 7580) == 19_550
 
 
 def test_net_pay_with_jobbstimulans_by_hand():
@@ -136,6 +137,7 @@ def test_an_adult_sharing_the_flat_gets_a_share_per_head():
 def test_not_able_to_work_without_activities_is_never_a_bifall():
     app = application(
         period="2021-03",
+        submitted_at="2021-02-24T10:00:00+01:00",
         household={**application()["household"], "applicant": {"personnummer": APPLICANT, "able_to_work": False}},
         activities=[],
     )
@@ -193,7 +195,7 @@ def test_an_applicant_of_71_is_tried_for_aldreforsorjningsstod_first():
 
 
 def test_a_period_no_parameter_covers_is_never_a_technical_error():
-    app = application(period="2012-06", activities=[])
+    app = application(period="2012-06", submitted_at="2012-05-24T10:00:00+02:00", activities=[])
     v = verdict(app, circumstances=Circumstances(as_of=dt.date(2012, 6, 20)))
     assert v.outcome == "manual" and v.amount is None
     assert v.reason_codes() == ["PARAMETER_SAKNAS"]
@@ -243,11 +245,13 @@ def test_the_applicant_notice_names_registers_the_decider_the_appeal_the_contact
                 register(**{APPLICANT: {"incomes": [reg_income("FK", "bostadsbidrag", 1400)]}}))  # fmt: skip
     text = applicant_notice(v, Contact("Kontaktcenter, 031-365 00 00", "socialnämnden Nordost"))
     assert "med kommunens regler och med uppgifter som kommunen har rätt att hämta" in text
-    assert "Arbetsförmedlingen, CSN, Försäkringskassan, Skatteverket och a-kassorna (SO)" in text
+    assert "Arbetsförmedlingen, CSN, Försäkringskassan, Skatteverket och arbetslöshetskassorna (via" in text
+    assert "(SO)" not in text and "kommunens närvarorapporter" not in text
     assert "En person fattar beslutet" in text
     assert "socialnämnden Nordost, som skickar det vidare till förvaltningsrätten" in text
     assert "inom tre veckor från den dag du fick del av beslutet (44 § förvaltningslagen)" in text
     assert "artiklarna 13–15 i dataskyddsförordningen" in text and "(artikel 22)" in text
+    assert "vilka uppgifter och regler som har använts (10 § förvaltningslagen)" in text
     assert "Kontakta Kontaktcenter, 031-365 00 00." in text
 
 
@@ -284,3 +288,17 @@ def test_a_provisional_riksnorm_row_never_gives_a_recommendation():
                      circumstances=DECEMBER_20).verdict  # fmt: skip
     assert v.outcome == "manual" and v.amount == 11220 and v.reason_codes() == ["PARAMETER_PRELIMINAR"]
     assert "riksnorm.2026.personliga.vuxna.ensamstaende" in v.reasons[0].text
+
+
+def test_no_parameter_in_force_in_2026_cites_only_the_repealed_sol_or_sof():
+    """SoL 2001:453 and SoF 2001:937 were repealed on 2025-07-01 (SoL 2025:400, SoF 2025:468)."""
+    stale = []
+    for step in _ruleset().steps:
+        for param in step.params.walk():
+            value = param.at(dt.date(2026, 1, 1))
+            text = json.dumps(value.source if value else "", ensure_ascii=False) + json.dumps(
+                value.value if value and param.name.endswith("lagrum") else "", ensure_ascii=False
+            )
+            if ("2001:937" in text or "2001:453" in text) and not ("2025:468" in text or "2025:400" in text):
+                stale.append(param.name)
+    assert stale == []

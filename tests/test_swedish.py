@@ -42,3 +42,24 @@ def test_plural_agreement_and_lists():
     assert join(["a", "b", "c"]) == "a, b och c" and join(["a"]) == "a" and join([]) == ""
     assert role("child:0") == "barn 1" and role("co_applicant") == "medsökande"
     assert ACTIVITY_PHRASES["sfi"] == "på SFI"
+
+
+def test_genitive_of_a_numbered_child_takes_a_colon():
+    from robot.swedish.words import genitive
+
+    assert [genitive(w) for w in ("Barn 1", "Sökande", "Medsökande", "Lars")] == [
+        "Barn 1:s",
+        "Sökandes",
+        "Medsökandes",
+        "Lars",
+    ]
+
+
+def test_adjectives_agree_with_the_income_or_cost():
+    from robot.swedish.words import agreeing
+
+    assert agreeing("uppgiven", "lön") == "uppgiven"
+    assert agreeing("uppgiven", "barnbidrag") == "uppgivet"
+    assert agreeing("uppgiven", "studiemedel") == "uppgivna"
+    assert agreeing("ansökt", "glasögon") == "ansökta" and agreeing("ansökt", "hyra") == "ansökt"
+    assert agreeing("skattefri", "barnbidrag") == "skattefritt"

@@ -13,7 +13,8 @@ and says what it expects::
         expect: {outcome: manual, reasons: [KOSTNAD_OVER_SCHABLON]}
 
 `expect` may give outcome, amount, reasons (the exact set of codes), stickprov, steps (rule →
-pass/manual) and norm (any of its figures). Stickprov is off unless a case sets `stickprov: {rate: R}`.
+pass/manual), norm (any of its figures) and lagrum (texts each found in some step's lagrum).
+Stickprov is off unless a case sets `stickprov: {rate: R}`.
 
 `provisional: [norm.lunch_rader_till_alder]` marks a parameter's values provisional for one case.
 `defaults_from: _grund.yaml` takes the defaults from another file (files starting with `_` hold
@@ -48,7 +49,7 @@ from robot.formats.register import Register
 from robot.formats.verdict import Verdict
 
 TEST_KEY = b"rules-test-key"
-EXPECT_KEYS = {"outcome", "amount", "reasons", "stickprov", "steps", "norm"}
+EXPECT_KEYS = {"outcome", "amount", "reasons", "stickprov", "steps", "norm", "lagrum"}
 
 
 @dataclass(frozen=True)
@@ -160,6 +161,10 @@ def compare(expect: dict[str, Any], verdict: Verdict) -> list[str]:
         got = getattr(verdict.norm, figure, None) if verdict.norm else None
         if got != value:
             problems.append(f"norm.{figure}: väntade {value}, fick {got}")
+    cited = [text for step in verdict.steps for text in step.lagrum]
+    for wanted in expect.get("lagrum") or []:
+        if not any(str(wanted) in text for text in cited):
+            problems.append(f"lagrum: {wanted!r} anges inte av något steg")
     if problems:
         problems.append("skäl i utfallet: " + ("; ".join(f"{r.code}: {r.text}" for r in verdict.reasons) or "inga"))
     return problems

@@ -4,8 +4,11 @@
   Without the tax figure the net pay cannot be known.
 - Other sources report what they paid; where they also give the tax withheld, that is subtracted.
 - A type missing in M−1 is taken from M−2 (Sundsvall's practice), except Skatteverket's salary:
-  employers declare month M−1 by the declaration day in month M, so before that day a missing
-  salary is "not yet known" (the worker waits) and after it, "no salary in M−1".
+  employers declare month M−1 by the declaration day in month M (SFL 26 kap. 26 §: the 12th, 17th
+  in January and August; 26 kap. 30 §: the 26th, 27 December, for employers above 40 MSEK). The
+  robot cannot know which kind of employer pays, so it uses the later day, moved to the next weekday
+  as deadlines are (lagen 1930:173 om beräkning av lagstadgad tid): before it, an expected but missing
+  salary is "not yet known" (the worker waits); after it, a handläggare asks why it is missing.
 """
 
 from __future__ import annotations
@@ -76,8 +79,22 @@ class DeclarationDays(BaseModel):
 
 
 def declaration_day(period: str, days: DeclarationDays) -> dt.date:
+    """The day in the period's month by which every employer has declared the month before it; a
+    Saturday or Sunday moves to the Monday (no public holiday falls on the 26th or 27th save 26 December,
+    which the rules do not use)."""
     start = first_day(period)
-    return start.replace(day=days.per_manad.get(start.month, days.dag))
+    day = start.replace(day=days.per_manad.get(start.month, days.dag))
+    while day.weekday() >= 5:
+        day += dt.timedelta(days=1)
+    return day
+
+
+def salary_missing(ctx: Context, pnr: str) -> bool:
+    """Skatteverket answered, shows a salary for M−2 and none for M−1: an expected salary is missing."""
+    if Authority.SKV in ctx.person(pnr).unavailable:
+        return False
+    salaries = [i.month for i in ctx.registered(pnr) if i.source == "SKV" and i.type.value == SALARY]
+    return ctx.gap_month in salaries and ctx.control_month not in salaries
 
 
 def salary_pending(ctx: Context, person: str, pnr: str, day: dt.date) -> bool:

@@ -6,8 +6,8 @@ what the first evaluation saw:
 
 - the register data about the household's adults (`register/1`),
 - the stickprov draws,
-- the as-of date (employers declare month M−1 by the 12th of M: before then a missing salary is
-  "not yet known"),
+- the as-of date (every employer has declared month M−1 by the 26th of M, 27 December for November:
+  before then a missing salary is "not yet known"),
 - the household's history from the robot's own earlier verdicts (its children's work income so
   far this calendar year), or null where it is not known,
 - the program version that made the verdict.

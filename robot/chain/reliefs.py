@@ -1,8 +1,11 @@
 """Income the law says is not counted: jobbstimulans, and a child's own work income up to a limit.
 
-- Jobbstimulans (SoL 2025:400 12 kap. 8 §, earlier 2001:453 4 kap. 1 b §): for a person with
-  försörjningsstöd six months in a row, 25 % of income from employment is not counted, for at most
-  two years. Not for the children's incomes of the next rule.
+- Jobbstimulans (SoL 2025:400 12 kap. 8 §, earlier 2001:453 4 kap. 1 b §; prop. 2012/13:94): for a
+  person with försörjningsstöd six months in a row, 25 % of income from employment is not counted,
+  within one continuous window of 24 months from the month the six months in a row were reached,
+  whatever happens in between (not 24 months of use). The window's start is the application's
+  `history.jobbstimulans_start`, or follows from an unbroken run of months with support; after a
+  break it cannot be known (manual). Not for the children's incomes of the next rule.
 - Children's own work income (12 kap. 9 §, earlier 4 kap. 1 a §): a child's, or a schoolchild's
   under 21, own work income counts only where it exceeds one prisbasbelopp per calendar year (half
   a prisbasbelopp from 2008, one from 1 July 2013). The year so far comes from the robot's own
@@ -23,8 +26,9 @@ from robot.formats import period as months
 from robot.formats.application import Application
 from robot.formats.reasons import Code
 from robot.formats.verdict import Reason, Verdict
+from robot.swedish.dates import month_name
 from robot.swedish.numbers import kr, percent
-from robot.swedish.words import capitalized, join, role
+from robot.swedish.words import capitalized, genitive, join, role
 from robot.swedish.words import months as n_months
 
 SALARY = "lon"
@@ -44,30 +48,55 @@ def part_of(amount: int, share: float) -> int:
     return int((Decimal(amount) * Decimal(str(share))).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
+def jobbstimulans_window(ctx: Context, in_row: int) -> str | bool | None:
+    """The first period of the jobbstimulans window: a month, None where no window has begun in the
+    current run, or False where it cannot be known (a break in support, and no start stated)."""
+    history = ctx.application.history
+    if history.jobbstimulans_start is not None:
+        return history.jobbstimulans_start
+    n = history.consecutive_months_with_support
+    if n == 0 or (history.last_support_month is not None and history.last_support_month < ctx.control_month):
+        return False
+    if n < in_row:
+        return None
+    return months.shift(ctx.period, in_row - n)
+
+
 def jobbstimulans(ctx: Context, work: dict[str, int], share: float, in_row: int, longest: int) -> Relief:
     """`work`: each adult's net income from employment counted this month."""
     out = Relief()
     if sum(work.values()) <= 0:
         return out
     history = ctx.application.history
-    n, used = history.consecutive_months_with_support, history.jobbstimulans_months_used
-    out.facts = {"months_in_row": n, "months_used": used}
-    if n < in_row:
+    n = history.consecutive_months_with_support
+    start = jobbstimulans_window(ctx, in_row)
+    out.facts = {"months_in_row": n, "window_start": start or None}
+    if start is False:
+        text = (
+            f"Hushållet har arbetsinkomst men har inte haft försörjningsstöd utan uppehåll fram till "
+            f"{month_name(ctx.control_month)}, och ansökan anger inte när jobbstimulansens tvåårsperiod började; "
+            "om jobbstimulans ska räknas kan inte avgöras."
+        )
+        out.reasons.append(Reason(code=Code.JOBBSTIMULANS_OKAND, text=text))
+        out.evaluated = False
+        return out
+    if start is None:
         out.texts.append(
             f"Jobbstimulans gäller inte: hushållet har haft försörjningsstöd {n_months(n)} i följd, regeln gäller "
             f"efter {n_months(in_row)}."
         )
         return out
-    if used is None:
-        text = (
-            f"Hushållet har arbetsinkomst och har haft försörjningsstöd {n_months(n)} i följd, så jobbstimulans "
-            f"kan gälla, men ansökan anger inte hur många månader den redan har räknats (högst {longest})."
-        )
-        out.reasons.append(Reason(code=Code.JOBBSTIMULANS_OKAND, text=text))
-        out.evaluated = False
+    end = months.shift(start, longest - 1)
+    out.facts["window_end"] = end
+    window = f"{month_name(start)}–{month_name(end)}"
+    if ctx.period < start:
+        out.texts.append(f"Jobbstimulans gäller inte ännu: tvåårsperioden börjar {month_name(start)}.")
         return out
-    if used >= longest:
-        out.texts.append(f"Jobbstimulans har redan räknats i {n_months(used)}, regelns längsta tid; hela nettolönen räknas.")
+    if ctx.period > end:
+        out.texts.append(
+            f"Jobbstimulansens tvåårsperiod ({window}) har löpt ut, oavsett uppehåll eller månader utan arbete; "
+            "hela nettolönen räknas."
+        )
         return out
     parts = []
     out.facts["relief"] = {}
@@ -76,10 +105,11 @@ def jobbstimulans(ctx: Context, work: dict[str, int], share: float, in_row: int,
         if relief > 0:
             out.lines.append(IncomeLine(person, SALARY, -relief, "regel", ctx.control_month, "jobbstimulans"))
             out.facts["relief"][person] = relief
-            parts.append(f"{kr(relief)} av {role(person)}s nettolön {kr(net)}")
+            parts.append(f"{kr(relief)} av nettolönen för {role(person)} ({kr(net)})")
+    index = months.index(ctx.period) - months.index(start) + 1
     out.texts.append(
         f"Jobbstimulans: {percent(share)} av inkomsten av anställning räknas inte ({join(parts)}); "
-        f"månad {used + 1} av högst {longest}."
+        f"månad {index} av {longest} i tvåårsperioden {window}, som löper utan avbrott."
     )
     return out
 
@@ -99,7 +129,8 @@ def childrens_work_income(ctx: Context, earned: dict[str, int], share: float, pr
         out.lines.append(IncomeLine(person, SALARY, amount, "uppgiven", ctx.control_month))
         if so_far is None:
             text = (
-                f"{who}s egen arbetsinkomst {kr(amount)} räknas inte över ett prisbasbelopp ({kr(limit)}) per år, "
+                f"{genitive(who)} egen arbetsinkomst {kr(amount)} räknas inte upp till ett prisbasbelopp ({kr(limit)}) per "
+                "år, "
                 f"men hur mycket barnet har tjänat tidigare under {year} är inte känt från robotens tidigare utfall."
             )
             out.reasons.append(Reason(code=Code.BARNINKOMST_OKAND, text=text))
@@ -111,7 +142,7 @@ def childrens_work_income(ctx: Context, earned: dict[str, int], share: float, pr
         if exempt:
             out.lines.append(IncomeLine(person, SALARY, -exempt, "regel", ctx.control_month, "barns_arbetsinkomst"))
         out.texts.append(
-            f"{who}s egen arbetsinkomst {kr(amount)}: {kr(exempt)} räknas inte, eftersom barns arbetsinkomst bara "
+            f"{genitive(who)} egen arbetsinkomst {kr(amount)}: {kr(exempt)} räknas inte, eftersom barns arbetsinkomst bara "
             f"räknas över {kr(limit)} per kalenderår (hittills {year} {kr(so_far)})."
         )
         out.facts.append(

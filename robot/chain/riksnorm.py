@@ -1,4 +1,5 @@
-"""Riksnorm tables (socialtjänstförordningen 2001:937), one per year, each value with its source."""
+"""Riksnorm tables (socialtjänstförordningen 2001:937 2 kap. 1 §; from 2025-07-01 2025:468 12 kap. 2 §), one
+per year, each value with its source."""
 
 from __future__ import annotations
 

@@ -168,6 +168,12 @@ class History(_Strict):
     """Months for which jobbstimulans has already been counted; None: not stated."""
     last_support_month: Month | None = None
     """The last month with paid försörjningsstöd; None: no gap known beyond the months in a row."""
+    consecutive_months_by_person: dict[Literal["applicant", "co_applicant"], Annotated[StrictInt, Field(ge=0, le=1200)]] = {}
+    """Each adult's own months in a row with försörjningsstöd, where it differs from the household's (an
+    adult who joined it, or had support before); absent: the household's `consecutive_months_with_support`."""
+    jobbstimulans_start: Month | None = None
+    """The first period of the household's 24-month jobbstimulans window, as the case system knows it;
+    None: derived from an unbroken run of months with support (a break makes it unknown)."""
 
 
 class Application(_Strict):

@@ -34,6 +34,11 @@ def shift(month: str, months: int) -> str:
     return f"{d.year:04d}-{d.month:02d}"
 
 
+def index(month: str) -> int:
+    """Months since year 0: the difference of two is the number of months between them."""
+    return int(month[:4]) * 12 + int(month[5:7]) - 1
+
+
 def of(day: dt.date) -> str:
     return f"{day.year:04d}-{day.month:02d}"
 

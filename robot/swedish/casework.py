@@ -86,6 +86,7 @@ FIELD_NAMES = {
     "costs": "kostnad", "type": "typ", "amount": "belopp", "incomes": "inkomst", "history": "historik",
     "consecutive_months_with_support": "månader i följd med stöd",
     "jobbstimulans_months_used": "använda månader med jobbstimulans", "last_support_month": "senaste månad med stöd",
+    "jobbstimulans_start": "jobbstimulansens första månad", "consecutive_months_by_person": "egna månader i följd med stöd",
 }  # fmt: skip
 _STEP = re.compile(r"^([A-Za-z0-9_]+)(?:\[([0-9]+)\])?$")
 

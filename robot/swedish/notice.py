@@ -3,8 +3,10 @@
 Following Kela's practice (automated support is disclosed, with where to ask and how to appeal),
 ISF 2020:1 (a control the applicant never hears of deters no one), förvaltningslagen (2017:900)
 43–44 §§ (appeal through the authority that decided, within three weeks) and the data protection
-regulation (articles 13–15: information and access; article 22: no decision based solely on
-automated processing).
+regulation (articles 13–14: information; article 15: access to one's data; article 22: no decision
+based solely on automated processing). The right to see the case's material, and so the rules and data
+used, is förvaltningslagen's (10 §), not article 15's (whose logic clause covers article 22 decisions).
+Attendance comes from the municipality's own activity system, not through SSBTEK.
 """
 
 from __future__ import annotations
@@ -26,8 +28,13 @@ class Contact:
     board: str = "socialnämnden"
 
 
+NOTICE_NAMES = {Authority.SO: "arbetslöshetskassorna"}
+"""Names for the applicant where the handläggare's carry a code ("a-kassorna (SO)")."""
+
+
 def registers_used(verdict: Verdict) -> list[str]:
-    """The registers whose data the verdict used, in Swedish, from the parameters and facts it records."""
+    """The registers whose data the verdict used, in Swedish, from the parameters and facts it records:
+    the authorities behind SSBTEK first, then the municipality's own attendance reports."""
     authorities: set[str] = set()
     provider = False
     for step in verdict.steps:
@@ -38,7 +45,11 @@ def registers_used(verdict: Verdict) -> list[str]:
             provider = True
         if step.facts.get("af_asked"):
             authorities.add(Authority.AF.value)
-    names = [AUTHORITY_NAMES[Authority(a)] for a in sorted(authorities) if a in Authority.__members__]
+    names = [
+        NOTICE_NAMES.get(Authority(a), AUTHORITY_NAMES[Authority(a)])
+        for a in sorted(authorities)
+        if a in Authority.__members__
+    ]
     return names + ([ACTIVITY_PROVIDER] if provider else [])
 
 
@@ -55,11 +66,17 @@ def notice_text(
     contact: Contact = Contact(),
 ) -> str:
     """The notice for an application; `manual` also covers one the robot could not assess (technical fault)."""
-    if registers:
+    agencies = [r for r in registers or [] if r != ACTIVITY_PROVIDER]
+    own = ACTIVITY_PROVIDER in (registers or [])
+    if agencies:
         used = (
-            f"och med uppgifter som kommunen har rätt att hämta om dig och dem du bor med, från {join(registers)} "
+            f"och med uppgifter som kommunen har rätt att hämta om dig och dem du bor med, från {join(agencies)} "
             "(via Sammansatt bastjänst ekonomiskt bistånd, SSBTEK)"
         )
+        if own:
+            used += f", och med {ACTIVITY_PROVIDER} (kommunens eget verksamhetssystem)"
+    elif own:
+        used = f"och med {ACTIVITY_PROVIDER} (kommunens eget verksamhetssystem)"
     else:
         used = "och, där det behövs, med uppgifter som kommunen har rätt att hämta från andra myndigheter"
     lines = [
@@ -94,10 +111,11 @@ def notice_text(
         "",
         "Dina personuppgifter",
         "Kommunen behandlar dina personuppgifter för att handlägga din ansökan. Du har rätt att få information om "
-        "behandlingen, att få veta vilka uppgifter och regler som har använts och att få en kopia av uppgifterna om "
-        "dig (artiklarna 13–15 i dataskyddsförordningen). Beslutet fattas inte enbart automatiskt: en handläggare "
-        "fattar det. Föreslår beslutsstödet bifall kan handläggaren bevilja enligt förslaget först när hen har "
-        "öppnat beräkningen och skälen för den, och hen kan alltid besluta annorlunda (artikel 22).",
+        "behandlingen och en kopia av uppgifterna om dig (artiklarna 13–15 i dataskyddsförordningen). Som part i "
+        "ärendet har du också rätt att ta del av underlaget, bland annat vilka uppgifter och regler som har använts "
+        "(10 § förvaltningslagen). Beslutet fattas inte enbart automatiskt: en handläggare fattar det. Föreslår "
+        "beslutsstödet bifall kan handläggaren bevilja enligt förslaget först när hen har öppnat beräkningen och "
+        "skälen för den, och hen kan alltid besluta annorlunda (artikel 22).",
         "",
         "Frågor",
         f"Kontakta {contact.contact}.",

@@ -95,3 +95,40 @@ def join(items: list[str]) -> str:
     if len(items) == 1:
         return items[0]
     return ", ".join(items[:-1]) + " och " + items[-1]
+
+
+def genitive(name: str) -> str:
+    """ "Barn 1" → "Barn 1:s", "Sökande" → "Sökandes", "Lars" → "Lars"."""
+    if name[-1:].isdigit():
+        return f"{name}:s"
+    return name if name[-1:] in ("s", "x", "z") else f"{name}s"
+
+
+NOUN_FORMS = {
+    # incomes
+    "lön": "utrum", "a-kassa": "utrum", "aktivitetsstöd": "neutrum", "etableringsersättning": "utrum",
+    "sjukpenning": "utrum", "föräldrapenning": "utrum", "bostadsbidrag": "neutrum", "barnbidrag": "neutrum",
+    "underhållsstöd": "neutrum", "studiemedel": "plural", "pension": "utrum", "övrig inkomst": "utrum",
+    "inkomst": "utrum", "studiebidrag": "neutrum", "studiehjälp": "utrum", "flerbarnstillägg": "neutrum",
+    # costs
+    "hyra": "utrum", "hushållsel": "utrum", "hemförsäkring": "utrum", "arbetsresor": "plural",
+    "fackavgift": "utrum", "a-kasseavgift": "utrum", "läkarvård": "utrum", "medicin": "utrum",
+    "barnomsorg": "utrum", "tandvård": "utrum", "glasögon": "plural", "övrigt": "neutrum",
+    "kostnad": "utrum", "kostnader": "plural", "sparande": "neutrum", "tillgångar": "plural",
+}  # fmt: skip
+"""The gender or number of every income and cost name (and a few more nouns the texts qualify), for the
+adjectives that agree with them: "uppgiven lön", "uppgivet barnbidrag", "uppgivna studiemedel"."""
+
+ADJECTIVES = {
+    "uppgiven": ("uppgiven", "uppgivet", "uppgivna"),
+    "ansökt": ("ansökt", "ansökt", "ansökta"),
+    "skattefri": ("skattefri", "skattefritt", "skattefria"),
+    "skattepliktig": ("skattepliktig", "skattepliktigt", "skattepliktiga"),
+}
+"""Indefinite forms (utrum, neutrum, plural) of the adjectives the texts put before an income or cost."""
+
+
+def agreeing(adjective: str, noun: str) -> str:
+    """The form of `adjective` ("uppgiven", "ansökt", "skattefri", "skattepliktig") that agrees with `noun`."""
+    utrum, neutrum, plural = ADJECTIVES[adjective]
+    return {"utrum": utrum, "neutrum": neutrum, "plural": plural}[NOUN_FORMS[noun]]

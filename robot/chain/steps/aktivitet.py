@@ -24,7 +24,7 @@ from robot.formats.register import AktivitetsrapportKod, Authority
 from robot.formats.verdict import Reason
 from robot.swedish.dates import month_name
 from robot.swedish.numbers import percent
-from robot.swedish.words import ACTIVITY_PHRASES, EXEMPTION_NAMES, capitalized, join, months, role
+from robot.swedish.words import ACTIVITY_PHRASES, EXEMPTION_NAMES, capitalized, genitive, join, months, role
 
 
 @dataclass(frozen=True)
@@ -66,7 +66,6 @@ class Aktivitet(Step):
         af_required = self.value("krav_inskriven_af", day)
         params = [threshold.cite(), af_required.cite()]
         krav_hours, krav_text = self._aktivitetskrav(ctx, params)
-        rules = Requirement(ctx.control_month, threshold.value, af_required.value, krav_hours)
 
         reasons: list[Reason] = []
         lines = [krav_text] if krav_text else []
@@ -81,6 +80,7 @@ class Aktivitet(Step):
                 lines.append(text)
                 continue
             subject += 1
+            rules = Requirement(ctx.control_month, threshold.value, af_required.value, krav_hours.get(person))
             own_reasons, line, ok = adult_check(ctx, person, adult, rules)
             reasons += own_reasons
             lines.append(line)
@@ -105,24 +105,36 @@ class Aktivitet(Step):
         facts = {"af_asked": True, "provider_reported": reported}
         return StepResult.decide(reasons, motivering, params, facts, evaluated)
 
-    def _aktivitetskrav(self, ctx: Context, params: list[dict[str, Any]]) -> tuple[int | None, str]:
+    def _aktivitetskrav(self, ctx: Context, params: list[dict[str, Any]]) -> tuple[dict[str, int], str]:
+        """Per adult, the planned hours the aktivitetskrav requires: counted from each person's own
+        months in a row with support (prop. 2025/26:207), the household's where the application gives none."""
         day = ctx.period_start
         start = self.params.parameter("aktivitetskrav_fran_period").at(day)
         in_row = self.params.parameter("aktivitetskrav_manader_i_rad").at(day)
         hours = self.params.parameter("aktivitetskrav_timmar_per_manad").at(day)
         if start is None or in_row is None or hours is None or ctx.period < start.value:
-            return None, ""
+            return {}, ""
         params += [start.cite(), in_row.cite(), hours.cite()]
-        n = ctx.application.history.consecutive_months_with_support
-        if n < in_row.value:
-            return None, (
-                f"Aktivitetskravet gäller inte ännu: hushållet har haft försörjningsstöd {months(n)} i följd "
-                f"(kravet gäller från {months(in_row.value)})."
+        history = ctx.application.history
+        krav: dict[str, int] = {}
+        lines = []
+        for person, _ in ctx.application.adults():
+            n = history.consecutive_months_by_person.get(person, history.consecutive_months_with_support)
+            who = role(person)
+            if n < in_row.value:
+                lines.append(
+                    f"Aktivitetskravet gäller inte {who} ännu: {months(n)} i följd med försörjningsstöd "
+                    f"(kravet gäller från {months(in_row.value)})."
+                )
+                continue
+            krav[person] = hours.value
+            level = "ett exempelvärde som kommunen ska fastställa" if hours.example else "kommunens nivå"
+            lines.append(
+                f"Aktivitetskravet gäller {who}: {months(n)} i följd med försörjningsstöd; minst {hours.value} "
+                f"planerade timmar i månaden ({level}; prop. 2025/26:207 anger normalt heltid, anpassad efter "
+                "förmågan)."
             )
-        return hours.value, (
-            f"Aktivitetskravet gäller: hushållet har haft försörjningsstöd {months(n)} i följd; varje vuxen som "
-            f"kan arbeta ska ha minst {hours.value} planerade timmar i månaden."
-        )
+        return krav, " ".join(lines)
 
 
 def adult_check(ctx: Context, person: str, adult: Adult, rules: Requirement) -> tuple[list[Reason], str, bool]:
@@ -159,7 +171,7 @@ def adult_check(ctx: Context, person: str, adult: Adult, rules: Requirement) -> 
     elif not (rules.af_required and af_reasons):
         stated = f"{sum(a.attended_hours for a in declared)} timmar enligt ansökan" if declared else "ingen aktivitet"
         text = (
-            f"{who}s närvaro ({stated}) är inte styrkt: aktivitetsanordnaren har inte rapporterat närvaro och "
+            f"{genitive(who)} närvaro ({stated}) är inte styrkt: aktivitetsanordnaren har inte rapporterat närvaro och "
             "Arbetsförmedlingen bekräftar inte inskrivning med lämnad aktivitetsrapport."
         )
         reasons.append(Reason(code=Code.AKTIVITET_EJ_STYRKT, text=text))
@@ -185,7 +197,8 @@ def attendance(
     reasons = [Reason(code=Code.AKTIVITET_NARVARO, text=line)] if share < rules.threshold else []
     if check_krav and rules.krav_hours is not None and planned < rules.krav_hours:
         text = (
-            f"{who} har {planned} planerade timmar i {month}, färre än aktivitetskravets {rules.krav_hours} timmar; "
+            f"{who} har {planned} planerade timmar i {month}, färre än de {rules.krav_hours} timmar som kommunens "
+            "nivå för aktivitetskravet anger; "
             "handläggaren prövar om planen är anpassad efter förmågan."
         )
         reasons.append(Reason(code=Code.AKTIVITETSKRAV_TIMMAR, text=text))

@@ -4,7 +4,7 @@
   (the parents' duty of support, FB 7 kap. 1 §); otherwise an adult with their own case. Not stated:
   unknown.
 - A child living växelvis: the riksnorm is shared by the days the child lives here.
-- An adult of pension age: äldreförsörjningsstöd (SFB 74 kap.) is tried first.
+- An adult at the riktålder för pension (SFB 74 kap. 7 §, 2 kap. 10 a §): äldreförsörjningsstöd is tried first.
 - Declared savings above the buffer, or other assets of value: the household may be able to meet its
   needs another way.
 - A gap since the last month with support: not a plain renewal.
@@ -74,12 +74,13 @@ class Hushall(Step):
             age = age_on(birth_date(adult.personnummer), day)
             if age >= pension.value:
                 text = (
-                    f"{capitalized(role(person))} är {age} år, vilket är pensionsåldern ({pension.value} år) eller mer; "
+                    f"{capitalized(role(person))} är {age} år, vilket är riktåldern för pension ({pension.value} år) eller "
+                    "mer; "
                     "äldreförsörjningsstöd från Pensionsmyndigheten prövas före ekonomiskt bistånd."
                 )
                 reasons.append(Reason(code=Code.PENSIONSALDER, text=text))
         if not any(r.code == Code.PENSIONSALDER for r in reasons):
-            checked.append(f"Ingen vuxen har uppnått pensionsåldern ({pension.value} år).")
+            checked.append(f"Ingen vuxen har uppnått riktåldern för pension ({pension.value} år).")
 
         assets = h.assets
         if assets is not None and (assets.bank > buffer.value or assets.other):

@@ -3,8 +3,10 @@
 - Registered incomes must be declared, and declared amounts must match the register's net amount
   within the tolerance; the calculation uses the register's amount where there is one.
 - Skatteverket's salary is gross: net = gross − tax withheld; without the tax figure, manual.
-- Employers declare month M−1 by the declaration day of month M: before it, a salary that is
-  expected but missing is "not yet known" (ARBETSGIVARDEKLARATION_VANTAS: the worker waits).
+- Employers declare month M−1 by the declaration day of month M (the large employers' day, SFL
+  26 kap. 30 §: the 26th, 27 December): before it, a salary that is expected but missing is "not yet
+  known" (ARBETSGIVARDEKLARATION_VANTAS: the worker waits); after it, a salary paid in M−2 and
+  missing in M−1 goes to a handläggare (LON_EJ_DEKLARERAD), as a declared one does (INKOMSTTYP_MOTSAGS).
 - Jobbstimulans and a child's own work income: see `robot.chain.reliefs`.
 - A declared income the register contradicts (the authority that pays that type answered and shows
   nothing of it) goes to a handläggare (INKOMSTTYP_MOTSAGS).
@@ -21,7 +23,15 @@ from pydantic import StrictBool, TypeAdapter, confloat, conint
 
 from robot.chain import reliefs
 from robot.chain.context import Context, IncomeLine
-from robot.chain.incomes import SALARY, DeclarationDays, Registered, declaration_day, registered_incomes, salary_pending
+from robot.chain.incomes import (
+    SALARY,
+    DeclarationDays,
+    Registered,
+    declaration_day,
+    registered_incomes,
+    salary_missing,
+    salary_pending,
+)
 from robot.chain.step import Step, StepResult
 from robot.formats.application import IncomeType
 from robot.formats.reasons import Code
@@ -29,7 +39,7 @@ from robot.formats.register import AUTHORITY_NAMES, Authority
 from robot.formats.verdict import Reason
 from robot.swedish.dates import day_text, month_name
 from robot.swedish.numbers import kr, percent
-from robot.swedish.words import INCOME_NAMES, join, role
+from robot.swedish.words import INCOME_NAMES, agreeing, capitalized, join, role
 
 
 class Inkomst(Step):
@@ -58,6 +68,7 @@ class Inkomst(Step):
         Code.JOBBSTIMULANS_OKAND,
         Code.BARNINKOMST_OKAND,
         Code.INKOMSTTYP_MOTSAGS,
+        Code.LON_EJ_DEKLARERAD,
     )
 
     def authorities(self, day: dt.date) -> frozenset[Authority]:
@@ -137,22 +148,43 @@ class Check:
                 self.fail(Reason(code=Code.SSBTEK_EJ_TILLGANGLIG, text=text))
 
     def declaration_day(self, day: dt.date) -> None:
+        month = month_name(self.ctx.control_month)
         for person, adult in self.ctx.application.adults():
             if salary_pending(self.ctx, person, adult.personnummer, day):
                 text = (
-                    f"Lön för {role(person)} för {month_name(self.ctx.control_month)} väntas men finns ännu inte hos "
-                    f"Skatteverket; arbetsgivaren ska deklarera den senast {day_text(day)}. Lönen är inte känd ännu."
+                    f"Lön för {role(person)} för {month} väntas men finns ännu inte hos Skatteverket; alla "
+                    f"arbetsgivare ska ha deklarerat den senast {day_text(day)} (arbetsgivare med "
+                    "beskattningsunderlag över 40 miljoner kronor den 26, i december den 27, 26 kap. 30 § "
+                    "skatteförfarandelagen). Lönen är inte känd ännu."
                 )
                 self.fail(Reason(code=Code.ARBETSGIVARDEKLARATION_VANTAS, text=text))
                 self.extra_facts["salary_known_from"] = day.isoformat()
                 self.pending.add(person)
+            elif self.after(day) and not self.declares_salary(person) and salary_missing(self.ctx, adult.personnummer):
+                text = (
+                    f"Skatteverket visar lön för {role(person)} för {month_name(self.ctx.gap_month)} men ingen för "
+                    f"{month}, fast deklarationsdagen ({day_text(day)}) har passerat, och ansökan uppger ingen lön; "
+                    "handläggaren tar reda på om anställningen har upphört."
+                )
+                self.reasons.append(Reason(code=Code.LON_EJ_DEKLARERAD, text=text))
+
+    def after(self, day: dt.date) -> bool:
+        as_of = self.ctx.circumstances.as_of
+        return as_of is None or as_of >= day
+
+    def declares_salary(self, person: str) -> bool:
+        return any(
+            i.person == person and i.type.value == SALARY and i.month == self.ctx.control_month
+            for i in self.ctx.application.incomes
+        )
 
     def declared(self) -> dict[tuple[str, str], int]:
         out: dict[tuple[str, str], int] = {}
         for income in self.ctx.application.incomes:
             if income.month != self.ctx.control_month:
                 text = (
-                    f"Uppgiven {INCOME_NAMES[income.type]} {kr(income.amount)} för {role(income.person)} avser "
+                    f"{capitalized(agreeing('uppgiven', INCOME_NAMES[income.type]))} {INCOME_NAMES[income.type]} "
+                    f"{kr(income.amount)} för {role(income.person)} avser "
                     f"{month_name(income.month)}, men kontrollmånaden är {month_name(self.ctx.control_month)}."
                 )
                 self.reasons.append(Reason(code=Code.INKOMST_ANNAN_MANAD, text=text))
@@ -183,7 +215,8 @@ class Check:
             pass  # no net pay to compare the declared net pay with (LON_NETTO_OKAND above)
         elif abs(stated - amount) > allowed:
             text = (
-                f"Uppgiven {name} för {who} är {kr(stated)}, registret visar {described}; skillnaden "
+                f"{capitalized(agreeing('uppgiven', name))} {name} för {who} är {kr(stated)}, registret visar "
+                f"{described}; skillnaden "
                 f"{kr(abs(stated - amount))} är större än toleransen {kr(allowed)}."
             )
             self.reasons.append(Reason(code=Code.INKOMST_AVVIKER, text=text))
@@ -193,13 +226,14 @@ class Check:
         return amount
 
     def tax_text(self, reg: Registered, amount: int) -> str:
+        name = INCOME_NAMES[reg.type]
         if not reg.net_known:
             return f"{kr(reg.gross)} före skatt (avdragen skatt saknas)"
         if reg.tax:
             return f"{kr(reg.gross)} före skatt − {kr(reg.tax)} avdragen skatt = {kr(amount)} netto"
         if reg.type in self.taxable:
-            return f"{kr(amount)} (skattepliktig; utbetalt belopp efter skatt)"
-        return f"{kr(amount)} (skattefri)"
+            return f"{kr(amount)} ({agreeing('skattepliktig', name)}; utbetalt belopp efter skatt)"
+        return f"{kr(amount)} ({agreeing('skattefri', name)})"
 
     def declared_only(self, person: str, income_type: str, amount: int) -> None:
         """An income in the application that the register does not show: used as declared, unless the

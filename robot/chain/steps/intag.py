@@ -1,4 +1,11 @@
-"""Intake and routing: cases the robot never prepares alone go to a handläggare with the reason."""
+"""Intake and routing: cases the robot never prepares alone go to a handläggare with the reason.
+
+- A period that began before the month the application was submitted (`submitted_at`, Swedish time;
+  never the day it is processed, so a replay keeps its outcome) is a past need: bistånd meets a
+  current need, so a past month is a handläggare's assessment (PERIOD_FORE_ANSOKAN). A dated
+  parameter may allow a margin of months.
+- A household larger than a plausible bound (a parameter) is manual (HUSHALL_STORLEK).
+"""
 
 from __future__ import annotations
 
@@ -8,12 +15,12 @@ from pydantic import TypeAdapter, conint
 
 from robot.chain.context import Context
 from robot.chain.step import Step, StepResult
+from robot.formats import period as months
 from robot.formats import personnummer
-from robot.formats.application import FieldError
-from robot.formats.period import age_on
+from robot.formats.application import Application, FieldError
 from robot.formats.reasons import Code
 from robot.formats.verdict import Reason
-from robot.swedish.dates import month_name
+from robot.swedish.dates import STOCKHOLM, month_name
 from robot.swedish.words import join, other_adults, persons
 
 
@@ -22,6 +29,8 @@ class Intag(Step):
     PARAMETERS: ClassVar = {
         "barn_max_alder": TypeAdapter(conint(ge=0, le=25)),
         "vuxen_min_alder": TypeAdapter(conint(ge=15, le=21)),
+        "tidigare_period_marginal_manader": TypeAdapter(conint(ge=0, le=12)),
+        "hushall_max_personer": TypeAdapter(conint(ge=1, le=60)),
     }
     REASONS = (
         Code.INVALID_APPLICATION,
@@ -31,6 +40,8 @@ class Intag(Step):
         Code.BARN_ALDER,
         Code.SOKANDE_ALDER,
         Code.RIKSNORM_SAKNAS,
+        Code.PERIOD_FORE_ANSOKAN,
+        Code.HUSHALL_STORLEK,
     )
 
     @staticmethod
@@ -64,7 +75,7 @@ class Intag(Step):
         max_age = self.value("barn_max_alder", ctx.period_start)
         min_adult = self.value("vuxen_min_alder", ctx.period_start)
         for role, adult in app.adults():
-            age = age_on(personnummer.birth_date(adult.personnummer), ctx.period_start)
+            age = months.age_on(personnummer.birth_date(adult.personnummer), ctx.period_start)
             if age < min_adult.value:
                 who = "Sökande" if role == "applicant" else "Medsökande"
                 text = (
@@ -72,6 +83,23 @@ class Intag(Step):
                     "försörjs i första hand av sina föräldrar; en handläggare utreder ansökan."
                 )
                 reasons.append(Reason(code=Code.SOKANDE_ALDER, text=text))
+        margin = self.value("tidigare_period_marginal_manader", ctx.period_start)
+        submitted = submitted_month(app)
+        earliest = months.shift(submitted, -margin.value)
+        if app.period < earliest:
+            allowed = f" (regelverket tillåter {margin.value} månad{'er' if margin.value > 1 else ''} bakåt)" if margin.value else ""
+            text = (
+                f"Ansökan avser {month_name(app.period)} men kom in i {month_name(submitted)}; perioden hade redan "
+                f"börjat{allowed}. Bistånd avser ett aktuellt behov, så en passerad månad prövas av en handläggare."
+            )
+            reasons.append(Reason(code=Code.PERIOD_FORE_ANSOKAN, text=text))
+        most = self.value("hushall_max_personer", ctx.period_start)
+        if app.household_size() > most.value:
+            text = (
+                f"Hushållet uppges bestå av {persons(app.household_size())}, fler än rimlighetsgränsen "
+                f"{persons(most.value)}; en handläggare prövar hushållets sammansättning."
+            )
+            reasons.append(Reason(code=Code.HUSHALL_STORLEK, text=text))
         ages = [ctx.child_age(c) for c in h.children]
         for i, age in enumerate(ages):
             if age < 0:
@@ -106,4 +134,14 @@ class Intag(Step):
                 summary + f" Ingen skyddad identitet och inga ändringar i hushållet; riksnorm för {year} finns."
             )
         facts = {"household_size": app.household_size(), "children_ages": ages}
-        return StepResult.decide(reasons, motivering, [min_adult.cite(), max_age.cite()], facts)
+        facts["submitted_month"] = submitted
+        return StepResult.decide(reasons, motivering, [min_adult.cite(), margin.cite(), most.cite(), max_age.cite()], facts)
+
+
+def submitted_month(app: Application) -> str:
+    """The month (Swedish time) the application was submitted, from `submitted_at` alone."""
+    try:
+        day = app.submitted_at.astimezone(STOCKHOLM).date()
+    except (OverflowError, ValueError):  # a timestamp at the edge of the calendar: its own date
+        day = app.submitted_at.date()
+    return months.of(day)

@@ -17,7 +17,7 @@ from robot.formats.reasons import Code
 from robot.formats.verdict import Reason
 from robot.swedish.dates import MONTH_NAMES
 from robot.swedish.numbers import kr
-from robot.swedish.words import COST_NAMES, join, persons
+from robot.swedish.words import COST_NAMES, agreeing, capitalized, join, persons
 
 ALL_MONTHS = frozenset(range(1, 13))
 
@@ -152,7 +152,7 @@ class Schablon(Step):
                 reasons.append(
                     Reason(
                         code=Code.KOSTNAD_ALLTID_MANUELL,
-                        text=f"Ansökt {name} {kr(amount)} prövas alltid av en handläggare.",
+                        text=f"{capitalized(agreeing('ansökt', name))} {name} {kr(amount)} prövas alltid av en handläggare.",
                     )
                 )
                 lines.append(CostLine(cost_type, amount, False))
@@ -177,7 +177,7 @@ class Schablon(Step):
                 reasons.append(
                     Reason(
                         code=Code.KOSTNAD_OVER_SCHABLON,
-                        text=f"Ansökt {name} {kr(amount)} är {kr(amount - match.max)} över schablonintervallet {match.describe()}.",
+                        text=f"{capitalized(agreeing('ansökt', name))} {name} {kr(amount)} är {kr(amount - match.max)} över schablonintervallet {match.describe()}.",
                     )
                 )
             elif amount < match.min:
@@ -185,7 +185,7 @@ class Schablon(Step):
                 reasons.append(
                     Reason(
                         code=Code.KOSTNAD_UNDER_SCHABLON,
-                        text=f"Ansökt {name} {kr(amount)} är {kr(match.min - amount)} under schablonintervallet {match.describe()}.",
+                        text=f"{capitalized(agreeing('ansökt', name))} {name} {kr(amount)} är {kr(match.min - amount)} under schablonintervallet {match.describe()}.",
                     )
                 )
             else:
