@@ -117,9 +117,9 @@ async def one_pass(config, eng, *, respect_backoff: bool, deadline: float | None
     import socket
 
     from robot.outbox.deliverer import LOG, QUIET, Deliverer, PassReport
-    from robot.outbox.targets import make_target
+    from robot.outbox.casesystem import target_for
 
-    target = make_target(config.output, demo=config.demo)
+    target = target_for(config)
     owner = f"cli:{socket.gethostname()}-{os.getpid()}"
     deliverer = Deliverer(eng, config.output, target, owner, log=QUIET if quiet else LOG)
     try:

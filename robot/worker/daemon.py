@@ -25,7 +25,7 @@ from robot.config import Settings
 from robot.intake.inbox import scan_inbox
 from robot.observability.server import serving
 from robot.outbox.deliverer import Deliverer
-from robot.outbox.targets import make_target
+from robot.outbox.casesystem import target_for
 from robot.queue import batches
 from robot.queue.outcomes import Outcome
 from robot.worker.loop import Worker
@@ -119,7 +119,7 @@ async def run_worker(
 
 
 async def _deliver_decisions(rt: Runtime, stop: asyncio.Event) -> None:
-    target = make_target(rt.settings.output, demo=rt.settings.demo)
+    target = target_for(rt.settings)
     try:
         await Deliverer(rt.engine, rt.settings.output, target, rt.worker_id, rt.clock).run(stop)
     finally:

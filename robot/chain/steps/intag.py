@@ -11,6 +11,7 @@ from robot.chain.step import Step, StepResult
 from robot.formats.application import FieldError
 from robot.formats.reasons import Code
 from robot.formats.verdict import Reason
+from robot.swedish.casesystem import UNMAPPED_LEAD, UNMAPPED_TAIL
 from robot.swedish.dates import month_name
 from robot.swedish.words import join, other_adults, persons
 
@@ -25,6 +26,7 @@ class Intag(Step):
         Code.ANDRAT_HUSHALL,
         Code.BARN_ALDER,
         Code.RIKSNORM_SAKNAS,
+        Code.UPPGIFT_UTAN_MOTSVARIGHET,
     )
 
     @staticmethod
@@ -50,6 +52,9 @@ class Intag(Step):
         if h.protected_identity:
             text = "Någon i hushållet har skyddad identitet; ärendet hanteras av en handläggare."
             reasons.append(Reason(code=Code.SKYDDAD_IDENTITET, text=text))
+        if app.unmapped:
+            text = UNMAPPED_LEAD + "; ".join(app.unmapped) + UNMAPPED_TAIL
+            reasons.append(Reason(code=Code.UPPGIFT_UTAN_MOTSVARIGHET, text=text))
         if h.changed_since_last_application:
             text = "Hushållet har ändrats sedan förra ansökan; en handläggare prövar det nya hushållet."
             reasons.append(Reason(code=Code.ANDRAT_HUSHALL, text=text))
