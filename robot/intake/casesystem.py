@@ -77,6 +77,17 @@ async def poll(engine: Engine, settings: Settings, service: Caremanagement, cloc
     return report
 
 
+async def poll_casesystem(engine: Engine, settings: Settings, clock: Clock = SYSTEM) -> PollReport:
+    """One poll with a service of its own (opened and closed here): the daemon's and `robot batch`'s."""
+    from robot.adapters.casesystem.gateway import Gateway
+
+    service = Caremanagement(Gateway(settings), settings)
+    try:
+        return await poll(engine, settings, service, clock)
+    finally:
+        await service.aclose()
+
+
 async def _document(service: Caremanagement, settings: Settings, errand_id: str) -> dict | None:
     view = await service.financial_assistance(errand_id)
     if view is None or view.get("id") != errand_id:

@@ -37,8 +37,10 @@ class GatewayError(Exception):
 
 def _oauth_client_class() -> Any:
     # authlib ≥1.7 prefers the httpx2 package and warns when it falls back to httpx (which it supports).
+    import authlib.deprecate  # its import adds an "always" filter for its warnings: before ours, not over it
+
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+        warnings.simplefilter("ignore", authlib.deprecate.AuthlibDeprecationWarning)
         from authlib.integrations.httpx_client import AsyncOAuth2Client
     return AsyncOAuth2Client
 
