@@ -19,8 +19,9 @@ def stub(
     errands: int = typer.Option(20, "--errands", min=0, max=10_000, help="How many renewal errands to serve."),
     period: str = typer.Option("2026-12", "--period", help="The errands' period (YYYY-MM)."),
     port: int = typer.Option(8089, "--port", help="TCP port to listen on (loopback only)."),
-    register_out: Path | None = typer.Option(None, "--register-out",
-                                             help="Write a register/1 file for the errands' persons here."),
+    register_out: Path | None = typer.Option(
+        None, "--register-out", help="Write a register/1 file for the errands' persons here."
+    ),
     client_id: str = typer.Option("bistandsrobot", "--client-id"),
     client_secret: str = typer.Option("stub-secret-not-for-production", "--client-secret"),
 ) -> None:

@@ -52,7 +52,9 @@ class Caremanagement:
 
     async def financial_assistance(self, errand_id: str) -> dict[str, Any] | None:
         """The errand with its FinancialAssistanceData; None when caremanagement has no such errand."""
-        status, answer, _ = await self.gateway.call("GET", f"{self._base}/errands/financial-assistance/{_segment(errand_id)}")
+        status, answer, _ = await self.gateway.call(
+            "GET", f"{self._base}/errands/financial-assistance/{_segment(errand_id)}"
+        )
         if status == 404:
             return None
         if status != 200 or not isinstance(answer, dict):

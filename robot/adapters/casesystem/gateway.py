@@ -94,8 +94,11 @@ class Gateway:
             proxy=env_proxy(cm.url),
             trust_env=False,
             transport=transport,
-            headers={"user-agent": USER_AGENT, "accept": "application/json, application/problem+json",
-                     "accept-encoding": "identity"},  # never ask for compression: no zip bombs
+            headers={
+                "user-agent": USER_AGENT,
+                "accept": "application/json, application/problem+json",
+                "accept-encoding": "identity",
+            },  # never ask for compression: no zip bombs
         )
 
     async def call(self, method: str, url: str, *, params: dict[str, Any] | None = None,

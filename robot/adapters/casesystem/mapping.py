@@ -146,7 +146,8 @@ def to_application(view: dict[str, Any], legal_ids: dict[str, str], lifecare: li
         "activities": [],
         "costs": _costs(data, unmapped),
         "incomes": _incomes(data, unmapped),
-        "history": support_history(lifecare, period) if kind != "NEW" and is_month(period)
+        "history": support_history(lifecare, period)
+        if kind != "NEW" and is_month(period)
         else {"consecutive_months_with_support": 0},
     }
     if unmapped:

@@ -95,7 +95,7 @@ class CaseSystemStub:
             return (*self._legal_ids(body), "legalIds", True)
         if not path.startswith(PREFIX + "/"):
             return self._refuse(404, f"{method} {path}: unknown service"), "unknown", True
-        inner = path[len(PREFIX):]
+        inner = path[len(PREFIX) :]
         problems = self.contract.request_problems(method, inner, query, body, headers.get("content-type"))
         op = self.contract.operation(method, inner)
         name = op.operation_id if op else "unknown"
