@@ -164,26 +164,29 @@ def _process(engine, config) -> None:  # type: ignore[no-untyped-def]
     asyncio.run(run_worker(rt, until_idle=True, watch_inbox=False, schedule=False, deliver=False))
 
 
-def test_an_approval_in_the_workplace_is_posted_as_its_own_decision(stub, tmp_path, settings, engine):
-    from robot.accounts import Actor, Role
-    from robot.casework.recommendations import approve_recommendation, list_recommendations
+def test_an_approval_in_the_web_app_is_posted_as_its_own_decision(stub, tmp_path, settings, engine, ruleset):
+    from robot.casework.recommendations import find_recommendation, list_recommendations
     from robot.cli.outbox import one_pass
+    from robot.intake.casesystem import poll_casesystem
+    from robot.web.app import create_app
+    from tests.web_support import add_accounts, logged_in, post
 
     state, base = stub
     config = _settings(settings, base, tmp_path, state.data)
-    from robot.intake.casesystem import poll_casesystem
-
     asyncio.run(poll_casesystem(engine, config))
     _process(engine, config)
     asyncio.run(one_pass(config, engine, respect_backoff=False, quiet=True))
-    assert len(state.posted("RECOMMENDATION")) == 20
+    assert len(state.posted("RECOMMENDATION")) == 20 and state.posted("BESLUT") == []
 
+    add_accounts(engine)
+    anna = logged_in(create_app(config, engine, titles=dict(ruleset.reasons)), "anna.h")
     first = list_recommendations(engine).items[0]
-    approve_recommendation(engine, first.ref, Actor("anna.h", frozenset({Role.HANDLAGGARE}), "web"), settings=config)
+    assert post(anna, f"/rekommendationer/{first.application_id}/faststall").status_code == 303
+    assert find_recommendation(engine, first.application_id).status == "approved"
     asyncio.run(one_pass(config, engine, respect_backoff=False, quiet=True))
 
     human = state.posted("BESLUT")
-    assert len(human) == 1
+    assert len(human) == 1, "the approval is its own decision on the errand"
     decision = human[0]
     assert decision["value"] == "BIFALL" and decision["amount"] == first.amount
     assert decision["createdBy"] == "anna.h" and "enligt robotens förslag" in decision["description"]
@@ -192,7 +195,8 @@ def test_an_approval_in_the_workplace_is_posted_as_its_own_decision(stub, tmp_pa
     with engine.connect() as conn:
         bodies = [json.loads(b)["format"] for b in conn.execute(select(decisions.c.body)).scalars()]
     assert bodies.count("forslag/1") == 20 and bodies.count("beslut/1") == 1
-    assert state.violations == []
+    asyncio.run(one_pass(config, engine, respect_backoff=False, quiet=True))
+    assert len(state.posted()) == 21 and state.violations == []
 
 
 def test_fields_without_a_counterpart_are_named_never_dropped():
@@ -208,3 +212,110 @@ def test_fields_without_a_counterpart_are_named_never_dropped():
     assert plain.unmapped == [] and "unmapped" not in plain.document
     assert plain.document["history"] == {"consecutive_months_with_support": 6, "last_support_month": "2026-11"}
     assert plain.document["costs"] == [{"type": "hyra", "amount": 6500}, {"type": "hushallsel", "amount": 350}]
+
+
+def _gateway_settings(settings, base: str, **caremanagement):  # type: ignore[no-untyped-def]
+    return _settings(settings, base, settings.data_dir.parent, StubData()).model_copy(update={
+        "caremanagement": settings.caremanagement.model_copy(update={"url": f"{base}/caremanagement",
+                                                                     **caremanagement}),
+    })  # fmt: skip
+
+
+def test_tokens_are_cached_and_renewed_before_they_expire(stub, settings):
+    import time
+
+    from robot.adapters.casesystem.caremanagement import Caremanagement
+    from robot.adapters.casesystem.gateway import Gateway
+
+    state, base = stub
+    state.token_seconds = 2
+    config = _gateway_settings(settings, base)
+    config = config.model_copy(update={"gateway": config.gateway.model_copy(update={"renew_before_seconds": 1.0})})
+
+    async def calls() -> None:
+        service = Caremanagement(Gateway(config), config)
+        try:
+            errand = next(iter(state.data.errands))
+            for _ in range(3):
+                await service.decisions(errand)  # the same token, cached
+            time.sleep(1.2)  # within a second of expiry: renewed before the next call, not refused
+            await service.decisions(errand)
+        finally:
+            await service.aclose()
+
+    asyncio.run(calls())
+    assert [c.operation for c in state.calls].count("token") == 2
+    assert all(c.bearer and c.status == 200 for c in state.calls if c.operation == "readDecisions")
+    assert state.violations == []
+
+
+@pytest.mark.parametrize(
+    ("answer", "problem"),
+    [
+        (lambda: __import__("httpx").Response(302, headers={"location": "http://127.0.0.1:1/elsewhere"}), "redirects"),
+        (lambda: __import__("httpx").Response(200, content=b"[" + b'{"value":"x"},' * 400_000 + b"{}]"), "larger than"),
+        (lambda: __import__("httpx").Response(401, json={"title": "no"}), "refused the robot's token"),
+    ],
+)
+def test_the_gateway_follows_no_redirect_reads_no_huge_answer_and_names_a_refusal(settings, answer, problem):
+    import httpx
+
+    from robot.adapters.casesystem.caremanagement import Caremanagement
+    from robot.adapters.casesystem.gateway import Gateway, GatewayError
+
+    seen: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request.url.path)
+        if request.url.path == "/token":
+            return httpx.Response(200, json={"access_token": "t", "token_type": "Bearer", "expires_in": 300})
+        return answer()
+
+    config = _gateway_settings(settings, "http://127.0.0.1:9")
+
+    async def call() -> None:
+        service = Caremanagement(Gateway(config, httpx.MockTransport(handler)), config)
+        try:
+            await service.decisions("e1")
+        finally:
+            await service.aclose()
+
+    with pytest.raises(GatewayError, match=problem):
+        asyncio.run(call())
+    assert "/elsewhere" not in seen
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "problem"),
+    [
+        ("url", "http://caremanagement.kommun.example/", "https"),
+        ("url", None, "ROBOT_CAREMANAGEMENT_URL"),
+    ],
+)
+def test_settings_that_would_not_be_safe_are_refused_at_start(settings, variable, value, problem):
+    from robot.adapters.casesystem.gateway import Gateway
+
+    config = _gateway_settings(settings, "http://127.0.0.1:9")
+    config = config.model_copy(update={"caremanagement": config.caremanagement.model_copy(update={variable: value})})
+    with pytest.raises(ValueError, match=problem):
+        Gateway(config)
+
+
+def test_a_wrong_client_secret_is_a_refusal_without_a_call(stub, settings):
+    from robot.adapters.casesystem.caremanagement import Caremanagement
+    from robot.adapters.casesystem.gateway import Gateway, GatewayError
+
+    state, base = stub
+    config = _gateway_settings(settings, base)
+    config = config.model_copy(update={"gateway": config.gateway.model_copy(update={"client_secret": SecretStr("x")})})
+
+    async def call() -> None:
+        service = Caremanagement(Gateway(config), config)
+        try:
+            await service.decisions(next(iter(state.data.errands)))
+        finally:
+            await service.aclose()
+
+    with pytest.raises(GatewayError, match="no token"):
+        asyncio.run(call())
+    assert [c.operation for c in state.calls] == ["token"]
