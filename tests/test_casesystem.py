@@ -319,3 +319,43 @@ def test_a_wrong_client_secret_is_a_refusal_without_a_call(stub, settings):
     with pytest.raises(GatewayError, match="no token"):
         asyncio.run(call())
     assert [c.operation for c in state.calls] == ["token"]
+
+
+COSTS = ["RENT", "ELECTRICITY", "HOME_INSURANCE", "INTERNET", "UNEMPLOYMENT_FUND", "UNION_FEE", "TRAVEL_APPROVED",
+         "TRAVEL_MEDICAL_TRANSPORT", "MEDICAL_CARE", "MEDICINE", "OTHER", "SOMETHING_NEW"]  # fmt: skip
+INCOMES = ["OTHER_INCOME", "FINANCIAL_AID_OTHER_MUNICIPALITY", "SALARY", "SWISH_DEPOSITS",
+           "OCCUPATIONAL_PENSION_INSURANCE", "CHILD_SUPPORT", "RENT_SHARE_FROM_CHILD"]  # fmt: skip
+
+
+def test_every_cost_and_income_is_carried_or_named_for_a_handlaggare():
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    data = renewal_errands(1, PERIOD)
+    view = next(iter(data.errands.values()))
+    amounts = st.one_of(st.integers(0, 50_000).map(float), st.decimals(0, 50_000, places=2).map(float))
+    costs = st.lists(st.fixed_dictionaries({"costType": st.sampled_from(COSTS), "appliedAmount": amounts},
+                                           optional={"otherSubType": st.sampled_from(["OTHER", "MUNICIPAL_FEES",
+                                                                                       "ACUTE_DENTAL"])}),
+                     max_size=8)  # fmt: skip
+    incomes = st.lists(st.fixed_dictionaries({"incomeType": st.sampled_from(INCOMES), "amount": amounts},
+                                             optional={"incomeDate": st.just("2026-11-25"),
+                                                       "recipient": st.sampled_from(["APPLICANT", "CO_APPLICANT"])}),
+                       max_size=8)  # fmt: skip
+
+    @settings(max_examples=150, deadline=None)
+    @given(costs, incomes)
+    def check(cost_rows, income_rows):  # type: ignore[no-untyped-def]
+        errand = {**view, "data": {**view["data"], "costs": cost_rows, "incomes": income_rows}}
+        mapped = to_application(errand, data.legal_ids, [], NAMESPACE)
+        named = [t for t in mapped.unmapped if t.startswith(("kostnad", "inkomst"))]
+        dropped_costs = len(cost_rows) - len(mapped.document["costs"])
+        dropped_incomes = len(income_rows) - len(mapped.document["incomes"])
+        whole = [t for t in named if "hela kronor" in t]
+        assert dropped_costs + dropped_incomes == len(named) - len(whole), mapped.unmapped
+        parsed = parse_application(json.dumps(mapped.document).encode())
+        assert parsed.application is not None, parsed.errors
+        # anything not carried as it was sends the application to manual
+        assert bool(parsed.application.unmapped) == bool(dropped_costs or dropped_incomes or whole)
+
+    check()

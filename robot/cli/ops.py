@@ -205,6 +205,13 @@ def _runtime(config):
             check_secret("ROBOT_OUTPUT_SECRET", config.output.secret.get_secret_value(), demo=config.demo)
         except WeakSecret as exc:
             fail(str(exc))
+    if config.casesystem:
+        from robot.adapters.casesystem.gateway import check_settings
+
+        try:
+            check_settings(config)
+        except ValueError as exc:
+            fail(str(exc), code=3)
     return Runtime(
         engine=eng,
         settings=config,

@@ -26,7 +26,7 @@ UNMAPPED: dict[str, str] = {
     "FINANCIAL_AID_OTHER_MUNICIPALITY": "inkomst: ekonomiskt bistånd från en annan kommun",
     "RENT_SHARE_FROM_CHILD": "inkomst: hyresandel från barn (incomeType RENT_SHARE_FROM_CHILD)",
     "incomeDate": "inkomst {index}: datum (incomeDate) saknas, så månaden är okänd",
-    "recipient": "inkomst {index}: mottagaren (recipient) saknas",
+    "recipient": "inkomst {index}: mottagaren (recipient) saknas eller är en medsökande som ansökan inte har",
     "unknown_cost": "kostnad {index}: okänd kostnadstyp {value}",
     "unknown_income": "inkomst {index}: okänd inkomsttyp {value}",
     "fraction": "{what} {index}: beloppet {value} är inte i hela kronor",

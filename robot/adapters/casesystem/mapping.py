@@ -145,7 +145,7 @@ def to_application(view: dict[str, Any], legal_ids: dict[str, str], lifecare: li
         "household": household,
         "activities": [],
         "costs": _costs(data, unmapped),
-        "incomes": _incomes(data, unmapped),
+        "incomes": _incomes(data, "CO_APPLICANT" in adults, unmapped),
         "history": support_history(lifecare, period)
         if kind != "NEW" and is_month(period)
         else {"consecutive_months_with_support": 0},
@@ -221,7 +221,7 @@ def _costs(data: dict[str, Any], unmapped: list[str]) -> list[dict[str, Any]]:
     return costs
 
 
-def _incomes(data: dict[str, Any], unmapped: list[str]) -> list[dict[str, Any]]:
+def _incomes(data: dict[str, Any], co_applicant: bool, unmapped: list[str]) -> list[dict[str, Any]]:
     incomes = []
     for i, income in enumerate(x for x in data.get("incomes") or [] if isinstance(x, dict)):
         kind, day, recipient = income.get("incomeType"), income.get("incomeDate"), income.get("recipient")
@@ -234,7 +234,7 @@ def _incomes(data: dict[str, Any], unmapped: list[str]) -> list[dict[str, Any]]:
         if not isinstance(day, str) or not is_month(day[:7]):
             unmapped.append(UNMAPPED["incomeDate"].format(index=i + 1))
             continue
-        if recipient not in ("APPLICANT", "CO_APPLICANT"):
+        if recipient not in ("APPLICANT", "CO_APPLICANT") or (recipient == "CO_APPLICANT" and not co_applicant):
             unmapped.append(UNMAPPED["recipient"].format(index=i + 1))
             continue
         incomes.append({"person": recipient.lower(), "type": INCOMES[kind], "month": day[:7],
