@@ -359,3 +359,21 @@ def test_every_cost_and_income_is_carried_or_named_for_a_handlaggare():
         assert bool(parsed.application.unmapped) == bool(dropped_costs or dropped_incomes or whole)
 
     check()
+
+
+def test_the_robots_records_are_in_the_outbox_but_never_a_decision(stub, tmp_path, settings, engine):
+    from robot.casework.decisions import decisions_for
+    from robot.casework.errors import NotFound
+    from robot.intake.casesystem import poll_casesystem
+    from robot.queue import outbox
+
+    state, base = stub
+    config = _settings(settings, base, tmp_path, state.data)
+    asyncio.run(poll_casesystem(engine, config))
+    _process(engine, config)
+    pending = outbox.listing(engine, "pending", 100)
+    assert pending.total == 20 and {r.decision for r in pending} == {"forslag"}
+    record = pending.items[0]
+    assert decisions_for(engine, record.application_id) == [], "an errand's UUID is an application id, not a record's"
+    with pytest.raises(NotFound):
+        decisions_for(engine, record.event_id)

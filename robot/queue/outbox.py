@@ -117,8 +117,9 @@ def for_application(engine: Engine, application_id: str) -> list[StoredDecision]
 
 
 def by_event_id(engine: Engine, event_id: str) -> StoredDecision | None:
+    """A decision record (`beslut/1`) by its event id; None also for the robot's `forslag/1`."""
     with read(engine) as conn:
-        row = conn.execute(_RECORDS.where(B.c.event_id == event_id)).first()
+        row = conn.execute(_RECORDS.where(B.c.event_id == event_id, B.c.basis != ROBOT_BASIS)).first()
     return _stored(row) if row else None
 
 
