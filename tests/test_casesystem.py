@@ -25,6 +25,7 @@ from robot.formats.application import parse_application
 from robot.queue.db import make_engine
 from robot.queue.schema import applications, decisions, verdicts
 from tests.conftest import ROOT, STICKPROV_KEY
+from tests.test_ssbtek_tls import pki  # noqa: F401 (a fixture)
 
 PERIOD = "2026-12"
 SECRET = "stub-client-secret-0123456789abcdef"
@@ -377,3 +378,30 @@ def test_the_robots_records_are_in_the_outbox_but_never_a_decision(stub, tmp_pat
     assert decisions_for(engine, record.application_id) == [], "an errand's UUID is an application id, not a record's"
     with pytest.raises(NotFound):
         decisions_for(engine, record.event_id)
+
+
+def test_mutual_tls_to_the_gateway_when_it_asks_for_it(pki, settings):  # noqa: F811 (the fixture)
+    from robot.adapters.casesystem.caremanagement import Caremanagement
+    from robot.adapters.casesystem.gateway import Gateway, GatewayError
+    from robot.adapters.serving import SimulatorTls
+
+    state = StubState(renewal_errands(2, PERIOD), "bistandsrobot", SECRET)
+    tls = SimulatorTls(certfile=pki / "server.pem", keyfile=pki / "server.key", client_ca=pki / "ca.pem")
+    sock = listening_socket("127.0.0.1", 0)
+    base = f"https://127.0.0.1:{sock.getsockname()[1]}"
+    with_certificate = _gateway_settings(settings, base, client_cert=pki / "client.pem",
+                                         client_key=pki / "client.key", ca_bundle=pki / "ca.pem")  # fmt: skip
+    without = _gateway_settings(settings, base, ca_bundle=pki / "ca.pem")
+
+    async def errands(config) -> list[str]:  # type: ignore[no-untyped-def]
+        service = Caremanagement(Gateway(config), config)
+        try:
+            return [e async for e in service.errand_ids()]
+        finally:
+            await service.aclose()
+
+    with in_thread(CaseSystemStub(state), sock, tls, startup_timeout=10):
+        assert sorted(asyncio.run(errands(with_certificate))) == sorted(state.data.errands)
+        with pytest.raises(GatewayError):
+            asyncio.run(errands(without))
+    assert state.violations == []
