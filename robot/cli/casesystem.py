@@ -26,6 +26,10 @@ def stub(
     client_secret: str = typer.Option("stub-secret-not-for-production", "--client-secret"),
 ) -> None:
     """Serve caremanagement, party and a token endpoint on 127.0.0.1, checking every call against the contract."""
+    try:
+        import jsonschema  # noqa: F401 (the contract check)
+    except ImportError:
+        fail("robot casesystem stub checks calls with jsonschema: pip install 'bistandsrobot[dev]'", code=3)
     from robot.adapters.casesystem.stub import CaseSystemStub, StubState
     from robot.adapters.casesystem.stub_data import NAMESPACE, renewal_errands
     from robot.adapters.serving import listening_socket, uvicorn_config

@@ -17,6 +17,9 @@ from pydantic import BaseModel, ConfigDict
 from robot.formats.verdict import Reason, Verdict
 
 FORMAT = "forslag/1"
+SOURCE_PREFIX = "caremanagement:"
+"""The `source` of an application that came from the case system (`caremanagement:<errandId>`): its
+verdicts get a record."""
 DECISION = "forslag"
 BASIS = "robot"
 

@@ -25,12 +25,12 @@ from robot.adapters.casesystem.mapping import PartyUnresolved, to_application
 from robot.clock import SYSTEM, Clock
 from robot.config import Settings
 from robot.formats.application import APPLICATION_ID_PATTERN
+from robot.formats.forslag import SOURCE_PREFIX
 from robot.intake.documents import Document
 from robot.intake.enqueue import enqueue
 from robot.queue import intake as store
 
 log = logs.get("robot.intake.casesystem")
-SOURCE = "caremanagement:"
 _ID = re.compile(APPLICATION_ID_PATTERN)
 
 
@@ -65,7 +65,7 @@ async def poll(engine: Engine, settings: Settings, service: Caremanagement, cloc
         if document is None:
             continue
         raw = json.dumps(document, ensure_ascii=False, sort_keys=True).encode()
-        added = await asyncio.to_thread(enqueue, engine, [Document(raw, SOURCE + errand_id, document)], settings,
+        added = await asyncio.to_thread(enqueue, engine, [Document(raw, SOURCE_PREFIX + errand_id, document)], settings,
                                         clock, "caremanagement")  # fmt: skip
         report.queued += len(added.accepted)
         if document.get("unmapped"):

@@ -213,10 +213,9 @@ def _insert_verdicts(
     return {row["application_pk"]: id_ for row, id_ in zip(rows, ids, strict=True)}
 
 
-CASESYSTEM_SOURCE = "caremanagement:"
-"""The `source` prefix of applications that came from the case system (robot/intake/casesystem.py)."""
 PROPOSER = "bistandsrobot"
 LAGRUM_WITHOUT_VERDICT = ["12 kap. 1 § socialtjänstlagen (2025:400)"]
+"""As `output.lagrum`'s default: the law a technical failure's record cites (there is no verdict to take it from)."""
 
 
 def _insert_proposals(conn: Connection, outcomes: list[Outcome], now: dt.datetime) -> None:
@@ -227,7 +226,7 @@ def _insert_proposals(conn: Connection, outcomes: list[Outcome], now: dt.datetim
         return
     pks = [o.claimed.pk for o in final]
     from_casesystem = set(
-        conn.execute(select(A.c.id).where(A.c.id.in_(pks), A.c.source.startswith(CASESYSTEM_SOURCE))).scalars()
+        conn.execute(select(A.c.id).where(A.c.id.in_(pks), A.c.source.startswith(forslag.SOURCE_PREFIX))).scalars()
     )
     decided_at = now.astimezone(STOCKHOLM).isoformat(timespec="seconds")
     for o in final:
