@@ -405,3 +405,21 @@ def test_mutual_tls_to_the_gateway_when_it_asks_for_it(pki, settings):  # noqa: 
         with pytest.raises(GatewayError):
             asyncio.run(errands(without))
     assert state.violations == []
+
+
+def test_a_technical_failure_and_a_long_motivering_are_valid_decisions_that_keep_their_marker():
+    from robot.adapters.casesystem.decisions import decision_for, marker
+    from robot.formats import forslag
+    from robot.formats.verdict import Reason
+
+    failed = forslag.without_verdict("e1", "2026-12", Reason(code="TEKNISKT_FEL", text="Ett tekniskt fel."),
+                                     ["12 kap. 1 § socialtjänstlagen (2025:400)"], "ev-1", "2026-12-02T09:00:00+01:00")  # fmt: skip
+    long = failed.model_copy(update={"event_id": "ev-2", "motivering": ["regel: " + "lång motivering " * 50] * 20})
+    schema = {"$ref": "#/components/schemas/Decision"}
+    for record in (failed, long):
+        decision = decision_for(record.to_json())
+        assert decision["value"] == "MANUELL" and "amount" not in decision
+        assert "[TEKNISKT_FEL]" in decision["description"]
+        assert decision["description"].endswith(marker(record.event_id)) and len(decision["description"]) <= 4096
+        assert contract.caremanagement().schema_problems(schema, decision) == []
+        assert (decision["periodFrom"], decision["periodTo"]) == ("2026-12-01", "2026-12-31")
