@@ -423,3 +423,23 @@ def test_a_technical_failure_and_a_long_motivering_are_valid_decisions_that_keep
         assert decision["description"].endswith(marker(record.event_id)) and len(decision["description"]) <= 4096
         assert contract.caremanagement().schema_problems(schema, decision) == []
         assert (decision["periodFrom"], decision["periodTo"]) == ("2026-12-01", "2026-12-31")
+
+
+@pytest.mark.postgres
+def test_on_postgresql_errands_become_decisions_once(stub, tmp_path, settings, postgres_url):
+    from robot.cli.outbox import one_pass
+    from robot.intake.casesystem import poll_casesystem
+
+    state, base = stub
+    engine = make_engine(postgres_url)
+    config = _settings(settings, base, tmp_path, state.data).model_copy(update={"database_url": postgres_url})
+    try:
+        assert asyncio.run(poll_casesystem(engine, config)).queued == 20
+        _process(engine, config)
+        assert asyncio.run(one_pass(config, engine, respect_backoff=False, quiet=True)).delivered == 20
+        again = asyncio.run(poll_casesystem(engine, config))
+        assert (again.listed, again.queued) == (20, 0)
+        assert asyncio.run(one_pass(config, engine, respect_backoff=False, quiet=True)).delivered == 0
+    finally:
+        engine.dispose()
+    assert len(state.posted("RECOMMENDATION")) == 20 and state.violations == []
