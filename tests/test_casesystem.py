@@ -443,3 +443,51 @@ def test_on_postgresql_errands_become_decisions_once(stub, tmp_path, settings, p
     finally:
         engine.dispose()
     assert len(state.posted("RECOMMENDATION")) == 20 and state.violations == []
+
+
+def test_a_refused_token_is_fetched_anew_at_the_next_call(stub, settings):
+    from robot.adapters.casesystem.caremanagement import Caremanagement
+    from robot.adapters.casesystem.gateway import Gateway, GatewayError
+
+    state, base = stub
+    config = _gateway_settings(settings, base)
+    errand = next(iter(state.data.errands))
+
+    async def calls() -> None:
+        service = Caremanagement(Gateway(config), config)
+        try:
+            await service.decisions(errand)
+            state.tokens.clear()  # the gateway forgets every token (a restart, a revocation)
+            with pytest.raises(GatewayError, match="refused the robot's token"):
+                await service.decisions(errand)
+            assert await service.decisions(errand) == []
+        finally:
+            await service.aclose()
+
+    asyncio.run(calls())
+    assert [c.operation for c in state.calls].count("token") == 2
+
+
+def test_the_stub_refuses_what_the_contract_does_not_allow(stub):
+    import httpx
+
+    state, base = stub
+    errand = next(iter(state.data.errands))
+    url = f"{base}/caremanagement/2281/{NAMESPACE}/errands/{errand}/decisions"
+    with httpx.Client() as client:
+        assert client.get(url).status_code == 401
+        token = client.post(f"{base}/token", data={"grant_type": "client_credentials"},
+                            auth=("bistandsrobot", SECRET)).json()["access_token"]  # fmt: skip
+        bearer = {"authorization": f"Bearer {token}"}
+        bad = {"decisionType": "RECOMMENDATION", "value": "BIFALL", "externalId": "x", "id": "mine",
+               "decisionDate": "2026-13-01", "description": "x" * 5000}  # fmt: skip
+        refused = client.post(url, json=bad, headers=bearer)
+        assert refused.status_code == 400
+        assert client.get(f"{base}/caremanagement/2281/{NAMESPACE}/errands", params={"size": 0},
+                          headers=bearer).status_code == 400  # fmt: skip
+        assert client.post(f"{base}/party/2281/PRIVATE/legalIds", json="not a list", headers=bearer).status_code == 400
+    problems = " | ".join(state.violations)
+    for word in ("no current bearer token", "externalId", "id is readOnly", "is not a 'date'", "request description",
+                 "parameter size", "legalIds request"):  # fmt: skip
+        assert word in problems, problems
+    assert state.posted() == []

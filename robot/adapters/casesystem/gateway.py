@@ -127,6 +127,7 @@ class Gateway:
         if 300 <= status < 400:
             raise GatewayError(f"HTTP {status}: redirects are not followed", transient=False, status=status)
         if status in (401, 403):
+            self._client.token = None  # a token without expires_in is never renewed by age: fetch anew next call
             raise GatewayError(f"HTTP {status}: the gateway refused the robot's token", status=status)
         if status >= 500:
             raise GatewayError(f"HTTP {status}", status=status)

@@ -90,22 +90,22 @@ class CaseSystemStub:
             return (*self._token(body, headers), "token", False)
         bearer = self._bearer(headers)
         if not bearer:
-            return self._refuse(401, f"{method} {path}: no current bearer token"), "unauthorized", False
+            return (*self._refuse(401, f"{method} {path}: no current bearer token"), "unauthorized", False)
         if path.startswith("/party/") and path.endswith("/PRIVATE/legalIds") and method == "POST":
             return (*self._legal_ids(body), "legalIds", True)
         if not path.startswith(PREFIX + "/"):
-            return self._refuse(404, f"{method} {path}: unknown service"), "unknown", True
+            return (*self._refuse(404, f"{method} {path}: unknown service"), "unknown", True)
         inner = path[len(PREFIX) :]
         problems = self.contract.request_problems(method, inner, query, body, headers.get("content-type"))
         op = self.contract.operation(method, inner)
         name = op.operation_id if op else "unknown"
         if problems:
-            return self._refuse(400, *problems), name, True
+            return (*self._refuse(400, *problems), name, True)
         status, answer = self._operation(name, inner, query, body)
         problems = self.contract.response_problems(method, inner, status, json.dumps(answer).encode()
                                                    if answer is not None else b"")  # fmt: skip
         if problems:
-            return self._refuse(500, *problems), name, True
+            return (*self._refuse(500, *problems), name, True)
         return status, answer, name, True
 
     def _operation(self, name: str, path: str, query: dict[str, list[str]], body: bytes) -> tuple[int, Any]:
