@@ -385,6 +385,12 @@ class Settings(BaseSettings):
 
     # Derived values -------------------------------------------------------------------------
 
+    def outbox_target(self) -> str | None:
+        """Where the outbox delivers, for messages: the case system (ROBOT_CASESYSTEM), else [output]'s target."""
+        if self.casesystem == "caremanagement":
+            return f"caremanagement:{self.caremanagement.url}"
+        return self.output.target()
+
     def database(self) -> str:
         if self.database_url is not None:
             return self.database_url.get_secret_value()

@@ -105,6 +105,9 @@ def test_a_batch_turns_20_errands_into_20_recommendation_decisions_once(stub, tm
     assert state.violations == []
     assert len([c for c in state.calls if c.operation == "createDecision"]) == 20
 
+    status = robot(env, "outbox", "status")
+    assert "pending 0, delivered 20; target: caremanagement:" in status.stdout, status.stdout + status.stderr
+
     second = robot(env, "batch")
     assert second.returncode == 0, second.stderr[-2000:]
     assert "20 errands, 0 queued" in second.stdout

@@ -339,4 +339,4 @@ def status(as_json: bool = typer.Option(False, "--json", help="Machine-readable 
                 else ", running"
             ))
         )
-    typer.echo("\n".join(summary_lines(data["outbox"], config.output.target())))
+    typer.echo("\n".join(summary_lines(data["outbox"], config.outbox_target())))
