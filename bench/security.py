@@ -28,6 +28,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from bench.harness import ROOT, Workspace
+from bench.security_casesystem import casesystem
 from robot.accounts.service import os_user
 
 SAMPLES = ROOT / "samples"
@@ -430,6 +431,7 @@ FAMILIES: dict[str, Callable[[], list[Result]]] = {
     "huge_answer": lambda: security_backend.huge_answer(),
     "access": lambda: security_access.access_day(),
     "law": lambda: security_law.overpayment(),
+    "casesystem": casesystem,
 }
 
 

@@ -284,6 +284,46 @@ class OutputSettings(_Section):
         return self.url
 
 
+class CaremanagementSettings(_Section):
+    """Sundsvall's case system caremanagement (ROBOT_CASESYSTEM=caremanagement): errands in, decisions back.
+
+    Behind the municipality's API gateway (OAuth2 client credentials, [gateway]); mutual TLS is optional
+    (`client_cert`), used when the gateway asks for it. docs/caremanagement.md.
+    """
+
+    url: str | None = None
+    """The service's base URL, before `/{municipalityId}/{namespace}/…` (ROBOT_CAREMANAGEMENT_URL)."""
+    municipality_id: str = "2281"
+    namespace: Annotated[str, Field(pattern=r"^[\w\-]+$")] = "FINANCIAL_ASSISTANCE"
+    filter: str = "typeSlug:'financial-assistance-renewal' and status:'NEW'"
+    """Which errands are applications for the robot (spring-filter syntax): by default new renewal errands."""
+    page_size: Annotated[int, Field(ge=1, le=1000)] = 100
+    poll_interval_seconds: Annotated[float, Field(gt=0)] = 60.0
+    client_cert: Path | None = None
+    client_key: Path | None = None
+    ca_bundle: Path | None = None
+    connect_timeout_seconds: Annotated[float, Field(gt=0)] = 5.0
+    timeout_seconds: Annotated[float, Field(gt=0)] = 10.0
+    max_answer_bytes: Annotated[int, Field(ge=4096)] = 4 * 1024 * 1024
+
+
+class PartySettings(_Section):
+    """The party service: partyId → personnummer (`POST /{municipalityId}/PRIVATE/legalIds`), ROBOT_PARTY_URL."""
+
+    url: str | None = None
+
+
+class GatewaySettings(_Section):
+    """The municipality's API gateway in front of caremanagement and party: OAuth2 client credentials."""
+
+    token_url: str | None = None
+    client_id: str | None = None
+    client_secret: SecretStr | None = None
+    scope: str | None = None
+    renew_before_seconds: Annotated[float, Field(ge=0)] = 60.0
+    """A token is renewed this long before it expires, never used to its last second."""
+
+
 class LogSettings(_Section):
     format: Literal["auto", "json", "console"] = "auto"
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
@@ -320,9 +360,14 @@ class Settings(BaseSettings):
     casework: CaseworkSettings = CaseworkSettings()
     output: OutputSettings = OutputSettings()
     retention: RetentionSettings = RetentionSettings()
+    casesystem: Literal["caremanagement"] | None = None
+    """ROBOT_CASESYSTEM: the case system applications come from and verdicts go back to; unset: files only."""
+    caremanagement: CaremanagementSettings = CaremanagementSettings()
+    party: PartySettings = PartySettings()
+    gateway: GatewaySettings = GatewaySettings()
     log: LogSettings = LogSettings()
 
-    @field_validator("database_url", "migration_database_url", mode="before")
+    @field_validator("database_url", "migration_database_url", "casesystem", mode="before")
     @classmethod
     def _empty_is_none(cls, value: Any) -> Any:
         return value or None
@@ -339,6 +384,12 @@ class Settings(BaseSettings):
         return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls, toml_file=config_file()))
 
     # Derived values -------------------------------------------------------------------------
+
+    def outbox_target(self) -> str | None:
+        """Where the outbox delivers, for messages: the case system (ROBOT_CASESYSTEM), else [output]'s target."""
+        if self.casesystem == "caremanagement":
+            return f"caremanagement:{self.caremanagement.url}"
+        return self.output.target()
 
     def database(self) -> str:
         if self.database_url is not None:

@@ -1,1 +1,1 @@
-"""Adapters to the world outside the robot, behind interfaces: SSBTEK and register files (register data); AGI and the activity provider next."""
+"""Adapters to the world outside the robot, behind interfaces: SSBTEK and register files (register data); AGI and the activity provider next; the case system (casesystem/: caremanagement and party through the gateway)."""

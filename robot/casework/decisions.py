@@ -20,6 +20,7 @@ from robot.clock import SYSTEM, Clock
 from robot.config import Settings, load_settings
 from robot.queue import cases, outbox
 from robot.queue.outbox import StoredDecision
+from robot.queue.records import application_row
 from robot.swedish.numbers import kr
 
 _EVENT_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
@@ -30,9 +31,10 @@ def application_of(engine: Engine, ref: str) -> str:
     text = ref.strip()
     if _EVENT_ID.fullmatch(text.lower()):
         found = outbox.by_event_id(engine, text.lower())
-        if found is None:
+        if found is not None:
+            return found.application_id
+        if application_row(engine, text) is None:  # a case system's errand ids are UUIDs too
             raise NotFound(f"inget beslut med id {text}")
-        return found.application_id
     if text.isdigit():
         raise Invalid(f"ange ansökans id, M{text} (ett ärende) eller R{text} (en rekommendation)", "ref")
     if re.fullmatch(r"[Mm][0-9]+", text):

@@ -36,7 +36,7 @@ def hand_over(config, eng, application_id: str, several: bool = False) -> None: 
     it, they, sent, saved = (
         ("Besluten", "de", "skickade", "sparade") if several else ("Beslutet", "det", "skickat", "sparat")
     )
-    if config.output.target() is None:
+    if config.outbox_target() is None:
         say(
             f"{it} ligger i utkorgen; {they} skickas när driften har ställt in mottagaren (verksamhetssystemet)."
         )

@@ -7,6 +7,7 @@ import os
 import typer
 
 from robot.cli import audit as audit_cmd
+from robot.cli import casesystem as casesystem_cmd
 from robot.cli import check as check_cmd
 from robot.cli import decisions, handling, ops
 from robot.cli import outbox as outbox_cmd
@@ -45,6 +46,7 @@ app.add_typer(handling.manual_app, name="manual")
 app.add_typer(handling.rec_app, name="recommendations")
 app.add_typer(decisions.app, name="decisions")
 app.add_typer(outbox_cmd.app, name="outbox")
+app.add_typer(casesystem_cmd.app, name="casesystem")
 app.command("explain")(handling.explain)
 app.command("report")(report_cmd.report)
 app.command("simulate")(report_cmd.simulate)

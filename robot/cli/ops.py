@@ -214,6 +214,13 @@ def _runtime(config):
             check_secret("ROBOT_OUTPUT_SECRET", config.output.secret.get_secret_value(), demo=config.demo)
         except WeakSecret as exc:
             fail(str(exc))
+    if config.casesystem:
+        from robot.adapters.casesystem.gateway import check_settings
+
+        try:
+            check_settings(config)
+        except ValueError as exc:
+            fail(str(exc), code=3)
     return Runtime(
         engine=eng,
         settings=config,
@@ -273,8 +280,27 @@ def batch() -> None:
         fail(f"cannot use the inbox {config.inbox_dir.absolute()}: {exc.strerror or exc}", code=3)
     if inbox.queued or inbox.rejected:
         typer.echo(terminal_safe(f"inbox: {inbox.queued} queued, {inbox.rejected} rejected"))
+    if config.casesystem:
+        _poll_casesystem(rt)
     key = "cli:" + SYSTEM.now().isoformat(timespec="seconds")
     _run(rt, until_idle=True, watch_inbox=False, schedule=False, batch_key=key, serve_http=False)
+    if config.casesystem:
+        from robot.worker.daemon import deliver_remaining
+
+        asyncio.run(deliver_remaining(rt))
+
+
+def _poll_casesystem(rt) -> None:  # type: ignore[no-untyped-def]
+    """One poll of the case system before a batch (ROBOT_CASESYSTEM)."""
+    from robot.adapters.casesystem.gateway import GatewayError
+    from robot.intake.casesystem import poll_casesystem
+
+    try:
+        report = asyncio.run(poll_casesystem(rt.engine, rt.settings, rt.clock))
+    except (GatewayError, ValueError) as exc:
+        fail(f"cannot poll {rt.settings.casesystem}: {exc}", code=3)
+    typer.echo(terminal_safe(f"{rt.settings.casesystem}: {report.listed} errands, {report.queued} queued "
+                             f"({report.unmapped} with fields for a handläggare), {report.failed} not fetched"))
 
 
 def status(as_json: bool = typer.Option(False, "--json", help="Machine-readable output.")) -> None:
@@ -322,4 +348,4 @@ def status(as_json: bool = typer.Option(False, "--json", help="Machine-readable 
                 else ", running"
             ))
         )
-    typer.echo("\n".join(summary_lines(data["outbox"], config.output.target())))
+    typer.echo("\n".join(summary_lines(data["outbox"], config.outbox_target())))

@@ -44,9 +44,9 @@ def status(as_json: bool = typer.Option(False, "--json", help="Machine-readable 
     config = settings()
     data = outbox_summary(config, engine(config))
     if as_json:
-        say(json.dumps({**data, "target": config.output.target()}, indent=2, ensure_ascii=False))
+        say(json.dumps({**data, "target": config.outbox_target()}, indent=2, ensure_ascii=False))
     else:
-        say("\n".join(summary_lines(data, config.output.target())))
+        say("\n".join(summary_lines(data, config.outbox_target())))
         deliverer = data["deliverer"]
         say(f"  deliverer: {deliverer['owner']} (lease until {deliverer['lease_until']})" if deliverer
                    else "  deliverer: none active")  # fmt: skip
@@ -97,13 +97,13 @@ def deliver() -> None:
     config = settings()
     configure_logs(config)
     eng = engine(config)
-    if config.output.target() is None:
-        fail("no output target: set ROBOT_OUTPUT_DIR or ROBOT_OUTPUT_URL (config [output])", code=3)
+    if config.outbox_target() is None:
+        fail("no output target: set ROBOT_OUTPUT_DIR, ROBOT_OUTPUT_URL or ROBOT_CASESYSTEM", code=3)
     try:
         report = asyncio.run(one_pass(config, eng, respect_backoff=False))
     except WeakSecret as exc:
         fail(str(exc), code=3)
-    say(f"delivered {report.delivered} to {config.output.target()}; pending {report.pending_after}")
+    say(f"delivered {report.delivered} to {config.outbox_target()}; pending {report.pending_after}")
     if report.busy:
         say("another deliverer holds the lease (a daemon is delivering); nothing done")
     if report.failed:
@@ -116,10 +116,10 @@ async def one_pass(config, eng, *, respect_backoff: bool, deadline: float | None
     import os
     import socket
 
+    from robot.outbox.casesystem import target_for
     from robot.outbox.deliverer import LOG, QUIET, Deliverer, PassReport
-    from robot.outbox.targets import make_target
 
-    target = make_target(config.output, demo=config.demo)
+    target = target_for(config)
     owner = f"cli:{socket.gethostname()}-{os.getpid()}"
     deliverer = Deliverer(eng, config.output, target, owner, log=QUIET if quiet else LOG)
     try:

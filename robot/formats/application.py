@@ -189,6 +189,8 @@ class Application(_Strict):
     costs: Annotated[list[Cost], Field(max_length=MAX_LIST)]
     incomes: Annotated[list[Income], Field(max_length=MAX_LIST)]
     history: History
+    unmapped: Annotated[list[Annotated[str, Field(min_length=1, max_length=500)]], Field(max_length=MAX_LIST)] = []
+    """What the source (a case system) said that ansokan/1 cannot carry, in Swedish; not empty: manual."""
 
     def adults(self) -> list[tuple[str, Adult]]:
         """The applicant and the co-applicant, by role."""

@@ -71,3 +71,6 @@ class Code(StrEnum):
     ANSOKAN_KONFLIKT = "ANSOKAN_KONFLIKT"
     """The same application_id arrived again with other content: the new version is kept as its own
     manual item beside the first, unassessed (an intake code, never the chain's)."""
+    UPPGIFT_UTAN_MOTSVARIGHET = "UPPGIFT_UTAN_MOTSVARIGHET"
+    """The case system's errand says something ansokan/1 cannot carry (its `unmapped`): the intag rule
+    sends it to a handläggare naming each such field (docs/caremanagement.md)."""

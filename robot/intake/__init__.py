@@ -5,6 +5,7 @@
     documents.py   a document and what intake reads from it (id, period, channel, …) before storing
     deadlines.py   when an application may be processed, when its manual item is due, the SSBTEK cut-off
     inbox.py       the inbox the daemon watches: queued files are removed, the rest moved to rejected/
+    casesystem.py  the case system's errands (caremanagement): poll, map to ansokan/1, store once
 
 Storing is `robot.queue.intake`; the format itself is checked later, by the chain.
 """

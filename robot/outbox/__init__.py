@@ -3,6 +3,7 @@
     targets.py    where records go: a folder (one file per record, written atomically) or HTTP (signed POST)
     signing.py    the X-Signature header: HMAC-SHA256 of the body with the shared secret
     deliverer.py  one deliverer at a time sends pending records in order, retries with backoff, raises the alert
+    casesystem.py the case system as the target (ROBOT_CASESYSTEM): each record a decision on its errand, once
 
 Records are written by the handläggare actions themselves, in the action's transaction
 (`robot.casework`, `robot.queue.outbox`); delivery is at least once and `event_id` (the

@@ -19,6 +19,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from robot.formats.reasons import Code
 from robot.formats.verdict import Reason
+from robot.queue.db import read
 from robot.queue.events import event_row, record
 from robot.queue.schema import applications, manual_items
 from robot.queue.states import ManualStatus, State
@@ -106,6 +107,17 @@ def add(engine: Engine, new: list[NewApplication], actor: str, now: dt.datetime)
         events += _store_conflicts(conn, conflicts, actor, now, report)
         record(conn, events)
     return report
+
+
+def stored_ids(engine: Engine, application_ids: list[str]) -> set[str]:
+    """Which of `application_ids` are stored already (a case system's errands are fetched only once)."""
+    found: set[str] = set()
+    with read(engine) as conn:
+        for start in range(0, len(application_ids), 500):
+            chunk = application_ids[start : start + 500]
+            found |= set(conn.execute(select(applications.c.application_id).where(
+                applications.c.application_id.in_(chunk))).scalars())  # fmt: skip
+    return found
 
 
 def _row(app: NewApplication, state: State, now: dt.datetime, **extra: Any) -> dict[str, Any]:

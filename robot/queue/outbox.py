@@ -105,15 +105,21 @@ def add_correction(engine: Engine, application_pk: int, new: NewDecision, **deta
     return True
 
 
+ROBOT_BASIS = "robot"
+"""The basis of a `forslag/1` record (the robot's verdict for a case system): in the outbox, never a decision."""
+
+
 def for_application(engine: Engine, application_id: str) -> list[StoredDecision]:
-    """Every record of an application, oldest first."""
+    """Every decision record (`beslut/1`) of an application, oldest first; the robot's `forslag/1` are not decisions."""
+    where = [A.c.application_id == application_id, B.c.basis != ROBOT_BASIS]
     with read(engine) as conn:
-        return [_stored(r) for r in conn.execute(_RECORDS.where(A.c.application_id == application_id).order_by(B.c.id))]
+        return [_stored(r) for r in conn.execute(_RECORDS.where(*where).order_by(B.c.id))]
 
 
 def by_event_id(engine: Engine, event_id: str) -> StoredDecision | None:
+    """A decision record (`beslut/1`) by its event id; None also for the robot's `forslag/1`."""
     with read(engine) as conn:
-        row = conn.execute(_RECORDS.where(B.c.event_id == event_id)).first()
+        row = conn.execute(_RECORDS.where(B.c.event_id == event_id, B.c.basis != ROBOT_BASIS)).first()
     return _stored(row) if row else None
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,14 +19,17 @@ from sqlalchemy.dialects import postgresql, sqlite
 from robot.chain.engine import Evaluation
 from robot.chain.ruleset import Ruleset
 from robot.clock import SYSTEM, Clock
+from robot.formats import forslag
 from robot.formats.reasons import Code
 from robot.formats.verdict import Reason
 from robot.queue import households, ledger
 from robot.queue.claims import STILL_HELD, Claimed
 from robot.queue.events import event_row, record
+from robot.queue.outbox import NewDecision, add_decision
 from robot.queue.schema import applications as A
 from robot.queue.schema import manual_items, recommendations, rulesets, verdicts
 from robot.queue.states import ManualStatus, RecommendationStatus, State, require
+from robot.swedish.dates import STOCKHOLM
 
 
 @dataclass(frozen=True)
@@ -112,6 +116,7 @@ def commit(engine: Engine, outcomes: list[Outcome], worker_id: str, clock: Clock
             conn, [o for o in report.written if isinstance(o, VerdictOutcome)], worker_id, now
         )
         _insert_items(conn, report.written, verdict_ids, now)
+        _insert_proposals(conn, report.written, now)
         record(conn, [_event(o, worker_id, now) for o in report.written])
     return report
 
@@ -206,6 +211,36 @@ def _insert_verdicts(
     for o in outcomes:
         households.remember(conn, o.claimed.pk, list(o.adults))
     return {row["application_pk"]: id_ for row, id_ in zip(rows, ids, strict=True)}
+
+
+PROPOSER = "bistandsrobot"
+LAGRUM_WITHOUT_VERDICT = ["12 kap. 1 § socialtjänstlagen (2025:400)"]
+"""As `output.lagrum`'s default: the law a technical failure's record cites (there is no verdict to take it from)."""
+
+
+def _insert_proposals(conn: Connection, outcomes: list[Outcome], now: dt.datetime) -> None:
+    """A `forslag/1` outbox record for each verdict (or technical failure) on an application from the case
+    system, in the verdict's transaction: the case system gets it exactly once in effect."""
+    final = [o for o in outcomes if isinstance(o, VerdictOutcome | FailureOutcome)]
+    if not final:
+        return
+    pks = [o.claimed.pk for o in final]
+    from_casesystem = set(
+        conn.execute(select(A.c.id).where(A.c.id.in_(pks), A.c.source.startswith(forslag.SOURCE_PREFIX))).scalars()
+    )
+    decided_at = now.astimezone(STOCKHOLM).isoformat(timespec="seconds")
+    for o in final:
+        if o.claimed.pk not in from_casesystem:
+            continue
+        event_id = str(uuid.uuid4())
+        if isinstance(o, VerdictOutcome):
+            body = forslag.from_verdict(o.evaluation.verdict, event_id, decided_at)
+        else:
+            body = forslag.without_verdict(o.claimed.application_id, o.claimed.period, o.reason(),
+                                           LAGRUM_WITHOUT_VERDICT, event_id, decided_at)  # fmt: skip
+        new = NewDecision(event_id=event_id, decision=forslag.DECISION, basis=forslag.BASIS, amount=body.amount,
+                          decided_by=PROPOSER, decided_at=now, supersedes=None, body=body.to_json())  # fmt: skip
+        add_decision(conn, o.claimed.pk, new)
 
 
 def recorded_inputs(o: VerdictOutcome) -> str:

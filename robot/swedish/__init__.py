@@ -8,4 +8,5 @@
 - `casework`: statuses, decisions, queue states, event names and the application's field names,
   for the web app and the CLI.
 - `notice`: the notice to the applicant.
+- `casesystem`: a case-system errand's fields without a counterpart, and the decisions posted back on it.
 """

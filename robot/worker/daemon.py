@@ -22,10 +22,11 @@ from robot.chain.ruleset import Ruleset
 from robot.chain.stickprov import StickprovInput
 from robot.clock import SYSTEM, Clock
 from robot.config import Settings
+from robot.intake.casesystem import poll_casesystem
 from robot.intake.inbox import scan_inbox
 from robot.observability.server import serving
+from robot.outbox.casesystem import target_for
 from robot.outbox.deliverer import Deliverer
-from robot.outbox.targets import make_target
 from robot.queue import batches
 from robot.queue.outcomes import Outcome
 from robot.worker.loop import Worker
@@ -82,6 +83,8 @@ async def run_worker(
     )
     if watch_inbox:
         background.append(asyncio.create_task(_watch_inbox(rt, worker, stop)))
+        if rt.settings.casesystem:
+            background.append(asyncio.create_task(_watch_casesystem(rt, worker, stop)))
     deliverer_stop = asyncio.Event()
     delivering = asyncio.create_task(_deliver_decisions(rt, deliverer_stop)) if deliver else None
     if schedule:
@@ -118,8 +121,32 @@ async def run_worker(
     return stats
 
 
+async def _watch_casesystem(rt: Runtime, worker: Worker, stop: asyncio.Event) -> None:
+    """Poll the case system for new errands (ROBOT_CASESYSTEM) every `poll_interval_seconds`."""
+    while not stop.is_set():
+        try:
+            report = await poll_casesystem(rt.engine, rt.settings, rt.clock)
+            if report.queued:
+                worker.wake.set()
+        except Exception as exc:  # the case system may be away; the next poll tries again
+            log.error("casesystem_poll_failed", error=type(exc).__name__, detail=str(exc)[:200])
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=rt.settings.caremanagement.poll_interval_seconds)
+
+
+async def deliver_remaining(rt: Runtime) -> None:
+    """One more delivery pass after a batch, so that its verdicts reach the case system before it exits."""
+    target = target_for(rt.settings)
+    if target is None:
+        return
+    try:
+        await Deliverer(rt.engine, rt.settings.output, target, rt.worker_id, rt.clock).deliver_pending()
+    finally:
+        await target.aclose()
+
+
 async def _deliver_decisions(rt: Runtime, stop: asyncio.Event) -> None:
-    target = make_target(rt.settings.output, demo=rt.settings.demo)
+    target = target_for(rt.settings)
     try:
         await Deliverer(rt.engine, rt.settings.output, target, rt.worker_id, rt.clock).run(stop)
     finally:

@@ -20,6 +20,7 @@ from robot.formats import personnummer
 from robot.formats.application import Application, FieldError
 from robot.formats.reasons import Code
 from robot.formats.verdict import Reason
+from robot.swedish.casesystem import UNMAPPED_LEAD, UNMAPPED_TAIL
 from robot.swedish.dates import STOCKHOLM, month_name
 from robot.swedish.words import join, other_adults, persons
 
@@ -42,6 +43,7 @@ class Intag(Step):
         Code.RIKSNORM_SAKNAS,
         Code.PERIOD_FORE_ANSOKAN,
         Code.HUSHALL_STORLEK,
+        Code.UPPGIFT_UTAN_MOTSVARIGHET,
     )
 
     @staticmethod
@@ -69,6 +71,9 @@ class Intag(Step):
         if h.protected_identity:
             text = "Någon i hushållet har skyddad identitet; ärendet hanteras av en handläggare."
             reasons.append(Reason(code=Code.SKYDDAD_IDENTITET, text=text))
+        if app.unmapped:
+            text = UNMAPPED_LEAD + "; ".join(app.unmapped) + UNMAPPED_TAIL
+            reasons.append(Reason(code=Code.UPPGIFT_UTAN_MOTSVARIGHET, text=text))
         if h.changed_since_last_application:
             text = "Hushållet har ändrats sedan förra ansökan; en handläggare prövar det nya hushållet."
             reasons.append(Reason(code=Code.ANDRAT_HUSHALL, text=text))

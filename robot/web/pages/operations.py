@@ -28,4 +28,4 @@ def operations(
     alert_after = dt.timedelta(seconds=w.settings.output.alert_after)
     outbox = summary(w.engine, w.clock.now(), alert_after)
     return w.page(request, "operations.html", status=queue_status(w.engine, w.clock), outbox=outbox,
-                  outbox_target=w.settings.output.target())  # fmt: skip
+                  outbox_target=w.settings.outbox_target())  # fmt: skip
