@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -185,7 +186,9 @@ def test_an_approval_in_the_web_app_is_posted_as_its_own_decision(stub, tmp_path
     add_accounts(engine)
     anna = logged_in(create_app(config, engine, titles=dict(ruleset.reasons)), "anna.h")
     first = list_recommendations(engine).items[0]
-    assert post(anna, f"/rekommendationer/{first.application_id}/faststall").status_code == 303
+    page = anna.get(f"/rekommendationer/{first.application_id}")
+    code = re.search(r'name="granskat" value="([0-9a-f]{8})"', page.text).group(1)
+    assert post(anna, f"/rekommendationer/{first.application_id}/faststall", granskat=code).status_code == 303
     assert find_recommendation(engine, first.application_id).status == "approved"
     asyncio.run(one_pass(config, engine, respect_backoff=False, quiet=True))
 
