@@ -26,9 +26,9 @@ from robot.config import Settings
 from robot.observability.app import observability_routes
 from robot.swedish.casework import sentence
 from robot.web import auth, oidc
+from robot.web.bounds import RequestBounds
 from robot.web.context import STATIC, Web
 from robot.web.pages import admin, item, operations, queue, recommendations, report
-from robot.web.bounds import RequestBounds
 from robot.web.security import SecurityHeaders, local_path, with_security_headers
 from robot.web.sessions import Forbidden, LoginRequired
 
