@@ -163,6 +163,7 @@ class WebSettings(_Section):
     """A session ends this long after login, however active."""
     login_window_minutes: Annotated[int, Field(ge=1, le=24 * 60)] = 15
     login_failures_per_user: Annotated[int, Field(ge=1, le=1000)] = 5
+    """Failed logins with one name from one address (never per account alone: no lock-out from elsewhere)."""
     login_failures_per_address: Annotated[int, Field(ge=1, le=10_000)] = 20
     page_size: Annotated[int, Field(ge=10, le=500)] = 50
     secret_key: SecretStr | None = None

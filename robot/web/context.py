@@ -19,6 +19,7 @@ from robot.accounts import Permission
 from robot.clock import SYSTEM, Clock
 from robot.config import Settings
 from robot.swedish import casework as swedish
+from robot.web.throttle import LoginThrottle
 
 TEMPLATES = Path(__file__).parent / "templates"
 STATIC = Path(__file__).parent / "static"
@@ -58,6 +59,7 @@ class Web:
     templates: Jinja2Templates = field(default_factory=_templates)
     oidc: Any = None
     """The OpenID Connect login (`oidc.OidcLogin`) when configured."""
+    login_throttle: LoginThrottle = field(default_factory=LoginThrottle)
 
     def title(self, code: str) -> str:
         return self.titles.get(code, code)

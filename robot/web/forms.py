@@ -62,14 +62,24 @@ def resolution(
     return Resolution(decision, value, note.strip() or None, correct if is_stickprov else None, confirmed, errors)
 
 
+FIRST_DAY, LAST_DAY = dt.date(1900, 1, 1), dt.date(2199, 12, 31)
+"""The dates a filter takes: 9999-12-31 or 0001-01-01 would overflow a day later, or in UTC."""
+_DAY = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+
+
 def day(text: str | None) -> tuple[dt.date | None, str | None]:
-    """A date typed as ÅÅÅÅ-MM-DD."""
+    """A date typed as ÅÅÅÅ-MM-DD, between 1900 and 2199."""
     if not text:
         return None, None
     try:
-        return dt.date.fromisoformat(text), None
+        parsed = dt.date.fromisoformat(text) if _DAY.match(text) else None
     except ValueError:
+        parsed = None
+    if parsed is None:
         return None, "Ange datumet som ÅÅÅÅ-MM-DD, till exempel 2026-12-19."
+    if not FIRST_DAY <= parsed <= LAST_DAY:
+        return None, f"Ange ett datum mellan {FIRST_DAY.isoformat()} och {LAST_DAY.isoformat()}."
+    return parsed, None
 
 
 def end_of(day_: dt.date) -> dt.datetime:

@@ -5,6 +5,7 @@ codes, dates and user ids, never personal data."""
 from __future__ import annotations
 
 import math
+import re
 from typing import Annotated
 from urllib.parse import urlencode
 
@@ -66,4 +67,8 @@ def queue(
 
 
 def page_number(text: str | None) -> int:
-    return int(text) if text and text.isdigit() and 0 < int(text) < 100_000 else 1
+    """The page asked for; anything but 1–99 999 in ASCII digits (`²` is a digit to str.isdigit) is page 1."""
+    return int(text) if text and _PAGE.match(text) and int(text) > 0 else 1
+
+
+_PAGE = re.compile(r"^[0-9]{1,5}$")
