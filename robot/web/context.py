@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+from markupsafe import Markup
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import Engine
@@ -18,6 +19,7 @@ from starlette.responses import Response
 from robot.accounts import Permission
 from robot.clock import SYSTEM, Clock
 from robot.config import Settings
+from robot.formats.text import terminal_safe
 from robot.swedish import casework as swedish
 from robot.web.throttle import LoginThrottle
 
@@ -46,7 +48,17 @@ def _templates() -> Jinja2Templates:
         channel=lambda s: swedish.CHANNELS.get(s or "", s or swedish.NONE),
     )
     env.globals["Permission"] = Permission
+    env.finalize = _visible
     return Jinja2Templates(env=env)
+
+
+def _visible(value: Any) -> Any:
+    """Every value a page shows: control, format and separator characters (ESC, BEL, a bidi override,
+    zero-width) appear as visible escapes (`\\u202e`), whoever stored them (a note from the CLI, an
+    application's text). Markup (the report's own HTML) is already safe."""
+    if isinstance(value, str) and not isinstance(value, Markup):
+        return terminal_safe(value, lines=True)
+    return value
 
 
 @dataclass

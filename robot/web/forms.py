@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 from robot.casework import Invalid
@@ -59,7 +60,21 @@ def resolution(
     if is_stickprov and correct is None:
         errors["stickprov_correct"] = "Ärendet är ett stickprov: ange om ansökan var korrekt."
     confirmed = confirm == "ja"
-    return Resolution(decision, value, note.strip() or None, correct if is_stickprov else None, confirmed, errors)
+    return Resolution(decision, value, plain(note).strip() or None, correct if is_stickprov else None, confirmed, errors)
+
+
+_UNSEEN = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
+"""Controls (ESC, BEL, C1), format characters (bidi overrides such as U+202E, zero-width), separators."""
+
+
+def plain(text: str) -> str:
+    """A typed note without control, format or separator characters: line breaks become "\n", a tab
+    a space, and escape sequences, bidi overrides and zero-width characters are dropped (the page
+    would show them, and U+202E reverses what follows)."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
+    if text.isascii() and text.replace("\n", "").isprintable():
+        return text
+    return "".join(ch for ch in text if ch == "\n" or unicodedata.category(ch) not in _UNSEEN)
 
 
 FIRST_DAY, LAST_DAY = dt.date(1900, 1, 1), dt.date(2199, 12, 31)
