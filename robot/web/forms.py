@@ -60,7 +60,9 @@ def resolution(
     if is_stickprov and correct is None:
         errors["stickprov_correct"] = "Ärendet är ett stickprov: ange om ansökan var korrekt."
     confirmed = confirm == "ja"
-    return Resolution(decision, value, plain(note).strip() or None, correct if is_stickprov else None, confirmed, errors)
+    return Resolution(
+        decision, value, plain(note).strip() or None, correct if is_stickprov else None, confirmed, errors
+    )
 
 
 _UNSEEN = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
