@@ -78,3 +78,14 @@ def test_compose_migrates_as_the_owner_and_runs_as_a_role_that_cannot_alter_the_
     runtime = _role(ROBOT_SERVICES["robot"]["environment"]["ROBOT_DATABASE_URL"])
     assert f"CREATE ROLE {runtime} LOGIN" in init
     assert any(v.startswith("./config/postgres:/docker-entrypoint-initdb.d") for v in db["volumes"])
+
+
+def test_the_example_receiver_does_not_default_to_a_port_the_robot_serves():
+    import runpy
+
+    from robot.config import HttpSettings, WebSettings
+
+    receiver = runpy.run_path(str(ROOT / "examples" / "receiver.py"), run_name="receiver")
+    assert receiver["DEFAULT_PORT"] not in {WebSettings().port, HttpSettings().port}
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "examples/receiver.py --port 8080" not in readme and "8080/beslut" not in readme
