@@ -97,7 +97,7 @@ NGINX = ROOT / "config" / "nginx"
 
 def _nginx(directive: str) -> str:
     """A directive's value in the proxy's server configuration (its first occurrence)."""
-    text = (NGINX / "robot-web.conf").read_text(encoding="utf-8") + (NGINX / "robot-web-proxy.inc").read_text(encoding="utf-8")
+    text = "".join((NGINX / name).read_text(encoding="utf-8") for name in ("robot-web.conf", "robot-web-proxy.inc"))
     match = re.search(rf"^\s*{directive}\s+([^;]+);", text, re.M)
     assert match, directive
     return match.group(1).strip()
