@@ -27,6 +27,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from bench.harness import ROOT, Workspace
+from bench.security_web import web_bounds, web_login, web_pages
 from robot.accounts.service import os_user
 
 SAMPLES = ROOT / "samples"
@@ -418,6 +419,9 @@ FAMILIES: dict[str, Callable[[], list[Result]]] = {
     "keys": keys,
     "escapes": escapes,
     "header_flood": header_flood,
+    "web_bounds": web_bounds,
+    "web_login": web_login,
+    "web_pages": web_pages,
 }
 
 

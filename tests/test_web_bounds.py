@@ -209,17 +209,30 @@ def test_an_idle_keep_alive_connection_is_closed(app):
         assert _closed(c, 5) and time.monotonic() - started < 3
 
 
-def test_connections_beyond_the_cap_are_closed_at_once_and_the_rest_still_answer(app):
+def test_at_the_connection_cap_a_new_connection_closes_the_longest_idle_one_and_is_served(app):
     with bounded_server(app, max_connections=20, header_timeout_seconds=30) as port:
         idle = [socket.create_connection(("127.0.0.1", port)) for _ in range(20)]
         try:
             time.sleep(0.3)
-            extra = socket.create_connection(("127.0.0.1", port))
-            assert _closed(extra, 3), "the 21st connection is closed as soon as it is accepted"
-            extra.close()
-            idle.pop().close()
-            time.sleep(0.3)
-            assert _get(port).startswith(b"HTTP/1.1 200"), "a connection freed makes room"
+            assert not any(_closed(c, 0.01) for c in idle), "20 idle connections: all open at the cap"
+            assert _get(port).startswith(b"HTTP/1.1 200"), "a request is served at the cap"
+            assert _closed(idle[0], 3), "the connection that waited longest made room"
+            assert not any(_closed(c, 0.01) for c in idle[2:])
         finally:
             for c in idle:
                 c.close()
+
+
+def test_when_every_connection_is_being_answered_one_more_is_closed_at_once(app):
+    with bounded_server(app, max_connections=2) as port:
+        a, b = (socket.create_connection(("127.0.0.1", port)) for _ in range(2))
+        try:
+            for c in (a, b):  # a request whose body never comes: being answered, never idle
+                c.sendall(b"POST /login HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n")
+            time.sleep(0.3)
+            extra = socket.create_connection(("127.0.0.1", port))
+            assert _closed(extra, 3)
+            extra.close()
+        finally:
+            a.close()
+            b.close()

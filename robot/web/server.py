@@ -8,7 +8,10 @@ file). `BoundedH11` adds, per connection:
 - a deadline for the request's headers (`web.header_timeout_seconds`), from the connection or from the
   end of the last answer, not moved by data that arrives before the headers end;
 - a deadline for the body (`web.body_timeout_seconds`), from the end of the headers;
-- a cap on open connections (`web.max_connections`): one more is closed as soon as it is accepted.
+- a cap on open connections (`web.max_connections`): at the cap, a new connection closes the one that
+  has waited longest for a request's headers (an idle or slow connection, never one being answered),
+  or is closed itself if every connection is being answered. A flood of idle connections thus
+  evicts itself: whoever sends a request at once is served.
 
 h11 bounds the headers' size (`web.max_header_bytes`; beyond it uvicorn answers 400 and closes) and
 uvicorn closes an idle keep-alive connection after `web.keep_alive_seconds`. The body's size and the
@@ -19,6 +22,7 @@ sets the same bounds once more and terminates TLS.
 from __future__ import annotations
 
 import asyncio
+from collections import OrderedDict
 from typing import Any
 
 import h11
@@ -29,14 +33,19 @@ from robot.config import WebSettings
 
 class BoundedH11(H11Protocol):
     limits: WebSettings = WebSettings()
+    waiting: OrderedDict[BoundedH11, None] = OrderedDict()
+    """This server's connections waiting for a request's headers, longest-waiting first."""
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         self._deadline: asyncio.TimerHandle | None = None
         self._phase: str | None = None
         super().connection_made(transport)
         if len(self.connections) > self.limits.max_connections:
-            transport.abort()
-            return
+            if not self.waiting:
+                transport.abort()
+                return
+            oldest, _ = self.waiting.popitem(last=False)
+            oldest.transport.abort()
         self._watch()
 
     def data_received(self, data: bytes) -> None:
@@ -62,6 +71,10 @@ class BoundedH11(H11Protocol):
         if self._deadline is not None:
             self._deadline.cancel()
         self._phase, self._deadline = phase, None
+        if phase == "headers":
+            self.waiting[self] = None
+        else:
+            self.waiting.pop(self, None)
         if phase is not None:
             seconds = self.limits.header_timeout_seconds if phase == "headers" else self.limits.body_timeout_seconds
             self._deadline = self.loop.call_later(seconds, self._expired)
@@ -73,7 +86,8 @@ class BoundedH11(H11Protocol):
 
 
 def protocol(limits: WebSettings) -> type[BoundedH11]:
-    return type("BoundedH11", (BoundedH11,), {"limits": limits})
+    """The protocol class for one server (its own limits and its own waiting connections)."""
+    return type("BoundedH11", (BoundedH11,), {"limits": limits, "waiting": OrderedDict()})
 
 
 def options(limits: WebSettings) -> dict[str, Any]:
