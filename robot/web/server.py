@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import OrderedDict
-from typing import Any
+from typing import Any, ClassVar
 
 import h11
 from uvicorn.protocols.http.h11_impl import H11Protocol
@@ -32,8 +32,8 @@ from robot.config import WebSettings
 
 
 class BoundedH11(H11Protocol):
-    limits: WebSettings = WebSettings()
-    waiting: OrderedDict[BoundedH11, None] = OrderedDict()
+    limits: ClassVar[WebSettings] = WebSettings()
+    waiting: ClassVar[OrderedDict[BoundedH11, None]] = OrderedDict()
     """This server's connections waiting for a request's headers, longest-waiting first."""
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
