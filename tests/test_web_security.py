@@ -11,6 +11,8 @@ import re
 import lxml.html
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import given
+from hypothesis import strategies as st
 
 from robot.queue import access_log, web_sessions
 from robot.queue.access_log import What
@@ -275,3 +277,44 @@ def test_sessions_are_cleared_when_stale(workplace, web_clock, settings):
     logged_in(workplace, "bo.k")
     idle_since = web_clock.now() - dt.timedelta(minutes=settings.web.idle_minutes)
     assert web_sessions.end_stale(engine, idle_since, web_clock.now()) == 0, "anna's was removed at bo's login"
+
+
+@given(st.lists(st.tuples(st.sampled_from(["anna.h", "ANNA.H ", "bo.k", "finns.inte"]),
+                          st.sampled_from(["192.0.2.1", "192.0.2.2", None])), max_size=40))  # fmt: skip
+def test_failed_logins_count_per_name_and_address_and_nothing_else(attempts):
+    from collections import Counter
+
+    from robot.web.throttle import LoginThrottle
+
+    throttle, at = LoginThrottle(), dt.datetime(2026, 12, 2, tzinfo=dt.UTC)
+    for name, address in attempts:
+        throttle.failed(name, address, at)
+    counted = Counter((name.strip().lower(), address) for name, address in attempts)
+    for name in ("anna.h", "bo.k", "finns.inte"):
+        for address in ("192.0.2.1", "192.0.2.2", None):
+            assert throttle.failures(name, address, at) == counted[(name, address)]
+    assert throttle.failures("anna.h", "192.0.2.1", at + dt.timedelta(seconds=1)) == 0, "aged out"
+
+
+def test_the_throttle_forgets_the_oldest_pairs_beyond_its_bound():
+    from robot.web.throttle import LoginThrottle
+
+    throttle, at = LoginThrottle(max_pairs=100), dt.datetime(2026, 12, 2, tzinfo=dt.UTC)
+    for n in range(1000):
+        throttle.failed(f"gissning{n}", "192.0.2.1", at)
+    assert throttle.failures("gissning999", "192.0.2.1", at) == 1
+    assert throttle.failures("gissning0", "192.0.2.1", at) == 0, "the oldest pair is forgotten"
+    assert len(throttle._failures) == 100
+
+
+@given(st.text())
+def test_a_typed_note_keeps_no_control_format_or_separator_character(note):
+    import unicodedata
+
+    from robot.web.forms import plain
+
+    kept = plain(note)
+    assert all(ch == "\n" or unicodedata.category(ch) not in {"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"} for ch in kept)
+    assert plain(kept) == kept
+    visible = [ch for ch in note if unicodedata.category(ch)[0] in "LNPS"]
+    assert [ch for ch in kept if unicodedata.category(ch)[0] in "LNPS"] == visible, "what can be seen is kept"
