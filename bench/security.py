@@ -29,6 +29,7 @@ from sqlalchemy.engine import make_url
 
 from bench.harness import ROOT, Workspace
 from bench.security_casesystem import casesystem
+from bench.security_web import web_bounds, web_login, web_pages
 from robot.accounts.service import os_user
 
 SAMPLES = ROOT / "samples"
@@ -432,6 +433,9 @@ FAMILIES: dict[str, Callable[[], list[Result]]] = {
     "access": lambda: security_access.access_day(),
     "law": lambda: security_law.overpayment(),
     "casesystem": casesystem,
+    "web_bounds": web_bounds,
+    "web_login": web_login,
+    "web_pages": web_pages,
 }
 
 

@@ -163,10 +163,26 @@ class WebSettings(_Section):
     """A session ends this long after login, however active."""
     login_window_minutes: Annotated[int, Field(ge=1, le=24 * 60)] = 15
     login_failures_per_user: Annotated[int, Field(ge=1, le=1000)] = 5
+    """Failed logins with one name from one address (never per account alone: no lock-out from elsewhere)."""
     login_failures_per_address: Annotated[int, Field(ge=1, le=10_000)] = 20
     page_size: Annotated[int, Field(ge=10, le=500)] = 50
     secret_key: SecretStr | None = None
     """Signs the short-lived OpenID Connect login cookie; random per process when unset (one process)."""
+    max_body_bytes: Annotated[int, Field(ge=1024, le=16 * 1024 * 1024)] = 64 * 1024
+    """A request body beyond this is refused (413) as it streams in, before it is buffered (the largest
+    form, a resolution with a 4 000-character note, is under 20 kB)."""
+    max_header_bytes: Annotated[int, Field(ge=4096, le=65536)] = 16 * 1024
+    """The request line and headers together (h11's incomplete-event limit); beyond it: 400 and closed."""
+    header_timeout_seconds: Annotated[float, Field(gt=0, le=300)] = 10
+    """From the connection (or the end of the last answer) to the end of the request's headers."""
+    body_timeout_seconds: Annotated[float, Field(gt=0, le=600)] = 30
+    """From the end of the headers to the end of the body."""
+    keep_alive_seconds: Annotated[int, Field(ge=1, le=300)] = 5
+    """An idle keep-alive connection is closed after this long."""
+    max_connections: Annotated[int, Field(ge=2, le=100_000)] = 500
+    """Open connections at once; one more is closed as soon as it is accepted (its file freed)."""
+    max_requests_in_flight: Annotated[int, Field(ge=1, le=10_000)] = 100
+    """Requests being answered at once; one more gets a Swedish 503 page."""
 
 
 class OidcSettings(_Section):

@@ -82,6 +82,10 @@ def test_passwords_are_stored_as_argon2_hashes_and_checked(with_admin):
 
 @pytest.mark.parametrize(("user_id", "password", "why"), [
     ("anna", "short", "minst 12 tecken"),
+    ("anna", "password1234", "vanliga och läckta lösenord"),
+    ("anna", "Qwertyuiop123", "vanliga och läckta lösenord"),
+    ("anna", "123456789012", "för lätt att gissa"),
+    ("anna", "aaaaaaaaaaaaaaaa", "för lätt att gissa"),
     ("anna karlsson", PASSWORD, "ogiltigt användar-id"),
     ("", PASSWORD, "ogiltigt användar-id"),
 ])  # fmt: skip

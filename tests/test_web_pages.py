@@ -255,3 +255,39 @@ def test_unknown_pages_and_items_are_swedish_404s(workplace):
     assert "Det finns inget ärende i manuella kön för den ansökan." in page_text(anna.get("/manuell/FINNS-INTE"))
     assert anna.get("/manuell/REC-1").status_code == 404
     assert "Det finns ingen sida med den adressen." in page_text(anna.get("/nagot-annat"))
+
+
+CONTROLS = "\x1b]0;owned\x07\x1b[2J\u202eNej\u200b\x9b"
+"""A window-title change with BEL, a screen clear, a bidi override (reverses what follows), zero width, C1."""
+
+
+def _raw_controls(html: str) -> list[str]:
+    return [ch for ch in ("\x1b", "\x07", "\u202e", "\u200b", "\x9b") if ch in html]
+
+
+def test_a_note_typed_with_control_characters_is_stored_and_shown_without_them(workplace):
+    from robot.queue import cases
+
+    anna = logged_in(workplace, "anna.h")
+    post(anna, "/manuell/XSS-1/ta")
+    done = post(anna, "/manuell/XSS-1/avsluta", decision="avslag", note=f"Avslag\r\nRad två {CONTROLS}")
+    assert done.status_code == 303, done.text
+    item = anna.get("/manuell/XSS-1")
+    assert not _raw_controls(item.text) and "Rad två ]0;owned[2JNej" in item.text
+    stored = cases.manual_item(workplace.state.web.engine, application_id="XSS-1").note  # type: ignore[union-attr]
+    assert stored == "Avslag\nRad två ]0;owned[2JNej"
+    assert post(anna, "/rekommendationer/REC-1/faststall", note=CONTROLS).status_code == 303
+    approved = anna.get("/rekommendationer/REC-1").text
+    assert not _raw_controls(approved) and "]0;owned[2JNej" in approved
+
+
+def test_a_note_stored_with_control_characters_elsewhere_is_shown_as_visible_escapes(workplace):
+    from robot.accounts.service import actor_for
+    from robot.casework import claim_manual, resolve_manual
+
+    engine = workplace.state.web.engine
+    bo = actor_for(engine, "bo.k")
+    claim_manual(engine, "EL-1", bo)
+    resolve_manual(engine, "EL-1", bo, decision="avslag", note=f"Nej {CONTROLS}")  # as `robot manual resolve` would
+    page = logged_in(workplace, "anna.h").get("/manuell/EL-1?status=avslutade")
+    assert not _raw_controls(page.text) and "\\u202eNej" in page.text

@@ -11,6 +11,8 @@ import re
 import lxml.html
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import given
+from hypothesis import strategies as st
 
 from robot.queue import access_log, web_sessions
 from robot.queue.access_log import What
@@ -77,12 +79,29 @@ def test_login_is_throttled_per_account_and_per_address(workplace, web_clock, se
     locked = login(client, "anna.h")
     assert locked.status_code == 429 and "För många misslyckade inloggningar" in locked.text
     assert login(TestClient(workplace), "bo.k").status_code == 303, "another account from the same address may"
+    elsewhere = TestClient(workplace, client=("192.0.2.7", 50000))
+    assert login(elsewhere, "anna.h").status_code == 303, "the guesser did not lock anna.h out from elsewhere"
     web_clock.advance(minutes=settings.web.login_window_minutes + 1)
     assert login(client, "anna.h").status_code == 303, "the failures age out"
     guesser = TestClient(workplace)
     for i in range(settings.web.login_failures_per_address):
         login(guesser, f"gissning{i}", "gissat-losenord-1")
     assert login(guesser, "tea.l").status_code == 429, "too many failures from one address"
+
+
+def _page_text(html: str) -> str:
+    """What the page says, without the per-visit form token."""
+    return re.sub(r'value="[^"]*"', "", html)
+
+
+def test_a_throttled_login_looks_the_same_for_an_existing_and_an_unknown_account(workplace, settings):
+    answers = {}
+    for name in ("anna.h", "finns.inte"):
+        client = TestClient(workplace, client=(f"198.51.100.{len(answers) + 1}", 50000))
+        seen = [login(client, name, "gissat-losenord-1") for _ in range(settings.web.login_failures_per_user + 1)]
+        answers[name] = [(a.status_code, _page_text(a.text).replace(name, "NAMN")) for a in seen]
+    assert answers["anna.h"] == answers["finns.inte"]
+    assert [status for status, _ in answers["anna.h"]] == [401] * settings.web.login_failures_per_user + [429]
 
 
 def test_every_form_post_without_a_valid_csrf_token_is_refused(workplace):
@@ -165,6 +184,49 @@ def test_security_headers_and_a_policy_without_inline_script_or_style(workplace)
     assert answer.headers["x-frame-options"] == "DENY" and answer.headers["referrer-policy"] == "same-origin"
 
 
+def _secured(answer) -> bool:  # type: ignore[no-untyped-def]
+    policy = answer.headers.get("content-security-policy", "")
+    return "script-src 'none'" in policy and answer.headers.get("x-frame-options") == "DENY" \
+        and answer.headers.get("cache-control") == "no-store"  # fmt: skip
+
+
+def test_every_error_page_carries_the_security_headers(workplace, settings):
+    anna = logged_in(workplace, "anna.h")
+    assert _secured(answer := anna.get("/finns-inte")) and answer.status_code == 404
+    assert _secured(answer := anna.put("/manuell")) and answer.status_code == 405
+    assert _secured(answer := anna.get("/admin/konton")) and answer.status_code == 403
+    big = anna.post("/login", content=b"a" * (settings.web.max_body_bytes + 1),
+                    headers={"content-type": "application/x-www-form-urlencoded"})  # fmt: skip
+    assert _secured(big) and big.status_code == 413
+    guesser = TestClient(workplace, client=("203.0.113.9", 50000))
+    for _ in range(settings.web.login_failures_per_user):
+        login(guesser, "anna.h", "gissat-losenord-1")
+    assert _secured(answer := login(guesser, "anna.h")) and answer.status_code == 429
+
+    def broken() -> None:
+        raise RuntimeError("a bug")
+
+    workplace.add_api_route("/trasig", broken)
+    failed = TestClient(workplace, raise_server_exceptions=False).get("/trasig")
+    assert failed.status_code == 500 and _secured(failed) and "Ett tekniskt fel uppstod" in failed.text
+
+
+OUT_OF_RANGE = "Ange ett datum mellan 1900-01-01 och 2199-12-31."
+
+
+@pytest.mark.parametrize(("path", "says"), [
+    ("/manuell?sida=²", ""), ("/manuell?sida=٣", ""), ("/rekommendationer?sida=²", ""),
+    ("/admin/atkomstlogg?sida=²", ""), ("/manuell?sida=99999999999999999999", ""),
+    ("/manuell?senast=9999-12-31", OUT_OF_RANGE), ("/manuell?senast=0001-01-01", OUT_OF_RANGE),
+    ("/admin/atkomstlogg?fran=0001-01-01", OUT_OF_RANGE), ("/admin/atkomstlogg?till=9999-12-31", OUT_OF_RANGE),
+    ("/manuell?senast=20261219", "Ange datumet som ÅÅÅÅ-MM-DD"),
+])  # fmt: skip
+def test_odd_query_input_is_a_swedish_answer_never_a_500(workplace, path, says):
+    client = logged_in(workplace, "admin" if path.startswith("/admin") else "anna.h")
+    answer = client.get(path)
+    assert answer.status_code == 200 and says in answer.text, answer.text[-300:]
+
+
 @pytest.mark.parametrize("user", ["anna.h", "tea.l", "admin"])
 def test_no_page_has_inline_script_or_style(workplace, user):
     client = logged_in(workplace, user)
@@ -219,3 +281,44 @@ def test_sessions_are_cleared_when_stale(workplace, web_clock, settings):
     logged_in(workplace, "bo.k")
     idle_since = web_clock.now() - dt.timedelta(minutes=settings.web.idle_minutes)
     assert web_sessions.end_stale(engine, idle_since, web_clock.now()) == 0, "anna's was removed at bo's login"
+
+
+@given(st.lists(st.tuples(st.sampled_from(["anna.h", "ANNA.H ", "bo.k", "finns.inte"]),
+                          st.sampled_from(["192.0.2.1", "192.0.2.2", None])), max_size=40))  # fmt: skip
+def test_failed_logins_count_per_name_and_address_and_nothing_else(attempts):
+    from collections import Counter
+
+    from robot.web.throttle import LoginThrottle
+
+    throttle, at = LoginThrottle(), dt.datetime(2026, 12, 2, tzinfo=dt.UTC)
+    for name, address in attempts:
+        throttle.failed(name, address, at)
+    counted = Counter((name.strip().lower(), address) for name, address in attempts)
+    for name in ("anna.h", "bo.k", "finns.inte"):
+        for address in ("192.0.2.1", "192.0.2.2", None):
+            assert throttle.failures(name, address, at) == counted[(name, address)]
+    assert throttle.failures("anna.h", "192.0.2.1", at + dt.timedelta(seconds=1)) == 0, "aged out"
+
+
+def test_the_throttle_forgets_the_oldest_pairs_beyond_its_bound():
+    from robot.web.throttle import LoginThrottle
+
+    throttle, at = LoginThrottle(max_pairs=100), dt.datetime(2026, 12, 2, tzinfo=dt.UTC)
+    for n in range(1000):
+        throttle.failed(f"gissning{n}", "192.0.2.1", at)
+    assert throttle.failures("gissning999", "192.0.2.1", at) == 1
+    assert throttle.failures("gissning0", "192.0.2.1", at) == 0, "the oldest pair is forgotten"
+    assert len(throttle._failures) == 100
+
+
+@given(st.text())
+def test_a_typed_note_keeps_no_control_format_or_separator_character(note):
+    import unicodedata
+
+    from robot.web.forms import plain
+
+    kept = plain(note)
+    assert all(ch == "\n" or unicodedata.category(ch) not in {"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"} for ch in kept)
+    assert plain(kept) == kept
+    visible = [ch for ch in note if unicodedata.category(ch)[0] in "LNPS"]
+    assert [ch for ch in kept if unicodedata.category(ch)[0] in "LNPS"] == visible, "what can be seen is kept"

@@ -17,6 +17,7 @@ def web(
     from robot.chain.errors import RulesError
     from robot.chain.ruleset import load_ruleset
     from robot.queue.users import accounts
+    from robot.web import server
     from robot.web.app import create_app
 
     config = settings()
@@ -37,5 +38,5 @@ def web(
     typer.echo(f"robot web: http://{listen_host}:{listen_port}/ (Ctrl-C stops)", err=True)
     uvicorn.run(
         app, host=listen_host, port=listen_port, proxy_headers=True, forwarded_allow_ips=config.web.forwarded_allow_ips,
-        access_log=False, log_config=None, server_header=False,
+        access_log=False, log_config=None, **server.options(config.web),
     )  # fmt: skip

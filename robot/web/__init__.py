@@ -4,6 +4,9 @@
     context.py    `Web`: engine, settings, clock, templates and reason titles for every page
     sessions.py   signed-in sessions (cookie ↔ database), the `signed_in` and `posted` (CSRF) dependencies
     auth.py       /login, /logout with a local password; login throttling
+    throttle.py   failed logins per (name, address) pair, in this process
+    bounds.py     the body's size as it streams in, requests in flight (Swedish 413, 503)
+    server.py     uvicorn for `robot web`: header/body deadlines, header size, idle and connection caps
     oidc.py       /login/oidc: OpenID Connect through the municipality's identity provider (authlib)
     security.py   Content-Security-Policy and other headers, the request log line, CSRF compare, safe redirects
     actions.py    handläggare actions: roles checked here too, casework does them, the access log records them

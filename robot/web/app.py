@@ -8,6 +8,7 @@ it, a form without its CSRF token: 403; no such item: 404. Every answer is a Swe
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -16,6 +17,7 @@ from sqlalchemy import Engine
 from starlette.exceptions import HTTPException
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.responses import RedirectResponse, Response
+from starlette.types import Receive, Scope, Send
 
 from robot.accounts import NotAllowed
 from robot.casework import NotFound
@@ -24,9 +26,10 @@ from robot.config import Settings
 from robot.observability.app import observability_routes
 from robot.swedish.casework import sentence
 from robot.web import auth, oidc
+from robot.web.bounds import RequestBounds
 from robot.web.context import STATIC, Web
 from robot.web.pages import admin, item, operations, queue, recommendations, report
-from robot.web.security import SecurityHeaders, local_path
+from robot.web.security import SecurityHeaders, local_path, with_security_headers
 from robot.web.sessions import Forbidden, LoginRequired
 
 STATUS_TITLES = {
@@ -34,7 +37,19 @@ STATUS_TITLES = {
     403: "Åtkomst nekad",
     404: "Sidan finns inte",
     405: "Det går inte att göra så här",
+    413: "Förfrågan är för stor",
     422: "Uppgifterna kunde inte läsas",
+    429: "För många förfrågningar",
+    500: "Något gick fel",
+    503: "Tjänsten är upptagen",
+}
+MESSAGES = {
+    400: "Förfrågan kunde inte läsas.",
+    404: "Det finns ingen sida med den adressen.",
+    405: "Sidan tar inte emot den sortens förfrågan.",
+    413: "Det som skickades är större än webbplatsen tar emot.",
+    500: "Ett tekniskt fel uppstod. Försök igen om en stund; kvarstår felet, kontakta driften.",
+    503: "Webbplatsen har för många förfrågningar just nu. Försök igen om en stund.",
 }
 
 
@@ -55,12 +70,20 @@ def create_app(
         SessionMiddleware, secret_key=secret, session_cookie=oidc.STATE_COOKIE, max_age=600, path="/login/oidc",
         same_site="lax", https_only=settings.web.secure_cookies,
     )  # fmt: skip
+    page = _refusals(app, w)
+
+    async def refuse(scope: Scope, receive: Receive, send: Send, status: int) -> None:
+        await page(Request(scope, receive), status, MESSAGES[status])(scope, receive, send)
+
+    app.add_middleware(RequestBounds, max_body_bytes=settings.web.max_body_bytes,
+                       max_in_flight=settings.web.max_requests_in_flight, refuse=refuse)  # fmt: skip
     app.add_middleware(SecurityHeaders, tls=settings.web.secure_cookies)
-    _refusals(app, w)
     return app
 
 
-def _refusals(app: FastAPI, w: Web) -> None:
+def _refusals(app: FastAPI, w: Web) -> Callable[..., Response]:
+    """The error pages; returns the function that makes one (status, Swedish message)."""
+
     def page(request: Request, status: int, message: str, login_link: bool = False) -> Response:
         title = STATUS_TITLES.get(status, "Något gick fel")
         return w.page(request, "error.html", status, title=title, message=message, login_link=login_link)
@@ -85,9 +108,15 @@ def _refusals(app: FastAPI, w: Web) -> None:
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> Response:
-        messages = {404: "Det finns ingen sida med den adressen.", 405: "Sidan tar inte emot den sortens förfrågan."}
-        return page(request, exc.status_code, messages.get(exc.status_code, "Förfrågan kunde inte utföras."))
+        return page(request, exc.status_code, MESSAGES.get(exc.status_code, "Förfrågan kunde inte utföras."))
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, _exc: RequestValidationError) -> Response:
         return page(request, 422, "Formuläret innehöll uppgifter som inte kunde läsas. Ladda om sidan och försök igen.")
+
+    @app.exception_handler(Exception)
+    async def failed(request: Request, _exc: Exception) -> Response:
+        # Starlette sends this answer from outside every middleware: the headers are added here.
+        return with_security_headers(page(request, 500, MESSAGES[500]), w.settings.web.secure_cookies)
+
+    return page

@@ -1,9 +1,12 @@
 """Logging in with a local password, logging out, and refusing password guessing.
 
 Every login, failed login and logout is in the access log with the client's address. Failed logins
-are counted over `web.login_window_minutes`, per account and per address; at the limit, login is
-refused (429) until the oldest failures age out. The same answer is given for an unknown account and
-a wrong password, and both take as long (the password check runs either way).
+are counted over `web.login_window_minutes`, per (name, address) pair (`web.login_failures_per_user`,
+robot/web/throttle.py) and per address (`web.login_failures_per_address`, from the access log); at a
+limit, login from that address is refused (429) until the oldest failures age out. Never per account
+alone: a guesser elsewhere cannot lock a handläggare out. An unknown name and an existing one get the
+same answers at the same counts (no enumeration), and both take as long (the password check runs
+either way).
 """
 
 from __future__ import annotations
@@ -85,7 +88,7 @@ def login(
         raise sessions.Forbidden("Inloggningsformuläret saknar en giltig säkerhetskod. Ladda om sidan och försök igen.")
     address = client_address(request)
     account = _existing_account(w, user_id)
-    wait = _throttled(w, account, address)
+    wait = _throttled(w, user_id, address)
     if wait is not None:
         access_log.record(w.engine, w.clock.now(), account, "web", What.LOGIN_FAILED, None, Outcome.DENIED, address)
         minutes = max(1, int(wait.total_seconds() // 60) + 1)
@@ -94,6 +97,7 @@ def login(
     actor = authenticate(w.engine, user_id, password, w.clock) if user_id and password else None
     if actor is None:
         access_log.record(w.engine, w.clock.now(), account, "web", What.LOGIN_FAILED, None, Outcome.REFUSED, address)
+        w.login_throttle.failed(user_id, address, w.clock.now())
         return _login_page(w, request, 401, "Fel användarnamn eller lösenord.", user_id[:64])
     response = RedirectResponse(local_path(next) if next else "/", status_code=303)
     sessions.start(w, response, actor.user_id, "password")
@@ -122,12 +126,13 @@ def _existing_account(w: Web, user_id: str) -> str | None:
     return normalized if users.account(w.engine, normalized) is not None else None
 
 
-def _throttled(w: Web, account: str | None, address: str | None) -> dt.timedelta | None:
-    """How long until a login may be tried again, or None if it may be tried now."""
+def _throttled(w: Web, name: str, address: str | None) -> dt.timedelta | None:
+    """How long until a login with this name from this address may be tried again, or None if now."""
     settings = w.settings.web
     now = w.clock.now()
     window = dt.timedelta(minutes=settings.login_window_minutes)
-    by_user, by_address = access_log.login_failures(w.engine, account, address, now - window)
-    if by_user < settings.login_failures_per_user and by_address < settings.login_failures_per_address:
+    by_pair = w.login_throttle.failures(name, address, now - window)
+    _, by_address = access_log.login_failures(w.engine, None, address, now - window)
+    if by_pair < settings.login_failures_per_user and by_address < settings.login_failures_per_address:
         return None
     return window

@@ -12,13 +12,16 @@ from typing import Any
 import jinja2
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
 from sqlalchemy import Engine
 from starlette.responses import Response
 
 from robot.accounts import Permission
 from robot.clock import SYSTEM, Clock
 from robot.config import Settings
+from robot.formats.text import terminal_safe
 from robot.swedish import casework as swedish
+from robot.web.throttle import LoginThrottle
 
 TEMPLATES = Path(__file__).parent / "templates"
 STATIC = Path(__file__).parent / "static"
@@ -45,7 +48,17 @@ def _templates() -> Jinja2Templates:
         channel=lambda s: swedish.CHANNELS.get(s or "", s or swedish.NONE),
     )
     env.globals["Permission"] = Permission
+    env.finalize = _visible
     return Jinja2Templates(env=env)
+
+
+def _visible(value: Any) -> Any:
+    """Every value a page shows: control, format and separator characters (ESC, BEL, a bidi override,
+    zero-width) appear as visible escapes (`\\u202e`), whoever stored them (a note from the CLI, an
+    application's text). Markup (the report's own HTML) is already safe."""
+    if isinstance(value, str) and not isinstance(value, Markup):
+        return terminal_safe(value, lines=True)
+    return value
 
 
 @dataclass
@@ -58,6 +71,7 @@ class Web:
     templates: Jinja2Templates = field(default_factory=_templates)
     oidc: Any = None
     """The OpenID Connect login (`oidc.OidcLogin`) when configured."""
+    login_throttle: LoginThrottle = field(default_factory=LoginThrottle)
 
     def title(self, code: str) -> str:
         return self.titles.get(code, code)

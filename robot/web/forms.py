@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 from robot.casework import Invalid
@@ -59,17 +60,43 @@ def resolution(
     if is_stickprov and correct is None:
         errors["stickprov_correct"] = "Ärendet är ett stickprov: ange om ansökan var korrekt."
     confirmed = confirm == "ja"
-    return Resolution(decision, value, note.strip() or None, correct if is_stickprov else None, confirmed, errors)
+    return Resolution(
+        decision, value, plain(note).strip() or None, correct if is_stickprov else None, confirmed, errors
+    )
+
+
+_UNSEEN = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
+"""Controls (ESC, BEL, C1), format characters (bidi overrides such as U+202E, zero-width), separators."""
+
+
+def plain(text: str) -> str:
+    """A typed note without control, format or separator characters: line breaks become "\n", a tab
+    a space, and escape sequences, bidi overrides and zero-width characters are dropped (the page
+    would show them, and U+202E reverses what follows)."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
+    if text.isascii() and text.replace("\n", "").isprintable():
+        return text
+    return "".join(ch for ch in text if ch == "\n" or unicodedata.category(ch) not in _UNSEEN)
+
+
+FIRST_DAY, LAST_DAY = dt.date(1900, 1, 1), dt.date(2199, 12, 31)
+"""The dates a filter takes: 9999-12-31 or 0001-01-01 would overflow a day later, or in UTC."""
+_DAY = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 
 
 def day(text: str | None) -> tuple[dt.date | None, str | None]:
-    """A date typed as ÅÅÅÅ-MM-DD."""
+    """A date typed as ÅÅÅÅ-MM-DD, between 1900 and 2199."""
     if not text:
         return None, None
     try:
-        return dt.date.fromisoformat(text), None
+        parsed = dt.date.fromisoformat(text) if _DAY.match(text) else None
     except ValueError:
+        parsed = None
+    if parsed is None:
         return None, "Ange datumet som ÅÅÅÅ-MM-DD, till exempel 2026-12-19."
+    if not FIRST_DAY <= parsed <= LAST_DAY:
+        return None, f"Ange ett datum mellan {FIRST_DAY.isoformat()} och {LAST_DAY.isoformat()}."
+    return parsed, None
 
 
 def end_of(day_: dt.date) -> dt.datetime:

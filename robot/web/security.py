@@ -12,6 +12,7 @@ import re
 import time
 from typing import Any
 
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from robot import logs
@@ -50,13 +51,8 @@ class SecurityHeaders:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                headers = [h for h in message.get("headers", []) if h[0].lower() != b"cache-control"]
-                headers += HEADERS
                 static = scope["path"].startswith("/static/")
-                headers.append((b"cache-control", b"public, max-age=3600" if static else b"no-store"))
-                if self.tls:
-                    headers.append((b"strict-transport-security", b"max-age=31536000"))
-                message["headers"] = headers
+                message["headers"] = _secured(message.get("headers", []), self.tls, static)
             await send(message)
 
         try:
@@ -67,6 +63,21 @@ class SecurityHeaders:
                     "web_request", method=scope["method"], path=scope["path"], status=status,
                     duration_ms=round((time.perf_counter() - started) * 1000, 1),
                 )  # fmt: skip
+
+
+def _secured(headers: list[tuple[bytes, bytes]], tls: bool, static: bool = False) -> list[tuple[bytes, bytes]]:
+    kept = [h for h in headers if h[0].lower() != b"cache-control"]
+    kept += HEADERS
+    kept.append((b"cache-control", b"public, max-age=3600" if static else b"no-store"))
+    if tls:
+        kept.append((b"strict-transport-security", b"max-age=31536000"))
+    return kept
+
+
+def with_security_headers(response: Response, tls: bool) -> Response:
+    """The headers on a response that is sent past the middleware (the 500 page)."""
+    response.raw_headers = _secured(list(response.raw_headers), tls)
+    return response
 
 
 def same(expected: str | None, given: str | None) -> bool:

@@ -6,6 +6,7 @@ application listed is in the access log as seen in a list."""
 from __future__ import annotations
 
 import math
+import re
 from typing import Annotated
 from urllib.parse import urlencode
 
@@ -70,4 +71,8 @@ def queue(
 
 
 def page_number(text: str | None) -> int:
-    return int(text) if text and text.isdigit() and 0 < int(text) < 100_000 else 1
+    """The page asked for; anything but 1–99 999 in ASCII digits (`²` is a digit to str.isdigit) is page 1."""
+    return int(text) if text and _PAGE.match(text) and int(text) > 0 else 1
+
+
+_PAGE = re.compile(r"^[0-9]{1,5}$")

@@ -20,7 +20,7 @@ from robot.queue.access_log import What
 from robot.queue.states import RecommendationStatus
 from robot.queue.worklist import recommendation_page
 from robot.swedish.casework import sentence
-from robot.web import actions, casefile, sessions
+from robot.web import actions, casefile, forms, sessions
 from robot.web.context import Web, web
 from robot.web.pages.queue import page_number
 from robot.web.security import client_address
@@ -99,6 +99,7 @@ def approve(
     session: Annotated[Session, Depends(sessions.posted)], note: Annotated[str, Form()] = "",
     granskat: Annotated[str, Form()] = "",
 ) -> Response:  # fmt: skip
+    note = forms.plain(note)
     return _decide(w, request, session, application_id, What.APPROVE,
                    lambda actor, rec: actions.approve(w, actor, rec, granskat or None, note or None),
                    "/rekommendationer?klart=faststalld", note)  # fmt: skip
@@ -109,6 +110,7 @@ def reject(
     application_id: str, request: Request, w: Annotated[Web, Depends(web)],
     session: Annotated[Session, Depends(sessions.posted)], note: Annotated[str, Form()] = "",
 ) -> Response:  # fmt: skip
+    note = forms.plain(note)
     return _decide(w, request, session, application_id, What.REJECT,
                    lambda actor, rec: actions.reject(w, actor, rec, note or None),
                    f"/manuell/{application_id}?klart=avvisad", note)  # fmt: skip
