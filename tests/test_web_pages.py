@@ -276,7 +276,9 @@ def test_a_note_typed_with_control_characters_is_stored_and_shown_without_them(w
     assert not _raw_controls(item.text) and "Rad två ]0;owned[2JNej" in item.text
     stored = cases.manual_item(workplace.state.web.engine, application_id="XSS-1").note  # type: ignore[union-attr]
     assert stored == "Avslag\nRad två ]0;owned[2JNej"
-    assert post(anna, "/rekommendationer/REC-1/faststall", note=CONTROLS).status_code == 303
+    page = anna.get("/rekommendationer/REC-1")
+    code = re.search(r'name="granskat" value="([0-9a-f]{8})"', page.text).group(1)
+    assert post(anna, "/rekommendationer/REC-1/faststall", note=CONTROLS, granskat=code).status_code == 303
     approved = anna.get("/rekommendationer/REC-1").text
     assert not _raw_controls(approved) and "]0;owned[2JNej" in approved
 
