@@ -25,7 +25,7 @@ from robot.adapters.calls import TRANSIENT_STATUS, Transient, retrying
 from robot.adapters.http import CallObserver, Exchange, NoObserver, service_http
 from robot.adapters.register_source import RegisterRequest, RegisterUnavailable
 from robot.adapters.ssbtek import codes
-from robot.adapters.ssbtek.request import fetch_envelope, question_for, test_envelope
+from robot.adapters.ssbtek.request import fetch_envelope, question_for, ping_envelope
 from robot.adapters.ssbtek.response import AuthorityTest, FetchAnswer, parse_fetch_answer, parse_test_answer
 from robot.adapters.ssbtek.soap import (
     CONTENT_TYPE,
@@ -140,7 +140,7 @@ class SoapRegisterSource:
     async def ping(self) -> dict[Authority, AuthorityTest]:
         """testaBastjanstInformation, one attempt: each authority's state. Raises RegisterUnavailable if unreachable."""
         return await self._call(
-            test_envelope(self.contract), lambda body: parse_test_answer(body, self.contract), attempts=1
+            ping_envelope(self.contract), lambda body: parse_test_answer(body, self.contract), attempts=1
         )
 
     async def aclose(self) -> None:

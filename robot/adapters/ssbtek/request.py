@@ -180,12 +180,12 @@ def fetch_envelope(question: Question, contract: Contract = DEFAULT) -> bytes:
     return envelope("".join(parts), contract)
 
 
-def test_envelope(contract: Contract = DEFAULT) -> bytes:
+def ping_envelope(contract: Contract = DEFAULT) -> bytes:
     """The testaBastjanstInformation request in the contract's version: it has no parameters."""
     return envelope("<ssbt:testaBastjanstInformation/>", contract)
 
 
-TEST_ENVELOPE: bytes = test_envelope()
+TEST_ENVELOPE: bytes = ping_envelope()
 """The testaBastjanstInformation request of the default contract."""
 
 
