@@ -133,6 +133,8 @@ class SoapRegisterSource:
             )
         if answer.skv is not None:
             for part, error in answer.skv.errors.items():
+                if part == "SKV":  # the whole of Skatteverket: logged above as its authority_error
+                    continue
                 log.info("ssbtek.skv_part_error", application_id=request.application_id, korrelationsid=korrelationsid,
                          part=part, kalla=error.kalla, felkod=error.felkod)  # fmt: skip
         return answer.person
