@@ -25,7 +25,7 @@ from robot.adapters.calls import TRANSIENT_STATUS, Transient, retrying
 from robot.adapters.http import CallObserver, Exchange, NoObserver, service_http
 from robot.adapters.register_source import RegisterRequest, RegisterUnavailable
 from robot.adapters.ssbtek import codes
-from robot.adapters.ssbtek.request import fetch_envelope, question_for, ping_envelope
+from robot.adapters.ssbtek.request import fetch_envelope, ping_envelope, question_for
 from robot.adapters.ssbtek.response import AuthorityTest, FetchAnswer, parse_fetch_answer, parse_test_answer
 from robot.adapters.ssbtek.soap import (
     CONTENT_TYPE,

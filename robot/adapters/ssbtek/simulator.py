@@ -447,7 +447,9 @@ def _skv_parts_xml(q: Question, person: RegisterPerson) -> tuple[str, int]:
             continue
         data = None
         if part == "individuppgifter":
-            pay = [i for i in _in_period(person.incomes, "SKV", *q.period_for(Authority.SKV)) if i.type is IncomeType.lon]
+            pay = [
+                i for i in _in_period(person.incomes, "SKV", *q.period_for(Authority.SKV)) if i.type is IncomeType.lon
+            ]
             data = individuppgifter.encode(pay) if pay else None
         elif part == "foretagsinformation":
             data = skv_parts.encode_business(person.business, q.personidentitet) if person.business else None
