@@ -26,7 +26,6 @@ from robot.adapters.ssbtek.simulator import (
     load_register,
     ssbtek_simulator,
 )
-from robot.adapters.ssbtek.skv_parts import NOT_REGISTERED_BUSINESS
 from robot.adapters.ssbtek.soap import V10, V11, SoapFault
 from robot.config import Settings
 from robot.formats.application import IncomeType
@@ -96,7 +95,7 @@ def test_a_round_trip_gives_back_the_register_files_data_for_persons_present_and
         status="inskriven", aktivitetsrapport=501, registered_since=dt.date(2019, 5, 20)
     )
     assert register.persons[STUDENT].af.status == "ej_inskriven"
-    assert register.persons[ABSENT] == RegisterPerson(business=NOT_REGISTERED_BUSINESS if contract is V11 else None)
+    assert register.persons[ABSENT] == RegisterPerson()
 
 
 def test_one_authority_failing_is_reported_while_the_others_data_is_used():
@@ -142,7 +141,7 @@ def test_hundreds_of_calls_in_flight_at_once():
         elapsed = time.monotonic() - started
         assert sim.stats.answered == 300
     assert elapsed < 6  # one after the other: 60 s
-    assert all(person == RegisterPerson(business=NOT_REGISTERED_BUSINESS) for person in register.persons.values())
+    assert all(person == RegisterPerson() for person in register.persons.values())
 
 
 def test_transient_5xx_answers_are_retried_until_they_succeed():

@@ -33,7 +33,6 @@ from robot.adapters.ssbtek.simulator import (
     load_register,
     ssbtek_simulator,
 )
-from robot.adapters.ssbtek.skv_parts import NOT_REGISTERED_BUSINESS
 from robot.adapters.ssbtek.soap import (
     AF,
     FETCH_RESPONSE,
@@ -143,7 +142,7 @@ def test_a_person_absent_from_the_file_is_unknown_everywhere(app: SimulatorApp):
     assert svar.findtext(f"{A}ArbetssokandeInfo/{A}Arbetssokande") == "false"
     csn = base64.b64decode(body_element(body).findtext(f"{G}svarsdata/{G}CSN/{G}data/{G}svar"))
     assert b'Status="Ej tr\xc3\xa4ff"' in csn
-    assert read(body, q) == RegisterPerson(business=NOT_REGISTERED_BUSINESS)  # Skatteverket: BT 404, nothing registered
+    assert read(body, q) == RegisterPerson()  # Skatteverket: BT 404, nothing registered
 
 
 @pytest.mark.parametrize(

@@ -106,7 +106,8 @@ class RegisterPerson(_Strict):
     activity: list[ProviderAttendance] | None = None
     """None: no report from the activity provider for this person."""
     business: BusinessRegistration | None = None
-    """None: no source said (SSBTEK v10, a file without it, Skatteverket not asked); see docs/formats.md."""
+    """None: no registration for business is known (Skatteverket has none, or the source does not carry it:
+    SSBTEK v10, Skatteverket not asked); see docs/formats.md."""
 
 
 class Register(_Strict):

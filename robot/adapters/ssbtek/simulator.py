@@ -398,8 +398,8 @@ def expected_person(
     incomes.sort(key=income_order)
     af = person.af if "AF" in answered else NOT_REGISTERED
     business = None
-    if contract.skv_in_parts and "SKV" in answered:
-        business = person.business or skv_parts.NOT_REGISTERED_BUSINESS
+    if contract.skv_in_parts and "SKV" in answered and person.business is not None and person.business.registered:
+        business = person.business
     return RegisterPerson(af=af, incomes=incomes, unavailable=unavailable, business=business)
 
 

@@ -4,8 +4,9 @@ Each part answers on its own, `data` (base64 JSON) or its own `error` (kalla, fe
 and SKV may carry an `error` for the whole of it. The parts:
 
 - `foretagsinformation`: the person's registrations for business (`foretag`: `godkandFskatt`,
-  `arbetsgivarregistrerad`, `momsregistrerad`) → register/1 `business`. The rules send a registered
-  business to manual (income from self-employment is a handläggare's assessment).
+  `arbetsgivarregistrerad`, `momsregistrerad`) → register/1 `business` when there is one (absent
+  when none is registered). The rules send a registered business to manual (income from
+  self-employment is a handläggare's assessment).
 - `individuppgifter`: the employers' monthly declarations → SKV `lon` incomes, decoded by
   `individuppgifter` (its shape is assumed).
 - `skattekonto`, `skatteuppgifter`, `beskattningsbilagor`: not used by the rules, not asked by the
@@ -37,8 +38,6 @@ USED_PARTS = frozenset({"foretagsinformation", "individuppgifter"})
 ASKED_PARTS = USED_PARTS
 """What the robot asks for: only what the rules use."""
 
-NOT_REGISTERED_BUSINESS = BusinessRegistration(f_skatt=False, employer=False, vat=False)
-
 
 @dataclass(frozen=True)
 class PartError:
@@ -59,7 +58,7 @@ class Assessment:
 @dataclass(frozen=True)
 class SkvParts:
     business: BusinessRegistration | None = None
-    """None: `foretagsinformation` was not asked, or is unusable."""
+    """A registration for business; None: none registered, or `foretagsinformation` not asked or unusable."""
     pay: tuple[RegisterIncome, ...] = ()
     answered: frozenset[str] = frozenset()
     """Parts that answered with data, or with "not found"."""
@@ -94,8 +93,6 @@ def decode(element: etree._Element, g: str, personnummer: str, asked: frozenset[
             error = _error(error_element, g)
             if part in USED_PARTS and individuppgifter.is_not_found(error.kalla, error.felkod):
                 answered.add(part)
-                if part == "foretagsinformation":
-                    business = NOT_REGISTERED_BUSINESS
             else:
                 errors[part] = error
             continue
@@ -106,7 +103,8 @@ def decode(element: etree._Element, g: str, personnummer: str, asked: frozenset[
             if part == "individuppgifter":
                 pay = tuple(individuppgifter.decode(data, personnummer))
             elif part == "foretagsinformation":
-                business = decode_business(data)
+                found = decode_business(data)
+                business = found if found.registered else None
             elif part == "skatteuppgifter":
                 assessments = _assessments(_json(data, part))
             elif part == "skattekonto":

@@ -4,9 +4,8 @@ Skatteverket's `foretagsinformation` (SSBTEK v11, register/1 `business`) says wh
 approved for F-skatt, registered as an employer or registered for VAT. Income from self-employment
 is not in the registers the income check reads and is a handläggare's assessment, so the robot
 recommends nothing for such a household (NARINGSVERKSAMHET). Which registrations count is a rule
-value (`registreringar`). Skatteverket unavailable: not evaluable (SSBTEK_EJ_TILLGANGLIG). No
-information at all (`business` absent: a source that does not carry it) is said in the motivering
-and is not a reason by itself; see docs/formats.md.
+value (`registreringar`). Skatteverket unavailable: not evaluable (SSBTEK_EJ_TILLGANGLIG).
+`business` absent means no registration is known (docs/formats.md).
 """
 
 from __future__ import annotations
@@ -21,7 +20,7 @@ from robot.chain.step import Step, StepResult
 from robot.formats.reasons import Code
 from robot.formats.register import Authority, BusinessRegistration
 from robot.formats.verdict import Reason
-from robot.swedish.words import capitalized, join, role
+from robot.swedish.words import join, role
 
 Registration = Literal["f_skatt", "arbetsgivare", "moms"]
 
@@ -57,10 +56,11 @@ class Naringsverksamhet(Step):
                 text = f"Uppgift om näringsverksamhet för {who} kunde inte hämtas från Skatteverket via SSBTEK."
                 reasons.append(Reason(code=Code.SSBTEK_EJ_TILLGANGLIG, text=text))
                 continue
-            if register.business is None:
-                checked.append(f"Registret har ingen uppgift från Skatteverket om näringsverksamhet för {who}.")
-                continue
-            found = [name for name in registrations(register.business) if name in counted.value]
+            found = (
+                [name for name in registrations(register.business) if name in counted.value]
+                if register.business
+                else []
+            )
             if found:
                 text = (
                     f"Enligt Skatteverket är {who} {join([REGISTRATION_NAMES[n] for n in found])}. "
@@ -69,8 +69,8 @@ class Naringsverksamhet(Step):
                 reasons.append(Reason(code=Code.NARINGSVERKSAMHET, text=text))
             else:
                 checked.append(
-                    f"{capitalized(who)} är enligt Skatteverket inte "
-                    f"{join([REGISTRATION_NAMES[n] for n in counted.value]).replace(' och ', ' eller ')}."
+                    f"Ingen registrering hos Skatteverket för näringsverksamhet är känd för {who} "
+                    f"({join([REGISTRATION_NAMES[n] for n in counted.value]).replace(' och ', ' eller ')})."
                 )
         motivering = " ".join(checked + [r.text for r in reasons])
         return StepResult.decide(reasons, motivering, [counted.cite()])
