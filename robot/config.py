@@ -71,7 +71,7 @@ class _HttpService(_Section):
 class PersonuppgiftsbitradeSettings(_Section):
     """An organisation that handles SSBTEK's questions on the socialnämnd's behalf (a personuppgiftsbiträde)."""
 
-    organisationsnummer: Annotated[str, Field(pattern=r"^(16)?[0-9]{4}[2-9][0-9]{5}$")]
+    organisationsnummer: Annotated[str, Field(pattern=r"^([0-9]{4}[2-9][0-9]{7}|[0-9]{2}[2-9][0-9]{7})$")]
     namn: Annotated[str, Field(min_length=1)]
 
 

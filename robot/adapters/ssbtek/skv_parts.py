@@ -62,6 +62,8 @@ class SkvParts:
     pay: tuple[RegisterIncome, ...] = ()
     answered: frozenset[str] = frozenset()
     """Parts that answered with data, or with "not found"."""
+    not_found: frozenset[str] = frozenset()
+    """Parts that answered `BT 404 Not found`: nothing registered."""
     errors: Mapping[str, PartError] = field(default_factory=dict)
     """Every part that was asked and gave nothing usable, with why (errors of other parts included)."""
     assessments: tuple[Assessment, ...] = ()
@@ -79,6 +81,7 @@ def decode(element: etree._Element, g: str, personnummer: str, asked: frozenset[
     business: BusinessRegistration | None = None
     pay: tuple[RegisterIncome, ...] = ()
     answered: set[str] = set()
+    not_found: set[str] = set()
     errors: dict[str, PartError] = {}
     assessments: tuple[Assessment, ...] = ()
     balance: int | None = None
@@ -93,6 +96,7 @@ def decode(element: etree._Element, g: str, personnummer: str, asked: frozenset[
             error = _error(error_element, g)
             if part in USED_PARTS and individuppgifter.is_not_found(error.kalla, error.felkod):
                 answered.add(part)
+                not_found.add(part)
             else:
                 errors[part] = error
             continue
@@ -123,6 +127,7 @@ def decode(element: etree._Element, g: str, personnummer: str, asked: frozenset[
         business=business if "foretagsinformation" in answered else None,
         pay=pay,
         answered=frozenset(answered),
+        not_found=frozenset(not_found),
         errors=errors,
         assessments=assessments,
         tax_account_balance=balance,
