@@ -321,20 +321,22 @@ class SimulatorApp:
 
     def test_answer(self) -> bytes:
         """The testaBastjanstInformationResponse: every authority's test service called."""
-        parts = ["<ssbt:testaBastjanstInformationResponse>"]
-        for authority in CONTRACT_ORDER:
-            name = authority.value
-            rate = self.faults.authority_error_rate
-            if rate > 0 and self.random.random() < rate:
-                self.stats.authority_errors += 1
-                error = _error_xml(
-                    "SSBT", "SSBT-TIMEOUT", "Timeout vid anrop mot bastjänstens testtjänst (simulerat fel)"
-                )
-                parts.append(f"<ssbt:{name}><ssbt:anropad>true</ssbt:anropad>{error}</ssbt:{name}>")
-            else:
-                parts.append(f"<ssbt:{name}><ssbt:anropad>true</ssbt:anropad></ssbt:{name}>")
-        parts.append("</ssbt:testaBastjanstInformationResponse>")
-        return envelope("".join(parts), self.contract)
+        return ping_answer(self.contract, self.faults.authority_error_rate, self.random, self.stats)
+
+
+def ping_answer(contract: Contract, error_rate: float, rng: random.Random, stats: SimulatorStats) -> bytes:
+    """The testaBastjanstInformationResponse, each authority's test service failing at `error_rate`."""
+    parts = ["<ssbt:testaBastjanstInformationResponse>"]
+    for authority in CONTRACT_ORDER:
+        name = authority.value
+        if error_rate > 0 and rng.random() < error_rate:
+            stats.authority_errors += 1
+            error = _error_xml("SSBT", "SSBT-TIMEOUT", "Timeout vid anrop mot bastjänstens testtjänst (simulerat fel)")
+            parts.append(f"<ssbt:{name}><ssbt:anropad>true</ssbt:anropad>{error}</ssbt:{name}>")
+        else:
+            parts.append(f"<ssbt:{name}><ssbt:anropad>true</ssbt:anropad></ssbt:{name}>")
+    parts.append("</ssbt:testaBastjanstInformationResponse>")
+    return envelope("".join(parts), contract)
 
 
 def check_register(register: Register) -> None:
