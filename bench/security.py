@@ -27,6 +27,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from bench.harness import ROOT, Workspace
+from bench.security_ssbtek_v11 import ssbtek_v11
 from robot.accounts.service import os_user
 
 SAMPLES = ROOT / "samples"
@@ -418,6 +419,7 @@ FAMILIES: dict[str, Callable[[], list[Result]]] = {
     "keys": keys,
     "escapes": escapes,
     "header_flood": header_flood,
+    "ssbtek_v11": ssbtek_v11,
 }
 
 
