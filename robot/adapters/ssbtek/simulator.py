@@ -296,9 +296,7 @@ class SimulatorApp:
             name = authority.value
             error = self._authority_error(authority, person)
             if error is None and authority is Authority.SKV and self.contract.skv_in_parts:
-                xml, part_errors = _skv_parts_xml(q, person)
-                self.stats.authority_errors += part_errors
-                parts.append(f"<ssbt:SKV>{xml}</ssbt:SKV>")
+                parts.append(f"<ssbt:SKV>{_skv_parts_xml(q, person)}</ssbt:SKV>")
                 continue
             if error is None:
                 incomes = _in_period(person.incomes, name, *q.period_for(authority))
@@ -440,9 +438,9 @@ def _data(
     return None, ""
 
 
-def _skv_parts_xml(q: Question, person: RegisterPerson) -> tuple[str, int]:
-    """Skatteverket's v11 answer: each part asked for, as data or "not found"; and how many parts are errors."""
-    parts, errors = [], 0
+def _skv_parts_xml(q: Question, person: RegisterPerson) -> str:
+    """Skatteverket's v11 answer: each part asked for, as data or "not found" (nothing registered: not an error)."""
+    parts = []
     not_found = _error_xml("BT", "404", "Not found")
     for part in skv_parts.PARTS:
         if part not in q.skv_parts:
@@ -461,11 +459,10 @@ def _skv_parts_xml(q: Question, person: RegisterPerson) -> tuple[str, int]:
         elif part == "skattekonto":
             data = base64.b64encode(json.dumps({"saldo": 0}).encode()).decode()
         if data is None:
-            errors += 1
             parts.append(f"<ssbt:{part}>{not_found}</ssbt:{part}>")
         else:
             parts.append(f"<ssbt:{part}><ssbt:data>{data}</ssbt:data></ssbt:{part}>")
-    return "".join(parts), errors
+    return "".join(parts)
 
 
 def _error_xml(kalla: str, felkod: str, felmeddelande: str) -> str:
