@@ -187,6 +187,7 @@ def test_declared_pay_is_skv_lon_with_tax_withheld():
         ),
         (skv(("foretagsinformation", "<ssbt:data>inte base64!</ssbt:data>"), ("individuppgifter", PAY)), "UNREADABLE"),
         (skv(("foretagsinformation", NO_BUSINESS), ("individuppgifter", PAY), whole_error=True), "SSBT-TIMEOUT"),
+        (skv(("data", "<svar>v10</svar>")), "UNREADABLE"),
     ],
     ids=[
         "pay-error",
@@ -197,6 +198,7 @@ def test_declared_pay_is_skv_lon_with_tax_withheld():
         "business-flag-missing",
         "business-not-base64",
         "whole-skv-error",
+        "v10-shaped-skv-in-a-v11-answer",
     ],
 )
 def test_a_part_the_rules_use_that_gave_nothing_makes_skatteverket_unavailable(element, felkod):

@@ -78,6 +78,10 @@ def decode(element: etree._Element, g: str, personnummer: str, asked: frozenset[
     if whole is not None:
         error = _error(whole, g)
         return SkvParts(errors={"SKV": error}, unusable=error)
+    strangers = [e for e in element if isinstance(e.tag, str) and e.tag not in {f"{g}{p}" for p in PARTS}]
+    if strangers:  # e.g. v10's single `data` in a v11 answer: not the parts this decoder reads
+        error = PartError("adapter", UNREADABLE, ("SKV: an element that is not one of the v11 parts",))
+        return SkvParts(errors={"SKV": error}, unusable=error)
     business: BusinessRegistration | None = None
     pay: tuple[RegisterIncome, ...] = ()
     answered: set[str] = set()
