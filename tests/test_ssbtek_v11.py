@@ -278,3 +278,50 @@ def test_any_business_document_is_a_registration_or_a_payload_error(document):
     except PayloadError:
         return
     assert isinstance(found, BusinessRegistration)
+
+
+# From SSBTEK to the verdict ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("business", "codes"),
+    [(None, ["INKOMST_AVVIKER"]), ({"f_skatt": True}, ["NARINGSVERKSAMHET", "INKOMST_AVVIKER"])],
+)  # the application declares its pay gross: INKOMST_AVVIKER either way
+def test_a_registered_business_read_from_ssbtek_sends_the_application_to_manual(business, codes):
+    import datetime as dt
+
+    from robot.chain.engine import evaluate
+    from robot.chain.inputs import Circumstances
+    from robot.chain.ruleset import load_ruleset
+    from robot.chain.stickprov import StickprovInput
+    from robot.formats.application import parse_application
+    from robot.formats.register import Register
+    from tests.conftest import RULES
+    from tests.sources_fixture import APPLICATIONS
+
+    sample = _register()
+    if business is not None:
+        registration = BusinessRegistration(f_skatt=True, employer=False, vat=False)
+        worker = sample.persons[WORKER].model_copy(update={"business": registration})
+        sample = sample.model_copy(update={"persons": {**sample.persons, WORKER: worker}})
+
+    async def ask(url: str):
+        source = SoapRegisterSource(Settings(ssbtek={"url": url, "retries": 0}))
+        try:
+            return await source.fetch(RegisterRequest("GBG-2026-12-000123", "2026-12", (WORKER,), frozenset()))
+        finally:
+            await source.aclose()
+
+    with ssbtek_simulator(sample) as sim:
+        register = asyncio.run(ask(sim.url))
+    assert register.persons[WORKER].business == (registration if business else None)
+    application = parse_application((APPLICATIONS / "000001-lon-med-skatt-och-barnbidrag.json").read_bytes())
+    verdict = evaluate(
+        application,
+        Register.model_validate(register.model_dump()),
+        load_ruleset(RULES),
+        StickprovInput(rate_override=0.0),
+        circumstances=Circumstances(as_of=dt.date(2026, 12, 20)),
+    ).verdict
+    assert [r.code for r in verdict.reasons] == codes
+    assert verdict.outcome == "manual"
