@@ -3,21 +3,22 @@
 It answers `hamtaBastjanstInformation` and `testaBastjanstInformation` over HTTP (a raw ASGI app run
 by uvicorn), in one version of the contract: v11 by default, v10 when asked (`contract`, `robot
 ssbtek-sim --protocol`). Every request's body element is validated against that version's XSD; an
-invalid request, or one in the other version's namespace, gets a SOAP fault with HTTP 500. Each included authority answers in the shape the agencies
-really send (docs/ssbtek.md): AF's SvarMeddelande, CSN's base64 CSNSvar XML, Försäkringskassan's
-base64 Lefi v9 JSON, Skatteverket's yearly assessment, the a-kassor's payment list. An authority in
-a person's `unavailable` answers as that agency says it cannot: Lefi with tillstånd OTILLGANGLIG, an
-a-kassa with an error status, the others with an `error` (kalla BT). A person absent from the file
-has no incomes, is not registered at AF and is "Ej träff" at CSN. Incomes are served for the months
-that overlap the question's period (per authority, when the question gives one).
+invalid request, or one in the other version's namespace, gets a SOAP fault with HTTP 500. Each
+included authority answers in the shape the agencies really send (docs/ssbtek.md): AF's
+SvarMeddelande, CSN's base64 CSNSvar XML, Försäkringskassan's base64 Lefi v9 JSON, Skatteverket's
+parts (v11) or yearly assessment (v10), the a-kassor's payment list. An authority in a person's
+`unavailable` answers as that agency says it cannot: Lefi with tillstånd OTILLGANGLIG, an a-kassa
+with an error status, the others with an `error` (kalla BT). A person absent from the file has no
+incomes, is not registered at AF and is "Ej träff" at CSN. Incomes are served for the months that
+overlap the question's period (per authority, when the question gives one).
 
 In v11 Skatteverket answers the parts asked for: `individuppgifter` carries the person's SKV `lon`
 incomes in the period (`BT 404 Not found` when there are none), `foretagsinformation` the file's
 `business` (`BT 404 Not found` when it has none). SSBTEK v10 has no monthly pay: for it, the
 employer-declaration simulator (`robot.adapters.agi.simulator`) serves it from the same file under
-`/agi/` (served in both versions). A register file whose
-data the agencies' answers cannot carry (an income with source AF, an af code that contradicts the
-registration, …) is refused when loaded (`check_register`).
+`/agi/` (served in both versions). A register file whose data the agencies' answers cannot carry
+(an income with source AF, an af code that contradicts the registration, …) is refused when loaded
+(`check_register`).
 
 Fault injection (`FaultInjection`), drawn from one seeded `random.Random` so a test is reproducible:
 latency per call (with optional spikes), transient HTTP 503/500 answers without a SOAP fault, calls
