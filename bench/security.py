@@ -29,6 +29,7 @@ from sqlalchemy.engine import make_url
 
 from bench.harness import ROOT, Workspace
 from bench.security_casesystem import casesystem
+from bench.security_ssbtek_v11 import ssbtek_v11
 from bench.security_web import web_bounds, web_login, web_pages
 from robot.accounts.service import os_user
 
@@ -436,6 +437,7 @@ FAMILIES: dict[str, Callable[[], list[Result]]] = {
     "web_bounds": web_bounds,
     "web_login": web_login,
     "web_pages": web_pages,
+    "ssbtek_v11": ssbtek_v11,
 }
 
 

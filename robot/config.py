@@ -68,7 +68,18 @@ class _HttpService(_Section):
     backoff_max_seconds: float = 5.0
 
 
+class PersonuppgiftsbitradeSettings(_Section):
+    """An organisation that handles SSBTEK's questions on the socialnämnd's behalf (a personuppgiftsbiträde)."""
+
+    organisationsnummer: Annotated[str, Field(pattern=r"^([0-9]{4}[2-9][0-9]{7}|[0-9]{2}[2-9][0-9]{7})$")]
+    namn: Annotated[str, Field(min_length=1)]
+
+
 class SsbtekSettings(_HttpService):
+    protocol: Literal["v10", "v11"] = "v11"
+    """The contract version spoken (ROBOT_SSBTEK_PROTOCOL): v11 is in force; v10 for a provider still on it."""
+    personuppgiftsbitraden: list[PersonuppgiftsbitradeSettings] = []
+    """Sent in every question's `personuppgiftsbitrade` list (the contract's optional field)."""
     register_file: Path | None = Field(None, validation_alias=AliasChoices("register", "register_file"))
     include: list[Authority] = [Authority.AF, Authority.CSN, Authority.FK, Authority.SKV, Authority.SO]
     syfte: str = "Kontroll av uppgifter i ärende om ekonomiskt bistånd (återansökan om försörjningsstöd)"

@@ -4,6 +4,9 @@
   (tests/fixtures/ssbtek/SBNUppgEkBistandBegar_stub.xsd: the published contract lacks it).
 - Försäkringskassan: the Lefi v9 OpenAPI description's component schemas, made strict: an object
   may carry only the properties the contract defines.
+- The SOAP body itself is validated against its version's SSBTEK XSD by `soap.schema_errors` (v11's
+  `_11/sammansatt_bastjanst_v11.xsd` or v10's, both importing the same agency schemas, the a-kassa one
+  in UTF-16).
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ import jsonschema
 import yaml
 from lxml import etree
 
-from robot.adapters.ssbtek.soap import CONTRACT_DIR, SSBT, body_element
+from robot.adapters.ssbtek.soap import CONTRACT_DIR, DEFAULT, body_element, contract_of
 
 KOMMUNFRAGA = CONTRACT_DIR / "se/csn/schema/v4_0/kommunfraga/kommunfraga.xsd"
 LEFI = CONTRACT_DIR / "se/forsakringskassan/schema/lefi/lefi-formansinformation-v9.openapi.yaml"
@@ -74,9 +77,9 @@ def lefi_errors(document: Any, component: str) -> list[str]:
 
 
 def payload_errors(body: bytes) -> list[str]:
-    """Every CSN and FK payload in an SSBTEK answer, checked against its agency's schema."""
-    g = f"{{{SSBT}}}"
+    """Every CSN and FK payload in an SSBTEK answer (v11 or v10, by its namespace), checked against its agency's schema."""
     payload = body_element(body)
+    g = f"{{{(contract_of(payload) or DEFAULT).namespace}}}"
     errors: list[str] = []
     for svar in payload.iterfind(f"{g}svarsdata/{g}CSN/{g}data/{g}svar"):
         errors += [f"CSN: {e}" for e in csn_errors(base64.b64decode(svar.text or ""))]

@@ -34,7 +34,7 @@ def test_standard_case_is_recommended_with_its_breakdown(ruleset):
     v = verdict_for(ruleset)
     assert (v.outcome, v.amount, v.reasons, v.stickprov) == ("recommendation", 11220, [], False)
     assert [s.rule for s in v.steps] == [
-        "intag", "stickprov", "aktivitet", "hushall", "schablon", "inkomst", "rimlighet", "norm"
+        "intag", "stickprov", "aktivitet", "hushall", "schablon", "naringsverksamhet", "inkomst", "rimlighet", "norm"
     ]  # fmt: skip
     assert all(s.result == "pass" and s.motivering for s in v.steps)
     assert v.ruleset == f"{ruleset.identifier}~stickprov=0"  # the override is part of its identity

@@ -17,6 +17,7 @@ from robot.adapters.register_source import FileRegisterSource, RegisterRequest, 
 from robot.adapters.sources import make_register_source
 from robot.adapters.ssbtek.client import SoapRegisterSource
 from robot.adapters.ssbtek.simulator import FaultInjection, RunningSimulator, ssbtek_simulator
+from robot.adapters.ssbtek.soap import V10
 from robot.config import Settings
 from robot.formats.application import IncomeType
 from robot.formats.register import NOT_REGISTERED, Authority, Register, RegisterIncome, RegisterPerson
@@ -35,9 +36,11 @@ PERIOD = "2026-12"
 CONTROL_MONTHS = ("2026-10", "2026-11")
 ASKED = frozenset({Authority.AF, Authority.CSN, Authority.FK, Authority.SKV, Authority.SO})
 EVERYTHING = frozenset({"af", "AF", "CSN", "FK", "SKV", "SO", "activity"})
-SSBTEK_CARRIES = frozenset({"af", "CSN", "FK", "SO"})
-"""What SSBTEK v10 alone can say: registration at AF and the incomes of CSN, FK (with
-Pensionsmyndigheten) and the a-kassor; not Skatteverket's monthly pay nor the providers' attendance."""
+SSBTEK_CARRIES = frozenset({"af", "CSN", "FK", "SKV", "SO"})
+"""What SSBTEK v11 alone can say: registration at AF and the incomes of CSN, FK (with
+Pensionsmyndigheten), Skatteverket's monthly pay and the a-kassor; not the providers' attendance."""
+SSBTEK_V10_CARRIES = SSBTEK_CARRIES - {"SKV"}
+"""v10 has no monthly pay."""
 
 
 def view(person: RegisterPerson, carries: frozenset[str]) -> RegisterPerson:
@@ -85,24 +88,37 @@ def simulator() -> Iterator[RunningSimulator]:
         yield sim
 
 
-@pytest.fixture(params=["file", "ssbtek", "composed"])
-def case(request, simulator: RunningSimulator) -> Case:
-    return make_case(request.param, simulator)
+@pytest.fixture(scope="module")
+def simulator_v10() -> Iterator[RunningSimulator]:
+    with ssbtek_simulator(REGISTER_FILE, contract=V10) as sim:
+        yield sim
+
+
+@pytest.fixture(params=["file", "ssbtek", "ssbtek-v10", "composed", "composed-v10", "composed-without-agi"])
+def case(request, simulator: RunningSimulator, simulator_v10: RunningSimulator) -> Case:
+    return make_case(request.param, simulator, simulator_v10)
 
 
 @pytest.fixture(params=["ssbtek", "composed"])
-def case_that_can_fail(request, simulator: RunningSimulator) -> Case:
+def case_that_can_fail(request, simulator: RunningSimulator, simulator_v10: RunningSimulator) -> Case:
     """The sources that reach a service (a file always answers)."""
-    return make_case(request.param, simulator)
+    return make_case(request.param, simulator, simulator_v10)
 
 
-def make_case(kind: str, simulator: RunningSimulator) -> Case:
+def make_case(kind: str, simulator: RunningSimulator, simulator_v10: RunningSimulator) -> Case:
     if kind == "file":
         return Case(lambda: FileRegisterSource(REGISTER_FILE), EVERYTHING, None)
     if kind == "ssbtek":
         return Case(
             lambda: SoapRegisterSource(settings_for(simulator)), SSBTEK_CARRIES, lambda: failing(SoapRegisterSource)
         )
+    if kind == "ssbtek-v10":
+        return Case(lambda: SoapRegisterSource(settings_for(simulator_v10, protocol="v10")), SSBTEK_V10_CARRIES, None)
+    if kind == "composed-v10":
+        return Case(lambda: make_register_source(settings_for(simulator_v10, protocol="v10")), EVERYTHING, None)
+    if kind == "composed-without-agi":
+        without_agi = settings_for(simulator).model_copy(update={"agi": Settings().agi})
+        return Case(lambda: make_register_source(without_agi), EVERYTHING, None)
     return Case(
         lambda: make_register_source(settings_for(simulator)), EVERYTHING, lambda: failing(make_register_source)
     )
@@ -192,12 +208,40 @@ def test_the_composed_source_carries_pay_with_tax_activity_and_barnbidrag(simula
     ]
 
 
-def test_without_a_pay_source_skatteverket_is_unavailable_when_it_is_needed(simulator: RunningSimulator):
+def test_without_a_pay_source_v11_gives_the_pay_from_ssbtek_alone(simulator: RunningSimulator):
     no_pay = settings_for(simulator).model_copy(update={"agi": Settings().agi})
+    person = fetch(make_register_source(no_pay), WORKER).persons[WORKER]
+    assert person.unavailable == []
+    assert [(i.month, i.amount, i.tax_withheld) for i in person.incomes if i.source == "SKV"] == [
+        ("2026-10", 8600, 1700),
+        ("2026-11", 9000, 1800),
+    ]
+
+
+def test_without_a_pay_source_v10_makes_skatteverket_unavailable_when_it_is_needed(simulator_v10: RunningSimulator):
+    no_pay = settings_for(simulator_v10, protocol="v10").model_copy(update={"agi": Settings().agi})
     assert fetch(make_register_source(no_pay), WORKER).persons[WORKER].unavailable == [Authority.SKV]
-    ssbtek_only = Settings(ssbtek={"url": simulator.url, "include": ["AF", "FK"]})
+    ssbtek_only = Settings(ssbtek={"url": simulator_v10.url, "include": ["AF", "FK"], "protocol": "v10"})
     person = fetch(make_register_source(ssbtek_only), WORKER, authorities={Authority.AF}).persons[WORKER]
     assert person.unavailable == []  # Skatteverket neither configured nor needed by the rules
+
+
+def test_a_configured_pay_source_replaces_ssbteks_declarations():
+    ssbtek_lon = RegisterIncome(source="SKV", type=IncomeType.lon, month="2026-11", amount=100, tax_withheld=10)
+    agi_lon = RegisterIncome(source="SKV", type=IncomeType.lon, month="2026-11", amount=200, tax_withheld=20)
+
+    def ssbtek():
+        stub = _Stub("ssbtek", lambda request: Register(
+            format="register/1", persons={p: RegisterPerson(incomes=[ssbtek_lon]) for p in request.persons}
+        ))  # fmt: skip
+        stub.carries_pay = True
+        return stub
+
+    alone = fetch(ComposedRegisterSource(ssbtek()), WORKER).persons[WORKER]
+    assert alone.incomes == [ssbtek_lon] and alone.unavailable == []
+    pay = _Stub("agi", {WORKER: PayRecords(incomes=(agi_lon,))})
+    both = fetch(ComposedRegisterSource(ssbtek(), pay), WORKER).persons[WORKER]
+    assert both.incomes == [agi_lon] and both.unavailable == []
 
 
 class _Stub:

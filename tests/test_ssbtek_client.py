@@ -26,7 +26,7 @@ from robot.adapters.ssbtek.simulator import (
     load_register,
     ssbtek_simulator,
 )
-from robot.adapters.ssbtek.soap import SoapFault
+from robot.adapters.ssbtek.soap import V10, V11, SoapFault
 from robot.config import Settings
 from robot.formats.application import IncomeType
 from robot.formats.register import AfInfo, Authority, Register, RegisterIncome, RegisterPerson
@@ -65,19 +65,26 @@ def expected(pnr: str, include=DEFAULT_INCLUDE, period: str = "2026-12") -> Regi
     return expected_person(SAMPLE, pnr, frozenset(include), *control_period(period))
 
 
-def test_a_round_trip_gives_back_the_register_files_data_for_persons_present_and_absent():
+@pytest.mark.parametrize("contract", [V11, V10], ids=["v11", "v10"])
+def test_a_round_trip_gives_back_the_register_files_data_for_persons_present_and_absent(contract):
     persons = (*SAMPLE.persons, ABSENT)
-    with ssbtek_simulator(REGISTER_FILE) as sim:
-        register = fetch(fast_settings(sim.url), *persons)
+    with ssbtek_simulator(REGISTER_FILE, contract=contract) as sim:
+        register = fetch(fast_settings(sim.url, protocol=contract.version), *persons)
         assert sim.stats.calls == len(persons)
     assert register.format == "register/1"
     assert list(register.persons) == list(persons)
     for pnr in persons:
-        assert register.persons[pnr] == expected(pnr), pnr
-    # The same, spelled out for a few people: SSBTEK carries neither monthly pay nor attendance.
+        assert register.persons[pnr] == expected_person(SAMPLE, pnr, DEFAULT_INCLUDE, *control_period("2026-12"),
+                                                        contract), pnr  # fmt: skip
+    # The same, spelled out for a few people: v11 carries the monthly pay (v10 does not); neither the attendance.
+    monthly_pay = [
+        RegisterIncome(source="SKV", type=IncomeType.lon, month="2026-10", amount=8600, tax_withheld=1700),
+        RegisterIncome(source="SKV", type=IncomeType.lon, month="2026-11", amount=9000, tax_withheld=1800),
+    ]
     assert register.persons[WORKER].incomes == [
         RegisterIncome(source="FK", type=IncomeType.barnbidrag, month="2026-11", amount=1250),
         RegisterIncome(source="FK", type=IncomeType.bostadsbidrag, month="2026-11", amount=1800),
+        *(monthly_pay if contract is V11 else []),
     ]
     assert register.persons[WORKER].activity is None
     assert register.persons[A_KASSA].incomes == [

@@ -1,4 +1,5 @@
-"""SSBTEK questions: generated envelopes follow the real v10 contract, for any person, period and include set."""
+"""SSBTEK questions: generated envelopes follow the real contract (v11, and v10 when asked), for any person,
+period and include set."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import base64
 import datetime as dt
 import json
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -17,10 +19,11 @@ from robot.adapters.ssbtek.request import (
     control_period,
     fetch_envelope,
     parse_question,
+    ping_envelope,
     question_for,
     twelve_digit_organisationsnummer,
 )
-from robot.adapters.ssbtek.soap import FETCH, SSBT, TEST, body_element, schema_errors
+from robot.adapters.ssbtek.soap import FETCH, SSBT, TEST, V10, V11, body_element, contract_schema, schema_errors
 from robot.config import Settings
 from robot.formats.register import Authority
 
@@ -132,9 +135,62 @@ def test_the_ping_request_follows_the_contract():
     payload = body_element(TEST_ENVELOPE)
     assert payload.tag == TEST
     assert schema_errors(payload) == []
+    for contract in (V10, V11):
+        payload = body_element(ping_envelope(contract))
+        assert payload.tag == contract.tag("testaBastjanstInformation")
+        assert schema_errors(payload, contract_schema(contract)) == []
 
 
-@settings(max_examples=150, deadline=None)
+def test_the_v11_question_asks_skatteverket_for_its_parts_and_years_and_names_the_bitraden():
+    config = make_settings(personuppgiftsbitraden=[{"organisationsnummer": "5560000001", "namn": "Driftbolaget AB"}])
+    question = question_for(config, request("2026-01"), PNR)
+    payload = body_element(fetch_envelope(question, V11))
+    assert payload.tag == V11.tag("hamtaBastjanstInformation")
+    assert schema_errors(payload, contract_schema(V11)) == []
+    g = f"{{{V11.namespace}}}"
+    fraga = payload.find(f"{g}specifikaFrageparametrar/{g}SKV/{g}fraga")
+    assert [e.text for e in fraga.iterfind(f"{g}ar")] == ["2025"]  # the control period 2025-11-01 to 2025-12-31
+    parts = {e.tag.split("}")[1]: e.text for e in fraga if e.tag != f"{g}ar"}
+    assert parts == {
+        "foretagsinformation": "true",
+        "individuppgifter": "true",
+        "skattekonto": "false",
+        "skatteuppgifter": "false",
+        "beskattningsbilagor": "false",
+    }
+    bitrade = payload.find(f"{g}generellaFrageparametrar/{g}personuppgiftsbitrade")
+    assert (bitrade.findtext(f"{g}organisationsnummer"), bitrade.findtext(f"{g}namn")) == (
+        "165560000001",
+        "Driftbolaget AB",
+    )
+    back = parse_question(payload)
+    assert back.skv_parts == {"foretagsinformation", "individuppgifter"} and back.skv_years == (2025,)
+    assert back.personuppgiftsbitraden == (("165560000001", "Driftbolaget AB"),)
+
+
+def test_a_question_over_two_years_asks_skatteverket_for_both():
+    question = question_for(make_settings(), request("2027-01"), PNR)  # 2026-11-01 to 2026-12-31
+    assert question.years_for_skv() == (2026,)
+    question = question_for(make_settings(), request("2026-02"), PNR)  # 2025-12-01 to 2026-01-31
+    assert question.years_for_skv() == (2025, 2026)
+    g = f"{{{V11.namespace}}}"
+    fraga = body_element(fetch_envelope(question, V11)).find(f"{g}specifikaFrageparametrar/{g}SKV/{g}fraga")
+    assert [e.text for e in fraga.iterfind(f"{g}ar")] == ["2025", "2026"]
+
+
+def test_the_v10_question_has_no_skatteverket_block_and_each_version_refuses_the_others_form():
+    question = question_for(make_settings(), request(), PNR)
+    v10, v11 = body_element(fetch_envelope(question, V10)), body_element(fetch_envelope(question, V11))
+    g10 = f"{{{V10.namespace}}}"
+    assert v10.find(f"{g10}specifikaFrageparametrar/{g10}SKV").get("inkludera") == "true"
+    assert len(v10.find(f"{g10}specifikaFrageparametrar/{g10}SKV")) == 0
+    assert schema_errors(v10, contract_schema(V10)) == []
+    assert schema_errors(v10, contract_schema(V11)) != []  # another namespace
+    assert schema_errors(v11, contract_schema(V10)) != []
+
+
+@pytest.mark.parametrize("contract", [V11, V10], ids=["v11", "v10"])
+@settings(max_examples=60, deadline=None)
 @given(
     pnr=personnummer,
     period=months,
@@ -148,9 +204,23 @@ def test_the_ping_request_follows_the_contract():
     lagtext=free_text,
     aktorsid=st.none() | free_text,
     korrelationsid=st.none() | free_text,
+    bitraden=st.lists(st.fixed_dictionaries({"organisationsnummer": organisationsnummer, "namn": names}), max_size=2),
 )
 def test_generated_requests_validate_against_the_xsd(
-    pnr, period, include, needed, application_id, org, namn, handlaggare, syfte, lagtext, aktorsid, korrelationsid
+    contract,
+    pnr,
+    period,
+    include,
+    needed,
+    application_id,
+    org,
+    namn,
+    handlaggare,
+    syfte,
+    lagtext,
+    aktorsid,
+    korrelationsid,
+    bitraden,
 ):
     config = Settings(
         ssbtek={
@@ -159,13 +229,15 @@ def test_generated_requests_validate_against_the_xsd(
             "syfte": syfte,
             "lagtext": lagtext,
             "fk_aktorsid": aktorsid,
+            "personuppgiftsbitraden": bitraden,
         },
         municipality={"organisationsnummer": org, "namn": namn, "handlaggare": handlaggare},
     )
     wanted = RegisterRequest(application_id, period, (pnr,), needed)
     question = question_for(config, wanted, pnr, korrelationsid=korrelationsid)
-    payload = body_element(fetch_envelope(question))
-    assert schema_errors(payload) == []
+    payload = body_element(fetch_envelope(question, contract))
+    assert payload.tag == contract.tag("hamtaBastjanstInformation")
+    assert schema_errors(payload, contract_schema(contract)) == []
 
     back = parse_question(payload)
     assert back.personidentitet == pnr
@@ -175,6 +247,9 @@ def test_generated_requests_validate_against_the_xsd(
     assert (back.namn, back.handlaggare, back.syfte, back.lagtext) == (namn, handlaggare, syfte, lagtext)
     assert back.korrelationsid == korrelationsid
     assert len(back.organisationsnummer) == 12
+    assert back.personuppgiftsbitraden == tuple((b["organisationsnummer"], b["namn"]) for b in bitraden)
+    if contract is V11 and Authority.SKV in back.include:
+        assert back.skv_parts == {"foretagsinformation", "individuppgifter"}
     if Authority.FK in back.include:
         asked = lefi.decode_question(back.fk_query)
         assert (asked.personnummer, asked.from_date, asked.to_date) == (pnr, *control_period(period))

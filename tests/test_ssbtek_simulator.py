@@ -17,7 +17,14 @@ from lxml import etree
 
 from robot.adapters.register_source import RegisterRequest
 from robot.adapters.ssbtek import codes
-from robot.adapters.ssbtek.request import TEST_ENVELOPE, Question, control_period, fetch_envelope, question_for
+from robot.adapters.ssbtek.request import (
+    TEST_ENVELOPE,
+    Question,
+    control_period,
+    fetch_envelope,
+    ping_envelope,
+    question_for,
+)
 from robot.adapters.ssbtek.response import parse_fetch_answer, parse_test_answer
 from robot.adapters.ssbtek.simulator import (
     FaultInjection,
@@ -29,19 +36,30 @@ from robot.adapters.ssbtek.simulator import (
 )
 from robot.adapters.ssbtek.soap import (
     AF,
-    FETCH_FAULT,
     FETCH_RESPONSE,
     SO,
     SOAP_ENV,
     SSBT,
     TEST_RESPONSE,
+    V10,
+    V11,
+    Contract,
     body_element,
+    contract_of,
     envelope,
     schema_errors,
 )
 from robot.config import Settings
 from robot.formats.application import IncomeType
-from robot.formats.register import AF_UNKNOWN, AfInfo, Authority, Register, RegisterIncome, RegisterPerson
+from robot.formats.register import (
+    AF_UNKNOWN,
+    AfInfo,
+    Authority,
+    BusinessRegistration,
+    Register,
+    RegisterIncome,
+    RegisterPerson,
+)
 from tests.contract_schemas import payload_errors
 from tests.sources_fixture import A_KASSA, AF_ERROR, FK_DOWN, PENSIONER, REGISTER_FILE, STUDENT, WORKER
 
@@ -60,16 +78,24 @@ def ask(app: SimulatorApp, pnr: str, include=ALL, period="2026-12", **question) 
     q = question_for(config(include=sorted(include)), RegisterRequest("GBG-1", period, (pnr,), frozenset()), pnr)
     if question:
         q = Question(**{**q.__dict__, **question})
-    status, body = app.answer(fetch_envelope(q))
+    status, body = app.answer(fetch_envelope(q, app.contract))
     return status, body, q
 
 
 def read(body: bytes, q: Question, **options) -> RegisterPerson:
-    return parse_fetch_answer(body, q.include, q.korrelationsid, personnummer=q.personidentitet, **options).person
+    """The person as the adapter reads the answer, in the version the answer is in."""
+    contract = contract_of(body_element(body)) or V11
+    return parse_fetch_answer(
+        body, q.include, q.korrelationsid, personnummer=q.personidentitet, contract=contract, **options
+    ).person
 
 
-def one(person: RegisterPerson, pnr: str = PNR) -> SimulatorApp:
-    return SimulatorApp(Register(format="register/1", persons={pnr: person}))
+def one(person: RegisterPerson, pnr: str = PNR, contract: Contract = V11) -> SimulatorApp:
+    return SimulatorApp(Register(format="register/1", persons={pnr: person}), contract=contract)
+
+
+CARRIED = {"v11": {"CSN", "FK", "SKV", "SO"}, "v10": {"CSN", "FK", "SO"}}
+"""The income sources each version's answer carries."""
 
 
 @pytest.fixture(scope="module")
@@ -82,17 +108,26 @@ def app(sample: Register) -> SimulatorApp:
     return SimulatorApp(sample)
 
 
-def test_every_person_comes_back_as_the_file_says_within_what_ssbtek_carries(app: SimulatorApp, sample: Register):
+@pytest.fixture(scope="module", params=[V11, V10], ids=["v11", "v10"])
+def either(request: pytest.FixtureRequest, sample: Register) -> SimulatorApp:
+    """The simulator in each version of the contract."""
+    return SimulatorApp(sample, contract=request.param)
+
+
+def test_every_person_comes_back_as_the_file_says_within_what_ssbtek_carries(either: SimulatorApp, sample: Register):
+    app = either
     for pnr, person in sample.persons.items():
         status, body, q = ask(app, pnr)
         assert status == 200
+        assert contract_of(body_element(body)) == app.contract
         assert schema_errors(body_element(body)) == []
         assert payload_errors(body) == []
         got = read(body, q)
-        assert got == expected_person(sample, pnr, ALL, q.from_date, q.to_date)
+        assert got == expected_person(sample, pnr, ALL, q.from_date, q.to_date, app.contract)
         assert got.unavailable == person.unavailable
         assert got.af == (person.af if Authority.AF not in person.unavailable else got.af)
-        assert all(i.source in {"CSN", "FK", "SO"} and i.month in ("2026-10", "2026-11") for i in got.incomes)
+        carried = CARRIED[app.contract.version]
+        assert all(i.source in carried and i.month in ("2026-10", "2026-11") for i in got.incomes)
 
 
 def test_fk_unavailable_is_said_by_lefi_and_the_others_data_is_used(app: SimulatorApp):
@@ -116,7 +151,7 @@ def test_a_person_absent_from_the_file_is_unknown_everywhere(app: SimulatorApp):
     assert svar.findtext(f"{A}ArbetssokandeInfo/{A}Arbetssokande") == "false"
     csn = base64.b64decode(body_element(body).findtext(f"{G}svarsdata/{G}CSN/{G}data/{G}svar"))
     assert b'Status="Ej tr\xc3\xa4ff"' in csn
-    assert read(body, q) == RegisterPerson()
+    assert read(body, q) == RegisterPerson()  # Skatteverket: BT 404, nothing registered
 
 
 @pytest.mark.parametrize(
@@ -233,47 +268,69 @@ def _lefi_question_about(pnr: str) -> str:
     return lefi.encode_question(lefi.LefiQuestion(pnr, *control_period("2026-12")))
 
 
-def test_an_invalid_request_gets_a_soap_fault_with_http_500(app: SimulatorApp):
+def test_an_invalid_request_gets_a_soap_fault_with_http_500(either: SimulatorApp):
+    app, c = either, either.contract
     _, _, q = ask(app, WORKER)
-    bad = fetch_envelope(Question(**{**q.__dict__, "namn": ""}))
+    bad = fetch_envelope(Question(**{**q.__dict__, "namn": ""}), c)
     status, body = app.answer(bad)
     assert status == 500
     fault = body_element(body)
     assert fault.tag == f"{{{SOAP_ENV}}}Fault"
     assert fault.findtext("faultcode") == "soapenv:Client"
-    assert fault.find(f"detail/{FETCH_FAULT}").findtext(f"{G}felkod") == "SSBT-VALIDERING"
+    assert (
+        fault.find(f"detail/{c.tag('hamtaBastjanstInformationFault')}").findtext(c.tag("felkod")) == "SSBT-VALIDERING"
+    )
 
 
+@pytest.mark.parametrize("contract", [V11, V10], ids=["v11", "v10"])
 @pytest.mark.parametrize(
     "body",
-    [b"not xml", b"<a/>", envelope(""), envelope("<ssbt:okand/>"), envelope("<ssbt:hamtaBastjanstInformation/>")],
+    [b"not xml", b"<a/>", "", "<ssbt:okand/>", "<ssbt:hamtaBastjanstInformation/>"],
 )
-def test_requests_that_are_not_the_contract_get_soap_faults(app: SimulatorApp, body: bytes):
-    status, answer = app.answer(body)
+def test_requests_that_are_not_the_contract_get_soap_faults(sample: Register, contract: Contract, body):
+    app = SimulatorApp(sample, contract=contract)
+    status, answer = app.answer(envelope(body, contract) if isinstance(body, str) else body)
     assert status == 500
     assert body_element(answer).tag == f"{{{SOAP_ENV}}}Fault"
 
 
-def test_the_ping_answer_lists_every_authority(app: SimulatorApp):
-    status, body = app.answer(TEST_ENVELOPE)
+@pytest.mark.parametrize(("server", "client"), [(V11, V10), (V10, V11)], ids=["v11-refuses-v10", "v10-refuses-v11"])
+def test_a_question_in_the_other_version_is_refused_naming_both_namespaces(sample: Register, server, client):
+    app = SimulatorApp(sample, contract=server)
+    _, _, q = ask(SimulatorApp(sample, contract=client), WORKER)
+    for question in (fetch_envelope(q, client), ping_envelope(client)):
+        status, body = app.answer(question)
+        assert status == 500
+        fault = body_element(body)
+        assert (
+            fault.find(f"detail/{server.tag('hamtaBastjanstInformationFault')}").findtext(server.tag("felkod"))
+            == "SSBT-VERSION"
+        )
+        assert client.namespace in fault.findtext("faultstring") and server.namespace in fault.findtext("faultstring")
+
+
+def test_the_ping_answer_lists_every_authority(either: SimulatorApp):
+    app, c = either, either.contract
+    status, body = app.answer(ping_envelope(c))
     assert status == 200
     payload = body_element(body)
-    assert payload.tag == TEST_RESPONSE
+    assert payload.tag == c.tag("testaBastjanstInformationResponse")
     assert schema_errors(payload) == []
-    assert {a: s.state for a, s in parse_test_answer(body).items()} == dict.fromkeys(Authority, "ok")
+    assert {a: s.state for a, s in parse_test_answer(body, c).items()} == dict.fromkeys(Authority, "ok")
 
 
-def test_authority_error_injection_replaces_answers_with_ssbt_errors(sample: Register):
-    app = SimulatorApp(sample, FaultInjection(authority_error_rate=1.0, seed=1))
+@pytest.mark.parametrize("contract", [V11, V10], ids=["v11", "v10"])
+def test_authority_error_injection_replaces_answers_with_ssbt_errors(sample: Register, contract: Contract):
+    app = SimulatorApp(sample, FaultInjection(authority_error_rate=1.0, seed=1), contract)
     status, body, q = ask(app, WORKER)
     assert status == 200
     assert schema_errors(body_element(body)) == []
-    answer = parse_fetch_answer(body, q.include, personnummer=WORKER)
+    answer = parse_fetch_answer(body, q.include, personnummer=WORKER, contract=contract)
     assert answer.person.unavailable == sorted(ALL, key=lambda a: a.value)
     assert {e.kalla for e in answer.errors.values()} == {"SSBT"}
-    status, body = app.answer(TEST_ENVELOPE)
+    status, body = app.answer(ping_envelope(contract))
     assert schema_errors(body_element(body)) == []
-    assert {s.state for s in parse_test_answer(body).values()} == {"error"}
+    assert {s.state for s in parse_test_answer(body, contract).values()} == {"error"}
 
 
 @pytest.mark.parametrize(
@@ -354,20 +411,22 @@ persons = st.builds(
     af=af_infos,
     incomes=st.lists(register_incomes(), max_size=8),
     unavailable=st.lists(st.sampled_from(list(Authority)), unique=True, max_size=3),
+    business=st.none() | st.builds(BusinessRegistration),
 )
 
 
+@pytest.mark.parametrize("contract", [V11, V10], ids=["v11", "v10"])
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(person=persons, include=st.frozensets(st.sampled_from(list(Authority))), absent=st.booleans())
-def test_generated_registers_round_trip_through_the_contract(person, include, absent):
+def test_generated_registers_round_trip_through_the_contract(contract, person, include, absent):
     register = Register(format="register/1", persons={} if absent else {PNR: person})
-    app = SimulatorApp(register)
+    app = SimulatorApp(register, contract=contract)
     status, body, q = ask(app, PNR, include=include)
     assert status == 200
     assert schema_errors(body_element(body)) == []
     assert payload_errors(body) == []
     from_date, to_date = control_period(PERIOD)
-    expected = expected_person(register, PNR, include, from_date, to_date)
+    expected = expected_person(register, PNR, include, from_date, to_date, contract)
     assert read(body, q) == expected
     # As AF really answers (no echo of the question), read with the question the robot asked.
     assert read(_without_af_fraga(body), q, question=q) == expected
@@ -419,7 +478,8 @@ def test_the_employer_declarations_are_served_beside_ssbtek():
             )
 
     with ssbtek_simulator(REGISTER_FILE) as sim:
-        assert sim.env == {"ROBOT_SSBTEK_URL": sim.url, "ROBOT_AGI_URL": sim.url + "agi/"}
+        assert sim.env == {"ROBOT_SSBTEK_URL": sim.url, "ROBOT_SSBTEK_PROTOCOL": "v11"}
+        assert sim.agi_url == sim.url + "agi/"
         answer = asyncio.run(call(sim.agi_url))
         assert sim.stats.calls == 0  # not an SSBTEK call
     assert answer.status_code == 200

@@ -1,12 +1,16 @@
 """The register source the worker uses in production: SSBTEK, the employer declarations and the
 activity providers, asked concurrently and merged into one register/1 answer.
 
-- SSBTEK (`ssbtek.client.SoapRegisterSource`) gives AF, CSN, FK (with Pensionsmyndigheten) and the
-  a-kassor, and says per authority whether it could answer.
-- The employer declarations (`agi.client.AgiSource`) give Skatteverket's monthly pay (SKV `lon`,
-  gross with tax withheld). When Skatteverket is needed and there is no such source, or it cannot
-  answer for a person, or SSBTEK's Skatteverket part failed, SKV is unavailable for that person: a
-  salary nobody could check never reads as no salary.
+- SSBTEK (`ssbtek.client.SoapRegisterSource`) gives AF, CSN, FK (with Pensionsmyndigheten), the
+  a-kassor and, in v11, Skatteverket's parts: the employer declarations (`individuppgifter`: SKV
+  `lon`, gross with tax withheld) and the business registrations. It says per authority whether it
+  could answer.
+- The separate employer-declaration source (`agi.client.AgiSource`, ROBOT_AGI_URL) is optional: when
+  it is configured, its monthly pay replaces SSBTEK's (a provider that delivers them apart, or one
+  still on v10, whose Skatteverket part has no monthly pay). When Skatteverket's pay is needed and
+  no source carries it (v10 without ROBOT_AGI_URL), or the source cannot answer for a person, or
+  SSBTEK's Skatteverket part failed, SKV is unavailable for that person: a salary nobody could check
+  never reads as no salary.
 - The activity providers (`activity.ActivitySource`) give `activity`; without a source it is None
   (no provider reports).
 
@@ -43,8 +47,13 @@ class ComposedRegisterSource:
         self.ssbtek, self.pay, self.activity = ssbtek, pay, activity
         self.always_asked = always_asked
         self.name = "+".join(s.name for s in (ssbtek, pay, activity) if s is not None)
-        if pay is None and Authority.SKV in always_asked:
-            log.warning("register.no_pay_source", effect="SKV unavailable for everyone asked; set ROBOT_AGI_URL")
+        self.ssbtek_pay = bool(getattr(ssbtek, "carries_pay", False))
+        """SSBTEK's own answer carries Skatteverket's monthly pay (v11)."""
+        if pay is None and not self.ssbtek_pay and Authority.SKV in always_asked:
+            log.warning(
+                "register.no_pay_source",
+                effect="SKV unavailable for everyone asked; use SSBTEK v11 or set ROBOT_AGI_URL",
+            )
 
     async def fetch(self, request: RegisterRequest) -> Register:
         wants_pay = Authority.SKV in (self.always_asked | request.authorities)
@@ -57,8 +66,14 @@ class ComposedRegisterSource:
         register: Register = answers[0]
         pay: Mapping[str, PayRecords] | None = answers[1] if wants_pay and self.pay is not None else None
         activity: Mapping[str, list[ProviderAttendance] | None] = answers[-1] if self.activity is not None else {}
+        pay_from_ssbtek = wants_pay and pay is None and self.ssbtek_pay
         persons = {
-            pnr: _merge(register.person(pnr), wants_pay, pay.get(pnr) if pay is not None else None, activity.get(pnr))
+            pnr: _merge(
+                register.person(pnr),
+                wants_pay and not pay_from_ssbtek,
+                pay.get(pnr) if pay is not None else None,
+                activity.get(pnr),
+            )
             for pnr in dict.fromkeys(request.persons)
         }
         return Register(format="register/1", persons=persons)
@@ -71,13 +86,15 @@ class ComposedRegisterSource:
 
 def _merge(
     person: RegisterPerson,
-    wants_pay: bool,
+    pay_from_second_source: bool,
     pay: PayRecords | None,
     activity: list[ProviderAttendance] | None,
 ) -> RegisterPerson:
-    incomes = [i for i in person.incomes if i.source != "SKV"]
+    """SSBTEK's person with the activity; with `pay_from_second_source`, SKV `lon` from `pay` instead of SSBTEK's."""
+    incomes = list(person.incomes)
     unavailable = set(person.unavailable)
-    if wants_pay:
+    if pay_from_second_source:
+        incomes = [i for i in incomes if i.source != "SKV"]
         if pay is None or not pay.available or Authority.SKV in unavailable:
             unavailable.add(Authority.SKV)
         else:
@@ -87,6 +104,7 @@ def _merge(
         incomes=sorted(incomes, key=income_order),
         unavailable=sorted(unavailable, key=lambda a: a.value),
         activity=activity,
+        business=person.business,
     )
 
 

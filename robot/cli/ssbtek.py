@@ -108,8 +108,10 @@ def decode(
 
     For integrators and support cases ("what did SSBTEK say?"). Every authority present in the
     answer is read as the robot reads it; one whose part is an error or cannot be used is listed in
-    `unavailable`, and why is printed on stderr. Skatteverket's monthly pay and the providers'
-    attendance are not in SSBTEK's answer. Exit code 0, or 2 when the file is not such an answer.
+    `unavailable`, and why is printed on stderr. The answer's own namespace says its version (v10 or
+    v11). In v11, Skatteverket's parts are read one by one: a part answered "not found", and a part
+    in error that the rules do not use, are said on stderr too. The providers' attendance is not in
+    SSBTEK's answer. Exit code 0, or 2 when the file is not such an answer.
     """
     import re
 
@@ -138,9 +140,32 @@ def decode(
             f"{authority.value}: unavailable (kalla {error.kalla}, felkod {error.felkod}){': ' + why if why else ''}",
             err=True,
         )
+    for line in _skv_part_lines(answer.skv):
+        typer.echo(line, err=True)
     typer.echo(
         Register(format="register/1", persons={person: answer.person}).model_dump_json(indent=2, exclude_none=True)
     )
+
+
+def _skv_part_lines(skv) -> list[str]:
+    """What a v11 answer's Skatteverket parts said that register/1 does not show."""
+    from robot.adapters.ssbtek.skv_parts import PARTS, USED_PARTS
+
+    if skv is None or skv.unusable is not None:
+        return []
+    lines = []
+    for part in PARTS:
+        if part in skv.not_found:
+            meaning = "no employer declarations" if part == "individuppgifter" else "no business registration"
+            lines.append(f"SKV {part}: not found (BT 404), read as {meaning}")
+        elif part in skv.errors and part not in USED_PARTS:
+            error = skv.errors[part]
+            why = "; ".join(error.felmeddelande)
+            lines.append(
+                f"SKV {part}: error (kalla {error.kalla}, felkod {error.felkod}){': ' + why if why else ''}; "
+                "not used by the rules"
+            )
+    return lines
 
 
 def simulator(
@@ -154,15 +179,23 @@ def simulator(
         0.0, "--authority-error-rate", help="Share of authority answers replaced by an error element."
     ),
     seed: int | None = typer.Option(None, "--seed", help="Seed for the fault injection, for reproducible runs."),
+    protocol: str = typer.Option("v11", "--protocol", help="The contract version spoken: v11 (in force) or v10."),
 ) -> None:
     """Serve the SSBTEK simulator: the real SOAP contract answered from a register/1 file.
 
-    The employer-declaration simulator (Skatteverket's monthly pay from the same file) is served
-    under /agi/ on the same port: set ROBOT_AGI_URL to that address.
+    In v11 Skatteverket's monthly pay comes in SSBTEK's own answer. The employer-declaration
+    simulator (the same pay, for a v10 setup) is served under /agi/ on the same port: set
+    ROBOT_AGI_URL to that address only with --protocol v10 (and ROBOT_SSBTEK_PROTOCOL=v10).
     """
     from pydantic import ValidationError
 
     from robot.adapters.ssbtek.simulator import FaultInjection, listening_socket, load_register, serve
+    from robot.adapters.ssbtek.soap import contract_for
+
+    try:
+        contract = contract_for(protocol)
+    except ValueError as exc:
+        fail(str(exc))
 
     try:
         faults = FaultInjection(
@@ -190,9 +223,9 @@ def simulator(
         fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}")
     url = f"http://{host}:{sock.getsockname()[1]}/"
     typer.echo(
-        f"SSBTEK simulator on {url} (employer declarations on {url}agi/) serving {len(loaded.persons)} persons "
-        f"from {register}",
+        f"SSBTEK simulator ({contract.version}) on {url} (employer declarations on {url}agi/) serving "
+        f"{len(loaded.persons)} persons from {register}",
         err=True,
     )
     with sock:
-        serve(loaded, faults=faults, sock=sock)
+        serve(loaded, faults=faults, sock=sock, contract=contract)

@@ -59,6 +59,8 @@ class Code(StrEnum):
     BARNOMSORG_UTAN_BARN = "BARNOMSORG_UTAN_BARN"
     STUDIEHJALP_SAKNAS = "STUDIEHJALP_SAKNAS"
     INKOMSTTYP_MOTSAGS = "INKOMSTTYP_MOTSAGS"
+    NARINGSVERKSAMHET = "NARINGSVERKSAMHET"
+    """Skatteverket has the person registered for business (F-skatt, employer, VAT): a handläggare's assessment."""
     PARAMETER_SAKNAS = "PARAMETER_SAKNAS"
     """The rules have no value in force for a parameter the period needs (named in the text)."""
     PARAMETER_PRELIMINAR = "PARAMETER_PRELIMINAR"

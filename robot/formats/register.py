@@ -93,12 +93,30 @@ class ProviderAttendance(_Strict):
     attended_hours: Hours
 
 
+class BusinessRegistration(_Strict):
+    """Skatteverket's `foretagsinformation` about the person (SSBTEK v11): registrations for running a business."""
+
+    f_skatt: bool
+    """Approved for F-skatt (`godkandFskatt`)."""
+    employer: bool
+    """Registered as an employer (`arbetsgivarregistrerad`)."""
+    vat: bool
+    """Registered for VAT (`momsregistrerad`)."""
+
+    @property
+    def registered(self) -> bool:
+        return self.f_skatt or self.employer or self.vat
+
+
 class RegisterPerson(_Strict):
     af: AfInfo = NOT_REGISTERED
     incomes: list[RegisterIncome] = []
     unavailable: list[Authority] = []
     activity: list[ProviderAttendance] | None = None
     """None: no report from the activity provider for this person."""
+    business: BusinessRegistration | None = None
+    """None: no registration for business is known (Skatteverket has none, or the source does not carry it:
+    SSBTEK v10, Skatteverket not asked); see docs/formats.md."""
 
 
 class Register(_Strict):

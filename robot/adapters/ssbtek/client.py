@@ -25,9 +25,16 @@ from robot.adapters.calls import TRANSIENT_STATUS, Transient, retrying
 from robot.adapters.http import CallObserver, Exchange, NoObserver, service_http
 from robot.adapters.register_source import RegisterRequest, RegisterUnavailable
 from robot.adapters.ssbtek import codes
-from robot.adapters.ssbtek.request import TEST_ENVELOPE, fetch_envelope, question_for
+from robot.adapters.ssbtek.request import fetch_envelope, ping_envelope, question_for
 from robot.adapters.ssbtek.response import AuthorityTest, FetchAnswer, parse_fetch_answer, parse_test_answer
-from robot.adapters.ssbtek.soap import CONTENT_TYPE, SOAP_ACTION, MalformedAnswer, body_element, raise_if_fault
+from robot.adapters.ssbtek.soap import (
+    CONTENT_TYPE,
+    SOAP_ACTION,
+    MalformedAnswer,
+    body_element,
+    contract_for,
+    raise_if_fault,
+)
 from robot.adapters.tls import Certificate, Endpoint, check_endpoint
 from robot.config import Settings
 from robot.formats.register import Authority, Register, RegisterPerson
@@ -40,7 +47,7 @@ _HEADERS = {"content-type": CONTENT_TYPE, "soapaction": SOAP_ACTION, "accept": "
 
 
 class SoapRegisterSource:
-    """Register data from SSBTEK (ROBOT_SSBTEK_URL)."""
+    """Register data from SSBTEK (ROBOT_SSBTEK_URL), in the contract version ROBOT_SSBTEK_PROTOCOL names (v11)."""
 
     name = "ssbtek"
 
@@ -64,6 +71,9 @@ class SoapRegisterSource:
                 "(FK assigns it; SSBTEK forwards it to Lefi)"
             )
         self._so_answered = tuple(s.so_answered_statuses or codes.SO_ANSWERED)
+        self.contract = contract_for(s.protocol)
+        self.carries_pay = self.contract.skv_in_parts
+        """Whether SKV's answer carries the employer declarations (v11 `individuppgifter`): SKV `lon` from here."""
         self.url = s.url
         self._observer = observer or NoObserver()
         self._http = exchange or service_http(endpoint, s, settings, budget, self._observer)
@@ -86,7 +96,7 @@ class SoapRegisterSource:
     async def _fetch_person(self, request: RegisterRequest, personnummer: str) -> RegisterPerson:
         korrelationsid = uuid.uuid4().hex
         question = question_for(self.settings, request, personnummer, korrelationsid=korrelationsid)
-        body = fetch_envelope(question)
+        body = fetch_envelope(question, self.contract)
 
         def parse(content: bytes) -> FetchAnswer:
             return parse_fetch_answer(
@@ -96,6 +106,8 @@ class SoapRegisterSource:
                 personnummer=personnummer,
                 so_answered=self._so_answered,
                 question=question,
+                contract=self.contract,
+                skv_asked=question.skv_parts,
             )
 
         try:
@@ -120,11 +132,19 @@ class SoapRegisterSource:
                 # The adapter's own reasons name fields and codes only; the agencies' texts may quote the question.
                 reason=error.felmeddelande[0] if error.kalla == "adapter" and error.felmeddelande else None,
             )
+        if answer.skv is not None:
+            for part, error in answer.skv.errors.items():
+                if part == "SKV":  # the whole of Skatteverket: logged above as its authority_error
+                    continue
+                log.info("ssbtek.skv_part_error", application_id=request.application_id, korrelationsid=korrelationsid,
+                         part=part, kalla=error.kalla, felkod=error.felkod)  # fmt: skip
         return answer.person
 
     async def ping(self) -> dict[Authority, AuthorityTest]:
         """testaBastjanstInformation, one attempt: each authority's state. Raises RegisterUnavailable if unreachable."""
-        return await self._call(TEST_ENVELOPE, parse_test_answer, attempts=1)
+        return await self._call(
+            ping_envelope(self.contract), lambda body: parse_test_answer(body, self.contract), attempts=1
+        )
 
     async def aclose(self) -> None:
         await self._http.aclose()

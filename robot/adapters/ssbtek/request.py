@@ -3,9 +3,11 @@
 SSBTEK asks per personidentitet, so one application with two adults is two questions. A question
 names the municipality (ingivare), the person, the case (the application id as arendeidentitet),
 the control period (first day of M−2 to last day of M−1 for an application for month M), the
-purpose and the legal basis, and says per authority whether to include it. Envelopes are built from
+purpose and the legal basis, the personuppgiftsbiträden that handle the question for it, and says
+per authority whether to include it. In v11 Skatteverket is asked for named parts and years (the
+`SKV/fraga` block; v11 refuses a question that includes SKV without it). Envelopes are built from
 string templates with escaping (cheap, and validated against the XSD in the tests); `parse_question`
-reads one back for the simulator.
+reads one back for the simulator, in either version.
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ from lxml import etree
 
 from robot.adapters.register_source import RegisterRequest
 from robot.adapters.ssbtek import lefi
-from robot.adapters.ssbtek.soap import SSBT, envelope, escape
+from robot.adapters.ssbtek.skv_parts import ASKED_PARTS, PARTS
+from robot.adapters.ssbtek.soap import DEFAULT, Contract, contract_of, envelope, escape
 from robot.config import Settings
 from robot.formats.period import first_day, last_day, shift
 from robot.formats.register import Authority
@@ -58,9 +61,18 @@ class Question:
     include_question_in_answer: bool = False
     periods: Mapping[Authority, tuple[dt.date, dt.date]] = field(default_factory=dict)
     """Per-authority periods that replace the general one (the contract allows them for AF, CSN, SO, TNS)."""
+    personuppgiftsbitraden: tuple[tuple[str, str], ...] = ()
+    """(organisationsnummer, namn) of each personuppgiftsbiträde that handles the question for the ingivare."""
+    skv_parts: frozenset[str] = ASKED_PARTS
+    """v11: the parts of Skatteverket's answer asked for (`skv_parts.PARTS`)."""
+    skv_years: tuple[int, ...] = ()
+    """v11: the years asked of Skatteverket; empty: the years of the period."""
 
     def period_for(self, authority: Authority) -> tuple[dt.date, dt.date]:
         return self.periods.get(authority, (self.from_date, self.to_date))
+
+    def years_for_skv(self) -> tuple[int, ...]:
+        return self.skv_years or tuple(range(self.from_date.year, self.to_date.year + 1))
 
 
 SIMULATOR_AKTORSID = "simulator"
@@ -107,11 +119,15 @@ def question_for(
         korrelationsid=korrelationsid,
         frage_tidpunkt=(now or dt.datetime.now(dt.UTC)).replace(microsecond=0),
         fk_aktorsid=settings.ssbtek.fk_aktorsid or SIMULATOR_AKTORSID,
+        personuppgiftsbitraden=tuple(
+            (twelve_digit_organisationsnummer(b.organisationsnummer), b.namn)
+            for b in settings.ssbtek.personuppgiftsbitraden
+        ),
     )
 
 
-def fetch_envelope(question: Question) -> bytes:
-    """The SOAP envelope of a hamtaBastjanstInformation request."""
+def fetch_envelope(question: Question, contract: Contract = DEFAULT) -> bytes:
+    """The SOAP envelope of a hamtaBastjanstInformation request in the contract's version."""
     q = question
     parts = ["<ssbt:hamtaBastjanstInformation><ssbt:generellaFrageparametrar>"]
     if q.frage_tidpunkt is not None:
@@ -127,6 +143,14 @@ def fetch_envelope(question: Question) -> bytes:
         f"<ssbt:arendeidentitet>{escape(q.arendeidentitet)}</ssbt:arendeidentitet>"
         f"<ssbt:tidsperiod><ssbt:fromDatum>{q.from_date.isoformat()}</ssbt:fromDatum>"
         f"<ssbt:tomDatum>{q.to_date.isoformat()}</ssbt:tomDatum></ssbt:tidsperiod>"
+    )
+    for number, (organisationsnummer, namn) in enumerate(q.personuppgiftsbitraden, start=1):
+        parts.append(
+            f"<ssbt:personuppgiftsbitrade><ssbt:ordningsnummer>{number}</ssbt:ordningsnummer>"
+            f"<ssbt:organisationsnummer>{escape(organisationsnummer)}</ssbt:organisationsnummer>"
+            f"<ssbt:namn>{escape(namn)}</ssbt:namn></ssbt:personuppgiftsbitrade>"
+        )
+    parts.append(
         f"<ssbt:syfte>{escape(q.syfte)}</ssbt:syfte><ssbt:lagtext>{escape(q.lagtext)}</ssbt:lagtext>"
         "</ssbt:generellaFrageparametrar><ssbt:specifikaFrageparametrar>"
     )
@@ -144,46 +168,66 @@ def fetch_envelope(question: Question) -> bytes:
                 f"<ssbt:aktorsid>{escape(q.fk_aktorsid or SIMULATOR_AKTORSID)}</ssbt:aktorsid>"
                 f"<ssbt:lefiJsonFraga>{query}</ssbt:lefiJsonFraga></ssbt:fraga></ssbt:FK>"
             )
+        elif authority is Authority.SKV and contract.skv_in_parts:
+            years = "".join(f"<ssbt:ar>{year}</ssbt:ar>" for year in q.years_for_skv())
+            flags = "".join(
+                f"<ssbt:{part}>{'true' if part in q.skv_parts else 'false'}</ssbt:{part}>" for part in PARTS
+            )
+            parts.append(f'<ssbt:SKV inkludera="true"><ssbt:fraga>{years}{flags}</ssbt:fraga></ssbt:SKV>')
         else:
             parts.append(f'<ssbt:{name} inkludera="true"/>')
     parts.append("</ssbt:specifikaFrageparametrar></ssbt:hamtaBastjanstInformation>")
-    return envelope("".join(parts))
+    return envelope("".join(parts), contract)
 
 
-TEST_ENVELOPE: bytes = envelope("<ssbt:testaBastjanstInformation/>")
-"""The testaBastjanstInformation request: it has no parameters."""
+def ping_envelope(contract: Contract = DEFAULT) -> bytes:
+    """The testaBastjanstInformation request in the contract's version: it has no parameters."""
+    return envelope("<ssbt:testaBastjanstInformation/>", contract)
+
+
+TEST_ENVELOPE: bytes = ping_envelope()
+"""The testaBastjanstInformation request of the default contract."""
 
 
 # Reading a question back (the simulator's side) ----------------------------------------------
 
-_G = f"{{{SSBT}}}"
-
 
 def parse_question(element: etree._Element) -> Question:
-    """A hamtaBastjanstInformation element (already valid against the XSD) as a Question.
+    """A hamtaBastjanstInformation element (already valid against its XSD, v10 or v11) as a Question.
 
     Raises ValueError for the few values the XSD admits but Python's dates do not (e.g. 24:00:00).
     """
-    top = _children(element)
-    general = _children(top["generellaFrageparametrar"])
-    ingivare = _children(general["ingivare"])
+    g = f"{{{(contract_of(element) or DEFAULT).namespace}}}"
+    top = _children(element, g)
+    general = _children(top["generellaFrageparametrar"], g)
+    ingivare = _children(general["ingivare"], g)
     include: set[Authority] = set()
     periods: dict[Authority, tuple[dt.date, dt.date]] = {}
     fk_aktorsid = fk_query = fk_version = None
+    skv_parts: frozenset[str] = frozenset()
+    skv_years: tuple[int, ...] = ()
     for child in top["specifikaFrageparametrar"]:
         if not isinstance(child.tag, str) or child.get("inkludera") not in ("true", "1"):
             continue
         authority = Authority(child.tag.rsplit("}", 1)[-1])
         include.add(authority)
-        own = _children(child)
+        own = _children(child, g)
         if "tidsperiod" in own:
-            periods[authority] = _dates(own["tidsperiod"])
-        if "fraga" in own:
-            fraga = _children(own["fraga"])
+            periods[authority] = _dates(own["tidsperiod"], g)
+        if "fraga" in own and authority is Authority.SKV:
+            skv_years = tuple(int(_text(e)) for e in own["fraga"].iterfind(f"{g}ar"))
+            flags = _children(own["fraga"], g)
+            skv_parts = frozenset(p for p in PARTS if _text(flags.get(p)).strip() in ("true", "1"))
+        elif "fraga" in own:
+            fraga = _children(own["fraga"], g)
             fk_aktorsid = _text(fraga.get("aktorsid"))
             fk_query = _text(fraga.get("lefiJsonFraga"))
             fk_version = _text(fraga["version"]).strip() if "version" in fraga else None
-    from_date, to_date = _dates(general["tidsperiod"])
+    bitraden = tuple(
+        (_text(b.find(f"{g}organisationsnummer")).strip(), _text(b.find(f"{g}namn")))
+        for b in top["generellaFrageparametrar"].iterfind(f"{g}personuppgiftsbitrade")
+    )
+    from_date, to_date = _dates(general["tidsperiod"], g)
     tidpunkt = _text(general.get("frageTidpunkt")).strip()
     korrelationsid = general.get("korrelationsid")
     return Question(
@@ -204,20 +248,23 @@ def parse_question(element: etree._Element) -> Question:
         fk_query=fk_query,
         include_question_in_answer=_text(general["fraganSkallInkluderasISvaret"]).strip() in ("true", "1"),
         periods=periods,
+        personuppgiftsbitraden=bitraden,
+        skv_parts=skv_parts,
+        skv_years=skv_years,
     )
 
 
-def _children(element: etree._Element) -> dict[str, etree._Element]:
-    """Child elements in the ssbt namespace by local name (one pass, cheaper than a search per name)."""
-    return {child.tag[len(_G) :]: child for child in element if isinstance(child.tag, str) and child.tag.startswith(_G)}
+def _children(element: etree._Element, g: str) -> dict[str, etree._Element]:
+    """Child elements in the ssbt namespace `g` ("{ns}") by local name (one pass, cheaper than a search per name)."""
+    return {child.tag[len(g) :]: child for child in element if isinstance(child.tag, str) and child.tag.startswith(g)}
 
 
 def _text(element: etree._Element | None) -> str:
     return (element.text or "") if element is not None else ""
 
 
-def _dates(period: etree._Element) -> tuple[dt.date, dt.date]:
-    fields = _children(period)
+def _dates(period: etree._Element, g: str) -> tuple[dt.date, dt.date]:
+    fields = _children(period, g)
     return (
         dt.date.fromisoformat(_text(fields["fromDatum"]).strip()[:10]),
         dt.date.fromisoformat(_text(fields["tomDatum"]).strip()[:10]),

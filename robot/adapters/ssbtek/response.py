@@ -4,28 +4,30 @@ Each authority answers with `data` or its own `error` (kalla, felkod, felmeddela
 that answered with an error, that was asked but did not answer, or whose data cannot be read, is
 put in the person's `unavailable`; the others' data is used. A SOAP fault raises `SoapFault`, and an
 answer that is not the promised SOAP envelope raises `MalformedAnswer` (both RegisterUnavailable,
-with messages free of personal data).
+with messages free of personal data); an answer in another version's namespace is one such error,
+naming both namespaces. In v11 Skatteverket answers in parts (`skv_parts`).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from lxml import etree
 
 from robot.adapters.decoding import UNREADABLE, PayloadError
-from robot.adapters.ssbtek import codes, csn, lefi, skv
+from robot.adapters.ssbtek import codes, csn, lefi, skv, skv_parts
 from robot.adapters.ssbtek.af import asked_control_month, parse_af
 from robot.adapters.ssbtek.request import CONTRACT_ORDER, Question
 from robot.adapters.ssbtek.so import parse_so
 from robot.adapters.ssbtek.soap import (
-    FETCH_RESPONSE,
-    SSBT,
-    TEST_RESPONSE,
+    DEFAULT,
     TNS,
+    Contract,
     MalformedAnswer,
     body_element,
+    contract_of,
     local_name,
     raise_if_fault,
 )
@@ -35,13 +37,11 @@ from robot.formats.register import (
     NOT_REGISTERED,
     AfInfo,
     Authority,
+    BusinessRegistration,
     RegisterIncome,
     RegisterPerson,
 )
 
-_G = f"{{{SSBT}}}"
-_DATA = f"{_G}data"
-_ERROR = f"{_G}error"
 _AUTHORITY_BY_NAME = {a.value: a for a in CONTRACT_ORDER}
 _SOURCE_ORDER = {a.value: i for i, a in enumerate(INCOME_SOURCES)}
 
@@ -63,6 +63,8 @@ class FetchAnswer:
     person: RegisterPerson
     errors: Mapping[Authority, AuthorityError]
     """Why each authority in `person.unavailable` is there (for logs: kalla and felkod carry no personal data)."""
+    skv: skv_parts.SkvParts | None = None
+    """v11: Skatteverket's parts as decoded (each part's own error included), when SKV answered in parts."""
 
 
 @dataclass(frozen=True)
@@ -88,23 +90,26 @@ def parse_fetch_answer(
     so_answered: Iterable[str] = codes.SO_ANSWERED,
     question: Question | None = None,
     af_control_month: str | None = None,
+    contract: Contract = DEFAULT,
+    skv_asked: frozenset[str] = skv_parts.ASKED_PARTS,
 ) -> FetchAnswer:
     """One person's register data from a hamtaBastjanstInformation answer to a question that included `include`.
 
     `question`: the question asked, which says what AF's control month is and which Lefi providers must
     answer; None for a saved answer (each agency judged by its own answer: AF by its echo of the
-    question or `af_control_month` if given, Lefi by its own provider list).
+    question or `af_control_month` if given, Lefi by its own provider list). `skv_asked`: the parts
+    Skatteverket was asked for (v11).
     """
     control_month = asked_control_month(question) if question is not None else af_control_month
     lefi_providers = lefi.providers_asked(question.fk_query) if question is not None else None
     payload = body_element(body)
     raise_if_fault(payload)
-    if payload.tag != FETCH_RESPONSE:
-        raise MalformedAnswer(f"SSBTEK answered with {local_name(payload)}, not hamtaBastjanstInformationResponse")
-    echoed = payload.findtext(f"{_G}korrelationsid")
+    expect(payload, contract, "hamtaBastjanstInformationResponse")
+    g = f"{{{contract.namespace}}}"
+    echoed = payload.findtext(f"{g}korrelationsid")
     if korrelationsid is not None and echoed is not None and echoed != korrelationsid:
         raise MalformedAnswer("SSBTEK's answer carries another question's korrelationsid")
-    svarsdata = payload.find(f"{_G}svarsdata")
+    svarsdata = payload.find(f"{g}svarsdata")
     if svarsdata is None:
         raise MalformedAnswer("SSBTEK's answer has no svarsdata")
 
@@ -112,23 +117,33 @@ def parse_fetch_answer(
     incomes: list[RegisterIncome] = []
     errors: dict[Authority, AuthorityError] = {}
     answered: set[Authority] = set()
+    skv_answer: skv_parts.SkvParts | None = None
+    business: BusinessRegistration | None = None
     for element in svarsdata:
         authority = _AUTHORITY_BY_NAME.get(local_name(element))
         if authority is None or authority not in include:
             continue
         answered.add(authority)
-        data = next((child for child in element if isinstance(child.tag, str)), None)
-        if data is not None and data.tag == _ERROR:
-            errors[authority] = _error(data)
+        if authority is Authority.SKV and contract.skv_in_parts:
+            skv_answer = skv_parts.decode(element, g, personnummer, skv_asked)
+            if skv_answer.unusable is not None:
+                errors[authority] = AuthorityError(**vars(skv_answer.unusable))
+            else:
+                incomes.extend(skv_answer.pay)
+                business = skv_answer.business
             continue
-        if data is None or data.tag != _DATA:
+        data = next((child for child in element if isinstance(child.tag, str)), None)
+        if data is not None and data.tag == f"{g}error":
+            errors[authority] = _error(data, g)
+            continue
+        if data is None or data.tag != f"{g}data":
             errors[authority] = AuthorityError("adapter", "NO_DATA", ("Neither data nor error",))
             continue
         try:
             if authority is Authority.AF:
                 af = parse_af(data, personnummer, control_month)
             else:
-                incomes.extend(_incomes(authority, data, personnummer, so_answered, lefi_providers))
+                incomes.extend(_incomes(authority, data, personnummer, so_answered, g, lefi_providers))
         except PayloadError as exc:
             errors[authority] = AuthorityError("adapter", exc.felkod, (str(exc),))
         except ValueError:  # register/1 refusing a value
@@ -140,28 +155,55 @@ def parse_fetch_answer(
     if Authority.AF in errors:
         af = AF_UNKNOWN
     kept = sorted((i for i in incomes if i.source not in errors), key=income_order)
-    person = RegisterPerson(af=af, incomes=kept, unavailable=unavailable)
-    return FetchAnswer(person=person, errors=errors)
+    person = RegisterPerson(af=af, incomes=kept, unavailable=unavailable, business=business)
+    return FetchAnswer(person=person, errors=errors, skv=skv_answer)
 
 
 def parse_saved_answer(
     body: bytes, personnummer: str, so_answered: Iterable[str] = codes.SO_ANSWERED, control_month: str | None = None
 ) -> FetchAnswer:
-    """A saved hamtaBastjanstInformation answer about `personnummer`, read as if its authorities were asked.
+    """A saved hamtaBastjanstInformation answer about `personnummer`, in either version (by its namespace),
+    read as if its authorities, and Skatteverket's parts it carries, were asked.
 
     `control_month`: the month AF's report date is judged against when AF's answer does not echo the question.
     """
     payload = body_element(body)
     raise_if_fault(payload)
-    svarsdata = payload.find(f"{_G}svarsdata")
-    present = frozenset(
-        _AUTHORITY_BY_NAME[local_name(e)]
-        for e in (svarsdata if svarsdata is not None else ())
-        if isinstance(e.tag, str) and local_name(e) in _AUTHORITY_BY_NAME
-    )
+    contract = contract_of(payload) or DEFAULT
+    g = f"{{{contract.namespace}}}"
+    svarsdata = payload.find(f"{g}svarsdata")
+    elements = [e for e in (svarsdata if svarsdata is not None else ()) if isinstance(e.tag, str)]
+    present = frozenset(_AUTHORITY_BY_NAME[local_name(e)] for e in elements if local_name(e) in _AUTHORITY_BY_NAME)
+    skv_element = next((e for e in elements if local_name(e) == "SKV"), None)
+    skv_present = frozenset(
+        local_name(e) for e in (skv_element if skv_element is not None else ()) if isinstance(e.tag, str)
+    ) & frozenset(skv_parts.PARTS)
     return parse_fetch_answer(
-        body, present, personnummer=personnummer, so_answered=so_answered, af_control_month=control_month
+        body,
+        present,
+        personnummer=personnummer,
+        so_answered=so_answered,
+        af_control_month=control_month,
+        contract=contract,
+        skv_asked=skv_present,
     )
+
+
+def expect(payload: etree._Element, contract: Contract, name: str) -> None:
+    """Raise MalformedAnswer unless `payload` is the contract's element `name`: one message that names
+    both namespaces when only the version differs."""
+    if payload.tag == contract.tag(name):
+        return
+    if local_name(payload) == name:
+        namespace = etree.QName(payload).namespace or "no namespace"
+        raise MalformedAnswer(
+            f"SSBTEK answered {name} in namespace {_NAMESPACE.sub('?', namespace)[:100]}, but the robot speaks "
+            f"{contract.version} ({contract.namespace}); ROBOT_SSBTEK_PROTOCOL selects the version"
+        )
+    raise MalformedAnswer(f"SSBTEK answered with {local_name(payload)}, not {name}")
+
+
+_NAMESPACE = re.compile(r"[^A-Za-z0-9:/._-]")
 
 
 def income_order(income: RegisterIncome) -> tuple[int, str, str, int, int]:
@@ -180,12 +222,13 @@ def _incomes(
     data: etree._Element,
     personnummer: str,
     so_answered: Iterable[str],
+    g: str,
     lefi_providers: frozenset[str] | None = None,
 ) -> list[RegisterIncome]:
     if authority is Authority.FK:
-        return lefi.decode_answer(_required(data, f"{_G}lefiJsonSvar", "FK lefiJsonSvar"), lefi_providers)
+        return lefi.decode_answer(_required(data, f"{g}lefiJsonSvar", "FK lefiJsonSvar"), lefi_providers)
     if authority is Authority.CSN:
-        return csn.decode_answer(_required(data, f"{_G}svar", "CSN svar"), personnummer)
+        return csn.decode_answer(_required(data, f"{g}svar", "CSN svar"), personnummer)
     if authority is Authority.SKV:
         skv.decode_answer(_required(data, "svar", "SKV svar"), personnummer)
         return []  # the yearly assessment carries no register/1 income (monthly pay comes from AGI)
@@ -203,26 +246,26 @@ def _required(data: etree._Element, tag: str, what: str) -> str:
     return text
 
 
-def _error(element: etree._Element) -> AuthorityError:
+def _error(element: etree._Element, g: str) -> AuthorityError:
     return AuthorityError(
-        kalla=(element.findtext(f"{_G}kalla") or "").strip(),
-        felkod=(element.findtext(f"{_G}felkod") or "").strip(),
-        felmeddelande=tuple(e.text or "" for e in element.iterfind(f"{_G}felmeddelande")),
+        kalla=(element.findtext(f"{g}kalla") or "").strip(),
+        felkod=(element.findtext(f"{g}felkod") or "").strip(),
+        felmeddelande=tuple(e.text or "" for e in element.iterfind(f"{g}felmeddelande")),
     )
 
 
-def parse_test_answer(body: bytes) -> dict[Authority, AuthorityTest]:
+def parse_test_answer(body: bytes, contract: Contract = DEFAULT) -> dict[Authority, AuthorityTest]:
     """Per authority in a testaBastjanstInformation answer: called or not, and its error."""
     payload = body_element(body)
     raise_if_fault(payload)
-    if payload.tag != TEST_RESPONSE:
-        raise MalformedAnswer(f"SSBTEK answered with {local_name(payload)}, not testaBastjanstInformationResponse")
+    expect(payload, contract, "testaBastjanstInformationResponse")
+    g = f"{{{contract.namespace}}}"
     states: dict[Authority, AuthorityTest] = {}
     for element in payload:
         authority = _AUTHORITY_BY_NAME.get(local_name(element))
         if authority is None:
             continue
-        error = element.find(f"{_G}error")
-        called = (element.findtext(f"{_G}anropad") or "").strip() in ("true", "1")
-        states[authority] = AuthorityTest(anropad=called, error=_error(error) if error is not None else None)
+        error = element.find(f"{g}error")
+        called = (element.findtext(f"{g}anropad") or "").strip() in ("true", "1")
+        states[authority] = AuthorityTest(anropad=called, error=_error(error, g) if error is not None else None)
     return states

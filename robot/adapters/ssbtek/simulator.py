@@ -1,19 +1,24 @@
 """An SSBTEK simulator: the real SOAP contract served from a register/1 file, with fault injection.
 
 It answers `hamtaBastjanstInformation` and `testaBastjanstInformation` over HTTP (a raw ASGI app run
-by uvicorn). Every request's body element is validated against the contract's XSD; an invalid
-request gets a SOAP fault with HTTP 500. Each included authority answers in the shape the agencies
-really send (docs/ssbtek.md): AF's SvarMeddelande, CSN's base64 CSNSvar XML, Försäkringskassan's
-base64 Lefi v9 JSON, Skatteverket's yearly assessment, the a-kassor's payment list. An authority in
-a person's `unavailable` answers as that agency says it cannot: Lefi with tillstånd OTILLGANGLIG, an
-a-kassa with an error status, the others with an `error` (kalla BT). A person absent from the file
-has no incomes, is not registered at AF and is "Ej träff" at CSN. Incomes are served for the months
-that overlap the question's period (per authority, when the question gives one).
+by uvicorn), in one version of the contract: v11 by default, v10 when asked (`contract`, `robot
+ssbtek-sim --protocol`). Every request's body element is validated against that version's XSD; an
+invalid request, or one in the other version's namespace, gets a SOAP fault with HTTP 500. Each
+included authority answers in the shape the agencies really send (docs/ssbtek.md): AF's
+SvarMeddelande, CSN's base64 CSNSvar XML, Försäkringskassan's base64 Lefi v9 JSON, Skatteverket's
+parts (v11) or yearly assessment (v10), the a-kassor's payment list. An authority in a person's
+`unavailable` answers as that agency says it cannot: Lefi with tillstånd OTILLGANGLIG, an a-kassa
+with an error status, the others with an `error` (kalla BT). A person absent from the file has no
+incomes, is not registered at AF and is "Ej träff" at CSN. Incomes are served for the months that
+overlap the question's period (per authority, when the question gives one).
 
-Skatteverket's monthly pay (SKV `lon`) is not in SSBTEK v10: the employer-declaration simulator
-(`robot.adapters.agi.simulator`) serves it from the same file under `/agi/`. A register file whose
-data the agencies' answers cannot carry (an income with source AF, an af code that contradicts the
-registration, …) is refused when loaded (`check_register`).
+In v11 Skatteverket answers the parts asked for: `individuppgifter` carries the person's SKV `lon`
+incomes in the period (`BT 404 Not found` when there are none), `foretagsinformation` the file's
+`business` (`BT 404 Not found` when it has none). SSBTEK v10 has no monthly pay: for it, the
+employer-declaration simulator (`robot.adapters.agi.simulator`) serves it from the same file under
+`/agi/` (served in both versions). A register file whose data the agencies' answers cannot carry
+(an income with source AF, an af code that contradicts the registration, …) is refused when loaded
+(`check_register`).
 
 Fault injection (`FaultInjection`), drawn from one seeded `random.Random` so a test is reproducible:
 latency per call (with optional spikes), transient HTTP 503/500 answers without a SOAP fault, calls
@@ -28,6 +33,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
 import contextlib
 import datetime as dt
 import http.client
@@ -59,21 +65,19 @@ from robot.adapters.serving import (
     uvicorn_config,
     wait_for_disconnect,
 )
-from robot.adapters.ssbtek import codes, csn, lefi, skv
+from robot.adapters.ssbtek import codes, csn, individuppgifter, lefi, skv, skv_parts
 from robot.adapters.ssbtek.af import af_data, representable
 from robot.adapters.ssbtek.request import CONTRACT_ORDER, Question, parse_question
 from robot.adapters.ssbtek.response import income_order
 from robot.adapters.ssbtek.so import so_data
 from robot.adapters.ssbtek.soap import (
     CONTENT_TYPE,
-    FETCH,
-    FETCH_FAULT,
+    DEFAULT,
     SOAP_ENV,
-    SSBT,
-    TEST,
-    TEST_FAULT,
     TNS,
-    WSDL,
+    Contract,
+    contract_for,
+    contract_of,
     envelope,
     escape,
     fault_envelope,
@@ -100,6 +104,8 @@ SERVED: Mapping[str, frozenset[IncomeType]] = {
 
 SSBTEK_SOURCES = frozenset({"CSN", "FK", "SO"})
 """Sources whose incomes SSBTEK v10 carries."""
+SSBTEK_V11_SOURCES = SSBTEK_SOURCES | {"SKV"}
+"""v11 carries Skatteverket's monthly pay too (`individuppgifter`)."""
 
 CSN_MAX_AMOUNT = 9_999_999
 """CSN's `belopp` has at most seven digits."""
@@ -171,14 +177,15 @@ class SimulatorStats:
 class SimulatorApp:
     """The ASGI application. One instance per server; not shared between event loops."""
 
-    def __init__(self, register: Register, faults: FaultInjection | None = None):
+    def __init__(self, register: Register, faults: FaultInjection | None = None, contract: Contract = DEFAULT):
         check_register(register)
         self.register = register
         self.faults = faults or FaultInjection()
+        self.contract = contract
         self.stats = SimulatorStats()
         self.random = random.Random(self.faults.seed)
-        self.schema = load_contract_schema()
-        self._wsdl = WSDL.read_bytes()
+        self.schema = load_contract_schema(contract)
+        self._wsdl = contract.wsdl.read_bytes()
         self.agi = AgiSimulatorApp(register)
 
     # ASGI ------------------------------------------------------------------------------------
@@ -228,23 +235,33 @@ class SimulatorApp:
 
     def answer(self, body: bytes) -> tuple[int, bytes]:
         """HTTP status and SOAP envelope for one request body (no fault injection here)."""
+        c = self.contract
+        fetch, test = c.tag("hamtaBastjanstInformation"), c.tag("testaBastjanstInformation")
+        fetch_fault = c.tag("hamtaBastjanstInformationFault")
         try:
             root = parse_xml(body)
         except (etree.XMLSyntaxError, ValueError):
-            return self._fault(FETCH_FAULT, "SSBT-XML", "Frågan är inte välformad XML")
+            return self._fault(fetch_fault, "SSBT-XML", "Frågan är inte välformad XML")
         envelope_body = root.find(f"{{{SOAP_ENV}}}Body") if root.tag == f"{{{SOAP_ENV}}}Envelope" else None
         payload = (
             next((e for e in envelope_body if isinstance(e.tag, str)), None) if envelope_body is not None else None
         )
         if payload is None:
-            return self._fault(FETCH_FAULT, "SSBT-SOAP", "Frågan är inte ett SOAP 1.1-kuvert med en operation")
-        if payload.tag not in (FETCH, TEST):
-            return self._fault(FETCH_FAULT, "SSBT-OPERATION", f"Okänd operation {local_name(payload)}")
-        fault_element = FETCH_FAULT if payload.tag == FETCH else TEST_FAULT
+            return self._fault(fetch_fault, "SSBT-SOAP", "Frågan är inte ett SOAP 1.1-kuvert med en operation")
+        other = contract_of(payload)
+        if other is not None and other != c:
+            return self._fault(
+                fetch_fault,
+                "SSBT-VERSION",
+                f"Frågan är i namnrymden {other.namespace}; tjänsten talar {c.namespace} ({c.version})",
+            )
+        if payload.tag not in (fetch, test):
+            return self._fault(fetch_fault, "SSBT-OPERATION", f"Okänd operation {local_name(payload)}")
+        fault_element = fetch_fault if payload.tag == fetch else c.tag("testaBastjanstInformationFault")
         if not self.schema.validate(payload):
             first = self.schema.error_log[0].message if self.schema.error_log else "okänt fel"
             return self._fault(fault_element, "SSBT-VALIDERING", f"Frågan följer inte kontraktet: {first}")
-        if payload.tag == TEST:
+        if payload.tag == test:
             self.stats.answered += 1
             return 200, self.test_answer()
         try:
@@ -260,7 +277,7 @@ class SimulatorApp:
 
     def _fault(self, fault_element: str, felkod: str, felmeddelande: str) -> tuple[int, bytes]:
         self.stats.faults += 1
-        return 500, fault_envelope("Client", felmeddelande, fault_element, felkod, felmeddelande)
+        return 500, fault_envelope("Client", felmeddelande, fault_element, felkod, felmeddelande, self.contract)
 
     def fetch_answer(self, question: Question, original: str = "") -> bytes:
         """The hamtaBastjanstInformationResponse for a (valid) question."""
@@ -279,6 +296,9 @@ class SimulatorApp:
                 continue
             name = authority.value
             error = self._authority_error(authority, person)
+            if error is None and authority is Authority.SKV and self.contract.skv_in_parts:
+                parts.append(f"<ssbt:SKV>{_skv_parts_xml(q, person)}</ssbt:SKV>")
+                continue
             if error is None:
                 incomes = _in_period(person.incomes, name, *q.period_for(authority))
                 error, data = _data(authority, q, person, incomes, q.personidentitet in self.register.persons)
@@ -288,7 +308,7 @@ class SimulatorApp:
             else:
                 parts.append(f"<ssbt:{name}><ssbt:data>{data}</ssbt:data></ssbt:{name}>")
         parts.append("</ssbt:svarsdata></ssbt:hamtaBastjanstInformationResponse>")
-        return envelope("".join(parts))
+        return envelope("".join(parts), self.contract)
 
     def _authority_error(self, authority: Authority, person: RegisterPerson) -> tuple[str, str, str] | None:
         if authority in person.unavailable and authority not in _OWN_ERROR_CHANNEL:
@@ -300,20 +320,22 @@ class SimulatorApp:
 
     def test_answer(self) -> bytes:
         """The testaBastjanstInformationResponse: every authority's test service called."""
-        parts = ["<ssbt:testaBastjanstInformationResponse>"]
-        for authority in CONTRACT_ORDER:
-            name = authority.value
-            rate = self.faults.authority_error_rate
-            if rate > 0 and self.random.random() < rate:
-                self.stats.authority_errors += 1
-                error = _error_xml(
-                    "SSBT", "SSBT-TIMEOUT", "Timeout vid anrop mot bastjänstens testtjänst (simulerat fel)"
-                )
-                parts.append(f"<ssbt:{name}><ssbt:anropad>true</ssbt:anropad>{error}</ssbt:{name}>")
-            else:
-                parts.append(f"<ssbt:{name}><ssbt:anropad>true</ssbt:anropad></ssbt:{name}>")
-        parts.append("</ssbt:testaBastjanstInformationResponse>")
-        return envelope("".join(parts))
+        return ping_answer(self.contract, self.faults.authority_error_rate, self.random, self.stats)
+
+
+def ping_answer(contract: Contract, error_rate: float, rng: random.Random, stats: SimulatorStats) -> bytes:
+    """The testaBastjanstInformationResponse, each authority's test service failing at `error_rate`."""
+    parts = ["<ssbt:testaBastjanstInformationResponse>"]
+    for authority in CONTRACT_ORDER:
+        name = authority.value
+        if error_rate > 0 and rng.random() < error_rate:
+            stats.authority_errors += 1
+            error = _error_xml("SSBT", "SSBT-TIMEOUT", "Timeout vid anrop mot bastjänstens testtjänst (simulerat fel)")
+            parts.append(f"<ssbt:{name}><ssbt:anropad>true</ssbt:anropad>{error}</ssbt:{name}>")
+        else:
+            parts.append(f"<ssbt:{name}><ssbt:anropad>true</ssbt:anropad></ssbt:{name}>")
+    parts.append("</ssbt:testaBastjanstInformationResponse>")
+    return envelope("".join(parts), contract)
 
 
 def check_register(register: Register) -> None:
@@ -352,27 +374,34 @@ def load_register(path: Path | str) -> Register:
 
 
 def expected_person(
-    register: Register, personnummer: str, include: frozenset[Authority], from_date: dt.date, to_date: dt.date
+    register: Register,
+    personnummer: str,
+    include: frozenset[Authority],
+    from_date: dt.date,
+    to_date: dt.date,
+    contract: Contract = DEFAULT,
 ) -> RegisterPerson:
     """What the SSBTEK adapter should read from this simulator's answer to a question, when no faults are injected.
 
-    The person's data restricted to the included authorities, to the sources SSBTEK v10 carries
-    (CSN, FK, SO: not SKV's monthly pay nor the providers' attendance) and to incomes in the period;
-    each included authority in the file's `unavailable` reported unavailable (its data withheld), in
-    the adapter's order (`response.income_order`). A person absent from the file: no incomes, not
-    registered at AF.
+    The person's data restricted to the included authorities, to the sources the contract carries
+    (v11: CSN, FK, SKV's monthly pay, SO and the business registration; v10: CSN, FK, SO; never the
+    providers' attendance) and to incomes in the period; each included authority in the file's
+    `unavailable` reported unavailable (its data withheld), in the adapter's order
+    (`response.income_order`). A person absent from the file: no incomes, not registered at AF.
     """
     person = register.persons.get(personnummer) or RegisterPerson()
     unavailable = sorted((a for a in person.unavailable if a in include), key=lambda a: a.value)
     answered = {a.value for a in include} - {a.value for a in unavailable}
+    carried = SSBTEK_V11_SOURCES if contract.skv_in_parts else SSBTEK_SOURCES
     incomes = [
-        i
-        for i in _in_period(person.incomes, None, from_date, to_date)
-        if i.source in answered and i.source in SSBTEK_SOURCES
+        i for i in _in_period(person.incomes, None, from_date, to_date) if i.source in answered and i.source in carried
     ]
     incomes.sort(key=income_order)
     af = person.af if "AF" in answered else AF_UNKNOWN if Authority.AF in unavailable else NOT_REGISTERED
-    return RegisterPerson(af=af, incomes=incomes, unavailable=unavailable)
+    business = None
+    if contract.skv_in_parts and "SKV" in answered and person.business is not None and person.business.registered:
+        business = person.business
+    return RegisterPerson(af=af, incomes=incomes, unavailable=unavailable, business=business)
 
 
 def _in_period(incomes: list[RegisterIncome], source: str | None, start: dt.date, end: dt.date) -> list[RegisterIncome]:
@@ -410,6 +439,33 @@ def _data(
     return None, ""
 
 
+def _skv_parts_xml(q: Question, person: RegisterPerson) -> str:
+    """Skatteverket's v11 answer: each part asked for, as data or "not found" (nothing registered: not an error)."""
+    parts = []
+    not_found = _error_xml("BT", "404", "Not found")
+    for part in skv_parts.PARTS:
+        if part not in q.skv_parts:
+            continue
+        data = None
+        if part == "individuppgifter":
+            pay = [
+                i for i in _in_period(person.incomes, "SKV", *q.period_for(Authority.SKV)) if i.type is IncomeType.lon
+            ]
+            data = individuppgifter.encode(pay) if pay else None
+        elif part == "foretagsinformation":
+            data = skv_parts.encode_business(person.business, q.personidentitet) if person.business else None
+        elif part == "skatteuppgifter":
+            year = {"beskattningsar": q.to_date.year - 1, "overskottAvTjanst": 0, "sumKapital": 0}
+            data = base64.b64encode(json.dumps({"beslutadeSkatteuppgifter": [year]}).encode()).decode()
+        elif part == "skattekonto":
+            data = base64.b64encode(json.dumps({"saldo": 0}).encode()).decode()
+        if data is None:
+            parts.append(f"<ssbt:{part}>{not_found}</ssbt:{part}>")
+        else:
+            parts.append(f"<ssbt:{part}><ssbt:data>{data}</ssbt:data></ssbt:{part}>")
+    return "".join(parts)
+
+
 def _error_xml(kalla: str, felkod: str, felmeddelande: str) -> str:
     return (
         f"<ssbt:error><ssbt:kalla>{kalla}</ssbt:kalla><ssbt:felkod>{escape(felkod)}</ssbt:felkod>"
@@ -420,7 +476,7 @@ def _error_xml(kalla: str, felkod: str, felmeddelande: str) -> str:
 def _original_question(payload: etree._Element) -> str:
     """The question's own parameters, returned in the answer when fraganSkallInkluderasISvaret is true."""
     inner = "".join(etree.tostring(child, encoding="unicode", with_tail=False) for child in payload)
-    return f'<ssbt:fraga xmlns:ssbt="{SSBT}">{inner}</ssbt:fraga>'
+    return f'<ssbt:fraga xmlns:ssbt="{etree.QName(payload).namespace}">{inner}</ssbt:fraga>'
 
 
 # Running it ---------------------------------------------------------------------------------
@@ -439,6 +495,7 @@ def serve(
     faults: FaultInjection | None = None,
     tls: SimulatorTls | None = None,
     sock: socket.socket | None = None,
+    contract: Contract = DEFAULT,
 ) -> None:
     """Serve the simulator until interrupted (a register/1 file, or a Register already loaded).
 
@@ -453,7 +510,7 @@ def serve(
         seed=seed,
     )
     register = register_file if isinstance(register_file, Register) else load_register(register_file)
-    app = SimulatorApp(register, faults)
+    app = SimulatorApp(register, faults, contract)
     server = uvicorn.Server(uvicorn_config(app, host, port, tls))
     server.run(sockets=[sock] if sock is not None else None)
 
@@ -464,6 +521,7 @@ class RunningSimulator:
     app: SimulatorApp | None = None
     """The app when it runs in this process (thread mode): its `stats` can be read."""
     process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
+    contract: Contract = DEFAULT
 
     @property
     def agi_url(self) -> str:
@@ -472,8 +530,11 @@ class RunningSimulator:
 
     @property
     def env(self) -> dict[str, str]:
-        """The robot's settings for both simulators."""
-        return {"ROBOT_SSBTEK_URL": self.url, "ROBOT_AGI_URL": self.agi_url}
+        """The robot's settings for this simulator: SSBTEK alone in v11; with the employer declarations in v10."""
+        env = {"ROBOT_SSBTEK_URL": self.url, "ROBOT_SSBTEK_PROTOCOL": self.contract.version}
+        if not self.contract.skv_in_parts:
+            env["ROBOT_AGI_URL"] = self.agi_url
+        return env
 
     @property
     def stats(self) -> SimulatorStats:
@@ -491,6 +552,7 @@ def ssbtek_simulator(
     in_subprocess: bool = False,
     tls: SimulatorTls | None = None,
     startup_timeout: float = 15.0,
+    contract: Contract = DEFAULT,
 ) -> Iterator[RunningSimulator]:
     """Run the simulator on a free port for the duration of the block; yields its URL (and, in a thread, its app).
 
@@ -503,13 +565,13 @@ def ssbtek_simulator(
     url = base_url(sock, tls)
     try:
         if in_subprocess:
-            with _subprocess(register, faults, sock, tls, startup_timeout) as process:
-                yield RunningSimulator(url=url, process=process)
+            with _subprocess(register, faults, sock, tls, startup_timeout, contract) as process:
+                yield RunningSimulator(url=url, process=process, contract=contract)
         else:
             register_data = register if isinstance(register, Register) else load_register(register)
-            app = SimulatorApp(register_data, faults)
+            app = SimulatorApp(register_data, faults, contract)
             with in_thread(app, sock, tls, startup_timeout):
-                yield RunningSimulator(url=url, app=app)
+                yield RunningSimulator(url=url, app=app, contract=contract)
     finally:
         sock.close()
 
@@ -521,6 +583,7 @@ def _subprocess(
     sock: socket.socket,
     tls: SimulatorTls | None,
     startup_timeout: float,
+    contract: Contract = DEFAULT,
 ) -> Iterator[subprocess.Popen[bytes]]:
     with tempfile.TemporaryDirectory(prefix="ssbtek-sim-") as tmp:
         if isinstance(register, Register):
@@ -531,6 +594,7 @@ def _subprocess(
         config = {
             "faults": asdict(faults),
             "tls": {k: str(v) if v else None for k, v in asdict(tls).items()} if tls else None,
+            "protocol": contract.version,
         }
         fd = sock.fileno()
         process = subprocess.Popen(
@@ -591,7 +655,7 @@ def _main(argv: list[str]) -> None:
         else None
     )
     sock = socket.socket(fileno=args.fd)
-    serve(args.register, faults=faults, tls=tls, sock=sock)
+    serve(args.register, faults=faults, tls=tls, sock=sock, contract=contract_for(config.get("protocol", "v11")))
 
 
 if __name__ == "__main__":

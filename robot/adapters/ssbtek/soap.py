@@ -1,7 +1,11 @@
 """SOAP 1.1 framing and the contract's schema: namespaces, envelopes, faults, safe parsing, escaping.
 
-Everything here is shared by the adapter and the simulator. The XSD is loaded once per process
-(`contract_schema()`); requests and answers are built as strings and parsed with lxml.
+Everything here is shared by the adapter and the simulator. Two versions of the contract are known
+(`Contract`: `V11`, the one in force and the default, and `V10`, selectable with
+ROBOT_SSBTEK_PROTOCOL=v10); they differ in their namespace and in Skatteverket's question and
+answer. Requests and answers are built as strings that use the `ssbt` prefix, which `envelope`
+binds to the contract's namespace; they are parsed with lxml. Each XSD is loaded once per process
+(`contract_schema()`).
 """
 
 from __future__ import annotations
@@ -9,6 +13,7 @@ from __future__ import annotations
 import functools
 import re
 import threading
+from dataclasses import dataclass
 from pathlib import Path
 
 from lxml import etree
@@ -17,11 +22,65 @@ from robot.adapters import xml_limits
 from robot.adapters.register_source import RegisterUnavailable
 
 CONTRACT_DIR = Path(__file__).resolve().parent / "contract"
-ROOT_XSD = CONTRACT_DIR / "se/forsakringskassan/schema/integration/ssbt/_10/sammansatt_bastjanst_v10.xsd"
-WSDL = CONTRACT_DIR / "se/forsakringskassan/schema/integration/ssbt/_10/Sammansatt_Bastjanst_v10.wsdl"
+_FK_SCHEMAS = CONTRACT_DIR / "se/forsakringskassan/schema/integration/ssbt"
+
+
+@dataclass(frozen=True)
+class Contract:
+    """One version of SSBTEK's contract: its namespace and its WSDL and root XSD (in `contract/`)."""
+
+    version: str
+    """As ROBOT_SSBTEK_PROTOCOL names it: "v10" or "v11"."""
+    namespace: str
+    root_xsd: Path
+    wsdl: Path
+
+    def tag(self, name: str) -> str:
+        return f"{{{self.namespace}}}{name}"
+
+    @property
+    def skv_in_parts(self) -> bool:
+        """Whether Skatteverket is asked for named parts and answers each part on its own (v11)."""
+        return self.version != "v10"
+
+
+V10 = Contract(
+    "v10",
+    "http://schema.forsakringskassan.se/integration/ssbt/10",
+    _FK_SCHEMAS / "_10/sammansatt_bastjanst_v10.xsd",
+    _FK_SCHEMAS / "_10/Sammansatt_Bastjanst_v10.wsdl",
+)
+V11 = Contract(
+    "v11",
+    "http://schema.forsakringskassan.se/integration/ssbt/11",
+    _FK_SCHEMAS / "_11/sammansatt_bastjanst_v11.xsd",
+    _FK_SCHEMAS / "_11/Sammansatt_Bastjanst_v11.wsdl",
+)
+CONTRACTS: dict[str, Contract] = {c.version: c for c in (V10, V11)}
+DEFAULT = V11
+"""The version in force: Försäkringskassan's test environment answers ssbt/11 and refuses ssbt/10."""
+
+
+def contract_for(version: str) -> Contract:
+    """The contract a setting names ("v10", "v11"); raises ValueError for another."""
+    try:
+        return CONTRACTS[version]
+    except KeyError:
+        raise ValueError(f"unknown SSBTEK protocol {version!r}: use one of {', '.join(CONTRACTS)}") from None
+
+
+def contract_of(element: etree._Element) -> Contract | None:
+    """The contract whose namespace `element` is in, or None."""
+    namespace = etree.QName(element).namespace if isinstance(element.tag, str) else None
+    return next((c for c in CONTRACTS.values() if c.namespace == namespace), None)
+
+
+ROOT_XSD = DEFAULT.root_xsd
+WSDL = DEFAULT.wsdl
 
 SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
-SSBT = "http://schema.forsakringskassan.se/integration/ssbt/10"
+SSBT = DEFAULT.namespace
+"""The default contract's namespace (the names below are the default contract's elements too)."""
 AF = "http://api.arbetsformedlingen.se/arbetssokande/ersattningsstod/v2"
 SO = "http://INT014.UBPService.Schemas"
 SKV = "http://beskattningws.ws.service.bs.zg.rsv.se/"
@@ -44,10 +103,14 @@ _ENVELOPE = f"{{{SOAP_ENV}}}Envelope"
 _BODY = f"{{{SOAP_ENV}}}Body"
 _FAULT = f"{{{SOAP_ENV}}}Fault"
 
-_ENVELOPE_OPEN = (
-    '<?xml version="1.0" encoding="UTF-8"?>\n'
-    f'<soapenv:Envelope xmlns:soapenv="{SOAP_ENV}" xmlns:ssbt="{SSBT}"><soapenv:Header/><soapenv:Body>'
-)
+
+def _envelope_open(namespace: str) -> str:
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        f'<soapenv:Envelope xmlns:soapenv="{SOAP_ENV}" xmlns:ssbt="{namespace}"><soapenv:Header/><soapenv:Body>'
+    )
+
+
 _ENVELOPE_CLOSE = "</soapenv:Body></soapenv:Envelope>"
 
 
@@ -64,24 +127,27 @@ class MalformedAnswer(RegisterUnavailable):
     """The answer is not a SOAP envelope with the element the operation promises."""
 
 
-def load_contract_schema() -> etree.XMLSchema:
-    """The SSBTEK v10 schema with every authority's imported schema (a few milliseconds to load).
+def load_contract_schema(contract: Contract = DEFAULT) -> etree.XMLSchema:
+    """The contract's SSBTEK schema with every authority's imported schema (a few milliseconds to load).
 
     A validator keeps its error log, so each thread that validates should hold its own instance.
     """
-    return etree.XMLSchema(etree.parse(str(ROOT_XSD)))
+    return etree.XMLSchema(etree.parse(str(contract.root_xsd)))
 
 
 @functools.cache
-def contract_schema() -> etree.XMLSchema:
+def contract_schema(contract: Contract = DEFAULT) -> etree.XMLSchema:
     """The schema loaded once per process, for callers in one thread (tests, tools)."""
-    return load_contract_schema()
+    return load_contract_schema(contract)
 
 
 def schema_errors(element: etree._Element, schema: etree.XMLSchema | None = None) -> list[str]:
-    """Why `element` (a request or answer body element) breaks the contract; empty when it is valid."""
+    """Why `element` (a request or answer body element) breaks its contract; empty when it is valid.
+
+    Without `schema`, the contract is the one whose namespace `element` is in (else the default).
+    """
     if schema is None:
-        schema = contract_schema()
+        schema = contract_schema(contract_of(element) or DEFAULT)
     if schema.validate(element):
         return []
     return [e.message for e in schema.error_log]
@@ -138,13 +204,15 @@ def raise_if_fault(payload: etree._Element) -> None:
     detail = payload.find("detail")
     if detail is not None:
         for element in detail:
-            if element.tag in (FETCH_FAULT, TEST_FAULT):
-                felkod = (element.findtext(f"{{{SSBT}}}felkod") or "").strip() or None
+            contract = contract_of(element)
+            if contract is not None and local_name(element) in _FAULT_NAMES:
+                felkod = (element.findtext(contract.tag("felkod")) or "").strip() or None
                 break
     code = f", felkod {_CODE.sub('?', felkod)[:40]}" if felkod else ""
     raise SoapFault(faultcode, felkod, f"SSBTEK answered with a SOAP fault ({_CODE.sub('?', faultcode)[:60]}{code})")
 
 
+_FAULT_NAMES = frozenset({"hamtaBastjanstInformationFault", "testaBastjanstInformationFault"})
 _CODE = re.compile(r"[^A-Za-z0-9:._-]")
 """Characters kept from codes in messages: a code that is really free text cannot smuggle much through."""
 
@@ -163,12 +231,19 @@ def escape(text: str) -> str:
     return text
 
 
-def envelope(body_xml: str) -> bytes:
-    """A SOAP 1.1 envelope around `body_xml`, which may use the `ssbt` prefix without declaring it."""
-    return (_ENVELOPE_OPEN + body_xml + _ENVELOPE_CLOSE).encode()
+def envelope(body_xml: str, contract: Contract = DEFAULT) -> bytes:
+    """A SOAP 1.1 envelope around `body_xml`, whose `ssbt` prefix it binds to the contract's namespace."""
+    return (_envelope_open(contract.namespace) + body_xml + _ENVELOPE_CLOSE).encode()
 
 
-def fault_envelope(faultcode: str, faultstring: str, fault_element: str, felkod: str, felmeddelande: str) -> bytes:
+def fault_envelope(
+    faultcode: str,
+    faultstring: str,
+    fault_element: str,
+    felkod: str,
+    felmeddelande: str,
+    contract: Contract = DEFAULT,
+) -> bytes:
     """A SOAP fault whose detail carries the operation's fault element (`hamta…Fault` or `testa…Fault`)."""
     name = fault_element.rsplit("}", 1)[-1]
     return envelope(
@@ -176,7 +251,8 @@ def fault_envelope(faultcode: str, faultstring: str, fault_element: str, felkod:
         f"<faultstring>{escape(faultstring)}</faultstring>"
         f"<detail><ssbt:{name}><ssbt:felkod>{escape(felkod)}</ssbt:felkod>"
         f"<ssbt:felmeddelande>{escape(felmeddelande)}</ssbt:felmeddelande></ssbt:{name}></detail>"
-        "</soapenv:Fault>"
+        "</soapenv:Fault>",
+        contract,
     )
 
 
