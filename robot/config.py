@@ -223,6 +223,8 @@ class CaseworkSettings(_Section):
     """A decided amount further than this share from the robot's proposal (0.25: ±25 %) must be confirmed."""
     confirm_above: Annotated[int, Field(ge=0)] = 30_000
     """Kronor: without a proposal or a norm from the robot, an amount above this must be confirmed."""
+    max_amount: Annotated[int, Field(ge=1, le=100_000_000)] = 200_000
+    """Kronor: no decided amount may be larger, confirmed or not (a typo's guard; verksamheten sets it)."""
 
 
 def duration_seconds(value: Any) -> Any:

@@ -217,6 +217,19 @@ def test_without_a_proposal_an_amount_above_the_configured_limit_must_be_confirm
     assert resolve_manual(engine, "FEL-1", ANNA, decision="bifall", amount=20000, settings=settings).status == "resolved"
 
 
+@pytest.mark.parametrize("amount", [200_001, 99_999_999_999, 10**24])
+def test_no_confirmation_passes_the_ceiling_verksamheten_set(queue, settings, amount):
+    assert settings.casework.max_amount == 200_000
+    with pytest.raises(Invalid, match="större än taket 200 000 kr som verksamheten har satt") as refused:
+        resolve_manual(queue, "EL-1", ANNA, decision="bifall", amount=amount, confirm_amount=True, settings=settings)
+    assert refused.value.field == "amount" and find_manual(queue, "EL-1").status == "open"
+    settings.casework.max_amount = 250_000
+    item = resolve_manual(
+        queue, "EL-1", ANNA, decision="bifall", amount=200_001, confirm_amount=True, settings=settings
+    )
+    assert (item.status, item.resolution_amount) == ("resolved", 200_001)
+
+
 def test_approving_and_rejecting_recommendations(queue, engine, settings, ruleset):
     put(engine, settings, CLOCK, application(application_id="REC-2"))
     run_until_idle(engine, settings, ruleset, DictSource(), CLOCK)

@@ -118,6 +118,16 @@ def test_a_far_amount_needs_confirm_amount(queue, cli):
     assert cli("manual", "resolve", "EL-1", "-d", "bifall", "--amount", "42220", "--confirm-amount").exit_code == 0
 
 
+@pytest.mark.parametrize("typed", ["99 999 999 999", "1" + "0" * 24, "9" * 5000])
+def test_confirm_amount_cannot_pass_the_ceiling(queue, cli, typed):
+    refused = cli("manual", "resolve", "EL-1", "-d", "bifall", "--amount", typed, "--confirm-amount")
+    assert refused.exit_code == 2 and "Traceback" not in refused.output
+    line = refused.output.strip()
+    assert "\n" not in line and "större än taket 200 000 kr som verksamheten har satt" in line and "(--amount)" in line
+    assert "skickat" not in refused.output
+    assert cli("manual", "show", "EL-1").output.count("Status: öppet") == 1
+
+
 def test_several_recommendations_are_approved_in_one_command_each_on_its_own(queue, cli):
     done = cli("recommendations", "approve", "R1", "REC-2")
     assert done.exit_code == 0, done.output

@@ -129,6 +129,15 @@ def test_a_refused_decision_says_why_in_swedish_and_keeps_what_was_typed(workpla
         assert f'value="{fields["amount"]}"' in refused.text
 
 
+def test_a_confirmed_amount_above_the_ceiling_is_refused_as_in_the_cli(workplace):
+    anna = logged_in(workplace, "anna.h")
+    post(anna, "/manuell/EL-1/ta")
+    refused = post(anna, "/manuell/EL-1/avsluta", decision="bifall", amount="99 999 999", bekrafta="ja")
+    assert refused.status_code == 422
+    assert "större än taket 200 000 kr som verksamheten har satt" in page_text(refused)
+    assert find_manual(workplace.state.web.engine, "EL-1").status == "claimed"
+
+
 def test_a_stickprov_needs_the_finding(workplace):
     engine = workplace.state.web.engine
     tea = logged_in(workplace, "tea.l")
