@@ -379,8 +379,8 @@ class Settings(BaseSettings):
         if os.environ.get("ROBOT_RULES_DIR"):
             return "ROBOT_RULES_DIR"
         if "rules_dir" in self.model_fields_set:
-            return f"rules_dir in {config_file()}"
-        return "the rules shipped with the robot"
+            return f"rules_dir i {config_file()}"
+        return "reglerna som följer med roboten"
 
 
 class ConfigFileMissing(FileNotFoundError):
@@ -393,7 +393,7 @@ def config_file() -> Path | None:
     if named:
         path = Path(named)
         if not path.exists() or path.is_dir():
-            raise ConfigFileMissing(f"ROBOT_CONFIG names {path}, which is not a file")
+            raise ConfigFileMissing(f"ROBOT_CONFIG pekar på {path}, som inte är en fil")
         return path
     return DEFAULT_CONFIG_FILE if DEFAULT_CONFIG_FILE.is_file() else None
 

@@ -54,32 +54,32 @@ def test_a_config_file_named_but_missing_is_refused(elsewhere, monkeypatch):
     monkeypatch.setenv("ROBOT_CONFIG", str(elsewhere / "robto.toml"))
     result = robot("config", "show")
     assert result.exit_code == 2
-    assert one_line(result) == f"robot: cannot read the configuration: ROBOT_CONFIG names {elsewhere / 'robto.toml'}, which is not a file"
+    assert one_line(result) == f"robot: kan inte läsa inställningarna: ROBOT_CONFIG pekar på {elsewhere / 'robto.toml'}, som inte är en fil"
 
 
 def test_a_missing_rules_folder_is_named_with_where_it_came_from(elsewhere, monkeypatch):
-    assert one_line(robot("rules", "test", "--rules", "regler")) == "robot: no rules folder at regler (from --rules)"
+    assert one_line(robot("rules", "test", "--rules", "regler")) == "robot: ingen regelmapp i regler (från --rules)"
     monkeypatch.setenv("ROBOT_RULES_DIR", "/srv/regler")
-    assert one_line(robot("rules", "check")) == "robot: no rules folder at /srv/regler (from ROBOT_RULES_DIR)"
+    assert one_line(robot("rules", "check")) == "robot: ingen regelmapp i /srv/regler (från ROBOT_RULES_DIR)"
     monkeypatch.delenv("ROBOT_RULES_DIR")
     (elsewhere / "robot.toml").write_text('rules_dir = "gamla-regler"\n', encoding="utf-8")
     monkeypatch.setenv("ROBOT_CONFIG", str(elsewhere / "robot.toml"))
-    assert one_line(robot("rules", "check")).endswith(f"at gamla-regler (from rules_dir in {elsewhere / 'robot.toml'})")
+    assert one_line(robot("rules", "check")).endswith(f"i gamla-regler (från rules_dir i {elsewhere / 'robot.toml'})")
 
 
 def test_a_missing_database_is_named_and_not_created(elsewhere):
     result = robot("manual", "list")
     assert result.exit_code == 3
-    assert one_line(result).startswith(f"robot: no database at {elsewhere / 'data' / 'robot.db'}; run `robot db upgrade`")
+    assert one_line(result).startswith(f"robot: ingen databas i {elsewhere / 'data' / 'robot.db'}; kör `robot db upgrade`")
     assert list(elsewhere.iterdir()) == [], "a read command creates no data folder"
 
 
 @pytest.mark.parametrize(
     ("url", "says"),
     [
-        ("postgress://robot:hemligt@db.example/robot", "NoSuchModuleError: Can't load plugin: sqlalchemy.dialects:postgress"),
-        ("postgresql//robot:hemligt@db.example/robot", "ArgumentError: Could not parse SQLAlchemy URL"),
-        ("postgresql://robot:hemligt@db.invalid/robot", "OperationalError"),
+        ("postgress://robot:hemligt@db.example/robot", "stöds inte: roboten använder PostgreSQL eller SQLite"),
+        ("postgresql//robot:hemligt@db.example/robot", "adressen går inte att tolka"),
+        ("postgresql://robot:hemligt@db.invalid/robot", "värdnamnet finns inte"),
     ],
 )
 def test_a_mistyped_database_url_is_one_line_without_the_password(elsewhere, monkeypatch, url, says):
@@ -87,7 +87,7 @@ def test_a_mistyped_database_url_is_one_line_without_the_password(elsewhere, mon
     result = robot("status")
     assert result.exit_code == 3
     line = one_line(result)
-    assert line.startswith("robot: cannot use the database ") and says in line
+    assert (line.startswith("robot: kan inte använda databasen ") or "stöds inte" in line) and says in line
     assert "hemligt" not in line
 
 
@@ -95,4 +95,4 @@ def test_an_unusable_data_folder_is_one_line(elsewhere, monkeypatch):
     (elsewhere / "data").write_text("not a folder", encoding="utf-8")
     result = robot("db", "upgrade")
     assert result.exit_code == 3
-    assert one_line(result) == f"robot: cannot use the data folder {elsewhere / 'data'}: it is a file, not a folder (ROBOT_DATA_DIR)"
+    assert one_line(result) == f"robot: kan inte använda datamappen {elsewhere / 'data'}: den är en fil, inte en mapp (ROBOT_DATA_DIR)"

@@ -150,7 +150,7 @@ def test_the_simulate_command_speaks_swedish_and_json(engine, stored, cli, tmp_p
     ("args", "message"),
     [
         (["--rules", "/no/such/folder"], "no such folder"),
-        (["--rules", "."], "are not valid"),
+        (["--rules", "."], "är inte giltiga"),
         (["--rules", str(RULES), "--month", "2026-13"], "expected a month as YYYY-MM"),
     ],
 )

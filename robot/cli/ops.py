@@ -10,19 +10,22 @@ import typer
 
 from robot.cli.common import (
     configure_logs,
+    database_problem,
     engine,
     fail,
     is_terminal,
     masked,
+    os_problem,
     register_source,
     ruleset,
     settings,
     stickprov_input,
 )
+from robot.cli.swedish_typer import SwedishGroup
 from robot.formats.text import terminal_safe
 
-db_app = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_help=True)
-config_app = typer.Typer(help="Effective configuration.", no_args_is_help=True)
+db_app = typer.Typer(help="Databasen: schema (Alembic-migreringar), kontroll och gallring.", no_args_is_help=True, cls=SwedishGroup)
+config_app = typer.Typer(help="Inställningarna som gäller.", no_args_is_help=True, cls=SwedishGroup)
 
 
 @db_app.command("upgrade")
@@ -35,11 +38,11 @@ def db_upgrade() -> None:
     runtime_role = grants.role_of(runtime_url)
     separate = config.migration_database_url is not None
     if separate and not grants.same_database(runtime_url, owner_url):
-        fail("ROBOT_MIGRATION_DATABASE_URL and ROBOT_DATABASE_URL name different databases", code=2)
+        fail("ROBOT_MIGRATION_DATABASE_URL och ROBOT_DATABASE_URL pekar på olika databaser", code=2)
     if separate and runtime_role is not None and runtime_role == grants.role_of(owner_url):
         fail(
-            f"ROBOT_MIGRATION_DATABASE_URL and ROBOT_DATABASE_URL both log in as {runtime_role}: the owner of the "
-            "tables must be another role than the daemon's (docs/security.md)",
+            f"ROBOT_MIGRATION_DATABASE_URL och ROBOT_DATABASE_URL loggar båda in som {runtime_role}: tabellernas "
+            "ägare ska vara en annan roll än daemonens (docs/security.md)",
             code=2,
         )
     eng = engine(config, require_migrated=False, url=owner_url)
@@ -89,7 +92,7 @@ def db_verify(
     from robot.queue.ledger import verify
 
     if any(a.count(":") != 2 for a in anchor):
-        fail("--anchor takes chain:id:hash, as `robot db verify` prints it")
+        fail("--anchor tar kedja:id:hash, som `robot db verify` skriver ut den")
     states = verify(engine(settings()), anchor)
     for state in states:
         summary = f"{state.chain}: {state.rows} rows" + (f" ({state.purged} purged)" if state.purged else "")
@@ -99,7 +102,7 @@ def db_verify(
             typer.echo(terminal_safe(f"{summary}: intact; anchor {state.anchor}"))
     broken = [s.broken for s in states if s.broken]
     if broken:
-        fail(f"the records were tampered with or damaged: first at {broken[0]}", code=1)
+        fail(f"posterna har ändrats eller skadats: första gången vid {broken[0]}", code=1)
 
 
 @db_app.command("purge")
@@ -111,6 +114,8 @@ def db_purge(
 ) -> None:
     """Gallring: remove the personal data of closed cases (as the owner role); the records stay verifiable."""
     import datetime as dt
+
+    from sqlalchemy.exc import SQLAlchemyError
 
     from robot.accounts.service import os_user
     from robot.clock import SYSTEM
@@ -124,11 +129,11 @@ def db_purge(
     try:
         day = dt.date.fromisoformat(before) if before else latest
     except ValueError:
-        fail(f"--before {before!r} is not a date (YYYY-MM-DD)")
+        fail(f"--before {before!r} är inget datum (ÅÅÅÅ-MM-DD)")
     if day > latest:
         fail(
-            f"--before {day} is inside the retention period: [retention] years = {years} allows cases closed before "
-            f"{latest} at the latest (ROBOT_RETENTION_YEARS, the municipality's gallringsbeslut)"
+            f"--before {day} ligger inom bevarandetiden (retention): [retention] years = {years} tillåter ärenden "
+            f"avslutade före {latest} som senast (ROBOT_RETENTION_YEARS, kommunens gallringsbeslut)"
         )
     cutoff = dt.datetime.combine(day, dt.time(0, 0), STOCKHOLM).astimezone(dt.UTC)
     eng = engine(config, url=config.migration_database())
@@ -138,7 +143,13 @@ def db_purge(
     try:
         report = purge(eng, cutoff, f"purge:{os_user()}", SYSTEM.now())
     except TamperedRow as exc:
-        fail(f"nothing more was purged: {exc}", code=1)
+        fail(f"inget mer gallrades: {exc}", code=1)
+    except SQLAlchemyError as exc:
+        fail(
+            f"gallringen gjordes inte: {database_problem(exc)}; den körs som tabellernas ägare "
+            "(ROBOT_MIGRATION_DATABASE_URL, docs/security.md)",
+            code=3,
+        )
     rows = ", ".join(f"{n} {table}" for table, n in report.rows.items())
     typer.echo(
         terminal_safe(f"purged the personal data of {report.applications} cases closed before {day} ({rows} rows); "
@@ -261,7 +272,7 @@ def batch() -> None:
     try:
         inbox = scan_inbox(rt.engine, config)
     except OSError as exc:
-        fail(f"cannot use the inbox {config.inbox_dir.absolute()}: {exc.strerror or exc}", code=3)
+        fail(f"kan inte använda inkorgen {config.inbox_dir.absolute()}: {os_problem(exc)}", code=3)
     if inbox.queued or inbox.rejected:
         typer.echo(terminal_safe(f"inbox: {inbox.queued} queued, {inbox.rejected} rejected"))
     key = "cli:" + SYSTEM.now().isoformat(timespec="seconds")

@@ -9,9 +9,12 @@ import json
 import typer
 
 from robot.cli.common import configure_logs, engine, fail, say, settings
+from robot.cli.swedish_typer import SwedishGroup
 from robot.config import WeakSecret
 
-app = typer.Typer(help="Decision records (beslut/1) on their way to the case system.", no_args_is_help=True)
+app = typer.Typer(
+    help="Beslutsposter (beslut/1) på väg till verksamhetssystemet.", no_args_is_help=True, cls=SwedishGroup
+)
 
 
 def outbox_summary(config, eng):  # type: ignore[no-untyped-def]

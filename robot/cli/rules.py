@@ -7,8 +7,9 @@ from pathlib import Path
 import typer
 
 from robot.cli.common import fail, rules_folder, ruleset, settings
+from robot.cli.swedish_typer import SwedishGroup
 
-app = typer.Typer(help="Validate and test the rules folder.", no_args_is_help=True)
+app = typer.Typer(help="Kontrollera och testa regelmappen.", no_args_is_help=True, cls=SwedishGroup)
 
 
 @app.command("check")

@@ -9,11 +9,13 @@ from pathlib import Path
 import typer
 
 from robot.cli.common import fail, read_bytes, settings
+from robot.cli.swedish_typer import SwedishGroup
 
 app = typer.Typer(
     name="ssbtek",
-    help="SSBTEK, the register service: check that it answers, read a saved answer.",
+    help="SSBTEK, registertjänsten: kontrollera att den svarar, läs ett sparat svar.",
     no_args_is_help=True,
+    cls=SwedishGroup,
     add_completion=False,
     pretty_exceptions_enable=False,
 )

@@ -8,8 +8,9 @@ import sys
 import typer
 
 from robot.cli.common import engine, fail, say, settings
+from robot.cli.swedish_typer import SwedishGroup
 
-app = typer.Typer(help="Konton och roller (administratörer).", no_args_is_help=True)
+app = typer.Typer(help="Konton och roller (administratörer).", no_args_is_help=True, cls=SwedishGroup)
 
 
 def cli_actor_or_fail(eng):  # type: ignore[no-untyped-def]
