@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from robot.swedish.dates import day_text, month_name
+from robot.swedish.dates import day_text, local_time, month_name
 from robot.swedish.numbers import decimal, kr, percent, points, signed_kr
 from robot.swedish.words import ACTIVITY_PHRASES, join, months, other_adults, persons, role
 
@@ -42,3 +42,17 @@ def test_plural_agreement_and_lists():
     assert join(["a", "b", "c"]) == "a, b och c" and join(["a"]) == "a" and join([]) == ""
     assert role("child:0") == "barn 1" and role("co_applicant") == "medsökande"
     assert ACTIVITY_PHRASES["sfi"] == "på SFI"
+
+
+@pytest.mark.parametrize(
+    ("moment", "shown"),
+    [
+        (dt.datetime(2026, 12, 2, 8, 0, tzinfo=dt.UTC), "2026-12-02 09:00 CET"),
+        (dt.datetime(2026, 7, 1, 22, 30, tzinfo=dt.UTC), "2026-07-02 00:30 CEST"),
+        ("2026-12-02T08:00:00+00:00", "2026-12-02 09:00 CET"),
+        (dt.datetime(2026, 12, 2, 8, 0), "2026-12-02 09:00 CET"),
+        (None, "–"),
+    ],
+)
+def test_every_time_is_stockholm_time_with_its_zone(moment, shown):
+    assert local_time(moment) == shown

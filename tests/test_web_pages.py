@@ -234,6 +234,12 @@ def test_ops_page_shows_the_queue_and_the_outbox(workplace):
     assert "Utkorgen till verksamhetssystemet Mottagare inte inställd" in ops and "Väntar på leverans" in ops
 
 
+def test_the_ops_page_gives_stockholm_time_with_its_zone(workplace):
+    ops = page_text(logged_in(workplace, "anna.h").get("/drift"))
+    assert "(UTC)" not in ops
+    assert "Läget 2026-12-02 09:00 CET." in ops, ops[:300]
+
+
 def test_names_and_notes_are_escaped(workplace):
     anna = logged_in(workplace, "anna.h")
     queue = anna.get("/manuell")

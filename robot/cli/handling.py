@@ -26,6 +26,7 @@ from robot.cli.wording import (
     readable_paths,
     shown,
 )
+from robot.swedish.dates import local_time
 
 manual_app = typer.Typer(
     help="Manuella kön: lista, visa, ta och avsluta ärenden.", no_args_is_help=True, cls=SwedishErrors
@@ -295,7 +296,7 @@ def explain(
         say("Händelser:")
         for e in history(eng, row.id):
             say(
-                f"  {e.at:%Y-%m-%d %H:%M:%S} {e.kind} {e.from_state or ''}→{e.to_state or ''} ({e.actor}) {e.details or ''}"
+                f"  {local_time(e.at, seconds=True)} {e.kind} {e.from_state or ''}→{e.to_state or ''} ({e.actor}) {e.details or ''}"
             )
         raise typer.Exit(0)
     if as_json:

@@ -59,11 +59,11 @@ def long_day(value: dt.datetime | None) -> str:
 
 
 def moment(value: dt.datetime | None) -> str:
-    """`20 december 2026 kl. 09.14`."""
+    """`20 december 2026 kl. 09.14 CET`: Stockholm time with its zone."""
     if value is None:
         return "–"
     local = value.astimezone(STOCKHOLM)
-    return f"{long_day(value)} kl. {local:%H.%M}"
+    return f"{long_day(value)} kl. {local:%H.%M %Z}"
 
 
 def shown(count: int, total: int, noun: str) -> str | None:
