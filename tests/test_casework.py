@@ -109,7 +109,7 @@ def test_unknown_statuses_and_limits_below_one_are_refused(queue, status, limit,
 
 def test_claim_resolve_and_the_event_log_records_who(queue, settings):
     claim_manual(queue, "NY-1", ANNA, clock=CLOCK)
-    with pytest.raises(Conflict, match=r"redan tilldelat av anna\.h") as taken:
+    with pytest.raises(Conflict, match=r"redan tilldelat anna\.h") as taken:
         claim_manual(queue, "NY-1", BO, clock=CLOCK)
     assert taken.value.field is None, "a handläggare is not pointed at a takeover they may not make"
     with pytest.raises(Conflict, match=r"tilldelat anna\.h; be anna\.h eller en teamledare"):

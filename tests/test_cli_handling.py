@@ -71,6 +71,13 @@ def test_the_acting_person_is_the_os_users_account(queue, cli):
     assert "--as" not in cli("manual", "claim", "--help").output
 
 
+def test_claiming_what_you_hold_says_you_have_it(queue, cli):
+    assert cli("manual", "claim", "NY-1").exit_code == 0
+    again = cli("manual", "claim", "NY-1")
+    assert again.exit_code == 1
+    assert again.output.strip().startswith("robot: du har redan tagit ärende M") and "--force" not in again.output
+
+
 def test_lists_use_swedish_statuses_months_and_say_when_they_are_cut(queue, cli):
     listed = cli("manual", "list", "--limit", "1")
     assert listed.exit_code == 0, listed.output

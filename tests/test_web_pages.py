@@ -240,6 +240,12 @@ def test_the_ops_page_gives_stockholm_time_with_its_zone(workplace):
     assert "Läget 2026-12-02 09:00 CET." in ops, ops[:300]
 
 
+def test_the_queue_counts_agree_in_number(workplace):
+    anna = logged_in(workplace, "anna.h")
+    post(anna, "/manuell/EL-1/ta")
+    assert "1 tilldelat ärende;" in page_text(anna.get("/manuell"))
+
+
 def test_names_and_notes_are_escaped(workplace):
     anna = logged_in(workplace, "anna.h")
     queue = anna.get("/manuell")

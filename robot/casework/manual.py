@@ -60,7 +60,9 @@ def claim_manual(
         return item
     if not cases.claim_item(engine, item.id, actor.user_id, clock.now(), taken_from, via=actor.channel):
         current = find_manual(engine, item.id)
-        who = f" av {current.assignee}" if current.assignee else ""
+        if current.status == ManualStatus.CLAIMED and current.assignee == actor.user_id:
+            raise Conflict(f"du har redan tagit ärende {item.ref} och kan avsluta det")
+        who = f" {current.assignee}" if current.status == ManualStatus.CLAIMED else ""
         status = STATUS_WORDS[ManualStatus(current.status)]
         raise Conflict(f"ärende {item.ref} är inte öppet: det är redan {status}{who}", _takeover_field(actor, current))
     return find_manual(engine, item.id)
