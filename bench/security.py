@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from bench import security_cli
 from bench.harness import ROOT, Workspace
 from robot.accounts.service import os_user
 
@@ -418,6 +419,8 @@ FAMILIES: dict[str, Callable[[], list[Result]]] = {
     "keys": keys,
     "escapes": escapes,
     "header_flood": header_flood,
+    "cli_amount_ceiling": security_cli.amount_ceiling,
+    "cli_one_line_failures": security_cli.one_line_failures,
 }
 
 
