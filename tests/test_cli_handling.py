@@ -71,6 +71,12 @@ def test_the_acting_person_is_the_os_users_account(queue, cli):
     assert "--as" not in cli("manual", "claim", "--help").output
 
 
+def test_the_list_shows_the_reasons_swedish_titles_not_their_codes(queue, cli):
+    listed = cli("manual", "list")
+    assert listed.exit_code == 0, listed.output
+    assert "Nyansökan handläggs alltid av en handläggare" in listed.output and "NYANSOKAN" not in listed.output
+
+
 def test_claiming_what_you_hold_says_you_have_it(queue, cli):
     assert cli("manual", "claim", "NY-1").exit_code == 0
     again = cli("manual", "claim", "NY-1")

@@ -11,7 +11,7 @@ import json
 import typer
 
 from robot.cli.audit import record_cli_view
-from robot.cli.common import engine, fail, say, settings
+from robot.cli.common import engine, fail, ruleset, say, settings
 from robot.cli.decisions import DECISION_WORDS, hand_over, standing_line
 from robot.cli.users import cli_actor_or_fail
 from robot.cli.wording import (
@@ -58,8 +58,10 @@ def manual_list(
     """Ärenden i manuella kön, det med tidigast sista dag först."""
     from robot.casework import list_manual
 
-    eng = engine(settings())
+    config = settings()
+    eng = engine(config)
     reader = case_reader(eng)
+    titles = dict(ruleset(None, config).reasons)  # the reasons' Swedish titles (rules/orsaker.yaml)
     if mine:
         assignee = reader.user_id
     page = handle(list_manual, eng, _status(status, MANUAL_STATUS), assignee, limit)
@@ -73,7 +75,7 @@ def manual_list(
         return
     say(f"{'nr':<7} {'ansökan':<22} {'månad':<14} {'status':<10} {'sista dag':<10}  {'förslag':>10}  orsaker")
     for i in page:
-        codes = ",".join(dict.fromkeys(i.codes))
+        codes = "; ".join(titles.get(code, code) for code in dict.fromkeys(i.codes))
         say(
             f"{i.ref:<7} {i.application_id:<22} {month(i.period):<14} {MANUAL_WORDS[i.status]:<10} "
             f"{day(i.deadline):<10}  {amount(i.proposal_amount):>10}  {codes}"
