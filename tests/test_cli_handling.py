@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from typer.testing import CliRunner
@@ -75,6 +76,17 @@ def test_the_list_shows_the_reasons_swedish_titles_not_their_codes(queue, cli):
     listed = cli("manual", "list")
     assert listed.exit_code == 0, listed.output
     assert "Nyansökan handläggs alltid av en handläggare" in listed.output and "NYANSOKAN" not in listed.output
+
+
+def test_explain_speaks_of_parameters_and_sources_in_words_not_identifiers(queue, cli):
+    text = cli("explain", "EL-1").output
+    assert "Parameter andel till stickprov per kostnadstyp = hushållsel: 0,05" in text
+    assert "Parameter kostnader som alltid prövas av en handläggare = tandvård, glasögon och övrigt" in text
+    for internal in ("andel_per_kostnadstyp", "Seed 0", "seed 0", "DOMAIN.md", "[KOSTNAD", "hushall ("):
+        assert internal not in text, internal
+    assert not re.search(r"(?i)exempelvärde[^()]*; exempelvärde\)", text)
+    parameters = [line for line in text.splitlines() if line.strip().startswith("Parameter ")]
+    assert len(parameters) == len(set(parameters))
 
 
 def test_claiming_what_you_hold_says_you_have_it(queue, cli):

@@ -8,6 +8,7 @@ import pytest
 
 from robot.swedish.dates import day_text, local_time, month_name
 from robot.swedish.numbers import decimal, kr, percent, points, signed_kr
+from robot.swedish.parameters import parameter_name
 from robot.swedish.words import ACTIVITY_PHRASES, join, months, other_adults, persons, role
 
 
@@ -56,3 +57,17 @@ def test_plural_agreement_and_lists():
 )
 def test_every_time_is_stockholm_time_with_its_zone(moment, shown):
     assert local_time(moment) == shown
+
+
+@pytest.mark.parametrize(
+    ("path", "words"),
+    [
+        ("stickprov.andel_per_kostnadstyp", "andel till stickprov per kostnadstyp"),
+        ("schablon.intervall.hushallsel", "schablon: hushållsel"),
+        ("riksnorm.2026.personliga.barn.11-14.belopp", "riksnorm 2026, personliga kostnader, barn, 11–14 år"),
+        ("riksnorm.2026.gemensamma.6", "riksnorm 2026, gemensamma hushållskostnader, 6 personer"),
+        ("ny_regel.hogsta_belopp", "hogsta belopp"),
+    ],
+)
+def test_a_parameter_is_named_in_words(path, words):
+    assert parameter_name(path) == words

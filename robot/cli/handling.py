@@ -102,7 +102,7 @@ def manual_show(ref: str = typer.Argument(..., help="Ärendet (M12) eller ansök
     say(f"Robotens förslag: {amount(item.proposal_amount)}")
     say("Orsaker:")
     for r in item.reasons:
-        say(f"  - {readable_paths(r.text)} [{r.code}]")
+        say(f"  - {readable_paths(r.text)}")
     if item.status == "resolved":
         say(
             f"Beslut: {DECISION_WORDS.get(item.resolution or '', item.resolution)}"
@@ -294,7 +294,7 @@ def explain(
         if item is not None:
             say(f"Ärende {item.id} i manuella kön ({item.status}):")
             for reason in item.reasons:
-                say(f"  - {readable_paths(reason.text)} [{reason.code}]")
+                say(f"  - {readable_paths(reason.text)}")
         say("Händelser:")
         for e in history(eng, row.id):
             say(

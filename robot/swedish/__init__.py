@@ -8,4 +8,5 @@
 - `casework`: statuses, decisions, queue states, event names and the application's field names,
   for the web app and the CLI.
 - `notice`: the notice to the applicant.
+- `parameters`: rule steps and parameters in words, for `robot explain` (not their dotted names).
 """
