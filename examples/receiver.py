@@ -1,7 +1,7 @@
 """A case system's receiving end for bistandsrobot's decision records (beslut/1): a start for integrators.
 
-    ROBOT_OUTPUT_SECRET=the-shared-secret python3 examples/receiver.py --port 8080 --store received/
-    # and for the robot: ROBOT_OUTPUT_URL=http://127.0.0.1:8080/beslut ROBOT_OUTPUT_SECRET=the-shared-secret
+    ROBOT_OUTPUT_SECRET=the-shared-secret python3 examples/receiver.py --port 8090 --store received/
+    # and for the robot: ROBOT_OUTPUT_URL=http://127.0.0.1:8090/beslut ROBOT_OUTPUT_SECRET=the-shared-secret
 
 Standard library only. It checks `X-Signature` (HMAC-SHA256 of the exact body with the shared
 secret) and takes each record once: the robot delivers at least once, so a repeat with a known
@@ -82,7 +82,7 @@ class Receiver(BaseHTTPRequestHandler):
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8080)
+    parser.add_argument("--port", type=int, default=8090)  # not the web app's 8080
     parser.add_argument("--store", type=Path, default=Path("received"))
     args = parser.parse_args()
     secret = os.environ.get("ROBOT_OUTPUT_SECRET")

@@ -89,6 +89,16 @@ def test_explain_speaks_of_parameters_and_sources_in_words_not_identifiers(queue
     assert len(parameters) == len(set(parameters))
 
 
+@pytest.mark.parametrize("word", ["tilldelat", "claimed", "Tilldelat "])
+def test_manual_list_takes_the_status_words_it_shows(queue, cli, word):
+    assert cli("manual", "claim", "NY-1").exit_code == 0
+    listed = cli("manual", "list", "--status", word)
+    assert listed.exit_code == 0 and "tilldelat" in listed.output and "NY-1" in listed.output
+    refused = cli("manual", "list", "--status", "klar")
+    assert refused.exit_code == 2
+    assert refused.output.strip() == "robot: okänd status 'klar': välj öppet, tilldelat eller avslutat (--status)"
+
+
 def test_claiming_what_you_hold_says_you_have_it(queue, cli):
     assert cli("manual", "claim", "NY-1").exit_code == 0
     again = cli("manual", "claim", "NY-1")
@@ -119,7 +129,7 @@ def test_lists_use_swedish_statuses_months_and_say_when_they_are_cut(queue, cli)
         (["manual", "show", "3"], "robot: ange M3 (ett ärende i manuella kön) eller ansökans id: ett nummer utan bokstav "
                                   "kan betyda både ett ärende (M) och en rekommendation (R) (ärende, rekommendation eller ansöknings-id)"),
         (["manual", "lista"], "robot: okänt kommando lista: välj claim, list, resolve, show"),
-        (["recommendations", "list", "--status", "klar"], "robot: okänd status 'klar': välj pending, approved eller rejected (--status)"),
+        (["recommendations", "list", "--status", "klar"], "robot: okänd status 'klar': välj väntar, fastställd, avvisad eller alla (--status)"),
     ],
     ids=["missing-option", "bad-amount", "misspelt-option", "missing-note", "missing-argument", "bad-integer",
          "bare-number", "unknown-command", "unknown-status"],

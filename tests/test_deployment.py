@@ -78,3 +78,11 @@ def test_compose_migrates_as_the_owner_and_runs_as_a_role_that_cannot_alter_the_
     runtime = _role(ROBOT_SERVICES["robot"]["environment"]["ROBOT_DATABASE_URL"])
     assert f"CREATE ROLE {runtime} LOGIN" in init
     assert any(v.startswith("./config/postgres:/docker-entrypoint-initdb.d") for v in db["volumes"])
+
+
+def test_the_example_receiver_does_not_take_the_web_apps_port():
+    from robot.config import Settings
+
+    receiver = (ROOT / "examples" / "receiver.py").read_text(encoding="utf-8")
+    default = re.search(r'"--port", type=int, default=([0-9]+)', receiver)
+    assert default and int(default[1]) != Settings().web.port

@@ -42,7 +42,14 @@ REC_WORDS = {"pending": "väntar", "approved": "fastställd", "rejected": "avvis
 
 
 def _status(value: str | None, words: dict[str, str]) -> str | None:
-    return words.get(value.strip().lower(), value) if value else value
+    """The status as the lists show it (öppet) or as stored (open); anything else is one Swedish line."""
+    if not value:
+        return value
+    key = value.strip().lower()
+    if key in words or key in words.values():
+        return words.get(key, key)
+    shown = list(words)
+    fail(f"okänd status {value!r}: välj {', '.join(shown[:-1])} eller {shown[-1]} (--status)", code=2)
 
 
 @manual_app.command("list")
