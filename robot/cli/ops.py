@@ -30,7 +30,7 @@ config_app = typer.Typer(help="Inställningarna som gäller.", no_args_is_help=T
 
 @db_app.command("upgrade")
 def db_upgrade() -> None:
-    """Create or migrate the database schema (as the owner role) and grant the runtime role what it needs."""
+    """Skapa eller migrera databasens schema (som ägarrollen) och ge driftrollen det den behöver."""
     from robot.queue import grants, migrate
 
     config = settings()
@@ -71,7 +71,7 @@ def db_upgrade() -> None:
 
 @db_app.command("status")
 def db_status() -> None:
-    """Show the schema version in the database and the one this code needs."""
+    """Visa schemaversionen i databasen och den som den här koden behöver."""
     from robot.queue import migrate
 
     eng = engine(settings(), require_migrated=False)
@@ -85,10 +85,10 @@ def db_status() -> None:
 @db_app.command("verify")
 def db_verify(
     anchor: list[str] = typer.Option(
-        [], "--anchor", help="A head printed by an earlier verify (chain:id:hash), kept elsewhere; repeatable."
+        [], "--anchor", help="Ett huvud som en tidigare verify skrev ut (kedja:id:hash), sparat på annat ställe; kan upprepas."
     ),
 ) -> None:
-    """Walk the hash chains of the append-only tables; exit 1 naming the first row that does not hold."""
+    """Gå igenom hashkedjorna i tabellerna som bara får tillägg; slutkod 1 och den första raden som inte håller."""
     from robot.queue.ledger import verify
 
     if any(a.count(":") != 2 for a in anchor):
@@ -108,11 +108,11 @@ def db_verify(
 @db_app.command("purge")
 def db_purge(
     before: str = typer.Option(
-        None, "--before", help="YYYY-MM-DD: cases closed before this day (default: today minus [retention] years)."
+        None, "--before", help="ÅÅÅÅ-MM-DD: ärenden avslutade före denna dag (standard: i dag minus [retention] years)."
     ),
-    dry_run: bool = typer.Option(False, "--dry-run", help="Only count the cases that would be purged."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Räkna bara ärendena som skulle gallras."),
 ) -> None:
-    """Gallring: remove the personal data of closed cases (as the owner role); the records stay verifiable."""
+    """Gallring: ta bort personuppgifterna i avslutade ärenden (som ägarrollen); posterna går fortfarande att verifiera."""
     import datetime as dt
 
     from sqlalchemy.exc import SQLAlchemyError
@@ -159,12 +159,12 @@ def db_purge(
 
 @config_app.command("show")
 def config_show() -> None:
-    """Print the effective settings (file + ROBOT_* variables) with secrets masked."""
+    """Skriv ut inställningarna som gäller (filen och ROBOT_*-variablerna), hemligheter maskerade."""
     typer.echo(terminal_safe(json.dumps(masked(settings()), indent=2, ensure_ascii=False), lines=True))
 
 
-def enqueue(paths: list[Path] = typer.Argument(..., help="ansokan/1 JSON files or folders of them.")) -> None:
-    """Put applications into the queue. The same application_id again is reported and ignored."""
+def enqueue(paths: list[Path] = typer.Argument(..., help="ansokan/1-filer (JSON) eller mappar med sådana.")) -> None:
+    """Lägg ansökningar i kön. Samma application_id en gång till rapporteras och hoppas över."""
     from sqlalchemy.exc import SQLAlchemyError
 
     from robot.intake.enqueue import enqueue_paths
@@ -244,13 +244,13 @@ def _run(rt, *, until_idle: bool, watch_inbox: bool, schedule: bool, batch_key: 
 
 
 def run(
-    until_idle: bool = typer.Option(False, "--until-idle", help="Exit when nothing is due (for demos and tests)."),
-    inbox: bool = typer.Option(True, "--inbox/--no-inbox", help="Watch the inbox folder (data dir/inbox)."),
-    schedule: bool = typer.Option(True, "--schedule/--no-schedule", help="Run scheduled batches (config [schedule])."),
+    until_idle: bool = typer.Option(False, "--until-idle", help="Avsluta när inget väntar (för demo och test)."),
+    inbox: bool = typer.Option(True, "--inbox/--no-inbox", help="Bevaka inkorgen (datamappen/inbox)."),
+    schedule: bool = typer.Option(True, "--schedule/--no-schedule", help="Kör schemalagda körningar (inställningen [schedule])."),
 ) -> None:
-    """The daemon: poll the queue and the inbox continuously and run the monthly batches. Stop with SIGTERM or Ctrl-C.
+    """Tjänsten: bevakar kön och inkorgen hela tiden och kör månadens körningar. Stoppas med SIGTERM eller Ctrl-C.
 
-    Serves /metrics, /healthz and /readyz on ROBOT_HTTP_HOST:ROBOT_HTTP_PORT (127.0.0.1:9108; port 0: none).
+    Svarar på /metrics, /healthz och /readyz på ROBOT_HTTP_HOST:ROBOT_HTTP_PORT (127.0.0.1:9108; port 0: inga).
     """
     config = settings()
     configure_logs(config, quiet_on_terminal=True)
@@ -259,9 +259,9 @@ def run(
 
 
 def batch() -> None:
-    """Process everything that is due now (after one scan of the inbox), then exit.
+    """Behandla allt som väntar nu (efter en genomgång av inkorgen) och avsluta.
 
-    On a terminal a progress bar with the rate and the time left; otherwise a JSON `progress` line every 10 s.
+    I en terminal en förloppsindikator med takt och tid kvar; annars en JSON-rad `progress` var 10:e sekund.
     """
     from robot.clock import SYSTEM
     from robot.intake.inbox import scan_inbox
@@ -279,8 +279,8 @@ def batch() -> None:
     _run(rt, until_idle=True, watch_inbox=False, schedule=False, batch_key=key, serve_http=False)
 
 
-def status(as_json: bool = typer.Option(False, "--json", help="Machine-readable output.")) -> None:
-    """Counts per queue state, the oldest waiting application, the manual queue, the last batch and the outbox."""
+def status(as_json: bool = typer.Option(False, "--json", help="Utdata för program (JSON).")) -> None:
+    """Antal per köstatus, den ansökan som väntat längst, manuella kön, senaste körningen och utkorgen."""
     from robot.cli.outbox import outbox_summary, summary_lines
     from robot.queue.status import queue_status
 

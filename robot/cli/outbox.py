@@ -42,8 +42,8 @@ def summary_lines(data: dict, target: str | None) -> list[str]:
 
 
 @app.command("status")
-def status(as_json: bool = typer.Option(False, "--json", help="Machine-readable output.")) -> None:
-    """Pending and delivered records, the oldest waiting one, and the alert. Exit 1 while the alert is on."""
+def status(as_json: bool = typer.Option(False, "--json", help="Utdata för program (JSON).")) -> None:
+    """Väntande och levererade poster, den som väntat längst och larmet. Slutkod 1 så länge larmet gäller."""
     config = settings()
     data = outbox_summary(config, engine(config))
     if as_json:
@@ -58,11 +58,11 @@ def status(as_json: bool = typer.Option(False, "--json", help="Machine-readable 
 
 @app.command("list")
 def list_(
-    status: str = typer.Option("pending", "--status", help="pending, delivered or all."),
+    status: str = typer.Option("pending", "--status", help="pending (väntar), delivered (levererade) eller all (alla)."),
     limit: int = typer.Option(50, "--limit", min=1),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
-    """Records with their delivery state: pending ones in delivery order, others newest first."""
+    """Posterna och deras leveransläge: väntande i leveransordning, övriga nyaste först."""
     from robot.queue import outbox
 
     if status not in ("pending", "delivered", "all"):
@@ -93,9 +93,9 @@ def list_(
 
 @app.command("deliver")
 def deliver() -> None:
-    """One delivery pass now (waiting backoffs ignored): every pending record in order, until one fails.
+    """En leveransomgång nu (väntetider struntas i): varje väntande post i ordning tills en misslyckas.
 
-    Exit 0 when nothing is left pending, 1 when a record was not taken, 3 without a usable target.
+    Slutkod 0 när inget väntar längre, 1 när en post inte togs emot, 3 utan en användbar mottagare.
     """
     config = settings()
     configure_logs(config)
@@ -139,9 +139,9 @@ async def one_pass(config, eng, *, respect_backoff: bool, deadline: float | None
 
 @app.command("retry")
 def retry(
-    event_ids: list[str] = typer.Argument(None, help="Records to retry (default: every pending record)."),
+    event_ids: list[str] = typer.Argument(None, help="Poster att försöka igen (standard: alla väntande)."),
 ) -> None:
-    """Clear the backoff of pending records: the deliverer tries them at its next pass (or run `deliver`)."""
+    """Nollställ väntetiden för väntande poster: de skickas vid nästa omgång (eller kör `deliver`)."""
     from robot.accounts.service import os_user
     from robot.clock import SYSTEM
     from robot.queue import outbox

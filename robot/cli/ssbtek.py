@@ -26,13 +26,12 @@ EXIT_UNREACHABLE = 3
 
 @app.command("ping")
 def ping() -> None:
-    """Call testaBastjanstInformation and print each authority's state (AF, CSN, FK, SKV, SO, TNS, MIV).
+    """Anropa testaBastjanstInformation och skriv ut varje myndighets läge (AF, CSN, FK, SKV, SO, TNS, MIV).
 
-    Also prints the client certificates' expiry (SSBTEK's, and the employer declarations' when
-    ROBOT_AGI_URL is set), with a warning when one expires within 30 days. Exit code 0 when every
-    authority answered without error, 1 when SSBTEK answered but some authority reported an error
-    or gave no answer, 2 for a configuration problem (an expired certificate is one), 3 when SSBTEK
-    could not be reached.
+    Skriver också ut när klientcertifikaten går ut (SSBTEK:s, och arbetsgivardeklarationernas när
+    ROBOT_AGI_URL är satt), med en varning när ett går ut inom 30 dagar. Slutkod 0 när alla
+    myndigheter svarade utan fel, 1 när SSBTEK svarade men någon myndighet gav fel eller inget svar,
+    2 för ett inställningsfel (ett utgånget certifikat är ett), 3 när SSBTEK inte gick att nå.
     """
     from robot.adapters.register_source import RegisterUnavailable
     from robot.adapters.ssbtek.request import CONTRACT_ORDER
@@ -97,15 +96,15 @@ def _certificate_line(service: str, certificate) -> str:
 
 @app.command("decode")
 def decode(
-    response: Path = typer.Argument(..., help="A saved hamtaBastjanstInformation answer (the SOAP envelope)."),
-    person: str = typer.Option(..., "--person", help="The personnummer the answer is about (12 digits)."),
+    response: Path = typer.Argument(..., help="Ett sparat svar på hamtaBastjanstInformation (SOAP-kuvertet)."),
+    person: str = typer.Option(..., "--person", help="Personnumret som svaret gäller (12 siffror)."),
 ) -> None:
-    """Print what a saved SSBTEK answer says about PERSON as a register/1 document.
+    """Skriv ut vad ett sparat SSBTEK-svar säger om PERSON som ett register/1-dokument.
 
-    For integrators and support cases ("what did SSBTEK say?"). Every authority present in the
-    answer is read as the robot reads it; one whose part is an error or cannot be used is listed in
-    `unavailable`, and why is printed on stderr. Skatteverket's monthly pay and the providers'
-    attendance are not in SSBTEK's answer. Exit code 0, or 2 when the file is not such an answer.
+    För integratörer och supportärenden ("vad svarade SSBTEK?"). Varje myndighet i svaret läses som
+    roboten läser den; en vars del är ett fel eller inte går att använda listas under `unavailable`,
+    och varför skrivs på stderr. Skatteverkets månadslöner och anordnarnas närvaro finns inte i
+    SSBTEK:s svar. Slutkod 0, eller 2 när filen inte är ett sådant svar.
     """
     import re
 
@@ -134,21 +133,21 @@ def decode(
 
 
 def simulator(
-    register: Path = typer.Option(..., "--register", help="The register/1 file to serve."),
-    port: int = typer.Option(8088, "--port", help="TCP port to listen on."),
-    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
-    latency_ms: float = typer.Option(0.0, "--latency-ms", help="Added latency per call, in milliseconds."),
-    error_rate: float = typer.Option(0.0, "--error-rate", help="Share of calls answered HTTP 503/500 (transient)."),
-    timeout_rate: float = typer.Option(0.0, "--timeout-rate", help="Share of calls held until the client gives up."),
+    register: Path = typer.Option(..., "--register", help="register/1-filen som ska besvara anropen."),
+    port: int = typer.Option(8088, "--port", help="TCP-port att lyssna på."),
+    host: str = typer.Option("127.0.0.1", "--host", help="Adress att lyssna på."),
+    latency_ms: float = typer.Option(0.0, "--latency-ms", help="Tillagd svarstid per anrop, i millisekunder."),
+    error_rate: float = typer.Option(0.0, "--error-rate", help="Andel anrop som besvaras med HTTP 503/500 (tillfälligt)."),
+    timeout_rate: float = typer.Option(0.0, "--timeout-rate", help="Andel anrop som hålls tills klienten ger upp."),
     authority_error_rate: float = typer.Option(
-        0.0, "--authority-error-rate", help="Share of authority answers replaced by an error element."
+        0.0, "--authority-error-rate", help="Andel myndighetssvar som byts mot ett felelement."
     ),
-    seed: int | None = typer.Option(None, "--seed", help="Seed for the fault injection, for reproducible runs."),
+    seed: int | None = typer.Option(None, "--seed", help="Frö för de injicerade felen, för körningar som går att upprepa."),
 ) -> None:
-    """Serve the SSBTEK simulator: the real SOAP contract answered from a register/1 file.
+    """Starta SSBTEK-simulatorn: det verkliga SOAP-kontraktet besvarat från en register/1-fil.
 
-    The employer-declaration simulator (Skatteverket's monthly pay from the same file) is served
-    under /agi/ on the same port: set ROBOT_AGI_URL to that address.
+    Simulatorn för arbetsgivardeklarationer (Skatteverkets månadslöner ur samma fil) svarar under
+    /agi/ på samma port: sätt ROBOT_AGI_URL till den adressen.
     """
     from pydantic import ValidationError
 

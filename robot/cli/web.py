@@ -8,10 +8,10 @@ from robot.cli.common import configure_logs, engine, fail, settings
 
 
 def web(
-    host: str = typer.Option(None, "--host", help="Address to listen on (default [web] host, 127.0.0.1)."),
-    port: int = typer.Option(None, "--port", help="Port (default [web] port, 8080)."),
+    host: str = typer.Option(None, "--host", help="Adress att lyssna på (standard [web] host, 127.0.0.1)."),
+    port: int = typer.Option(None, "--port", help="Port (standard [web] port, 8080)."),
 ) -> None:
-    """Serve the web app: the manual queue, items, recommendations, the report and ops, behind a login."""
+    """Starta webbappen: manuella kön, ärenden, rekommendationer, rapporten och driften, bakom inloggning."""
     import uvicorn
 
     from robot.chain.errors import RulesError
