@@ -23,6 +23,8 @@ from robot.cli.common import (
 )
 from robot.cli.swedish_typer import SwedishGroup
 from robot.formats.text import terminal_safe
+from robot.swedish.casework import QUEUE_STATES
+from robot.swedish.dates import local_time
 
 db_app = typer.Typer(help="Databasen: schema (Alembic-migreringar), kontroll och gallring.", no_args_is_help=True, cls=SwedishGroup)
 config_app = typer.Typer(help="Inställningarna som gäller.", no_args_is_help=True, cls=SwedishGroup)
@@ -48,14 +50,14 @@ def db_upgrade() -> None:
     eng = engine(config, require_migrated=False, url=owner_url)
     before = migrate.status(eng)
     after = migrate.upgrade(eng)
-    what = "already up to date" if before.current == after.current else f"upgraded from {before.current or 'empty'}"
-    typer.echo(terminal_safe(f"database {eng.url.render_as_string(hide_password=True)}: schema {after.current} ({what})"))
+    what = "redan aktuellt" if before.current == after.current else f"uppgraderat från {before.current or 'tomt'}"
+    typer.echo(terminal_safe(f"databas {eng.url.render_as_string(hide_password=True)}: schema {after.current} ({what})"))
     if eng.dialect.name != "postgresql":
         return
     if not separate:
         typer.echo(
-            terminal_safe(f"robot: warning: ROBOT_MIGRATION_DATABASE_URL is not set, so {runtime_role} owns the tables and can drop "
-            "or disable the append-only triggers; see docs/security.md"),
+            terminal_safe(f"robot: varning: ROBOT_MIGRATION_DATABASE_URL är inte satt, så {runtime_role} äger tabellerna och kan ta "
+            "bort eller stänga av spärrarna mot ändringar; se docs/security.md"),
             err=True,
         )
         return
@@ -64,9 +66,9 @@ def db_upgrade() -> None:
             warnings = grants.grant_runtime(conn, runtime_role or "")
     except grants.RoleError as exc:
         fail(str(exc), code=3)
-    typer.echo(terminal_safe(f"runtime role {runtime_role}: granted only what the robot needs (robot/queue/grants.py)"))
+    typer.echo(terminal_safe(f"driftrollen {runtime_role}: har fått bara det roboten behöver (robot/queue/grants.py)"))
     for warning in warnings:
-        typer.echo(terminal_safe(f"robot: warning: {warning}"), err=True)
+        typer.echo(terminal_safe(f"robot: varning: {warning}"), err=True)
 
 
 @db_app.command("status")
@@ -77,7 +79,7 @@ def db_status() -> None:
     eng = engine(settings(), require_migrated=False)
     state = migrate.status(eng)
     typer.echo(
-        terminal_safe(f"database: {state.current or 'empty'}; code: {state.head}; {'up to date' if state.up_to_date else 'run robot db upgrade'}")
+        terminal_safe(f"databasen: {state.current or 'tom'}; koden: {state.head}; {'aktuell' if state.up_to_date else 'kör robot db upgrade'}")
     )
     raise typer.Exit(0 if state.up_to_date else 1)
 
@@ -95,11 +97,11 @@ def db_verify(
         fail("--anchor tar kedja:id:hash, som `robot db verify` skriver ut den")
     states = verify(engine(settings()), anchor)
     for state in states:
-        summary = f"{state.chain}: {state.rows} rows" + (f" ({state.purged} purged)" if state.purged else "")
+        summary = f"{state.chain}: {state.rows} rader" + (f" ({state.purged} gallrade)" if state.purged else "")
         if state.broken:
-            typer.echo(terminal_safe(f"{summary}: BROKEN at {state.broken}"))
+            typer.echo(terminal_safe(f"{summary}: BRUTEN vid {state.broken}"))
         else:
-            typer.echo(terminal_safe(f"{summary}: intact; anchor {state.anchor}"))
+            typer.echo(terminal_safe(f"{summary}: hel; ankare {state.anchor}"))
     broken = [s.broken for s in states if s.broken]
     if broken:
         fail(f"posterna har ändrats eller skadats: första gången vid {broken[0]}", code=1)
@@ -114,6 +116,7 @@ def db_purge(
 ) -> None:
     """Gallring: ta bort personuppgifterna i avslutade ärenden (som ägarrollen); posterna går fortfarande att verifiera."""
     import datetime as dt
+    import logging
 
     from sqlalchemy.exc import SQLAlchemyError
 
@@ -138,8 +141,10 @@ def db_purge(
     cutoff = dt.datetime.combine(day, dt.time(0, 0), STOCKHOLM).astimezone(dt.UTC)
     eng = engine(config, url=config.migration_database())
     if dry_run:
-        typer.echo(terminal_safe(f"{len(closed_before(eng, cutoff))} closed cases (closed before {day}) would be purged"))
+        typer.echo(terminal_safe(f"{len(closed_before(eng, cutoff))} avslutade ärenden (avslutade före {day}) skulle gallras"))
         return
+    # A refused statement leaves psycopg warning about the aborted pipeline: one line is said below instead.
+    logging.getLogger("psycopg").setLevel(logging.ERROR)
     try:
         report = purge(eng, cutoff, f"purge:{os_user()}", SYSTEM.now())
     except TamperedRow as exc:
@@ -152,8 +157,8 @@ def db_purge(
         )
     rows = ", ".join(f"{n} {table}" for table, n in report.rows.items())
     typer.echo(
-        terminal_safe(f"purged the personal data of {report.applications} cases closed before {day} ({rows} rows); "
-        "ids, dates, outcomes and reason codes remain and `robot db verify` still holds")
+        terminal_safe(f"gallrade personuppgifterna i {report.applications} ärenden avslutade före {day} (rader: {rows}); "
+        "id, datum, utfall och orsakskoder finns kvar och `robot db verify` håller fortfarande")
     )
 
 
@@ -237,9 +242,9 @@ def _run(rt, *, until_idle: bool, watch_inbox: bool, schedule: bool, batch_key: 
                        on_written=written, serve_http=serve_http)
         )  # fmt: skip
     typer.echo(
-        terminal_safe(f"processed {stats.processed}: {stats.recommendations} recommendations, {stats.manual} manual, "
-        f"{stats.retry_wait} waiting to retry, {stats.technical_failures} technical failures"
-        + (f"; {stats.released} released unfinished" if stats.released else ""))
+        terminal_safe(f"behandlade {stats.processed}: {stats.recommendations} rekommendationer, {stats.manual} till manuell "
+        f"handläggning, {stats.retry_wait} väntar på nytt försök, {stats.technical_failures} tekniska fel"
+        + (f"; {stats.released} släppta ofärdiga" if stats.released else ""))
     )
 
 
@@ -274,7 +279,7 @@ def batch() -> None:
     except OSError as exc:
         fail(f"kan inte använda inkorgen {config.inbox_dir.absolute()}: {os_problem(exc)}", code=3)
     if inbox.queued or inbox.rejected:
-        typer.echo(terminal_safe(f"inbox: {inbox.queued} queued, {inbox.rejected} rejected"))
+        typer.echo(terminal_safe(f"inkorgen: {inbox.queued} köade, {inbox.rejected} avvisade"))
     key = "cli:" + SYSTEM.now().isoformat(timespec="seconds")
     _run(rt, until_idle=True, watch_inbox=False, schedule=False, batch_key=key, serve_http=False)
 
@@ -292,36 +297,38 @@ def status(as_json: bool = typer.Option(False, "--json", help="Utdata för progr
         typer.echo(terminal_safe(json.dumps(data, indent=2, ensure_ascii=False), lines=True))
         return
     states = data["states"]
-    typer.echo(terminal_safe(f"applications: {data['applications']}"))
-    typer.echo(terminal_safe("  " + "  ".join(f"{k} {v}" for k, v in states.items())))
+    typer.echo(terminal_safe(f"ansökningar: {data['applications']}"))
+    typer.echo(terminal_safe("  " + "; ".join(f"{QUEUE_STATES.get(k, k)} {v}" for k, v in states.items())))
     held = data["held_for_batch"]
     typer.echo(
-        terminal_safe(f"  due now: {data['due_now']}; held for the batch: {held['count']}"
-        + (f" (from {held['from']})" if held["count"] else ""))
+        terminal_safe(f"  att behandla nu: {data['due_now']}; väntar på månadens körning: {held['count']}"
+        + (f" (från {local_time(held['from'])})" if held["count"] else ""))
     )
     oldest = data["oldest_waiting"]
     typer.echo(
-        terminal_safe("oldest waiting: "
+        terminal_safe("väntat längst: "
         + (
-            f"{oldest['application_id']} ({oldest['state']}, received {oldest['received_at']}, {oldest['waiting_minutes']} min)"
+            f"{oldest['application_id']} ({oldest['state']}, mottagen {local_time(oldest['received_at'])}, "
+            f"{oldest['waiting_minutes']} min)"
             if oldest
-            else "none"
+            else "ingen"
         ))
     )
     m = data["manual_queue"]
     typer.echo(
-        terminal_safe(f"manual queue: {m['size']} (open {m['open']}, claimed {m['claimed']}; resolved {m['resolved']}; overdue {m['overdue']})")
+        terminal_safe(f"manuella kön: {m['size']} (öppna {m['open']}, tilldelade {m['claimed']}; avslutade {m['resolved']}; "
+                      f"försenade {m['overdue']})")
     )
     r = data["recommendations"]
-    typer.echo(terminal_safe(f"recommendations: pending {r['pending']}, approved {r['approved']}, rejected {r['rejected']}"))
+    typer.echo(terminal_safe(f"rekommendationer: väntar {r['pending']}, fastställda {r['approved']}, avvisade {r['rejected']}"))
     last = data["last_batch"]
     if last:
         typer.echo(
-            terminal_safe(f"last batch: {last['key']} started {last['started_at']}"
+            terminal_safe(f"senaste körningen: {last['key']} startad {local_time(last['started_at'])}"
             + (
-                f", finished {last['finished_at']}, {last['processed']} processed"
+                f", klar {local_time(last['finished_at'])}, {last['processed']} behandlade"
                 if last["finished_at"]
-                else ", running"
+                else ", pågår"
             ))
         )
     typer.echo("\n".join(summary_lines(data["outbox"], config.output.target())))
