@@ -46,11 +46,11 @@ def check(
         fail(f"{register}: {exc}")
     except ValidationError as exc:
         first = exc.errors(include_url=False)[0]
-        fail(f"{register}: not a register/1 document: {'.'.join(map(str, first['loc']))}: {first['msg']}")
+        fail(f"{register}: inget register/1-dokument: {'.'.join(map(str, first['loc']))}: {first['msg']}")
     try:
         day = dt.date.fromisoformat(as_of) if as_of else today()
     except ValueError:
-        fail(f"--as-of {as_of!r}: not a date YYYY-MM-DD")
+        fail(f"--as-of {as_of!r}: inget datum ÅÅÅÅ-MM-DD")
     evaluation = evaluate(
         parsed, reg, ruleset(rules, config), stickprov_input(config, require_key=False),
         circumstances=Circumstances(as_of=day),

@@ -52,7 +52,7 @@ def test(
     rs = ruleset(directory, config)
     files = [f for p in (paths or [directory / "tests"]) for f in case_files(p)]
     if not files:
-        fail(f"no test files found in {', '.join(str(p) for p in paths or [directory / 'tests'])}")
+        fail(f"inga testfiler i {', '.join(str(p) for p in paths or [directory / 'tests'])}")
     results = run_files(files, rs)
     failed = [r for r in results if not r.ok]
     for r in results:

@@ -38,13 +38,13 @@ def ping() -> None:
 
     config = settings()
     if not config.ssbtek.url:
-        fail("ROBOT_SSBTEK_URL is not set; there is no SSBTEK to ping")
+        fail("ROBOT_SSBTEK_URL är inte satt; det finns inget SSBTEK att fråga")
     try:
         certificates, states = asyncio.run(_ping(config))
     except ValueError as exc:
         fail(str(exc))
     except RegisterUnavailable as exc:
-        fail(f"SSBTEK at {config.ssbtek.url} is unreachable: {exc}", EXIT_UNREACHABLE)
+        fail(f"SSBTEK på {config.ssbtek.url} går inte att nå: {exc}", EXIT_UNREACHABLE)
     for line in certificates:
         typer.echo(line)
     healthy = True
@@ -114,7 +114,7 @@ def decode(
     from robot.formats.register import Register
 
     if not re.fullmatch(r"[0-9]{12}", person):
-        fail("--person: a personnummer has 12 digits")
+        fail("--person: ett personnummer har 12 siffror")
     body = read_bytes(response)
     config = settings()
     try:
@@ -166,17 +166,17 @@ def simulator(
     try:
         loaded = load_register(register)
     except FileNotFoundError:
-        fail(f"{register}: no such file")
+        fail(f"{register}: filen finns inte")
     except ValidationError as exc:
         first = exc.errors(include_url=False)[0]
         where = ".".join(str(p) for p in first["loc"])
-        fail(f"{register}: not a register/1 document: {where + ': ' if where else ''}{first['msg']}")
+        fail(f"{register}: inget register/1-dokument: {where + ': ' if where else ''}{first['msg']}")
     except (OSError, ValueError) as exc:
         fail(f"{register}: {exc}")
     try:
         sock = listening_socket(host, port)
     except OSError as exc:
-        fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}")
+        fail(f"kan inte lyssna på {host}:{port}: {exc.strerror or exc}")
     url = f"http://{host}:{sock.getsockname()[1]}/"
     typer.echo(
         f"SSBTEK simulator on {url} (employer declarations on {url}agi/) serving {len(loaded.persons)} persons "
