@@ -195,3 +195,32 @@ def test_purge_as_the_runtime_role_is_one_swedish_line(postgres_url, settings, r
             conn.execute(text(f"DROP OWNED BY {role}"))
             conn.execute(text(f"DROP ROLE {role}"))
         owner.dispose()
+
+
+@pytest.mark.parametrize(
+    "words",
+    [(), ("db",), ("manual", "list"), ("outbox", "list"), ("users", "add"), ("rules", "check")],
+    ids=["robot", "db", "manual-list", "outbox-list", "users-add", "rules-check"],
+)
+def test_help_pages_are_swedish(elsewhere, words):
+    shown = robot(*words, "--help").output
+    assert "Användning: robot" in shown and "Visa den här hjälpen och avsluta." in shown and "Tillval" in shown
+    for english in ("Usage:", "Show this message", "Options", "Commands", "Arguments", "[default:", "[required]"):
+        assert english not in shown, english
+
+
+@pytest.mark.parametrize(
+    ("args", "line"),
+    [
+        (["nosuch"], "robot: okänt kommando nosuch: välj audit, batch, check, config, db, decisions, enqueue, explain, "
+                     "manual, outbox, recommendations, report, rules, run, simulate, ssbtek, ssbtek-sim, status, users, web"),
+        (["--bogus"], "robot: okänt tillval --bogus; se `robot --help`"),
+        (["db", "bogus"], "robot: okänt kommando bogus: välj purge, status, upgrade, verify"),
+        (["db", "verify", "--anchor"], "robot: --anchor behöver ett värde; se `robot db verify --help`"),
+        (["users", "add"], "robot: ange USER_ID; se `robot users add --help`"),
+    ],
+)
+def test_a_mistyped_command_is_one_swedish_line(elsewhere, args, line):
+    result = robot(*args)
+    assert result.exit_code == 2
+    assert one_line(result) == line

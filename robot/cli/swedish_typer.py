@@ -72,6 +72,9 @@ class SwedishGroup(TyperGroup):
     def invoke(self, ctx: Any) -> Any:
         from sqlalchemy.exc import SQLAlchemyError
 
+        # The subcommand's path, for the hint of an error raised before its context exists.
+        first = (getattr(ctx, "_protected_args", None) or ctx.args or [""])[0]
+        path = f"{ctx.command_path} {first}" if first in self.commands else ctx.command_path
         try:
             return super().invoke(ctx)
         except SQLAlchemyError as exc:
@@ -83,7 +86,7 @@ class SwedishGroup(TyperGroup):
         except Exception as exc:
             if not _is_usage_error(exc):
                 raise
-            fail(usage_text(exc), code=2)
+            fail(usage_text(exc, path), code=2)
 
     def get_help_option(self, ctx: Any) -> Any:
         return _in_swedish(super().get_help_option(ctx))
@@ -114,10 +117,11 @@ def _is_usage_error(exc: BaseException) -> bool:
     return "UsageError" in kinds and "NoArgsIsHelpError" not in kinds
 
 
-def usage_text(exc: Any) -> str:
+def usage_text(exc: Any, path: str = "robot") -> str:
+    """One Swedish line for a usage error; `path` is the command to point at when the error knows none."""
     kinds = _kinds(exc)
     ctx = getattr(exc, "ctx", None)
-    hint = f"; se `{ctx.command_path if ctx else 'robot'} --help`"
+    hint = f"; se `{ctx.command_path if ctx else path} --help`"
     param = getattr(exc, "param", None)
     if "MissingParameter" in kinds and param is not None:
         if getattr(param, "param_type_name", "") == "argument":
