@@ -421,6 +421,7 @@ FAMILIES: dict[str, Callable[[], list[Result]]] = {
     "header_flood": header_flood,
     "cli_amount_ceiling": security_cli.amount_ceiling,
     "cli_one_line_failures": security_cli.one_line_failures,
+    "cli_purge_as_runtime_role": security_cli.purge_as_runtime_role,
 }
 
 

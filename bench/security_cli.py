@@ -70,6 +70,40 @@ def one_line_failures() -> list:  # list[bench.security.Result]
     return results
 
 
+def purge_as_runtime_role(admin_url: str | None = None) -> list:  # list[bench.security.Result]
+    """`robot db purge` as the runtime role (the daemon's URL) is one Swedish line naming the owner's URL, not a
+    5.9 KB traceback with SQL parameters."""
+    import datetime as dt
+
+    from bench.harness import CLOCK_START
+    from bench.security import (
+        DEFAULT_POSTGRES,
+        SAMPLES,
+        Result,
+        _postgres_answers,
+        _robot,
+        _sample_workspace,
+        two_roles,
+    )
+    from robot.accounts.service import os_user
+
+    admin_url = admin_url or DEFAULT_POSTGRES
+    name = "robot db purge as the runtime role"
+    if not _postgres_answers(admin_url):
+        return [Result(name, None, f"no PostgreSQL at {admin_url}")]
+    with two_roles(admin_url) as (owner_url, runtime_url), Workspace.create(database_url=runtime_url) as ws:
+        _sample_workspace(ws)
+        _robot(ws, "db", "upgrade", ROBOT_MIGRATION_DATABASE_URL=owner_url)
+        _robot(ws, "users", "add", os_user(), "--role", "admin", "--role", "teamledare")
+        _robot(ws, "enqueue", str(SAMPLES / "applications"))
+        _robot(ws, "batch")
+        _robot(ws, "recommendations", "approve", "R1")  # a closed case for the purge to reach
+        later = dt.datetime.fromisoformat(CLOCK_START) + dt.timedelta(days=2)
+        done = _robot(ws, "db", "purge", "--before", later.date().isoformat(), ROBOT_RETENTION_YEARS="0",
+                      ROBOT_CLOCK_START=later.isoformat())  # fmt: skip
+        return [_one_line_result(Result, name, done, "gallringen gjordes inte")]
+
+
 def _unprivileged(ws: Workspace, *args: str, **env: str) -> subprocess.CompletedProcess[str] | None:
     """`robot …` without root's right to bypass file permissions (None: cannot be had here)."""
     command = [sys.executable, "-m", "robot", *args]
