@@ -118,7 +118,7 @@ def test_claim_resolve_and_the_event_log_records_who(queue, settings):
         resolve_manual(queue, "NY-1", ANNA, decision="avslag", settings=settings)
     with pytest.raises(Invalid, match="större än 0"):
         resolve_manual(queue, "NY-1", ANNA, decision="bifall", amount=0, settings=settings)
-    with pytest.raises(Invalid, match="bifall, delavslag, avslag eller overlamnad"):
+    with pytest.raises(Invalid, match="bifall, delavslag, avslag eller överlämnad"):
         resolve_manual(queue, "NY-1", ANNA, decision="beviljas", amount=100, settings=settings)
     item = resolve_manual(
         queue, "NY-1", ANNA, decision="delavslag", amount=8000, note="Hyran godtas delvis", settings=settings,
@@ -297,7 +297,8 @@ def test_explain_and_notice_for_an_application_the_robot_could_not_assess(engine
     run_until_idle(engine, settings, ruleset, FailingSource(9, RuntimeError("x")), CLOCK)
     explained = _cli(settings, monkeypatch, "explain", "FEL-1")
     assert explained.exit_code == 0
-    assert "inget utfall från roboten" in explained.output and "TEKNISKT_FEL" in explained.output
+    assert "inget utfall från roboten" in explained.output and "Tekniskt fel vid automatisk behandling" in explained.output
+    assert "roboten gjorde sin bedömning: manuell handläggning" in explained.output and "MANUAL" not in explained.output
     notice = _cli(settings, monkeypatch, "explain", "FEL-1", "--notice")
     assert notice.exit_code == 0 and "En person fattar beslutet" in notice.output
     assert "inom tre veckor" in notice.output and "Kontakta Göteborgs Stads kontaktcenter" in notice.output

@@ -99,6 +99,12 @@ def test_manual_list_takes_the_status_words_it_shows(queue, cli, word):
     assert refused.output.strip() == "robot: okänd status 'klar': välj öppet, tilldelat eller avslutat (--status)"
 
 
+def test_a_case_is_handed_over_with_the_word_the_lists_show(queue, cli):
+    done = cli("manual", "resolve", "NY-1", "-d", "överlämnat")
+    assert done.exit_code == 0, done.output
+    assert "avslutat: överlämnat." in done.output
+
+
 def test_claiming_what_you_hold_says_you_have_it(queue, cli):
     assert cli("manual", "claim", "NY-1").exit_code == 0
     again = cli("manual", "claim", "NY-1")
@@ -119,7 +125,7 @@ def test_lists_use_swedish_statuses_months_and_say_when_they_are_cut(queue, cli)
 @pytest.mark.parametrize(
     ("args", "line"),
     [
-        (["manual", "resolve", "NY-1"], "robot: --decision saknas: bifall, delavslag, avslag eller overlamnad."),
+        (["manual", "resolve", "NY-1"], "robot: --decision saknas: bifall, delavslag, avslag eller överlämnad."),
         (["manual", "resolve", "NY-1", "-d", "bifall", "--amount", "mycket"],
          "robot: beloppet ska vara hela kronor, till exempel 11590 eller \"11 590\", inte 'mycket' (--amount)"),
         (["manual", "resolve", "NY-1", "-d", "bifall", "--amont", "5"], "robot: okänt tillval --amont; menade du --amount?"),

@@ -122,12 +122,16 @@ def resolve_manual(
     return find_manual(engine, item.id)
 
 
+HANDED_OVER = {"överlämnad": "overlamnad", "överlämnat": "overlamnad", "overlamnat": "overlamnad"}
+"""The words for a case handed to the case system as people write them (lists show "överlämnat")."""
+
+
 def parse_decision(decision: str, amount: int | None, note: str | None) -> Resolution:
     """The decision with what it needs: bifall and delavslag an amount, delavslag and avslag a motivering."""
     try:
-        decided = Resolution(decision)
+        decided = Resolution(HANDED_OVER.get(decision, decision))
     except ValueError:
-        raise Invalid("beslutet ska vara bifall, delavslag, avslag eller overlamnad", "decision") from None
+        raise Invalid("beslutet ska vara bifall, delavslag, avslag eller överlämnad", "decision") from None
     if decided in (Resolution.BIFALL, Resolution.DELAVSLAG) and (amount is None or amount <= 0):
         raise Invalid(f"{decided.value} kräver ett belopp större än 0 kr", "amount")
     if decided in (Resolution.AVSLAG, Resolution.OVERLAMNAD) and amount not in (None, 0):

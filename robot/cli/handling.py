@@ -140,7 +140,7 @@ def manual_claim(
 @manual_app.command("resolve")
 def manual_resolve(
     ref: str = typer.Argument(..., help="Ärendet (M12) eller ansökans id."),
-    decision: str = typer.Option(..., "--decision", "-d", help="bifall, delavslag, avslag eller overlamnad."),
+    decision: str = typer.Option(..., "--decision", "-d", help="bifall, delavslag, avslag eller överlämnad."),
     kronor: str = typer.Option(None, "--amount", help="Beviljat belopp i hela kronor (bifall och delavslag)."),
     note: str = typer.Option(None, "--note", help="Motivering (krävs för delavslag och avslag)."),
     correct: bool = typer.Option(None, "--correct/--incorrect", help="För stickprov: var ansökan korrekt?"),
@@ -297,16 +297,18 @@ def explain(
             fail(f"ansökan {application_id} har inget utfall ännu (status {row.state})", code=1)
         return
     if stored is None:
-        say(f"Ansökan {application_id}: inget utfall från roboten (status {row.state}).")
+        from robot.swedish.casework import EVENTS, QUEUE_STATES
+
+        say(f"Ansökan {application_id}: inget utfall från roboten ({QUEUE_STATES.get(row.state, row.state)}).")
         if item is not None:
-            say(f"Ärende {item.id} i manuella kön ({item.status}):")
+            titles = dict(ruleset(None, config).reasons)
+            say(f"Ärende {item.ref} i manuella kön ({MANUAL_WORDS[item.status]}):")
             for reason in item.reasons:
-                say(f"  - {readable_paths(reason.text)}")
+                say(f"  - {titles.get(reason.code, reason.code)}: {readable_paths(reason.text)}")
         say("Händelser:")
         for e in history(eng, row.id):
-            say(
-                f"  {local_time(e.at, seconds=True)} {e.kind} {e.from_state or ''}→{e.to_state or ''} ({e.actor}) {e.details or ''}"
-            )
+            state = f": {QUEUE_STATES.get(e.to_state, e.to_state)}" if e.kind == "processed" and e.to_state else ""
+            say(f"  {local_time(e.at, seconds=True)} {EVENTS.get(e.kind, e.kind)}{state} ({e.actor})")
         raise typer.Exit(0)
     if as_json:
         say(stored.verdict.to_json())
