@@ -102,7 +102,7 @@ def manual_show(ref: str = typer.Argument(..., help="Ärendet (M12) eller ansök
     item = handle(find_manual, eng, ref)
     record_cli_view(eng, item.application_id)
     say(f"Ärende {item.ref} – ansökan {item.application_id} – {month(item.period)}")
-    say(f"Status: {MANUAL_WORDS[item.status]}" + (f" (tilldelat {item.assignee})" if item.assignee else ""))
+    say(f"Status: {MANUAL_WORDS[item.status]}" + (f" {item.assignee}" if item.status == "claimed" else ""))
     say(f"Sista dag: {long_day(item.deadline)}")
     if item.stickprov:
         say("Stickprov: ja – ange vid avslut om ansökan var korrekt.")
