@@ -117,7 +117,9 @@ def _unprivileged(ws: Workspace, *args: str, **env: str) -> subprocess.Completed
 def _one_line_result(result_type, name: str, done: subprocess.CompletedProcess[str], says: str):  # type: ignore[no-untyped-def]
     line = _only_line(done)
     swedish = line is not None and re.search(r"\b(inte|kan|stöds)\b", line) is not None
-    held = done.returncode != 0 and line is not None and swedish and says in line and "Traceback" not in _everything(done)
+    held = (
+        done.returncode != 0 and line is not None and swedish and says in line and "Traceback" not in _everything(done)
+    )
     lines = len(_everything(done).strip().splitlines())
     return result_type(name, held, (line or f"{lines} lines")[:160])
 

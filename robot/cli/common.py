@@ -117,7 +117,10 @@ def engine(config: Settings, *, require_migrated: bool = True, url: str | None =
     url = url or config.database()
     try:
         if not supported(url):
-            fail(f"databasen {_shown(url)} stöds inte: roboten använder PostgreSQL eller SQLite (ROBOT_DATABASE_URL)", code=3)
+            fail(
+                f"databasen {_shown(url)} stöds inte: roboten använder PostgreSQL eller SQLite (ROBOT_DATABASE_URL)",
+                code=3,
+            )
         database = sqlite_file(url)
         if database is not None and require_migrated and not database.is_file():
             fail(
@@ -138,7 +141,10 @@ def engine(config: Settings, *, require_migrated: bool = True, url: str | None =
     except OSError as exc:
         folder = config.data_dir.absolute()
         where = Path(exc.filename).absolute() if exc.filename else folder
-        fail(f"kan inte använda datamappen {folder}: {'den' if where == folder else where} {os_problem(exc)} (ROBOT_DATA_DIR)", code=3)
+        fail(
+            f"kan inte använda datamappen {folder}: {'den' if where == folder else where} {os_problem(exc)} (ROBOT_DATA_DIR)",
+            code=3,
+        )
     return eng
 
 

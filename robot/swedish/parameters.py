@@ -67,7 +67,12 @@ _RIKSNORM_WORDS = {
     "utan_lunch": "utan lunch i förskolan",
 }
 
-WORDS = {**COST_NAMES, **{k: v for k, v in INCOME_NAMES.items() if k not in COST_NAMES}, "hushall": "hushåll", "per_manad": "per månad"}
+WORDS = {
+    **COST_NAMES,
+    **{k: v for k, v in INCOME_NAMES.items() if k not in COST_NAMES},
+    "hushall": "hushåll",
+    "per_manad": "per månad",
+}
 """Codes that appear in parameter values (cost and income types) as words; a-kassa is the cost's name
 except under inkomst (`value_words`)."""
 
