@@ -8,15 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from zoneinfo import ZoneInfo
 
 from robot.cli.common import fail
 from robot.cli.swedish_typer import SwedishGroup
 from robot.cli.users import cli_actor_or_fail
-from robot.swedish.dates import MONTH_NAMES, month_name
+from robot.swedish.dates import MONTH_NAMES, STOCKHOLM, local_date, month_name
 from robot.swedish.numbers import kr
-
-STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
 SwedishErrors = SwedishGroup
 """The handläggare command groups' class (the name they have always used)."""
@@ -46,8 +43,8 @@ def month(period: str | None) -> str:
 
 
 def day(value: dt.datetime | None) -> str:
-    """`2026-12-20`: short, for tables."""
-    return value.astimezone(STOCKHOLM).strftime("%Y-%m-%d") if value else "–"
+    """`2026-12-20`: short, for tables (the date in Sweden)."""
+    return local_date(value)
 
 
 def long_day(value: dt.datetime | None) -> str:
