@@ -180,25 +180,24 @@ def enqueue(paths: list[Path] = typer.Argument(..., help="ansokan/1-filer (JSON)
     eng = engine(config)
     missing = [p for p in paths if not p.exists()]
     if missing:
-        fail(f"{missing[0]}: no such file or folder")
+        fail(f"{missing[0]}: filen eller mappen finns inte")
     try:
         report = enqueue_paths(
             eng,
             collect(paths),
             config,
             actor="enqueue",
-            on_rejected=lambda r: typer.echo(terminal_safe(f"rejected  {r.path}: {r.reason}"), err=True),
+            on_rejected=lambda r: typer.echo(terminal_safe(f"avvisad   {r.path}: {r.reason}"), err=True),
         )
     except SQLAlchemyError as exc:
-        cause = getattr(exc, "orig", None) or exc
-        fail(f"the database stopped answering: {type(cause).__name__}; what was queued before stays queued", code=3)
+        fail(f"databasen slutade svara: {database_problem(exc)}; det som köades innan ligger kvar i kön", code=3)
     for app_id in report.duplicates:
-        typer.echo(terminal_safe(f"duplicate {app_id}: already in the queue with the same content (ignored)"))
+        typer.echo(terminal_safe(f"dubblett {app_id}: finns redan i kön med samma innehåll (hoppades över)"))
     for app_id in report.conflicts:
-        typer.echo(terminal_safe(f"conflict  {app_id}: already in the queue with different content: stored beside the first as its own manual item (ANSOKAN_KONFLIKT)"))
+        typer.echo(terminal_safe(f"konflikt  {app_id}: finns redan i kön med annat innehåll: sparad bredvid den första som ett eget ärende i manuella kön"))
     typer.echo(
-        terminal_safe(f"{report.queued} queued, {len(report.duplicates)} duplicates, {len(report.conflicts)} conflicts, "
-        f"{report.rejected} rejected (of {report.files} files)")
+        terminal_safe(f"{report.queued} köade, {len(report.duplicates)} dubbletter, {len(report.conflicts)} konflikter, "
+        f"{report.rejected} avvisade (av {report.files} filer)")
     )
     raise typer.Exit(1 if report.rejected else 0)
 
