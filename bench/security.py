@@ -27,6 +27,7 @@ from functools import partial
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from bench import security_cli
 from bench.harness import ROOT, Workspace
 from bench.security_casesystem import casesystem
 from bench.security_ssbtek_v11 import ssbtek_v11
@@ -37,6 +38,8 @@ SAMPLES = ROOT / "samples"
 STRONG_KEY = "9f2c4e6a8b0d1f3e5a7c9b1d3f5e7a9c2b4d6f8e0a1c3e5b7d9f2a4c6e8b0d1f"
 """A key that passes the check; the workspaces otherwise run like production (ROBOT_DEMO=0)."""
 PRODUCTION = {"ROBOT_DEMO": "0", "ROBOT_STICKPROV_KEY": STRONG_KEY}
+KONFLIKT_TITLE = "Ansökan kom in igen med annat innehåll"
+"""ANSOKAN_KONFLIKT's title (rules/orsaker.yaml): `manual list` shows titles, not codes."""
 ESCAPES = "\x1b]0;owned\x07\x1b[2J\x1b[31m\u202e\x9b"
 """A window-title change, a screen clear, colour, a bidi override and a C1 CSI."""
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -324,7 +327,7 @@ def inbox() -> list[Result]:
         ]  # fmt: skip
         explain = _robot(ws, "explain", "GBG-2026-12-DUPKEY")
         results.append(Result("a duplicate JSON key is INVALID_APPLICATION naming the key",
-                              "INVALID_APPLICATION" in explain.stdout and "personnummer" in explain.stdout,
+                              "inte följer formatet ansokan/1" in explain.stdout and "personnummer" in explain.stdout,
                               _grep(explain.stdout, "förekommer") or _last(explain.stdout)))  # fmt: skip
         fifo = ws.root / "enqueue.fifo"
         os.mkfifo(fifo)
@@ -340,7 +343,7 @@ def inbox() -> list[Result]:
         again = _robot(ws, "enqueue", str(changed))
         listing = _robot(ws, "manual", "list")
         results.append(Result("a conflicting re-submission is stored and shown as a manual item",
-                              "ANSOKAN_KONFLIKT" in listing.stdout, _grep(listing.stdout, "ANSOKAN_KONFLIKT") or _last(again.stdout)))  # fmt: skip
+                              KONFLIKT_TITLE in listing.stdout, _grep(listing.stdout, KONFLIKT_TITLE) or _last(again.stdout)))  # fmt: skip
         del batch
         return results
 
@@ -438,6 +441,9 @@ FAMILIES: dict[str, Callable[[], list[Result]]] = {
     "web_login": web_login,
     "web_pages": web_pages,
     "ssbtek_v11": ssbtek_v11,
+    "cli_amount_ceiling": security_cli.amount_ceiling,
+    "cli_one_line_failures": security_cli.one_line_failures,
+    "cli_purge_as_runtime_role": security_cli.purge_as_runtime_role,
 }
 
 

@@ -250,6 +250,8 @@ class CaseworkSettings(_Section):
     """A decided amount further than this share from the robot's proposal (0.25: ±25 %) must be confirmed."""
     confirm_above: Annotated[int, Field(ge=0)] = 30_000
     """Kronor: without a proposal or a norm from the robot, an amount above this must be confirmed."""
+    max_amount: Annotated[int, Field(ge=1, le=100_000_000)] = 200_000
+    """Kronor: no decided amount may be larger, confirmed or not (a typo's guard; verksamheten sets it)."""
 
 
 def duration_seconds(value: Any) -> Any:
@@ -455,8 +457,8 @@ class Settings(BaseSettings):
         if os.environ.get("ROBOT_RULES_DIR"):
             return "ROBOT_RULES_DIR"
         if "rules_dir" in self.model_fields_set:
-            return f"rules_dir in {config_file()}"
-        return "the rules shipped with the robot"
+            return f"rules_dir i {config_file()}"
+        return "reglerna som följer med roboten"
 
 
 class ConfigFileMissing(FileNotFoundError):
@@ -469,7 +471,7 @@ def config_file() -> Path | None:
     if named:
         path = Path(named)
         if not path.exists() or path.is_dir():
-            raise ConfigFileMissing(f"ROBOT_CONFIG names {path}, which is not a file")
+            raise ConfigFileMissing(f"ROBOT_CONFIG pekar på {path}, som inte är en fil")
         return path
     return DEFAULT_CONFIG_FILE if DEFAULT_CONFIG_FILE.is_file() else None
 

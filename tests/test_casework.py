@@ -112,7 +112,7 @@ def test_unknown_statuses_and_limits_below_one_are_refused(queue, status, limit,
 
 def test_claim_resolve_and_the_event_log_records_who(queue, settings):
     claim_manual(queue, "NY-1", ANNA, clock=CLOCK)
-    with pytest.raises(Conflict, match=r"redan tilldelat av anna\.h") as taken:
+    with pytest.raises(Conflict, match=r"redan tilldelat anna\.h") as taken:
         claim_manual(queue, "NY-1", BO, clock=CLOCK)
     assert taken.value.field is None, "a handläggare is not pointed at a takeover they may not make"
     with pytest.raises(Conflict, match=r"tilldelat anna\.h; be anna\.h eller en teamledare"):
@@ -121,7 +121,7 @@ def test_claim_resolve_and_the_event_log_records_who(queue, settings):
         resolve_manual(queue, "NY-1", ANNA, decision="avslag", settings=settings)
     with pytest.raises(Invalid, match="större än 0"):
         resolve_manual(queue, "NY-1", ANNA, decision="bifall", amount=0, settings=settings)
-    with pytest.raises(Invalid, match="bifall, delavslag, avslag eller overlamnad"):
+    with pytest.raises(Invalid, match="bifall, delavslag, avslag eller överlämnad"):
         resolve_manual(queue, "NY-1", ANNA, decision="beviljas", amount=100, settings=settings)
     item = resolve_manual(
         queue, "NY-1", ANNA, decision="delavslag", amount=8000, note="Hyran godtas delvis", settings=settings,
@@ -220,6 +220,19 @@ def test_without_a_proposal_an_amount_above_the_configured_limit_must_be_confirm
     assert resolve_manual(engine, "FEL-1", ANNA, decision="bifall", amount=20000, settings=settings).status == "resolved"
 
 
+@pytest.mark.parametrize("amount", [200_001, 99_999_999_999, 10**24])
+def test_no_confirmation_passes_the_ceiling_verksamheten_set(queue, settings, amount):
+    assert settings.casework.max_amount == 200_000
+    with pytest.raises(Invalid, match="större än taket 200 000 kr som verksamheten har satt") as refused:
+        resolve_manual(queue, "EL-1", ANNA, decision="bifall", amount=amount, confirm_amount=True, settings=settings)
+    assert refused.value.field == "amount" and find_manual(queue, "EL-1").status == "open"
+    settings.casework.max_amount = 250_000
+    item = resolve_manual(
+        queue, "EL-1", ANNA, decision="bifall", amount=200_001, confirm_amount=True, settings=settings
+    )
+    assert (item.status, item.resolution_amount) == ("resolved", 200_001)
+
+
 def test_approving_and_rejecting_recommendations(queue, engine, settings, ruleset):
     put(engine, settings, CLOCK, application(application_id="REC-2"))
     run_until_idle(engine, settings, ruleset, DictSource(), CLOCK)
@@ -287,7 +300,8 @@ def test_explain_and_notice_for_an_application_the_robot_could_not_assess(engine
     run_until_idle(engine, settings, ruleset, FailingSource(9, RuntimeError("x")), CLOCK)
     explained = _cli(settings, monkeypatch, "explain", "FEL-1")
     assert explained.exit_code == 0
-    assert "inget utfall från roboten" in explained.output and "TEKNISKT_FEL" in explained.output
+    assert "inget utfall från roboten" in explained.output and "Tekniskt fel vid automatisk behandling" in explained.output
+    assert "roboten gjorde sin bedömning: manuell handläggning" in explained.output and "MANUAL" not in explained.output
     notice = _cli(settings, monkeypatch, "explain", "FEL-1", "--notice")
     assert notice.exit_code == 0 and "En person fattar beslutet" in notice.output
     assert "inom tre veckor" in notice.output and "Kontakta Göteborgs Stads kontaktcenter" in notice.output

@@ -60,7 +60,7 @@ def test_check_of_a_broken_application_lists_the_fields():
 
 @pytest.mark.parametrize(
     ("content", "message"),
-    [(None, "no such file"), (b"{not json", "not valid JSON"), (b"[1, 2, 3]", "not a JSON object")],
+    [(None, "filen finns inte"), (b"{not json", "not valid JSON"), (b"[1, 2, 3]", "not a JSON object")],
 )
 def test_unreadable_input_exits_2_with_one_clear_line(tmp_path, content, message):
     path = tmp_path / "ansokan.json"
@@ -92,7 +92,7 @@ def test_check_warns_when_the_stickprov_key_is_missing():
         timeout=120,
     )
     assert done.returncode == 0
-    assert "ROBOT_STICKPROV_KEY is not set" in done.stderr
+    assert "ROBOT_STICKPROV_KEY är inte satt" in done.stderr
 
 
 def test_rules_check_and_rules_test_pass_on_the_shipped_rules():

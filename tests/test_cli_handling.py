@@ -72,6 +72,46 @@ def test_the_acting_person_is_the_os_users_account(queue, cli):
     assert "--as" not in cli("manual", "claim", "--help").output
 
 
+def test_the_list_shows_the_reasons_swedish_titles_not_their_codes(queue, cli):
+    listed = cli("manual", "list")
+    assert listed.exit_code == 0, listed.output
+    assert "Nyansökan handläggs alltid av en handläggare" in listed.output and "NYANSOKAN" not in listed.output
+
+
+def test_explain_speaks_of_parameters_and_sources_in_words_not_identifiers(queue, cli):
+    text = cli("explain", "EL-1").output
+    assert "Parameter andel till stickprov per kostnadstyp = hushållsel: 0,05" in text
+    assert "Parameter kostnader som alltid prövas av en handläggare = tandvård, glasögon och övrigt" in text
+    for internal in ("andel_per_kostnadstyp", "Seed 0", "seed 0", "DOMAIN.md", "[KOSTNAD", "hushall ("):
+        assert internal not in text, internal
+    assert not re.search(r"(?i)exempelvärde[^()]*; exempelvärde\)", text)
+    parameters = [line for line in text.splitlines() if line.strip().startswith("Parameter ")]
+    assert len(parameters) == len(set(parameters))
+
+
+@pytest.mark.parametrize("word", ["tilldelat", "claimed", "Tilldelat "])
+def test_manual_list_takes_the_status_words_it_shows(queue, cli, word):
+    assert cli("manual", "claim", "NY-1").exit_code == 0
+    listed = cli("manual", "list", "--status", word)
+    assert listed.exit_code == 0 and "tilldelat" in listed.output and "NY-1" in listed.output
+    refused = cli("manual", "list", "--status", "klar")
+    assert refused.exit_code == 2
+    assert refused.output.strip() == "robot: okänd status 'klar': välj öppet, tilldelat eller avslutat (--status)"
+
+
+def test_a_case_is_handed_over_with_the_word_the_lists_show(queue, cli):
+    done = cli("manual", "resolve", "NY-1", "-d", "överlämnat")
+    assert done.exit_code == 0, done.output
+    assert "avslutat: överlämnat." in done.output
+
+
+def test_claiming_what_you_hold_says_you_have_it(queue, cli):
+    assert cli("manual", "claim", "NY-1").exit_code == 0
+    again = cli("manual", "claim", "NY-1")
+    assert again.exit_code == 1
+    assert again.output.strip().startswith("robot: du har redan tagit ärende M") and "--force" not in again.output
+
+
 def test_lists_use_swedish_statuses_months_and_say_when_they_are_cut(queue, cli):
     listed = cli("manual", "list", "--limit", "1")
     assert listed.exit_code == 0, listed.output
@@ -85,7 +125,7 @@ def test_lists_use_swedish_statuses_months_and_say_when_they_are_cut(queue, cli)
 @pytest.mark.parametrize(
     ("args", "line"),
     [
-        (["manual", "resolve", "NY-1"], "robot: --decision saknas: bifall, delavslag, avslag eller overlamnad."),
+        (["manual", "resolve", "NY-1"], "robot: --decision saknas: bifall, delavslag, avslag eller överlämnad."),
         (["manual", "resolve", "NY-1", "-d", "bifall", "--amount", "mycket"],
          "robot: beloppet ska vara hela kronor, till exempel 11590 eller \"11 590\", inte 'mycket' (--amount)"),
         (["manual", "resolve", "NY-1", "-d", "bifall", "--amont", "5"], "robot: okänt tillval --amont; menade du --amount?"),
@@ -95,7 +135,7 @@ def test_lists_use_swedish_statuses_months_and_say_when_they_are_cut(queue, cli)
         (["manual", "show", "3"], "robot: ange M3 (ett ärende i manuella kön) eller ansökans id: ett nummer utan bokstav "
                                   "kan betyda både ett ärende (M) och en rekommendation (R) (ärende, rekommendation eller ansöknings-id)"),
         (["manual", "lista"], "robot: okänt kommando lista: välj claim, list, release, resolve, show"),
-        (["recommendations", "list", "--status", "klar"], "robot: okänd status 'klar': välj pending, approved eller rejected (--status)"),
+        (["recommendations", "list", "--status", "klar"], "robot: okänd status 'klar': välj väntar, fastställd, avvisad eller alla (--status)"),
     ],
     ids=["missing-option", "bad-amount", "misspelt-option", "missing-note", "missing-argument", "bad-integer",
          "bare-number", "unknown-command", "unknown-status"],
@@ -117,6 +157,17 @@ def test_a_far_amount_needs_confirm_amount(queue, cli):
     assert refused.exit_code == 2
     assert "avviker mer än 25 % från robotens förslag 7 220 kr" in refused.output and "(--confirm-amount)" in refused.output
     assert cli("manual", "resolve", "EL-1", "-d", "bifall", "--amount", "42220", "--confirm-amount").exit_code == 0
+
+
+@pytest.mark.parametrize("typed", ["99 999 999 999", "1" + "0" * 24, "9" * 5000])
+def test_confirm_amount_cannot_pass_the_ceiling(queue, cli, typed):
+    refused = cli("manual", "resolve", "EL-1", "-d", "bifall", "--amount", typed, "--confirm-amount")
+    assert refused.exit_code == 2 and "Traceback" not in refused.output
+    line = refused.output.strip()
+    assert "\n" not in line and "större än taket 200 000 kr som verksamheten har satt" in line and "(--amount)" in line
+    assert "skickat" not in refused.output
+    assert cli("manual", "show", "EL-1").output.count("Status: öppet") == 1
+
 
 
 def review_code(cli, ref: str) -> str:

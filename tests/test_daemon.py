@@ -81,9 +81,9 @@ def test_batch_processes_everything_due_and_a_second_batch_does_nothing(tmp_path
     eng = queue(env, 50)
     first = robot(env, "batch")
     assert first.returncode == 0, first.stderr
-    assert "processed 50" in first.stdout
+    assert "behandlade 50" in first.stdout
     second = robot(env, "batch")
-    assert "processed 0" in second.stdout
+    assert "behandlade 0" in second.stdout
     assert set(verdict_counts(eng).values()) == {1}
     lines = [json.loads(line) for line in first.stderr.splitlines() if line.startswith("{")]
     processed = [e for e in lines if e["event"] == "application_processed"]

@@ -209,7 +209,7 @@ def test_explain_shows_lagrum_and_each_parameters_source_and_valid_from():
     text = explain(verdict(application()), program="9.9.9")
     assert "Lagrum: 12 kap. 3 § socialtjänstlagen (2025:400); 12 kap. 4–5 §§ socialtjänstlagen (2025:400)" in text
     assert "Lagrum: 12 kap. 7 § socialtjänstlagen (2025:400); 12 kap. 1–3 §§ socialtjänstförordningen (2025:468)" in text
-    assert "Parameter riksnorm.2026.personliga.vuxna.ensamstaende = 3 940 (gäller från 2026-01-01; källa: " in text
+    assert "Parameter riksnorm 2026, personliga kostnader, vuxen, ensamstående = 3 940 (gäller från 2026-01-01; källa: " in text
     assert "SFS 2025:1046" in text
     assert "(programversion 9.9.9)" in text
 

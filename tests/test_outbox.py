@@ -291,9 +291,9 @@ def test_the_alert_shows_in_robot_status_and_outbox_status(queue, settings, monk
     monkeypatch.setenv("ROBOT_CONFIG", "/dev/null")
     monkeypatch.setenv("ROBOT_OUTPUT_ALERT_AFTER", "30m")
     status = CliRunner().invoke(app, ["outbox", "status"])
-    assert status.exit_code == 1 and "ALERT: 1 undelivered for more than 30 min" in status.output
-    assert "target: none configured" in status.output
-    assert "ALERT: 1 undelivered" in CliRunner().invoke(app, ["status"]).output
+    assert status.exit_code == 1 and "LARM: 1 inte levererade på mer än 30 min" in status.output
+    assert "mottagare: inte inställd" in status.output
+    assert "LARM: 1 inte levererade" in CliRunner().invoke(app, ["status"]).output
     listed = CliRunner().invoke(app, ["outbox", "list"])
     assert "REC-1" in listed.output and "11 220" not in listed.output and "11220" not in listed.output
 
@@ -583,13 +583,13 @@ def test_robot_outbox_deliver_runs_one_pass_and_says_what_it_did(queue, settings
                               capture_output=True, text=True, timeout=60)  # fmt: skip
 
     without = robot("outbox", "deliver")
-    assert without.returncode == 3 and "no output target" in without.stderr
+    assert without.returncode == 3 and "ingen mottagare" in without.stderr
     weak = robot("outbox", "deliver", ROBOT_OUTPUT_URL="http://127.0.0.1:9/beslut", ROBOT_OUTPUT_SECRET="s3cret",
                  ROBOT_DEMO="0")  # fmt: skip
     assert weak.returncode == 3 and weak.stderr.startswith("robot: ROBOT_OUTPUT_SECRET is refused")
     assert "Traceback" not in weak.stderr
     done = robot("outbox", "deliver", ROBOT_OUTPUT_DIR=str(tmp_path / "ut"))
     assert done.returncode == 0, done.stderr
-    assert f"delivered 2 to folder:{tmp_path / 'ut'}; pending 0" in done.stdout
+    assert f"levererade 2 till folder:{tmp_path / 'ut'}; väntar 0" in done.stdout
     assert sorted(json.loads(line)["event"] for line in done.stderr.splitlines()) == ["decision_delivered"] * 2
     assert len(list((tmp_path / "ut").glob("*.json"))) == 2

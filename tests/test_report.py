@@ -293,7 +293,7 @@ def test_a_month_without_applications_says_so_and_writes_no_empty_report(engine,
 @pytest.mark.parametrize("text", ["2026-13", "12-2026", "2026-1"])
 def test_a_bad_month_is_one_clear_line_and_exit_2(engine, cli, text):
     done = cli("--month", text)
-    assert done.exit_code == 2 and "expected a month as YYYY-MM" in done.output
+    assert done.exit_code == 2 and "ange en månad som ÅÅÅÅ-MM" in done.output
 
 
 def test_the_month_is_read_a_page_at_a_time_with_the_same_figures(engine, month, tmp_path, ruleset, monkeypatch):

@@ -111,9 +111,9 @@ def test_the_cli_refuses_a_date_inside_the_retention_period(tmp_path):
         [sys.executable, "-m", "robot", "db", "purge", "--before", "2025-01-01"],
         cwd=ROOT, env=env, capture_output=True, text=True,
     )  # fmt: skip
-    assert done.returncode == 2 and "retention" in done.stderr
+    assert done.returncode == 2 and "bevarandetiden" in done.stderr
     done = subprocess.run(
         [sys.executable, "-m", "robot", "db", "purge", "--before", "2021-01-01"],
         cwd=ROOT, env=env, capture_output=True, text=True,
     )  # fmt: skip
-    assert done.returncode == 0 and "purged the personal data of 0 cases" in done.stdout
+    assert done.returncode == 0 and "gallrade personuppgifterna i 0 ärenden" in done.stdout

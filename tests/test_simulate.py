@@ -149,9 +149,9 @@ def test_the_simulate_command_speaks_swedish_and_json(engine, stored, cli, tmp_p
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--rules", "/no/such/folder"], "no such folder"),
-        (["--rules", "."], "are not valid"),
-        (["--rules", str(RULES), "--month", "2026-13"], "expected a month as YYYY-MM"),
+        (["--rules", "/no/such/folder"], "mappen finns inte"),
+        (["--rules", "."], "är inte giltiga"),
+        (["--rules", str(RULES), "--month", "2026-13"], "ange en månad som ÅÅÅÅ-MM"),
     ],
 )
 def test_bad_input_is_one_clear_line_and_exit_2(engine, cli, args, message):

@@ -51,7 +51,7 @@ def test_ping_exits_3_with_one_line_when_ssbtek_is_unreachable():
         url = sim.url
     result = ping(url)
     assert result.exit_code == 3
-    assert result.stderr.startswith(f"robot: SSBTEK at {url} is unreachable")
+    assert result.stderr.startswith(f"robot: SSBTEK på {url} går inte att nå")
     assert len(result.stderr.strip().splitlines()) == 1
     assert "Traceback" not in result.output
 
@@ -64,7 +64,7 @@ def test_ping_without_an_address_is_a_configuration_error():
 
 def test_the_simulator_command_refuses_bad_input_with_one_line():
     missing = runner.invoke(cli, ["ssbtek-sim", "--register", "/nonexistent/register.json"])
-    assert missing.exit_code == 2 and "no such file" in missing.stderr
+    assert missing.exit_code == 2 and "filen finns inte" in missing.stderr
     rate = runner.invoke(cli, ["ssbtek-sim", "--register", str(REGISTER_FILE), "--error-rate", "2"])
     assert rate.exit_code == 2 and "error_rate" in rate.stderr
     not_register = runner.invoke(cli, ["ssbtek-sim", "--register", str(ROOT / "pyproject.toml")])
@@ -72,7 +72,7 @@ def test_the_simulator_command_refuses_bad_input_with_one_line():
     with listening_socket("127.0.0.1", 0) as taken:
         port = str(taken.getsockname()[1])
         busy = runner.invoke(cli, ["ssbtek-sim", "--register", str(REGISTER_FILE), "--port", port])
-    assert busy.exit_code == 2 and "cannot listen" in busy.stderr
+    assert busy.exit_code == 2 and "kan inte lyssna" in busy.stderr
 
 
 def test_the_simulator_command_serves_the_contract():

@@ -6,8 +6,9 @@ import datetime as dt
 
 import pytest
 
-from robot.swedish.dates import day_text, month_name
+from robot.swedish.dates import day_text, local_time, month_name
 from robot.swedish.numbers import decimal, kr, percent, points, signed_kr
+from robot.swedish.parameters import parameter_name
 from robot.swedish.words import ACTIVITY_PHRASES, join, months, other_adults, persons, role
 
 
@@ -63,3 +64,31 @@ def test_adjectives_agree_with_the_income_or_cost():
     assert agreeing("uppgiven", "studiemedel") == "uppgivna"
     assert agreeing("ansökt", "glasögon") == "ansökta" and agreeing("ansökt", "hyra") == "ansökt"
     assert agreeing("skattefri", "barnbidrag") == "skattefritt"
+
+
+@pytest.mark.parametrize(
+    ("moment", "shown"),
+    [
+        (dt.datetime(2026, 12, 2, 8, 0, tzinfo=dt.UTC), "2026-12-02 09:00 CET"),
+        (dt.datetime(2026, 7, 1, 22, 30, tzinfo=dt.UTC), "2026-07-02 00:30 CEST"),
+        ("2026-12-02T08:00:00+00:00", "2026-12-02 09:00 CET"),
+        (dt.datetime(2026, 12, 2, 8, 0), "2026-12-02 09:00 CET"),
+        (None, "–"),
+    ],
+)
+def test_every_time_is_stockholm_time_with_its_zone(moment, shown):
+    assert local_time(moment) == shown
+
+
+@pytest.mark.parametrize(
+    ("path", "words"),
+    [
+        ("stickprov.andel_per_kostnadstyp", "andel till stickprov per kostnadstyp"),
+        ("schablon.intervall.hushallsel", "schablon: hushållsel"),
+        ("riksnorm.2026.personliga.barn.11-14.belopp", "riksnorm 2026, personliga kostnader, barn, 11–14 år"),
+        ("riksnorm.2026.gemensamma.6", "riksnorm 2026, gemensamma hushållskostnader, 6 personer"),
+        ("ny_regel.hogsta_belopp", "hogsta belopp"),
+    ],
+)
+def test_a_parameter_is_named_in_words(path, words):
+    assert parameter_name(path) == words

@@ -131,6 +131,15 @@ def test_a_refused_decision_says_why_in_swedish_and_keeps_what_was_typed(workpla
         assert f'value="{fields["amount"]}"' in refused.text
 
 
+def test_a_confirmed_amount_above_the_ceiling_is_refused_as_in_the_cli(workplace):
+    anna = logged_in(workplace, "anna.h")
+    post(anna, "/manuell/EL-1/ta")
+    refused = post(anna, "/manuell/EL-1/avsluta", decision="bifall", amount="99 999 999", bekrafta="ja")
+    assert refused.status_code == 422
+    assert "större än taket 200 000 kr som verksamheten har satt" in page_text(refused)
+    assert find_manual(workplace.state.web.engine, "EL-1").status == "claimed"
+
+
 def test_a_stickprov_needs_the_finding(workplace):
     engine = workplace.state.web.engine
     tea = logged_in(workplace, "tea.l")
@@ -237,6 +246,18 @@ def test_ops_page_shows_the_queue_and_the_outbox(workplace):
     ops = page_text(anna.get("/drift"))
     assert "manuell handläggning" in ops
     assert "Utkorgen till verksamhetssystemet Mottagare inte inställd" in ops and "Väntar på leverans" in ops
+
+
+def test_the_ops_page_gives_stockholm_time_with_its_zone(workplace):
+    ops = page_text(logged_in(workplace, "anna.h").get("/drift"))
+    assert "(UTC)" not in ops
+    assert "Läget 2026-12-02 09:00 CET." in ops, ops[:300]
+
+
+def test_the_queue_counts_agree_in_number(workplace):
+    anna = logged_in(workplace, "anna.h")
+    post(anna, "/manuell/EL-1/ta")
+    assert "1 tilldelat ärende;" in page_text(anna.get("/manuell"))
 
 
 def test_names_and_notes_are_escaped(workplace):

@@ -3,6 +3,9 @@
 Far means: further than `casework.amount_tolerance` (±25 %) from the robot's proposal; or above
 the household's norm plus its costs (what it would get with no income at all); or, when the robot
 calculated nothing, above `casework.confirm_above` kronor.
+
+Above `casework.max_amount` (verksamheten's ceiling) no amount is taken, confirmed or not: such a
+decision belongs in the case system, where it gets its own review.
 """
 
 from __future__ import annotations
@@ -39,7 +42,21 @@ def why_confirm(amount: int, verdict: Verdict | None, limits: CaseworkSettings) 
     return None
 
 
+def above_ceiling(amount: int, limits: CaseworkSettings) -> str | None:
+    """Why `amount` can never be taken here (Swedish), or None when it is within the ceiling."""
+    if amount <= limits.max_amount:
+        return None
+    what = f"beloppet {kr(amount)}" if amount < 10**15 else "beloppet"
+    return (
+        f"{what} är större än taket {kr(limits.max_amount)} som verksamheten har satt "
+        "(casework.max_amount); ett så stort belopp beslutas i verksamhetssystemet"
+    )
+
+
 def check_amount(engine: Engine, application_id: str, amount: int, confirmed: bool, limits: CaseworkSettings) -> None:
+    ceiling = above_ceiling(amount, limits)
+    if ceiling:
+        raise Invalid(ceiling, "amount")
     why = why_confirm(amount, robot_verdict(engine, application_id), limits)
     if why and not confirmed:
         raise Invalid(f"{why}; kontrollera beloppet och bekräfta det", "confirm_amount")

@@ -60,7 +60,9 @@ def claim_manual(
         return item
     if not cases.claim_item(engine, item.id, actor.user_id, clock.now(), taken_from, via=actor.channel):
         current = find_manual(engine, item.id)
-        who = f" av {current.assignee}" if current.assignee else ""
+        if current.status == ManualStatus.CLAIMED and current.assignee == actor.user_id:
+            raise Conflict(f"du har redan tagit ärende {item.ref} och kan avsluta det")
+        who = f" {current.assignee}" if current.status == ManualStatus.CLAIMED else ""
         status = STATUS_WORDS[ManualStatus(current.status)]
         raise Conflict(f"ärende {item.ref} är inte öppet: det är redan {status}{who}", _takeover_field(actor, current))
     return find_manual(engine, item.id)
@@ -120,12 +122,16 @@ def resolve_manual(
     return find_manual(engine, item.id)
 
 
+HANDED_OVER = {"överlämnad": "overlamnad", "överlämnat": "overlamnad", "overlamnat": "overlamnad"}
+"""The words for a case handed to the case system as people write them (lists show "överlämnat")."""
+
+
 def parse_decision(decision: str, amount: int | None, note: str | None) -> Resolution:
     """The decision with what it needs: bifall and delavslag an amount, delavslag and avslag a motivering."""
     try:
-        decided = Resolution(decision)
+        decided = Resolution(HANDED_OVER.get(decision, decision))
     except ValueError:
-        raise Invalid("beslutet ska vara bifall, delavslag, avslag eller overlamnad", "decision") from None
+        raise Invalid("beslutet ska vara bifall, delavslag, avslag eller överlämnad", "decision") from None
     if decided in (Resolution.BIFALL, Resolution.DELAVSLAG) and (amount is None or amount <= 0):
         raise Invalid(f"{decided.value} kräver ett belopp större än 0 kr", "amount")
     if decided in (Resolution.AVSLAG, Resolution.OVERLAMNAD) and amount not in (None, 0):

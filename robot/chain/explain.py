@@ -8,6 +8,7 @@ from typing import Any
 from robot.formats.verdict import StepEntry, Verdict
 from robot.swedish.dates import month_name
 from robot.swedish.numbers import decimal, integer, kr
+from robot.swedish.parameters import parameter_name, step_name, value_words
 from robot.swedish.words import join
 
 RESULT_NAMES = {"pass": "godkänt", "manual": "till handläggare"}
@@ -38,7 +39,7 @@ def explain(verdict: Verdict, program: str | None = None) -> str:
         if verdict.amount is not None:
             out.append(f"Robotens förslag till handläggaren: {kr(verdict.amount)}.")
         out += ["", "Skäl:"]
-        out.extend(f"  - {r.text} [{r.code}]" for r in verdict.reasons)
+        out.extend(f"  - {r.text}" for r in verdict.reasons)
     out += ["", "Regelkedjan steg för steg:"]
     for i, step in enumerate(verdict.steps, 1):
         out += _step(i, step)
@@ -60,21 +61,28 @@ def _step(i: int, step: StepEntry) -> list[str]:
     status = NOT_DRAWN.get(step.rule, "godkänt") if step.result == "pass" else RESULT_NAMES[step.result]
     if not step.evaluated:
         status += ", kunde inte utvärderas"
-    lines = [f"  {i}. {step.rule} ({status})", f"     {step.motivering}"]
+    lines = [f"  {i}. {step_name(step.rule)} ({status})", f"     {step.motivering}"]
     if step.lagrum:
         lines.append(f"     Lagrum: {'; '.join(step.lagrum)}.")
+    shown = set()
     for p in step.parameters:
-        flags = [f for f, on in (("preliminär", p.get("provisional")), ("exempelvärde", p.get("example"))) if on]
+        value = value_text(p.get("value"), value_words(p["name"]))
+        if (p["name"], value) in shown:  # two children in one age band use the same norm row
+            continue
+        shown.add((p["name"], value))
+        source = p.get("source", "–")
+        example = p.get("example") and "exempelvärde" not in source.lower()
+        flags = [f for f, on in (("preliminär", p.get("provisional")), ("exempelvärde", example)) if on]
         valid = f"gäller från {p['valid_from']}" if p.get("valid_from") else "inställning"
         lines.append(
-            f"     Parameter {p['name']} = {value_text(p.get('value'))} ({valid}; källa: {p.get('source', '–')}"
+            f"     Parameter {parameter_name(p['name'])} = {value} ({valid}; källa: {source}"
             + (f"; {', '.join(flags)}" if flags else "")
             + ")"
         )
     return lines
 
 
-def value_text(value: Any) -> str:
+def value_text(value: Any, words: dict[str, str] | None = None) -> str:
     """A parameter value as a person reads it: 0,9; ja/nej; lists with "och"; ranges as min–max."""
     if isinstance(value, bool):
         return "ja" if value else "nej"
@@ -83,10 +91,12 @@ def value_text(value: Any) -> str:
     if isinstance(value, int):
         return integer(value)
     if isinstance(value, list):
-        return join([value_text(v) for v in value]) or "inga"
+        return join([value_text(v, words) for v in value]) or "inga"
     if isinstance(value, dict):
         if {"min", "max"} <= set(value):
-            extra = ", ".join(f"{k} {v}" for k, v in value.items() if k not in ("min", "max"))
+            extra = ", ".join(f"{(words or {}).get(k, k)} {v}" for k, v in value.items() if k not in ("min", "max"))
             return f"{integer(value['min'])}–{integer(value['max'])}" + (f" ({extra})" if extra else "")
-        return ", ".join(f"{k}: {value_text(v)}" for k, v in value.items())
+        return ", ".join(f"{(words or {}).get(str(k), k)}: {value_text(v, words)}" for k, v in value.items())
+    if isinstance(value, str) and words:
+        return words.get(value, value)
     return str(value)

@@ -14,6 +14,7 @@ import json
 import typer
 
 from robot.cli.common import engine, fail, say, settings
+from robot.swedish.dates import local_time
 
 
 def record_cli_view(eng, application_id: str) -> None:  # type: ignore[no-untyped-def]
@@ -135,6 +136,6 @@ def audit(
         what = WHAT_NAMES.get(r.what, r.what)  # type: ignore[call-overload]  # StrEnum keys match their strings
         outcome = OUTCOME_NAMES.get(r.outcome, r.outcome) if r.outcome != Outcome.OK else ""  # type: ignore[call-overload]
         say(
-            f"{r.at:%Y-%m-%d %H:%M:%S} {r.user_id or '(okänt konto)':<20} {r.channel:<4} "
+            f"{local_time(r.at, seconds=True)} {r.user_id or '(okänt konto)':<20} {r.channel:<4} "
             f"{r.application_id or '–':<22} {what}" + (f" ({outcome})" if outcome else "")
         )

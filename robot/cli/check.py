@@ -11,15 +11,15 @@ from robot.formats.text import terminal_safe
 
 
 def check(
-    application: Path = typer.Argument(..., help="An ansokan/1 JSON file."),
-    register: Path = typer.Option(..., "--register", "-r", help="A register/1 JSON file (what SSBTEK would answer)."),
-    explain: bool = typer.Option(False, "--explain", help="Print the steps as Swedish prose instead of JSON."),
-    rules: Path = typer.Option(None, "--rules", help="Rules folder (default: ROBOT_RULES_DIR, else the rules shipped with the robot)."),
+    application: Path = typer.Argument(..., help="En ansokan/1-fil (JSON)."),
+    register: Path = typer.Option(..., "--register", "-r", help="En register/1-fil (JSON; det SSBTEK skulle svara)."),
+    explain: bool = typer.Option(False, "--explain", help="Skriv ut stegen som text i stället för JSON."),
+    rules: Path = typer.Option(None, "--rules", help="Regelmapp (standard: ROBOT_RULES_DIR, annars reglerna som följer med roboten)."),
     as_of: str = typer.Option(
-        None, "--as-of", help="The day of the evaluation, YYYY-MM-DD (default: today in Sweden). Recorded with the verdict."
+        None, "--as-of", help="Dagen för prövningen, ÅÅÅÅ-MM-DD (standard: i dag i Sverige). Sparas med utfallet."
     ),
 ) -> None:
-    """Print the verdict for APPLICATION as JSON. Exits 0 for either outcome, 2 for unreadable input."""
+    """Skriv ut utfallet för APPLICATION som JSON. Slutkod 0 för båda utfallen, 2 för indata som inte går att läsa."""
     import datetime as dt
 
     from pydantic import ValidationError
@@ -46,11 +46,11 @@ def check(
         fail(f"{register}: {exc}")
     except ValidationError as exc:
         first = exc.errors(include_url=False)[0]
-        fail(f"{register}: not a register/1 document: {'.'.join(map(str, first['loc']))}: {first['msg']}")
+        fail(f"{register}: inget register/1-dokument: {'.'.join(map(str, first['loc']))}: {first['msg']}")
     try:
         day = dt.date.fromisoformat(as_of) if as_of else today()
     except ValueError:
-        fail(f"--as-of {as_of!r}: not a date YYYY-MM-DD")
+        fail(f"--as-of {as_of!r}: inget datum ÅÅÅÅ-MM-DD")
     evaluation = evaluate(
         parsed, reg, ruleset(rules, config), stickprov_input(config, require_key=False),
         circumstances=Circumstances(as_of=day),

@@ -35,9 +35,9 @@ def settings() -> Settings:
     except ValidationError as exc:
         first = exc.errors(include_url=False)[0]
         where = ".".join(str(p) for p in first["loc"])
-        fail(f"invalid configuration: {where}: {first['msg']}")
+        fail(f"ogiltig inställning: {where}: {first['msg']}")
     except (OSError, ValueError) as exc:
-        fail(f"cannot read the configuration: {exc}")
+        fail(f"kan inte läsa inställningarna: {exc}")
 
 
 def rules_folder(directory: Path | None, config: Settings | None = None) -> Path:
@@ -45,7 +45,7 @@ def rules_folder(directory: Path | None, config: Settings | None = None) -> Path
     config = config or settings()
     path, origin = (directory, "--rules") if directory else (config.rules_dir, config.rules_origin())
     if not path.is_dir():
-        fail(f"no rules folder at {path} (from {origin})")
+        fail(f"ingen regelmapp i {path} (från {origin})")
     return path
 
 
@@ -57,7 +57,7 @@ def ruleset(directory: Path | None, config: Settings | None = None):
     try:
         return load_ruleset(path)
     except RulesError as exc:
-        fail(f"the rules in {path} are not valid: {exc}")
+        fail(f"reglerna i {path} är inte giltiga: {exc}")
 
 
 def stickprov_input(config: Settings, *, require_key: bool):
@@ -75,9 +75,9 @@ def stickprov_input(config: Settings, *, require_key: bool):
         fail(str(exc))
     if key is None:
         if require_key:
-            fail("ROBOT_STICKPROV_KEY is not set; stickprov selection needs a secret key (see README)")
+            fail("ROBOT_STICKPROV_KEY är inte satt; stickprovet behöver en hemlig nyckel (se README)")
         typer.echo(
-            "robot: note: ROBOT_STICKPROV_KEY is not set; using the public development key for stickprov",
+            "robot: obs: ROBOT_STICKPROV_KEY är inte satt; stickprovet använder den offentliga utvecklingsnyckeln",
             err=True,
         )
         key = DEVELOPMENT_KEY
@@ -87,14 +87,14 @@ def stickprov_input(config: Settings, *, require_key: bool):
 def read_bytes(path: Path, limit: int | None = None) -> bytes:
     try:
         if limit is not None and path.stat().st_size > limit:
-            fail(f"{path}: larger than the limit of {limit} bytes")
+            fail(f"{path}: större än gränsen {limit} byte")
         return path.read_bytes()
     except IsADirectoryError:
-        fail(f"{path}: is a folder, not a file")
+        fail(f"{path}: är en mapp, inte en fil")
     except FileNotFoundError:
-        fail(f"{path}: no such file")
+        fail(f"{path}: filen finns inte")
     except OSError as exc:
-        fail(f"{path}: cannot read: {exc.strerror}")
+        fail(f"{path}: kan inte läsas: {os_problem(exc)}")
 
 
 def is_terminal() -> bool:
@@ -102,40 +102,93 @@ def is_terminal() -> bool:
 
 
 def engine(config: Settings, *, require_migrated: bool = True, url: str | None = None):
-    """The database engine, or one line on stderr and exit 3: a URL that is not one, a server that does not
-    answer, a data folder that cannot hold the database, a database that is missing or not migrated.
+    """The database engine, or one line on stderr and exit 3: a URL that is not one, a database the robot does
+    not support, a server that does not answer, a data folder that cannot hold the database, a database that
+    is missing or not migrated.
 
     Only `robot db upgrade` (require_migrated=False) creates the data folder and the database.
     `url` is another URL for the same database (the owner role's).
     """
     from sqlalchemy.exc import SQLAlchemyError
 
-    from robot.queue.db import make_engine, sqlite_file
+    from robot.queue.db import make_engine, sqlite_file, supported
     from robot.queue.migrate import NotMigrated, require_current
 
     url = url or config.database()
     try:
+        if not supported(url):
+            fail(
+                f"databasen {_shown(url)} stöds inte: roboten använder PostgreSQL eller SQLite (ROBOT_DATABASE_URL)",
+                code=3,
+            )
         database = sqlite_file(url)
         if database is not None and require_migrated and not database.is_file():
             fail(
-                f"no database at {database.absolute()}; run `robot db upgrade` to create it, "
-                "or set ROBOT_DATA_DIR (or ROBOT_DATABASE_URL) to the one you mean",
+                f"ingen databas i {database.absolute()}; kör `robot db upgrade` för att skapa den, "
+                "eller sätt ROBOT_DATA_DIR (eller ROBOT_DATABASE_URL) till den du menar",
                 code=3,
             )
         eng = make_engine(url)
         if require_migrated:
             require_current(eng)
+        else:
+            with eng.connect():  # `db upgrade` and `db status` say here, in one line, that the server does not answer
+                pass
     except NotMigrated as exc:
         fail(f"{exc} ({_shown(url)})", code=3)
     except SQLAlchemyError as exc:
-        cause = getattr(exc, "orig", None) or exc
-        first = (str(cause).splitlines() or [""])[0]
-        fail(f"cannot use the database {_shown(url)}: {type(cause).__name__}: {first}", code=3)
+        fail(f"kan inte använda databasen {_shown(url)}: {database_problem(exc)}", code=3)
     except OSError as exc:
-        folder = Path(exc.filename) if exc.filename else config.data_dir
-        problem = "it is a file, not a folder" if folder.is_file() else (exc.strerror or str(exc))
-        fail(f"cannot use the data folder {folder.absolute()}: {problem} (ROBOT_DATA_DIR)", code=3)
+        folder = config.data_dir.absolute()
+        where = Path(exc.filename).absolute() if exc.filename else folder
+        fail(
+            f"kan inte använda datamappen {folder}: {'den' if where == folder else where} {os_problem(exc)} (ROBOT_DATA_DIR)",
+            code=3,
+        )
     return eng
+
+
+def os_problem(exc: OSError) -> str:
+    """What went wrong with a file or folder, in Swedish, after its name."""
+    import errno
+
+    return {
+        errno.EACCES: "är inte skrivbar för den här användaren (behörighet saknas)",
+        errno.EPERM: "är inte skrivbar för den här användaren (behörighet saknas)",
+        errno.EROFS: "ligger på ett skrivskyddat filsystem",
+        errno.ENOTDIR: "är en fil, inte en mapp",
+        errno.EEXIST: "är en fil, inte en mapp",
+        errno.ENOENT: "finns inte",
+        errno.ENOSPC: "får inte plats: disken är full",
+        errno.EISDIR: "är en mapp, inte en fil",
+    }.get(exc.errno or 0, f"går inte att använda ({exc.strerror or exc})")
+
+
+def database_problem(exc: BaseException) -> str:
+    """The database's refusal in one Swedish line: the driver's first line at most, never the SQL or its
+    parameters (SQLAlchemy's own message carries both)."""
+    from sqlalchemy.exc import ArgumentError
+
+    cause = getattr(exc, "orig", None) or exc
+    first = (str(cause).splitlines() or [""])[0].strip()[:200]
+    if isinstance(exc, ArgumentError):
+        return f"adressen går inte att tolka (ROBOT_DATABASE_URL) [{first}]"
+    lowered = first.lower()
+    known = [
+        ("connection refused", "servern svarar inte (anslutningen nekades)"),
+        ("timeout", "servern svarade inte i tid"),
+        ("timed out", "servern svarade inte i tid"),
+        ("could not translate host name", "värdnamnet finns inte"),
+        ("name or service not known", "värdnamnet finns inte"),
+        ("password authentication failed", "inloggningen nekades (användare eller lösenord)"),
+        ("permission denied", "rollen saknar behörighet"),
+        ("readonly database", "databasfilen eller dess mapp är inte skrivbar"),
+        ("unable to open database file", "databasfilen eller dess mapp är inte skrivbar"),
+    ]
+    for needle, words in known:
+        if needle in lowered:
+            return f"{words} [{first}]"
+    return f"databasen svarade med ett fel [{type(cause).__name__}: {first}]"
 
 
 def masked(config: Settings) -> dict[str, Any]:

@@ -132,7 +132,7 @@ def show(event_id: str = typer.Argument(..., help="Beslutets id (event_id).")) -
 def correct(
     ref: str = typer.Argument(..., help="Ansökans id, ärendet (M12) eller rekommendationen (R12)."),
     decision: str = typer.Option(
-        ..., "--decision", "-d", help="Det rätta beslutet: bifall, delavslag, avslag eller overlamnad."
+        ..., "--decision", "-d", help="Det rätta beslutet: bifall, delavslag, avslag eller överlämnad."
     ),
     kronor: str = typer.Option(None, "--amount", help="Det rätta beloppet i hela kronor (bifall och delavslag)."),
     note: str = typer.Option(None, "--note", help="Varför beslutet rättas (krävs); blir motiveringen."),

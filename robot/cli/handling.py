@@ -11,7 +11,7 @@ import json
 import typer
 
 from robot.cli.audit import application_of, cli_action, cli_viewer, record_cli_view
-from robot.cli.common import engine, fail, say, settings
+from robot.cli.common import engine, fail, ruleset, say, settings
 from robot.cli.decisions import DECISION_WORDS, hand_over, standing_line
 from robot.cli.wording import (
     SwedishErrors,
@@ -24,6 +24,7 @@ from robot.cli.wording import (
     readable_paths,
     shown,
 )
+from robot.swedish.dates import local_time
 
 manual_app = typer.Typer(
     help="Manuella kön: lista, visa, ta och avsluta ärenden.", no_args_is_help=True, cls=SwedishErrors
@@ -39,7 +40,14 @@ REC_WORDS = {"pending": "väntar", "approved": "fastställd", "rejected": "avvis
 
 
 def _status(value: str | None, words: dict[str, str]) -> str | None:
-    return words.get(value.strip().lower(), value) if value else value
+    """The status as the lists show it (öppet) or as stored (open); anything else is one Swedish line."""
+    if not value:
+        return value
+    key = value.strip().lower()
+    if key in words or key in words.values():
+        return words.get(key, key)
+    shown = list(words)
+    fail(f"okänd status {value!r}: välj {', '.join(shown[:-1])} eller {shown[-1]} (--status)", code=2)
 
 
 @manual_app.command("list")
@@ -56,8 +64,10 @@ def manual_list(
     from robot.casework import list_manual
     from robot.queue.access_log import What, record_list
 
-    eng = engine(settings())
+    config = settings()
+    eng = engine(config)
     reader = cli_viewer(eng, What.VIEW_LIST)
+    titles = dict(ruleset(None, config).reasons)  # the reasons' Swedish titles (rules/orsaker.yaml)
     if mine:
         assignee = reader.user_id
     page = handle(list_manual, eng, _status(status, MANUAL_STATUS), assignee, limit)
@@ -72,7 +82,7 @@ def manual_list(
         return
     say(f"{'nr':<7} {'ansökan':<22} {'månad':<14} {'status':<10} {'sista dag':<10}  {'förslag':>10}  orsaker")
     for i in page:
-        codes = ",".join(dict.fromkeys(i.codes))
+        codes = "; ".join(titles.get(code, code) for code in dict.fromkeys(i.codes))
         say(
             f"{i.ref:<7} {i.application_id:<22} {month(i.period):<14} {MANUAL_WORDS[i.status]:<10} "
             f"{day(i.deadline):<10}  {amount(i.proposal_amount):>10}  {codes}"
@@ -93,14 +103,14 @@ def manual_show(ref: str = typer.Argument(..., help="Ärendet (M12) eller ansök
     item = handle(find_manual, eng, ref)
     record_cli_view(eng, item.application_id)
     say(f"Ärende {item.ref} – ansökan {item.application_id} – {month(item.period)}")
-    say(f"Status: {MANUAL_WORDS[item.status]}" + (f" (tilldelat {item.assignee})" if item.assignee else ""))
+    say(f"Status: {MANUAL_WORDS[item.status]}" + (f" {item.assignee}" if item.status == "claimed" else ""))
     say(f"Sista dag: {long_day(item.deadline)}")
     if item.stickprov:
         say("Stickprov: ja – ange vid avslut om ansökan var korrekt.")
     say(f"Robotens förslag: {amount(item.proposal_amount)}")
     say("Orsaker:")
     for r in item.reasons:
-        say(f"  - {readable_paths(r.text)} [{r.code}]")
+        say(f"  - {readable_paths(r.text)}")
     if item.status == "resolved":
         say(
             f"Beslut: {DECISION_WORDS.get(item.resolution or '', item.resolution)}"
@@ -149,7 +159,7 @@ def manual_release(
 @manual_app.command("resolve")
 def manual_resolve(
     ref: str = typer.Argument(..., help="Ärendet (M12) eller ansökans id."),
-    decision: str = typer.Option(..., "--decision", "-d", help="bifall, delavslag, avslag eller overlamnad."),
+    decision: str = typer.Option(..., "--decision", "-d", help="bifall, delavslag, avslag eller överlämnad."),
     kronor: str = typer.Option(None, "--amount", help="Beviljat belopp i hela kronor (bifall och delavslag)."),
     note: str = typer.Option(None, "--note", help="Motivering (krävs för delavslag och avslag)."),
     correct: bool = typer.Option(None, "--correct/--incorrect", help="För stickprov: var ansökan korrekt?"),
@@ -393,16 +403,18 @@ def explain(
             fail(f"ansökan {application_id} har inget utfall ännu (status {row.state})", code=1)
         return
     if stored is None:
-        say(f"Ansökan {application_id}: inget utfall från roboten (status {row.state}).")
+        from robot.swedish.casework import EVENTS, QUEUE_STATES
+
+        say(f"Ansökan {application_id}: inget utfall från roboten ({QUEUE_STATES.get(row.state, row.state)}).")
         if item is not None:
-            say(f"Ärende {item.id} i manuella kön ({item.status}):")
+            titles = dict(ruleset(None, config).reasons)
+            say(f"Ärende {item.ref} i manuella kön ({MANUAL_WORDS[item.status]}):")
             for reason in item.reasons:
-                say(f"  - {readable_paths(reason.text)} [{reason.code}]")
+                say(f"  - {titles.get(reason.code, reason.code)}: {readable_paths(reason.text)}")
         say("Händelser:")
         for e in history(eng, row.id):
-            say(
-                f"  {e.at:%Y-%m-%d %H:%M:%S} {e.kind} {e.from_state or ''}→{e.to_state or ''} ({e.actor}) {e.details or ''}"
-            )
+            state = f": {QUEUE_STATES.get(e.to_state, e.to_state)}" if e.kind == "processed" and e.to_state else ""
+            say(f"  {local_time(e.at, seconds=True)} {EVENTS.get(e.kind, e.kind)}{state} ({e.actor})")
         raise typer.Exit(0)
     if as_json:
         say(stored.verdict.to_json())

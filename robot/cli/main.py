@@ -16,11 +16,14 @@ from robot.cli import rules as rules_cmd
 from robot.cli import ssbtek as ssbtek_cmd
 from robot.cli import users as users_cmd
 from robot.cli import web as web_cmd
+from robot.cli.swedish_typer import SwedishGroup
 
 app = typer.Typer(
     name="robot",
-    help="bistandsrobot: decision support for ekonomiskt bistånd. It recommends or sends to manual handling; it never decides.",
+    help="bistandsrobot: beslutsstöd för ekonomiskt bistånd. Roboten rekommenderar eller skickar till manuell "
+    "handläggning; den beslutar aldrig.",
     no_args_is_help=True,
+    cls=SwedishGroup,
     add_completion=False,
     pretty_exceptions_enable=False,
 )

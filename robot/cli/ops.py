@@ -10,24 +10,29 @@ import typer
 
 from robot.cli.common import (
     configure_logs,
+    database_problem,
     engine,
     fail,
     is_terminal,
     masked,
+    os_problem,
     register_source,
     ruleset,
     settings,
     stickprov_input,
 )
+from robot.cli.swedish_typer import SwedishGroup
 from robot.formats.text import terminal_safe
+from robot.swedish.casework import QUEUE_STATES
+from robot.swedish.dates import local_time
 
-db_app = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_help=True)
-config_app = typer.Typer(help="Effective configuration.", no_args_is_help=True)
+db_app = typer.Typer(help="Databasen: schema (Alembic-migreringar), kontroll och gallring.", no_args_is_help=True, cls=SwedishGroup)
+config_app = typer.Typer(help="Inställningarna som gäller.", no_args_is_help=True, cls=SwedishGroup)
 
 
 @db_app.command("upgrade")
 def db_upgrade() -> None:
-    """Create or migrate the database schema (as the owner role) and grant the runtime role what it needs."""
+    """Skapa eller migrera databasens schema (som ägarrollen) och ge driftrollen det den behöver."""
     from robot.queue import grants, migrate
 
     config = settings()
@@ -35,24 +40,24 @@ def db_upgrade() -> None:
     runtime_role = grants.role_of(runtime_url)
     separate = config.migration_database_url is not None
     if separate and not grants.same_database(runtime_url, owner_url):
-        fail("ROBOT_MIGRATION_DATABASE_URL and ROBOT_DATABASE_URL name different databases", code=2)
+        fail("ROBOT_MIGRATION_DATABASE_URL och ROBOT_DATABASE_URL pekar på olika databaser", code=2)
     if separate and runtime_role is not None and runtime_role == grants.role_of(owner_url):
         fail(
-            f"ROBOT_MIGRATION_DATABASE_URL and ROBOT_DATABASE_URL both log in as {runtime_role}: the owner of the "
-            "tables must be another role than the daemon's (docs/security.md)",
+            f"ROBOT_MIGRATION_DATABASE_URL och ROBOT_DATABASE_URL loggar båda in som {runtime_role}: tabellernas "
+            "ägare ska vara en annan roll än daemonens (docs/security.md)",
             code=2,
         )
     eng = engine(config, require_migrated=False, url=owner_url)
     before = migrate.status(eng)
     after = migrate.upgrade(eng)
-    what = "already up to date" if before.current == after.current else f"upgraded from {before.current or 'empty'}"
-    typer.echo(terminal_safe(f"database {eng.url.render_as_string(hide_password=True)}: schema {after.current} ({what})"))
+    what = "redan aktuellt" if before.current == after.current else f"uppgraderat från {before.current or 'tomt'}"
+    typer.echo(terminal_safe(f"databas {eng.url.render_as_string(hide_password=True)}: schema {after.current} ({what})"))
     if eng.dialect.name != "postgresql":
         return
     if not separate:
         typer.echo(
-            terminal_safe(f"robot: warning: ROBOT_MIGRATION_DATABASE_URL is not set, so {runtime_role} owns the tables and can drop "
-            "or disable the append-only triggers; see docs/security.md"),
+            terminal_safe(f"robot: varning: ROBOT_MIGRATION_DATABASE_URL är inte satt, så {runtime_role} äger tabellerna och kan ta "
+            "bort eller stänga av spärrarna mot ändringar; se docs/security.md"),
             err=True,
         )
         return
@@ -61,20 +66,20 @@ def db_upgrade() -> None:
             warnings = grants.grant_runtime(conn, runtime_role or "")
     except grants.RoleError as exc:
         fail(str(exc), code=3)
-    typer.echo(terminal_safe(f"runtime role {runtime_role}: granted only what the robot needs (robot/queue/grants.py)"))
+    typer.echo(terminal_safe(f"driftrollen {runtime_role}: har fått bara det roboten behöver (robot/queue/grants.py)"))
     for warning in warnings:
-        typer.echo(terminal_safe(f"robot: warning: {warning}"), err=True)
+        typer.echo(terminal_safe(f"robot: varning: {warning}"), err=True)
 
 
 @db_app.command("status")
 def db_status() -> None:
-    """Show the schema version in the database and the one this code needs."""
+    """Visa schemaversionen i databasen och den som den här koden behöver."""
     from robot.queue import migrate
 
     eng = engine(settings(), require_migrated=False)
     state = migrate.status(eng)
     typer.echo(
-        terminal_safe(f"database: {state.current or 'empty'}; code: {state.head}; {'up to date' if state.up_to_date else 'run robot db upgrade'}")
+        terminal_safe(f"databasen: {state.current or 'tom'}; koden: {state.head}; {'aktuell' if state.up_to_date else 'kör robot db upgrade'}")
     )
     raise typer.Exit(0 if state.up_to_date else 1)
 
@@ -82,24 +87,24 @@ def db_status() -> None:
 @db_app.command("verify")
 def db_verify(
     anchor: list[str] = typer.Option(
-        [], "--anchor", help="A head printed by an earlier verify (chain:id:hash), kept elsewhere; repeatable."
+        [], "--anchor", help="Ett huvud som en tidigare verify skrev ut (kedja:id:hash), sparat på annat ställe; kan upprepas."
     ),
 ) -> None:
-    """Walk the hash chains of the append-only tables and check the facts that must agree with them
-    (`queue/facts.py`); exit 1 naming the first row that does not hold."""
+    """Gå igenom hashkedjorna i tabellerna som bara får tillägg och kontrollera uppgifterna som ska stämma
+    med dem (`queue/facts.py`); slutkod 1 och den första raden som inte håller."""
     from robot.queue import facts
     from robot.queue.ledger import verify
 
     if any(a.count(":") != 2 for a in anchor):
-        fail("--anchor takes chain:id:hash, as `robot db verify` prints it")
+        fail("--anchor tar kedja:id:hash, som `robot db verify` skriver ut den")
     eng = engine(settings())
     states = verify(eng, anchor)
     for state in states:
-        summary = f"{state.chain}: {state.rows} rows" + (f" ({state.purged} purged)" if state.purged else "")
+        summary = f"{state.chain}: {state.rows} rader" + (f" ({state.purged} gallrade)" if state.purged else "")
         if state.broken:
-            typer.echo(terminal_safe(f"{summary}: BROKEN at {state.broken}"))
+            typer.echo(terminal_safe(f"{summary}: BRUTEN vid {state.broken}"))
         else:
-            typer.echo(terminal_safe(f"{summary}: intact; anchor {state.anchor}"))
+            typer.echo(terminal_safe(f"{summary}: hel; ankare {state.anchor}"))
     broken = [s.broken for s in states if s.broken]
     changed = facts.verify(eng)
     for fact in changed:
@@ -108,18 +113,21 @@ def db_verify(
         typer.echo("facts deciding money or access: agree with the records")
     broken += changed
     if broken:
-        fail(f"the records were tampered with or damaged: first at {broken[0]}", code=1)
+        fail(f"posterna har ändrats eller skadats: första gången vid {broken[0]}", code=1)
 
 
 @db_app.command("purge")
 def db_purge(
     before: str = typer.Option(
-        None, "--before", help="YYYY-MM-DD: cases closed before this day (default: today minus [retention] years)."
+        None, "--before", help="ÅÅÅÅ-MM-DD: ärenden avslutade före denna dag (standard: i dag minus [retention] years)."
     ),
-    dry_run: bool = typer.Option(False, "--dry-run", help="Only count the cases that would be purged."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Räkna bara ärendena som skulle gallras."),
 ) -> None:
-    """Gallring: remove the personal data of closed cases (as the owner role); the records stay verifiable."""
+    """Gallring: ta bort personuppgifterna i avslutade ärenden (som ägarrollen); posterna går fortfarande att verifiera."""
     import datetime as dt
+    import logging
+
+    from sqlalchemy.exc import SQLAlchemyError
 
     from robot.accounts.service import os_user
     from robot.clock import SYSTEM
@@ -133,36 +141,44 @@ def db_purge(
     try:
         day = dt.date.fromisoformat(before) if before else latest
     except ValueError:
-        fail(f"--before {before!r} is not a date (YYYY-MM-DD)")
+        fail(f"--before {before!r} är inget datum (ÅÅÅÅ-MM-DD)")
     if day > latest:
         fail(
-            f"--before {day} is inside the retention period: [retention] years = {years} allows cases closed before "
-            f"{latest} at the latest (ROBOT_RETENTION_YEARS, the municipality's gallringsbeslut)"
+            f"--before {day} ligger inom bevarandetiden (retention): [retention] years = {years} tillåter ärenden "
+            f"avslutade före {latest} som senast (ROBOT_RETENTION_YEARS, kommunens gallringsbeslut)"
         )
     cutoff = dt.datetime.combine(day, dt.time(0, 0), STOCKHOLM).astimezone(dt.UTC)
     eng = engine(config, url=config.migration_database())
     if dry_run:
-        typer.echo(terminal_safe(f"{len(closed_before(eng, cutoff))} closed cases (closed before {day}) would be purged"))
+        typer.echo(terminal_safe(f"{len(closed_before(eng, cutoff))} avslutade ärenden (avslutade före {day}) skulle gallras"))
         return
+    # A refused statement leaves psycopg warning about the aborted pipeline: one line is said below instead.
+    logging.getLogger("psycopg").setLevel(logging.ERROR)
     try:
         report = purge(eng, cutoff, f"purge:{os_user()}", SYSTEM.now())
     except TamperedRow as exc:
-        fail(f"nothing more was purged: {exc}", code=1)
+        fail(f"inget mer gallrades: {exc}", code=1)
+    except SQLAlchemyError as exc:
+        fail(
+            f"gallringen gjordes inte: {database_problem(exc)}; den körs som tabellernas ägare "
+            "(ROBOT_MIGRATION_DATABASE_URL, docs/security.md)",
+            code=3,
+        )
     rows = ", ".join(f"{n} {table}" for table, n in report.rows.items())
     typer.echo(
-        terminal_safe(f"purged the personal data of {report.applications} cases closed before {day} ({rows} rows); "
-        "ids, dates, outcomes and reason codes remain and `robot db verify` still holds")
+        terminal_safe(f"gallrade personuppgifterna i {report.applications} ärenden avslutade före {day} (rader: {rows}); "
+        "id, datum, utfall och orsakskoder finns kvar och `robot db verify` håller fortfarande")
     )
 
 
 @config_app.command("show")
 def config_show() -> None:
-    """Print the effective settings (file + ROBOT_* variables) with secrets masked."""
+    """Skriv ut inställningarna som gäller (filen och ROBOT_*-variablerna), hemligheter maskerade."""
     typer.echo(terminal_safe(json.dumps(masked(settings()), indent=2, ensure_ascii=False), lines=True))
 
 
-def enqueue(paths: list[Path] = typer.Argument(..., help="ansokan/1 JSON files or folders of them.")) -> None:
-    """Put applications into the queue. The same application_id again is reported and ignored."""
+def enqueue(paths: list[Path] = typer.Argument(..., help="ansokan/1-filer (JSON) eller mappar med sådana.")) -> None:
+    """Lägg ansökningar i kön. Samma application_id en gång till rapporteras och hoppas över."""
     from sqlalchemy.exc import SQLAlchemyError
 
     from robot.intake.enqueue import enqueue_paths
@@ -173,25 +189,24 @@ def enqueue(paths: list[Path] = typer.Argument(..., help="ansokan/1 JSON files o
     eng = engine(config)
     missing = [p for p in paths if not p.exists()]
     if missing:
-        fail(f"{missing[0]}: no such file or folder")
+        fail(f"{missing[0]}: filen eller mappen finns inte")
     try:
         report = enqueue_paths(
             eng,
             collect(paths),
             config,
             actor="enqueue",
-            on_rejected=lambda r: typer.echo(terminal_safe(f"rejected  {r.path}: {r.reason}"), err=True),
+            on_rejected=lambda r: typer.echo(terminal_safe(f"avvisad   {r.path}: {r.reason}"), err=True),
         )
     except SQLAlchemyError as exc:
-        cause = getattr(exc, "orig", None) or exc
-        fail(f"the database stopped answering: {type(cause).__name__}; what was queued before stays queued", code=3)
+        fail(f"databasen slutade svara: {database_problem(exc)}; det som köades innan ligger kvar i kön", code=3)
     for app_id in report.duplicates:
-        typer.echo(terminal_safe(f"duplicate {app_id}: already in the queue with the same content (ignored)"))
+        typer.echo(terminal_safe(f"dubblett {app_id}: finns redan i kön med samma innehåll (hoppades över)"))
     for app_id in report.conflicts:
-        typer.echo(terminal_safe(f"conflict  {app_id}: already in the queue with different content: stored beside the first as its own manual item (ANSOKAN_KONFLIKT)"))
+        typer.echo(terminal_safe(f"konflikt  {app_id}: finns redan i kön med annat innehåll: sparad bredvid den första som ett eget ärende i manuella kön"))
     typer.echo(
-        terminal_safe(f"{report.queued} queued, {len(report.duplicates)} duplicates, {len(report.conflicts)} conflicts, "
-        f"{report.rejected} rejected (of {report.files} files)")
+        terminal_safe(f"{report.queued} köade, {len(report.duplicates)} dubbletter, {len(report.conflicts)} konflikter, "
+        f"{report.rejected} avvisade (av {report.files} filer)")
     )
     raise typer.Exit(1 if report.rejected else 0)
 
@@ -242,20 +257,20 @@ def _run(rt, *, until_idle: bool, watch_inbox: bool, schedule: bool, batch_key: 
                        on_written=written, serve_http=serve_http)
         )  # fmt: skip
     typer.echo(
-        terminal_safe(f"processed {stats.processed}: {stats.recommendations} recommendations, {stats.manual} manual, "
-        f"{stats.retry_wait} waiting to retry, {stats.technical_failures} technical failures"
-        + (f"; {stats.released} released unfinished" if stats.released else ""))
+        terminal_safe(f"behandlade {stats.processed}: {stats.recommendations} rekommendationer, {stats.manual} till manuell "
+        f"handläggning, {stats.retry_wait} väntar på nytt försök, {stats.technical_failures} tekniska fel"
+        + (f"; {stats.released} släppta ofärdiga" if stats.released else ""))
     )
 
 
 def run(
-    until_idle: bool = typer.Option(False, "--until-idle", help="Exit when nothing is due (for demos and tests)."),
-    inbox: bool = typer.Option(True, "--inbox/--no-inbox", help="Watch the inbox folder (data dir/inbox)."),
-    schedule: bool = typer.Option(True, "--schedule/--no-schedule", help="Run scheduled batches (config [schedule])."),
+    until_idle: bool = typer.Option(False, "--until-idle", help="Avsluta när inget väntar (för demo och test)."),
+    inbox: bool = typer.Option(True, "--inbox/--no-inbox", help="Bevaka inkorgen (datamappen/inbox)."),
+    schedule: bool = typer.Option(True, "--schedule/--no-schedule", help="Kör schemalagda körningar (inställningen [schedule])."),
 ) -> None:
-    """The daemon: poll the queue and the inbox continuously and run the monthly batches. Stop with SIGTERM or Ctrl-C.
+    """Tjänsten: bevakar kön och inkorgen hela tiden och kör månadens körningar. Stoppas med SIGTERM eller Ctrl-C.
 
-    Serves /metrics, /healthz and /readyz on ROBOT_HTTP_HOST:ROBOT_HTTP_PORT (127.0.0.1:9108; port 0: none).
+    Svarar på /metrics, /healthz och /readyz på ROBOT_HTTP_HOST:ROBOT_HTTP_PORT (127.0.0.1:9108; port 0: inga).
     """
     config = settings()
     configure_logs(config, quiet_on_terminal=True)
@@ -264,9 +279,9 @@ def run(
 
 
 def batch() -> None:
-    """Process everything that is due now (after one scan of the inbox), then exit.
+    """Behandla allt som väntar nu (efter en genomgång av inkorgen) och avsluta.
 
-    On a terminal a progress bar with the rate and the time left; otherwise a JSON `progress` line every 10 s.
+    I en terminal en förloppsindikator med takt och tid kvar; annars en JSON-rad `progress` var 10:e sekund.
     """
     from robot.clock import SYSTEM
     from robot.intake.inbox import scan_inbox
@@ -277,9 +292,9 @@ def batch() -> None:
     try:
         inbox = scan_inbox(rt.engine, config)
     except OSError as exc:
-        fail(f"cannot use the inbox {config.inbox_dir.absolute()}: {exc.strerror or exc}", code=3)
+        fail(f"kan inte använda inkorgen {config.inbox_dir.absolute()}: {os_problem(exc)}", code=3)
     if inbox.queued or inbox.rejected:
-        typer.echo(terminal_safe(f"inbox: {inbox.queued} queued, {inbox.rejected} rejected"))
+        typer.echo(terminal_safe(f"inkorgen: {inbox.queued} köade, {inbox.rejected} avvisade"))
     if config.casesystem:
         _poll_casesystem(rt)
     key = "cli:" + SYSTEM.now().isoformat(timespec="seconds")
@@ -303,8 +318,8 @@ def _poll_casesystem(rt) -> None:  # type: ignore[no-untyped-def]
                              f"({report.unmapped} with fields for a handläggare), {report.failed} not fetched"))
 
 
-def status(as_json: bool = typer.Option(False, "--json", help="Machine-readable output.")) -> None:
-    """Counts per queue state, the oldest waiting application, the manual queue, the last batch and the outbox."""
+def status(as_json: bool = typer.Option(False, "--json", help="Utdata för program (JSON).")) -> None:
+    """Antal per köstatus, den ansökan som väntat längst, manuella kön, senaste körningen och utkorgen."""
     from robot.cli.outbox import outbox_summary, summary_lines
     from robot.queue.status import queue_status
 
@@ -316,36 +331,38 @@ def status(as_json: bool = typer.Option(False, "--json", help="Machine-readable 
         typer.echo(terminal_safe(json.dumps(data, indent=2, ensure_ascii=False), lines=True))
         return
     states = data["states"]
-    typer.echo(terminal_safe(f"applications: {data['applications']}"))
-    typer.echo(terminal_safe("  " + "  ".join(f"{k} {v}" for k, v in states.items())))
+    typer.echo(terminal_safe(f"ansökningar: {data['applications']}"))
+    typer.echo(terminal_safe("  " + "; ".join(f"{QUEUE_STATES.get(k, k)} {v}" for k, v in states.items())))
     held = data["held_for_batch"]
     typer.echo(
-        terminal_safe(f"  due now: {data['due_now']}; held for the batch: {held['count']}"
-        + (f" (from {held['from']})" if held["count"] else ""))
+        terminal_safe(f"  att behandla nu: {data['due_now']}; väntar på månadens körning: {held['count']}"
+        + (f" (från {local_time(held['from'])})" if held["count"] else ""))
     )
     oldest = data["oldest_waiting"]
     typer.echo(
-        terminal_safe("oldest waiting: "
+        terminal_safe("väntat längst: "
         + (
-            f"{oldest['application_id']} ({oldest['state']}, received {oldest['received_at']}, {oldest['waiting_minutes']} min)"
+            f"{oldest['application_id']} ({oldest['state']}, mottagen {local_time(oldest['received_at'])}, "
+            f"{oldest['waiting_minutes']} min)"
             if oldest
-            else "none"
+            else "ingen"
         ))
     )
     m = data["manual_queue"]
     typer.echo(
-        terminal_safe(f"manual queue: {m['size']} (open {m['open']}, claimed {m['claimed']}; resolved {m['resolved']}; overdue {m['overdue']})")
+        terminal_safe(f"manuella kön: {m['size']} (öppna {m['open']}, tilldelade {m['claimed']}; avslutade {m['resolved']}; "
+                      f"försenade {m['overdue']})")
     )
     r = data["recommendations"]
-    typer.echo(terminal_safe(f"recommendations: pending {r['pending']}, approved {r['approved']}, rejected {r['rejected']}"))
+    typer.echo(terminal_safe(f"rekommendationer: väntar {r['pending']}, fastställda {r['approved']}, avvisade {r['rejected']}"))
     last = data["last_batch"]
     if last:
         typer.echo(
-            terminal_safe(f"last batch: {last['key']} started {last['started_at']}"
+            terminal_safe(f"senaste körningen: {last['key']} startad {local_time(last['started_at'])}"
             + (
-                f", finished {last['finished_at']}, {last['processed']} processed"
+                f", klar {local_time(last['finished_at'])}, {last['processed']} behandlade"
                 if last["finished_at"]
-                else ", running"
+                else ", pågår"
             ))
         )
     typer.echo("\n".join(summary_lines(data["outbox"], config.outbox_target())))

@@ -9,9 +9,17 @@ import json
 import typer
 
 from robot.cli.common import configure_logs, engine, fail, say, settings
+from robot.cli.swedish_typer import SwedishGroup
 from robot.config import WeakSecret
+from robot.swedish.dates import local_time
 
-app = typer.Typer(help="Decision records (beslut/1) on their way to the case system.", no_args_is_help=True)
+app = typer.Typer(
+    help="Beslutsposter (beslut/1) på väg till verksamhetssystemet.", no_args_is_help=True, cls=SwedishGroup
+)
+
+
+STATUS_WORDS = {"väntar": "pending", "väntande": "pending", "levererade": "delivered", "levererad": "delivered", "alla": "all"}
+DELIVERY_WORDS = {"pending": "väntar", "delivered": "levererad"}
 
 
 def outbox_summary(config, eng):  # type: ignore[no-untyped-def]
@@ -23,24 +31,24 @@ def outbox_summary(config, eng):  # type: ignore[no-untyped-def]
 
 def summary_lines(data: dict, target: str | None) -> list[str]:
     """The outbox in a few lines, for `robot outbox status` and `robot status`."""
-    lines = [f"outbox: pending {data['pending']}, delivered {data['delivered']}; target: {target or 'none configured'}"]
+    lines = [f"utkorgen: väntar {data['pending']}, levererade {data['delivered']}; mottagare: {target or 'inte inställd'}"]
     oldest = data["oldest_pending"]
     if oldest:
         lines.append(
-            f"  oldest pending: {oldest['event_id']} ({oldest['application_id']}), waiting {oldest['waiting_minutes']} min, "
-            f"{oldest['attempts']} attempts" + (f", last error: {oldest['last_error']}" if oldest["last_error"] else "")
+            f"  väntat längst: {oldest['event_id']} ({oldest['application_id']}), {oldest['waiting_minutes']} min, "
+            f"{oldest['attempts']} försök" + (f", senaste fel: {oldest['last_error']}" if oldest["last_error"] else "")
         )
     if data["overdue"]:
         lines.append(
-            f"  ALERT: {data['overdue']} undelivered for more than {data['alert_after_minutes']:g} min "
+            f"  LARM: {data['overdue']} inte levererade på mer än {data['alert_after_minutes']:g} min "
             "(output.alert_after)"
         )
     return lines
 
 
 @app.command("status")
-def status(as_json: bool = typer.Option(False, "--json", help="Machine-readable output.")) -> None:
-    """Pending and delivered records, the oldest waiting one, and the alert. Exit 1 while the alert is on."""
+def status(as_json: bool = typer.Option(False, "--json", help="Utdata för program (JSON).")) -> None:
+    """Väntande och levererade poster, den som väntat längst och larmet. Slutkod 1 så länge larmet gäller."""
     config = settings()
     data = outbox_summary(config, engine(config))
     if as_json:
@@ -48,22 +56,23 @@ def status(as_json: bool = typer.Option(False, "--json", help="Machine-readable 
     else:
         say("\n".join(summary_lines(data, config.outbox_target())))
         deliverer = data["deliverer"]
-        say(f"  deliverer: {deliverer['owner']} (lease until {deliverer['lease_until']})" if deliverer
-                   else "  deliverer: none active")  # fmt: skip
+        say(f"  levererar: {deliverer['owner']} (lås till {local_time(deliverer['lease_until'])})" if deliverer
+                   else "  levererar: ingen just nu")  # fmt: skip
     raise typer.Exit(1 if data["overdue"] else 0)
 
 
 @app.command("list")
 def list_(
-    status: str = typer.Option("pending", "--status", help="pending, delivered or all."),
+    status: str = typer.Option("väntar", "--status", help="väntar, levererade eller alla (pending, delivered, all)."),
     limit: int = typer.Option(50, "--limit", min=1),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
-    """Records with their delivery state: pending ones in delivery order, others newest first."""
+    """Posterna och deras leveransläge: väntande i leveransordning, övriga nyaste först."""
     from robot.queue import outbox
 
+    status = STATUS_WORDS.get(status.strip().lower(), status.strip().lower())
     if status not in ("pending", "delivered", "all"):
-        fail(f"unknown status {status!r}: pending, delivered or all")
+        fail(f"okänd status {status!r}: välj väntar, levererade eller alla (--status)")
     page = outbox.listing(engine(settings()), None if status == "all" else status, limit)
     rows = [
         {
@@ -78,36 +87,36 @@ def list_(
         say(json.dumps({"total": page.total, "records": rows}, indent=2, ensure_ascii=False))
         return
     if not rows:
-        say(f"no {status if status != 'all' else ''} records".replace("  ", " "))
+        say({"pending": "Inga väntande poster.", "delivered": "Inga levererade poster."}.get(status, "Inga poster."))
         return
-    say(f"{'event_id':<36}  {'application':<22} {'decision':<10} {'status':<9} {'tries':>5}  last error")
+    say(f"{'event_id':<36}  {'ansökan':<22} {'beslut':<10} {'status':<10} {'försök':>6}  senaste fel")
     for r in rows:
-        say(f"{r['event_id']:<36}  {r['application_id']:<22} {r['decision']:<10} {r['status']:<9} "
-                   f"{r['attempts']:>5}  {r['last_error'] or ''}")  # fmt: skip
+        say(f"{r['event_id']:<36}  {r['application_id']:<22} {r['decision']:<10} "
+            f"{DELIVERY_WORDS.get(r['status'], r['status']):<10} {r['attempts']:>6}  {r['last_error'] or ''}")  # fmt: skip
     if page.cut:
-        say(f"{len(page)} of {page.total} shown; --limit {page.total} shows all")
+        say(f"Visar {len(page)} av {page.total}; --limit {page.total} visar alla.")
 
 
 @app.command("deliver")
 def deliver() -> None:
-    """One delivery pass now (waiting backoffs ignored): every pending record in order, until one fails.
+    """En leveransomgång nu (väntetider struntas i): varje väntande post i ordning tills en misslyckas.
 
-    Exit 0 when nothing is left pending, 1 when a record was not taken, 3 without a usable target.
+    Slutkod 0 när inget väntar längre, 1 när en post inte togs emot, 3 utan en användbar mottagare.
     """
     config = settings()
     configure_logs(config)
     eng = engine(config)
     if config.outbox_target() is None:
-        fail("no output target: set ROBOT_OUTPUT_DIR, ROBOT_OUTPUT_URL or ROBOT_CASESYSTEM", code=3)
+        fail("ingen mottagare: sätt ROBOT_OUTPUT_DIR, ROBOT_OUTPUT_URL eller ROBOT_CASESYSTEM (inställningen [output])", code=3)
     try:
         report = asyncio.run(one_pass(config, eng, respect_backoff=False))
     except WeakSecret as exc:
         fail(str(exc), code=3)
-    say(f"delivered {report.delivered} to {config.outbox_target()}; pending {report.pending_after}")
+    say(f"levererade {report.delivered} till {config.outbox_target()}; väntar {report.pending_after}")
     if report.busy:
-        say("another deliverer holds the lease (a daemon is delivering); nothing done")
+        say("en annan process levererar just nu (en tjänst har låset); inget gjordes")
     if report.failed:
-        say(f"stopped at a record the target did not take: {report.failed}")
+        say(f"stannade vid en post som mottagaren inte tog emot: {report.failed}")
     raise typer.Exit(1 if report.failed else 0)
 
 
@@ -136,12 +145,12 @@ async def one_pass(config, eng, *, respect_backoff: bool, deadline: float | None
 
 @app.command("retry")
 def retry(
-    event_ids: list[str] = typer.Argument(None, help="Records to retry (default: every pending record)."),
+    event_ids: list[str] = typer.Argument(None, help="Poster att försöka igen (standard: alla väntande)."),
 ) -> None:
-    """Clear the backoff of pending records: the deliverer tries them at its next pass (or run `deliver`)."""
+    """Nollställ väntetiden för väntande poster: de skickas vid nästa omgång (eller kör `deliver`)."""
     from robot.accounts.service import os_user
     from robot.clock import SYSTEM
     from robot.queue import outbox
 
     changed = outbox.retry_now(engine(settings()), event_ids or None, f"ops:{os_user()}", SYSTEM.now())
-    say(f"{changed} pending records will be tried at the next pass")
+    say(f"{changed} väntande poster skickas vid nästa omgång")

@@ -17,6 +17,9 @@ from robot.queue.outcomes import Outcome
 
 log = logs.get("robot.progress")
 OUTCOMES = ("recommendation", "manual", "retry_wait", "technical_failure")
+OUTCOME_WORDS = {"recommendation": "rekommendation", "manual": "manuell", "retry_wait": "väntar",
+                 "technical_failure": "tekniskt fel"}  # fmt: skip
+"""The bar's words for the outcomes (the JSON progress lines keep the codes)."""
 
 
 class Tally:
@@ -42,7 +45,7 @@ class Tally:
         return (self.total - self.done) / rate if rate > 0 else None
 
     def summary(self) -> str:
-        return ", ".join(f"{k} {self.counts[k]}" for k in OUTCOMES if self.counts[k])
+        return ", ".join(f"{OUTCOME_WORDS[k]} {self.counts[k]}" for k in OUTCOMES if self.counts[k])
 
 
 @contextlib.contextmanager
@@ -94,7 +97,7 @@ def _bar(tally: Tally) -> Iterator[Callable[[Outcome], None]]:
         TextColumn("{task.fields[summary]}"),
     )
     with Progress(*columns) as bar:
-        task = bar.add_task("processing", total=tally.total or None, rate="", summary="")
+        task = bar.add_task("behandlar", total=tally.total or None, rate="", summary="")
 
         def written(outcome: Outcome) -> None:
             tally.add(outcome)

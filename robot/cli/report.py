@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from robot.cli.common import engine, fail, settings, stickprov_input
+from robot.cli.common import engine, fail, os_problem, settings, stickprov_input
 from robot.cli.common import ruleset as load_rules
 from robot.formats.text import terminal_safe
 
@@ -26,7 +26,7 @@ def _month(value: str | None) -> str | None:
     from robot.formats.period import is_month
 
     if value is not None and not is_month(value):
-        fail(f"--month {value!r}: expected a month as YYYY-MM, e.g. 2026-12")
+        fail(f"--month {value!r}: ange en månad som ÅÅÅÅ-MM, till exempel 2026-12")
     return value
 
 
@@ -49,11 +49,11 @@ def report(
         titles = {}  # the stored rulesets' own catalogues still give the titles
     directory = out or config.data_dir / "reports" / period
     if directory.exists() and not directory.is_dir():
-        fail(f"--out {directory}: is a file, not a folder")
+        fail(f"--out {directory}: är en fil, inte en mapp")
     try:
         result = produce(eng, period, directory, titles)
     except OSError as exc:
-        fail(f"cannot write the report to {directory}: {exc.strerror or exc}")
+        fail(f"kan inte skriva rapporten i {directory}: den {os_problem(exc)}")
     if result.figures.empty:
         from robot.report.html import month_name
 
@@ -77,7 +77,7 @@ def simulate(
 
     period = _month(month)
     if not rules.is_dir():
-        fail(f"--rules {rules}: no such folder")
+        fail(f"--rules {rules}: mappen finns inte")
     config = settings()
     new_rules = load_rules(rules, config)
     key = stickprov_input(config, require_key=False).key

@@ -7,16 +7,17 @@ from pathlib import Path
 import typer
 
 from robot.cli.common import fail, rules_folder, ruleset, settings
+from robot.cli.swedish_typer import SwedishGroup
 
-app = typer.Typer(help="Validate and test the rules folder.", no_args_is_help=True)
+app = typer.Typer(help="Kontrollera och testa regelmappen.", no_args_is_help=True, cls=SwedishGroup)
 
 
 @app.command("check")
 def check(
-    rules: Path = typer.Option(None, "--rules", help="Rules folder (default: ROBOT_RULES_DIR, else the rules shipped with the robot)."),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="Only errors and warnings, not notes."),
+    rules: Path = typer.Option(None, "--rules", help="Regelmapp (standard: ROBOT_RULES_DIR, annars reglerna som följer med roboten)."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Bara fel och varningar, inga noteringar."),
 ) -> None:
-    """Validate rules/: schema, step order, schablon gaps and overlaps, riksnorm totals, provisional values."""
+    """Kontrollera rules/: schema, stegens ordning, luckor och överlapp i schabloner, riksnormens summor, preliminära värden."""
     from robot.chain.lint import check_rules
 
     directory = rules_folder(rules)
@@ -39,11 +40,11 @@ def check(
 
 @app.command("test")
 def test(
-    paths: list[Path] = typer.Argument(None, help="Test files or folders (default: the rules folder's tests/)."),
-    rules: Path = typer.Option(None, "--rules", help="Rules folder (default: ROBOT_RULES_DIR, else the rules shipped with the robot)."),
-    verbose: bool = typer.Option(False, "--verbose", "-v", help="Also list the cases that pass."),
+    paths: list[Path] = typer.Argument(None, help="Testfiler eller mappar (standard: regelmappens tests/)."),
+    rules: Path = typer.Option(None, "--rules", help="Regelmapp (standard: ROBOT_RULES_DIR, annars reglerna som följer med roboten)."),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Lista även fallen som går igenom."),
 ) -> None:
-    """Run the YAML test cases: application + register → expected outcome, amount and reason codes."""
+    """Kör testfallen i YAML: ansökan + register → väntat utfall, belopp och orsakskoder."""
     from robot.chain.casetests import case_files, run_files
 
     config = settings()
@@ -51,7 +52,7 @@ def test(
     rs = ruleset(directory, config)
     files = [f for p in (paths or [directory / "tests"]) for f in case_files(p)]
     if not files:
-        fail(f"no test files found in {', '.join(str(p) for p in paths or [directory / 'tests'])}")
+        fail(f"inga testfiler i {', '.join(str(p) for p in paths or [directory / 'tests'])}")
     results = run_files(files, rs)
     failed = [r for r in results if not r.ok]
     for r in results:

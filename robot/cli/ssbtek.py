@@ -9,11 +9,13 @@ from pathlib import Path
 import typer
 
 from robot.cli.common import fail, read_bytes, settings
+from robot.cli.swedish_typer import SwedishGroup
 
 app = typer.Typer(
     name="ssbtek",
-    help="SSBTEK, the register service: check that it answers, read a saved answer.",
+    help="SSBTEK, registertjänsten: kontrollera att den svarar, läs ett sparat svar.",
     no_args_is_help=True,
+    cls=SwedishGroup,
     add_completion=False,
     pretty_exceptions_enable=False,
 )
@@ -24,26 +26,25 @@ EXIT_UNREACHABLE = 3
 
 @app.command("ping")
 def ping() -> None:
-    """Call testaBastjanstInformation and print each authority's state (AF, CSN, FK, SKV, SO, TNS, MIV).
+    """Anropa testaBastjanstInformation och skriv ut varje myndighets läge (AF, CSN, FK, SKV, SO, TNS, MIV).
 
-    Also prints the client certificates' expiry (SSBTEK's, and the employer declarations' when
-    ROBOT_AGI_URL is set), with a warning when one expires within 30 days. Exit code 0 when every
-    authority answered without error, 1 when SSBTEK answered but some authority reported an error
-    or gave no answer, 2 for a configuration problem (an expired certificate is one), 3 when SSBTEK
-    could not be reached.
+    Skriver också ut när klientcertifikaten går ut (SSBTEK:s, och arbetsgivardeklarationernas när
+    ROBOT_AGI_URL är satt), med en varning när ett går ut inom 30 dagar. Slutkod 0 när alla
+    myndigheter svarade utan fel, 1 när SSBTEK svarade men någon myndighet gav fel eller inget svar,
+    2 för ett inställningsfel (ett utgånget certifikat är ett), 3 när SSBTEK inte gick att nå.
     """
     from robot.adapters.register_source import RegisterUnavailable
     from robot.adapters.ssbtek.request import CONTRACT_ORDER
 
     config = settings()
     if not config.ssbtek.url:
-        fail("ROBOT_SSBTEK_URL is not set; there is no SSBTEK to ping")
+        fail("ROBOT_SSBTEK_URL är inte satt; det finns inget SSBTEK att fråga")
     try:
         certificates, states = asyncio.run(_ping(config))
     except ValueError as exc:
         fail(str(exc))
     except RegisterUnavailable as exc:
-        fail(f"SSBTEK at {config.ssbtek.url} is unreachable: {exc}", EXIT_UNREACHABLE)
+        fail(f"SSBTEK på {config.ssbtek.url} går inte att nå: {exc}", EXIT_UNREACHABLE)
     for line in certificates:
         typer.echo(line)
     healthy = True
@@ -95,8 +96,8 @@ def _certificate_line(service: str, certificate) -> str:
 
 @app.command("decode")
 def decode(
-    response: Path = typer.Argument(..., help="A saved hamtaBastjanstInformation answer (the SOAP envelope)."),
-    person: str = typer.Option(..., "--person", help="The personnummer the answer is about (12 digits)."),
+    response: Path = typer.Argument(..., help="Ett sparat svar på hamtaBastjanstInformation (SOAP-kuvertet)."),
+    person: str = typer.Option(..., "--person", help="Personnumret som svaret gäller (12 siffror)."),
     period: str | None = typer.Option(
         None,
         "--period",
@@ -104,14 +105,14 @@ def decode(
         "datum för aktivitetsrapport men inte upprepar frågan (Fraga).",
     ),
 ) -> None:
-    """Print what a saved SSBTEK answer says about PERSON as a register/1 document.
+    """Skriv ut vad ett sparat SSBTEK-svar säger om PERSON som ett register/1-dokument.
 
-    For integrators and support cases ("what did SSBTEK say?"). Every authority present in the
-    answer is read as the robot reads it; one whose part is an error or cannot be used is listed in
-    `unavailable`, and why is printed on stderr. The answer's own namespace says its version (v10 or
-    v11). In v11, Skatteverket's parts are read one by one: a part answered "not found", and a part
-    in error that the rules do not use, are said on stderr too. The providers' attendance is not in
-    SSBTEK's answer. Exit code 0, or 2 when the file is not such an answer.
+    För integratörer och supportärenden ("vad svarade SSBTEK?"). Varje myndighet i svaret läses som
+    roboten läser den; en vars del är ett fel eller inte går att använda listas under `unavailable`,
+    och varför skrivs på stderr. Svarets eget namnområde anger versionen (v10 eller v11). I v11 läses
+    Skatteverkets delar var för sig: en del som svarat "hittades inte", och en del med fel som reglerna
+    inte använder, nämns också på stderr. Anordnarnas närvaro finns inte i SSBTEK:s svar. Slutkod 0,
+    eller 2 när filen inte är ett sådant svar.
     """
     import re
 
@@ -122,7 +123,7 @@ def decode(
     from robot.formats.register import Register
 
     if not re.fullmatch(r"[0-9]{12}", person):
-        fail("--person: a personnummer has 12 digits")
+        fail("--person: ett personnummer har 12 siffror")
     if period is not None and not re.fullmatch(r"[0-9]{4}-(0[1-9]|1[0-2])", period):
         fail(f"--period {period!r}: ÅÅÅÅ-MM väntades, t.ex. 2026-12")
     control_month = shift(period, -1) if period is not None else None
@@ -169,23 +170,23 @@ def _skv_part_lines(skv) -> list[str]:
 
 
 def simulator(
-    register: Path = typer.Option(..., "--register", help="The register/1 file to serve."),
-    port: int = typer.Option(8088, "--port", help="TCP port to listen on."),
-    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
-    latency_ms: float = typer.Option(0.0, "--latency-ms", help="Added latency per call, in milliseconds."),
-    error_rate: float = typer.Option(0.0, "--error-rate", help="Share of calls answered HTTP 503/500 (transient)."),
-    timeout_rate: float = typer.Option(0.0, "--timeout-rate", help="Share of calls held until the client gives up."),
+    register: Path = typer.Option(..., "--register", help="register/1-filen som ska besvara anropen."),
+    port: int = typer.Option(8088, "--port", help="TCP-port att lyssna på."),
+    host: str = typer.Option("127.0.0.1", "--host", help="Adress att lyssna på."),
+    latency_ms: float = typer.Option(0.0, "--latency-ms", help="Tillagd svarstid per anrop, i millisekunder."),
+    error_rate: float = typer.Option(0.0, "--error-rate", help="Andel anrop som besvaras med HTTP 503/500 (tillfälligt)."),
+    timeout_rate: float = typer.Option(0.0, "--timeout-rate", help="Andel anrop som hålls tills klienten ger upp."),
     authority_error_rate: float = typer.Option(
-        0.0, "--authority-error-rate", help="Share of authority answers replaced by an error element."
+        0.0, "--authority-error-rate", help="Andel myndighetssvar som byts mot ett felelement."
     ),
-    seed: int | None = typer.Option(None, "--seed", help="Seed for the fault injection, for reproducible runs."),
-    protocol: str = typer.Option("v11", "--protocol", help="The contract version spoken: v11 (in force) or v10."),
+    seed: int | None = typer.Option(None, "--seed", help="Frö för de injicerade felen, för körningar som går att upprepa."),
+    protocol: str = typer.Option("v11", "--protocol", help="Kontraktets version: v11 (gällande) eller v10."),
 ) -> None:
-    """Serve the SSBTEK simulator: the real SOAP contract answered from a register/1 file.
+    """Starta SSBTEK-simulatorn: det verkliga SOAP-kontraktet besvarat från en register/1-fil.
 
-    In v11 Skatteverket's monthly pay comes in SSBTEK's own answer. The employer-declaration
-    simulator (the same pay, for a v10 setup) is served under /agi/ on the same port: set
-    ROBOT_AGI_URL to that address only with --protocol v10 (and ROBOT_SSBTEK_PROTOCOL=v10).
+    I v11 kommer Skatteverkets månadslöner i SSBTEK:s eget svar. Simulatorn för arbetsgivardeklarationer
+    (samma löner, för en v10-installation) svarar under /agi/ på samma port: sätt ROBOT_AGI_URL till den
+    adressen bara med --protocol v10 (och ROBOT_SSBTEK_PROTOCOL=v10).
     """
     from pydantic import ValidationError
 
@@ -210,17 +211,17 @@ def simulator(
     try:
         loaded = load_register(register)
     except FileNotFoundError:
-        fail(f"{register}: no such file")
+        fail(f"{register}: filen finns inte")
     except ValidationError as exc:
         first = exc.errors(include_url=False)[0]
         where = ".".join(str(p) for p in first["loc"])
-        fail(f"{register}: not a register/1 document: {where + ': ' if where else ''}{first['msg']}")
+        fail(f"{register}: inget register/1-dokument: {where + ': ' if where else ''}{first['msg']}")
     except (OSError, ValueError) as exc:
         fail(f"{register}: {exc}")
     try:
         sock = listening_socket(host, port)
     except OSError as exc:
-        fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}")
+        fail(f"kan inte lyssna på {host}:{port}: {exc.strerror or exc}")
     url = f"http://{host}:{sock.getsockname()[1]}/"
     typer.echo(
         f"SSBTEK simulator ({contract.version}) on {url} (employer declarations on {url}agi/) serving "

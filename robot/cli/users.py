@@ -8,8 +8,9 @@ import sys
 import typer
 
 from robot.cli.common import engine, fail, say, settings
+from robot.cli.swedish_typer import SwedishGroup
 
-app = typer.Typer(help="Konton och roller (administratörer).", no_args_is_help=True)
+app = typer.Typer(help="Konton och roller (administratörer).", no_args_is_help=True, cls=SwedishGroup)
 
 
 def cli_actor_or_fail(eng):  # type: ignore[no-untyped-def]
@@ -42,7 +43,7 @@ def add(
     password_stdin: bool = typer.Option(False, "--password-stdin", help="Läs ett lösenord för webbinloggning från stdin."),
     oidc_subject: str = typer.Option(None, "--oidc-subject", help="Identitetsleverantörens `sub` för kontot (OpenID Connect)."),
 ) -> None:
-    """Add an account. The first one (an administrator) can be added by anyone who can run the CLI here."""
+    """Lägg till ett konto. Det första (en administratör) kan läggas till av den som kan köra kommandot här."""
     from robot.accounts import service
     from robot.queue.users import active_with_role
 
@@ -58,7 +59,7 @@ def add(
 
 @app.command("list")
 def list_(as_json: bool = typer.Option(False, "--json")) -> None:
-    """Every account with its roles and whether it can log in."""
+    """Alla konton med roller och om de kan logga in."""
     from robot.accounts import service
 
     eng = engine(settings())
@@ -76,7 +77,7 @@ def list_(as_json: bool = typer.Option(False, "--json")) -> None:
 
 @app.command("disable")
 def disable(user_id: str = typer.Argument(...)) -> None:
-    """Disable an account: it can no longer log in or act. Its history stays."""
+    """Stäng av ett konto: det kan inte längre logga in eller agera. Historiken finns kvar."""
     from robot.accounts import service
 
     eng = engine(settings())
@@ -86,7 +87,7 @@ def disable(user_id: str = typer.Argument(...)) -> None:
 
 @app.command("password")
 def password(user_id: str = typer.Argument(...)) -> None:
-    """Set a web login password (read from stdin): an administrator for anyone, a person for themself."""
+    """Sätt ett lösenord för webbinloggning (läses från stdin): en administratör för vem som helst, var och en för sig själv."""
     from robot.accounts import service
 
     eng = engine(settings())

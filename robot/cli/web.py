@@ -8,10 +8,10 @@ from robot.cli.common import configure_logs, engine, fail, settings
 
 
 def web(
-    host: str = typer.Option(None, "--host", help="Address to listen on (default [web] host, 127.0.0.1)."),
-    port: int = typer.Option(None, "--port", help="Port (default [web] port, 8080)."),
+    host: str = typer.Option(None, "--host", help="Adress att lyssna på (standard [web] host, 127.0.0.1)."),
+    port: int = typer.Option(None, "--port", help="Port (standard [web] port, 8080)."),
 ) -> None:
-    """Serve the web app: the manual queue, items, recommendations, the report and ops, behind a login."""
+    """Starta webbappen: manuella kön, ärenden, rekommendationer, rapporten och driften, bakom inloggning."""
     import uvicorn
 
     from robot.chain.errors import RulesError
@@ -26,16 +26,16 @@ def web(
     try:
         titles = dict(load_ruleset(config.rules_dir).reasons)
     except RulesError as exc:
-        fail(f"the rules in {config.rules_dir} are not valid: {exc}")
+        fail(f"reglerna i {config.rules_dir} är inte giltiga: {exc}")
     if config.oidc.enabled is False and not any(a.password_hash and not a.disabled for a in accounts(eng)):
         typer.echo(
-            "robot: note: no account can log in yet: add one with "
-            "`robot users add NAME --role handlaggare --password-stdin` (or configure ROBOT_OIDC_*)",
+            "robot: obs: inget konto kan logga in än: lägg till ett med "
+            "`robot users add NAMN --role handlaggare --password-stdin` (eller ställ in ROBOT_OIDC_*)",
             err=True,
         )
     listen_host, listen_port = host or config.web.host, port or config.web.port
     app = create_app(config, eng, titles=titles)
-    typer.echo(f"robot web: http://{listen_host}:{listen_port}/ (Ctrl-C stops)", err=True)
+    typer.echo(f"robot web: http://{listen_host}:{listen_port}/ (Ctrl-C avslutar)", err=True)
     uvicorn.run(
         app, host=listen_host, port=listen_port, proxy_headers=True, forwarded_allow_ips=config.web.forwarded_allow_ips,
         access_log=False, log_config=None, **server.options(config.web),

@@ -1,88 +1,22 @@
 """Swedish for the handläggare commands: parse errors, amounts, months, dates, counts, statuses.
 
-Typer's own messages are English and name Python parameters; `SwedishErrors` (the `cls` of the
-handläggare command groups) turns every usage error into one Swedish line instead.
+Typer's own messages are English and name Python parameters; `SwedishErrors` (`swedish_typer.SwedishGroup`,
+the `cls` of every command group) turns every usage error into one Swedish line instead.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from difflib import get_close_matches
-from typing import Any
-from zoneinfo import ZoneInfo
-
-from typer.core import TyperGroup
 
 from robot.cli.common import fail
+from robot.cli.swedish_typer import SwedishGroup
 from robot.cli.users import cli_actor_or_fail
-from robot.swedish.dates import MONTH_NAMES, month_name
+from robot.swedish.dates import MONTH_NAMES, STOCKHOLM, local_date, month_name
 from robot.swedish.numbers import kr
 
-STOCKHOLM = ZoneInfo("Europe/Stockholm")
-
-ARGUMENTS = {
-    "ref": "ange ärendet (M12), rekommendationen (R12) eller ansökans id",
-    "refs": "ange en eller flera rekommendationer (R12) eller ansöknings-id",
-    "application_id": "ange ansökans id",
-}
-
-
-class SwedishErrors(TyperGroup):
-    """A command group whose usage errors are one Swedish line on stderr (exit 2), never Typer's English."""
-
-    def invoke(self, ctx: Any) -> Any:
-        try:
-            return super().invoke(ctx)
-        except Exception as exc:
-            if not _is_usage_error(exc):
-                raise
-            fail(usage_text(exc), code=2)
-
-
-def _kinds(exc: BaseException) -> set[str]:
-    # By name: Typer vendors its own copy of click's exceptions (typer._click) in recent versions.
-    return {cls.__name__ for cls in type(exc).__mro__}
-
-
-def _is_usage_error(exc: BaseException) -> bool:
-    kinds = _kinds(exc)
-    return "UsageError" in kinds and "NoArgsIsHelpError" not in kinds
-
-
-def usage_text(exc: Any) -> str:
-    kinds = _kinds(exc)
-    ctx = getattr(exc, "ctx", None)
-    hint = f"; se `{ctx.command_path if ctx else 'robot'} --help`"
-    param = getattr(exc, "param", None)
-    if "MissingParameter" in kinds and param is not None:
-        if getattr(param, "param_type_name", "") == "argument":
-            return ARGUMENTS.get(param.name or "", f"ange {param.name}") + hint
-        return f"{_option(param)} saknas" + (f": {param.help}" if getattr(param, "help", None) else "")
-    if "NoSuchOption" in kinds:
-        possible = get_close_matches(exc.option_name, getattr(exc, "possibilities", None) or [], n=1)
-        close = f"; menade du {possible[0]}?" if possible else hint
-        return f"okänt tillval {exc.option_name}{close}"
-    if "BadOptionUsage" in kinds:
-        return f"{exc.option_name} behöver ett värde{hint}"
-    if "BadParameter" in kinds and param is not None:
-        kind = getattr(getattr(param, "type_descriptor", None), "annotation", None) or getattr(param, "type", None)
-        wanted = " (ett heltal)" if kind is int or "int" in str(kind).lower() else ""
-        return f"ogiltigt värde för {_option(param)}{wanted}{hint}"
-    message = str(getattr(exc, "message", ""))
-    extra = re.match(r"Got unexpected extra arguments? \((.*)\)", message)
-    if extra:
-        return f"för många argument: {extra[1]}{hint}"
-    unknown = re.match(r"No such command '([^']*)'", message)
-    if unknown and ctx is not None:
-        commands = ", ".join(sorted(ctx.command.list_commands(ctx)))
-        return f"okänt kommando {unknown[1]}: välj {commands}"
-    return f"kommandot kunde inte tolkas{hint}"
-
-
-def _option(param: Any) -> str:
-    opts = getattr(param, "opts", None) or []
-    return max(opts, key=len) if opts else str(getattr(param, "name", ""))
+SwedishErrors = SwedishGroup
+"""The handläggare command groups' class (the name they have always used)."""
 
 
 def parse_amount(text: str | None, option: str = "--amount") -> int | None:
@@ -92,7 +26,8 @@ def parse_amount(text: str | None, option: str = "--amount") -> int | None:
     cleaned = re.sub(r"\s+|kr$", "", text.strip().lower().replace("\u00a0", " ")).removesuffix("kr")
     if not cleaned.isdigit():
         fail(f'beloppet ska vara hela kronor, till exempel 11590 eller "11 590", inte {text!r} ({option})', code=2)
-    return int(cleaned)
+    # Past 30 digits only "far too large" matters (casework refuses it); int() of thousands of digits raises.
+    return int(cleaned) if len(cleaned) <= 30 else 10**30
 
 
 def amount(value: int | None) -> str:
@@ -108,8 +43,8 @@ def month(period: str | None) -> str:
 
 
 def day(value: dt.datetime | None) -> str:
-    """`2026-12-20`: short, for tables."""
-    return value.astimezone(STOCKHOLM).strftime("%Y-%m-%d") if value else "–"
+    """`2026-12-20`: short, for tables (the date in Sweden)."""
+    return local_date(value)
 
 
 def long_day(value: dt.datetime | None) -> str:
@@ -121,11 +56,11 @@ def long_day(value: dt.datetime | None) -> str:
 
 
 def moment(value: dt.datetime | None) -> str:
-    """`20 december 2026 kl. 09.14`."""
+    """`20 december 2026 kl. 09.14 CET`: Stockholm time with its zone."""
     if value is None:
         return "–"
     local = value.astimezone(STOCKHOLM)
-    return f"{long_day(value)} kl. {local:%H.%M}"
+    return f"{long_day(value)} kl. {local:%H.%M %Z}"
 
 
 def shown(count: int, total: int, noun: str) -> str | None:

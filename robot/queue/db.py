@@ -32,6 +32,18 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
 
 
+def supported(url: str) -> bool:
+    """Whether `url` names a database the robot runs on (PostgreSQL or SQLite); a URL that is not one is
+    left for `make_engine` to refuse."""
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        backend = make_url(normalize_url(url)).get_backend_name()
+    except ArgumentError:
+        return True
+    return backend in ("postgresql", "sqlite")
+
+
 def sqlite_file(url: str) -> Path | None:
     """The database file of a SQLite URL; None for another database or an in-memory one."""
     parsed = make_url(normalize_url(url))

@@ -8,17 +8,15 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from html import escape
-from zoneinfo import ZoneInfo
 
 from robot.report import svg
 from robot.report.figures import OUTSIDE, GroupOutcomes, MonthFigures
 from robot.report.likstallighet import ASSESSMENT_NAMES, Comparison
 from robot.swedish.casework import RESOLUTIONS as RESOLUTION_NAMES
-from robot.swedish.dates import month_name
+from robot.swedish.dates import local_time, month_name
 from robot.swedish.labels import DIMENSION_NAMES, OUTCOME_NAMES, OUTCOMES
 from robot.swedish.numbers import NONE, integer, kr, milliseconds, p_value, percent, points
 
-TIME_ZONE = ZoneInfo("Europe/Stockholm")
 OUTCOME_COLOURS = {
     "recommendation": "#2e7d32",
     "manual": "#e07b00",
@@ -58,7 +56,7 @@ def render(figures: MonthFigures, generated_at: dt.datetime, files: Sequence[str
     body = [
         f"<h1>{escape(title)}</h1>",
         f'<p class="meta">Period {escape(figures.month)} (ansökningarnas period). Skapad '
-        f"{generated_at.astimezone(TIME_ZONE):%Y-%m-%d %H:%M} av <code>robot report</code>.</p>",
+        f"{local_time(generated_at)} av <code>robot report</code>.</p>",
         '<p class="note">Rapporten innehåller bara sammanräknade uppgifter: inga personnummer, namn eller '
         "belopp för enskilda personer. Ansöknings-id i exempellistorna kan slås upp med "
         "<code>robot explain ID</code> av den som har behörighet.</p>",

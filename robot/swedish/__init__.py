@@ -9,4 +9,5 @@
   for the web app and the CLI.
 - `notice`: the notice to the applicant.
 - `casesystem`: a case-system errand's fields without a counterpart, and the decisions posted back on it.
+- `parameters`: rule steps and parameters in words, for `robot explain` (not their dotted names).
 """

@@ -46,9 +46,20 @@ def local_date(moment: dt.datetime | None) -> str:
     return moment.astimezone(STOCKHOLM).strftime("%Y-%m-%d") if moment else NONE
 
 
-def local_time(moment: dt.datetime | None) -> str:
-    """An instant as date and time in Sweden, ÅÅÅÅ-MM-DD TT:MM; "–" for none."""
-    return moment.astimezone(STOCKHOLM).strftime("%Y-%m-%d %H:%M") if moment else NONE
+def local_time(moment: dt.datetime | str | None, *, seconds: bool = False) -> str:
+    """An instant as date and time in Sweden with its zone, ÅÅÅÅ-MM-DD TT:MM CET (CEST in summer); "–" for
+    none. The one way every page and command shows a time. An ISO 8601 text is read first; a naive
+    instant is taken as UTC (how the database hands some back)."""
+    if isinstance(moment, str):
+        try:
+            moment = dt.datetime.fromisoformat(moment)
+        except ValueError:
+            return moment or NONE
+    if moment is None:
+        return NONE
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(STOCKHOLM).strftime("%Y-%m-%d %H:%M" + (":%S" if seconds else "") + " %Z")
 
 
 def today(clock: Clock = SYSTEM) -> dt.date:
