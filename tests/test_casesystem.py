@@ -78,7 +78,7 @@ def test_a_batch_turns_20_errands_into_20_recommendation_decisions_once(stub, tm
     assert robot(env, "db", "upgrade").returncode == 0
     first = robot(env, "batch")
     assert first.returncode == 0, first.stderr[-2000:]
-    assert "20 errands, 20 queued (3 with fields for a handläggare)" in first.stdout
+    assert "20 ärenden, 20 köade (3 med uppgifter för en handläggare)" in first.stdout
 
     engine = make_engine(f"sqlite:///{tmp_path / 'data' / 'robot.db'}")
     with engine.connect() as conn:
@@ -107,11 +107,11 @@ def test_a_batch_turns_20_errands_into_20_recommendation_decisions_once(stub, tm
     assert len([c for c in state.calls if c.operation == "createDecision"]) == 20
 
     status = robot(env, "outbox", "status")
-    assert "pending 0, delivered 20; target: caremanagement:" in status.stdout, status.stdout + status.stderr
+    assert "väntar 0, levererade 20; mottagare: caremanagement:" in status.stdout, status.stdout + status.stderr
 
     second = robot(env, "batch")
     assert second.returncode == 0, second.stderr[-2000:]
-    assert "20 errands, 0 queued" in second.stdout
+    assert "20 ärenden, 0 köade" in second.stdout
     assert len(state.posted()) == 20, "a second batch posts no decision"
     assert len([c for c in state.calls if c.operation == "readErrand_1"]) == 20, "no errand is fetched twice"
     assert state.violations == []

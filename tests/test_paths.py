@@ -212,7 +212,7 @@ def test_help_pages_are_swedish(elsewhere, words):
 @pytest.mark.parametrize(
     ("args", "line"),
     [
-        (["nosuch"], "robot: okänt kommando nosuch: välj audit, batch, check, config, db, decisions, enqueue, explain, "
+        (["nosuch"], "robot: okänt kommando nosuch: välj audit, batch, casesystem, check, config, db, decisions, enqueue, explain, "
                      "manual, outbox, recommendations, report, rules, run, simulate, ssbtek, ssbtek-sim, status, users, web"),
         (["--bogus"], "robot: okänt tillval --bogus; se `robot --help`"),
         (["db", "bogus"], "robot: okänt kommando bogus: välj purge, status, upgrade, verify"),

@@ -313,9 +313,9 @@ def _poll_casesystem(rt) -> None:  # type: ignore[no-untyped-def]
     try:
         report = asyncio.run(poll_casesystem(rt.engine, rt.settings, rt.clock))
     except (GatewayError, ValueError) as exc:
-        fail(f"cannot poll {rt.settings.casesystem}: {exc}", code=3)
-    typer.echo(terminal_safe(f"{rt.settings.casesystem}: {report.listed} errands, {report.queued} queued "
-                             f"({report.unmapped} with fields for a handläggare), {report.failed} not fetched"))
+        fail(f"kan inte hämta från {rt.settings.casesystem}: {exc}", code=3)
+    typer.echo(terminal_safe(f"{rt.settings.casesystem}: {report.listed} ärenden, {report.queued} köade "
+                             f"({report.unmapped} med uppgifter för en handläggare), {report.failed} inte hämtade"))
 
 
 def status(as_json: bool = typer.Option(False, "--json", help="Utdata för program (JSON).")) -> None:
