@@ -25,9 +25,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from robot.adapters.decoding import PayloadError, code_text, whole_kronor
-from robot.formats.application import IncomeType
-from robot.formats.period import is_month
+from robot.adapters.decoding import PayloadError, code_text
+from robot.adapters.ssbtek.individuppgifter import declared_pay, month_of
 from robot.formats.register import RegisterIncome
 
 PATH = "individuppgifter"
@@ -56,7 +55,7 @@ def decode_question(body: bytes) -> PayQuestion:
     """The simulator's side. Raises PayloadError for a question the source would refuse."""
     document = _object(body, "AGI question")
     pnr = document.get("personnummer")
-    months = [_month(document.get(k), f"AGI question {k}") for k in ("redovisningsperiodFrom", "redovisningsperiodTom")]
+    months = [month_of(document.get(k), f"AGI question {k}") for k in ("redovisningsperiodFrom", "redovisningsperiodTom")]
     if not isinstance(pnr, str) or len(pnr) != 12 or not pnr.isdigit():
         raise PayloadError("AGI question: personnummer must be 12 digits")
     return PayQuestion(pnr, *months)
@@ -70,25 +69,7 @@ def decode_answer(content: bytes, personnummer: str) -> list[RegisterIncome]:
     status = document.get("status")
     if status != OK:
         raise PayloadError(f"AGI answer: status {code_text(status)}", f"AGI_{code_text(status) or 'STATUS'}")
-    entries = document.get("individuppgifter")
-    if not isinstance(entries, list):
-        raise PayloadError("AGI answer: individuppgifter is not a list")
-    incomes = []
-    for index, entry in enumerate(entries):
-        where = f"AGI individuppgifter[{index}]"
-        if not isinstance(entry, dict):
-            raise PayloadError(f"{where}: not an object")
-        tax = entry.get("avdragenSkatt")
-        incomes.append(
-            RegisterIncome(
-                source="SKV",
-                type=IncomeType.lon,
-                month=_month(entry.get("redovisningsperiod"), f"{where}.redovisningsperiod"),
-                amount=whole_kronor(entry.get("kontantBruttolon"), f"{where}.kontantBruttolon"),
-                tax_withheld=None if tax is None else whole_kronor(tax, f"{where}.avdragenSkatt"),
-            )
-        )
-    return incomes
+    return declared_pay(document.get("individuppgifter"), "AGI individuppgifter")
 
 
 def encode_answer(personnummer: str, incomes: Iterable[RegisterIncome], available: bool = True) -> bytes:
@@ -115,14 +96,6 @@ def encode_answer(personnummer: str, incomes: Iterable[RegisterIncome], availabl
 
 def _period(month: str) -> str:
     return month.replace("-", "")
-
-
-def _month(value: Any, where: str) -> str:
-    """A redovisningsperiod `YYYYMM` as a register/1 month `YYYY-MM`."""
-    month = f"{value[:4]}-{value[4:]}" if isinstance(value, str) and len(value) == 6 else ""
-    if not is_month(month):
-        raise PayloadError(f"{where}: not a period YYYYMM")
-    return month
 
 
 def _object(content: bytes, what: str) -> dict[str, Any]:

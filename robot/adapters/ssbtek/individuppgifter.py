@@ -52,12 +52,17 @@ def decode(data: str, personnummer: str) -> list[RegisterIncome]:
         raise PayloadError("SKV individuppgifter: not an object")
     if "personnummer" in document and document["personnummer"] != personnummer:
         raise PayloadError("SKV individuppgifter: about another person", "ANNAN_PERSON")
-    entries = document.get("individuppgifter")
+    return declared_pay(document.get("individuppgifter"), "SKV individuppgifter")
+
+
+def declared_pay(entries: Any, what: str) -> list[RegisterIncome]:
+    """Employers' declaration entries (`redovisningsperiod`, `kontantBruttolon`, `avdragenSkatt`) as SKV
+    `lon` incomes; the same entries reach the robot in SSBTEK v11 and from a separate AGI source."""
     if not isinstance(entries, list):
-        raise PayloadError("SKV individuppgifter: individuppgifter is not a list")
+        raise PayloadError(f"{what}: individuppgifter is not a list")
     incomes = []
     for index, entry in enumerate(entries):
-        where = f"SKV individuppgifter[{index}]"
+        where = f"{what}[{index}]"
         if not isinstance(entry, dict):
             raise PayloadError(f"{where}: not an object")
         tax = entry.get("avdragenSkatt")
@@ -65,7 +70,7 @@ def decode(data: str, personnummer: str) -> list[RegisterIncome]:
             RegisterIncome(
                 source="SKV",
                 type=IncomeType.lon,
-                month=_month(entry.get("redovisningsperiod"), f"{where}.redovisningsperiod"),
+                month=month_of(entry.get("redovisningsperiod"), f"{where}.redovisningsperiod"),
                 amount=whole_kronor(entry.get("kontantBruttolon"), f"{where}.kontantBruttolon"),
                 tax_withheld=None if tax is None else whole_kronor(tax, f"{where}.avdragenSkatt"),
             )
@@ -89,7 +94,7 @@ def encode(incomes: Iterable[RegisterIncome]) -> str:
     return base64.b64encode(document).decode()
 
 
-def _month(value: Any, where: str) -> str:
+def month_of(value: Any, where: str) -> str:
     """A redovisningsperiod `YYYYMM` as a register/1 month `YYYY-MM`."""
     month = f"{value[:4]}-{value[4:]}" if isinstance(value, str) and len(value) == 6 else ""
     if not is_month(month):
