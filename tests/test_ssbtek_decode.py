@@ -94,7 +94,7 @@ def test_a_benefit_for_a_handlaggare_to_assess_goes_the_same_way(tmp_path: Path)
     ("content", "person", "message"),
     [
         (b"<html/>", WORKER, "not a SOAP 1.1 envelope"),
-        (None, "1234", "12 digits"),
+        (None, "1234", "12 siffror"),
     ],
 )
 def test_what_is_not_a_saved_answer_is_one_line_of_error(tmp_path: Path, content, person, message):
