@@ -152,7 +152,7 @@ def hostile_server(
             served.append(server.requests)
 
 
-def _linger(sock: socket.socket, seconds: float = 1.0) -> None:
+def _linger(sock: socket.socket, seconds: float = 5.0) -> None:
     """Stop sending, then read what the client still sends (its request) before closing, so that closing
     does not reset the connection and the client reads the TLS alert sent before."""
     with contextlib.suppress(OSError):
