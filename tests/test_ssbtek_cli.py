@@ -34,7 +34,7 @@ def test_ping_prints_every_authority_by_its_code():
         result = ping(sim.url)
     assert result.exit_code == 0, result.output
     certificate, *lines = result.stdout.splitlines()
-    assert certificate == "SSBTEK client certificate: none (a simulator on this machine)"
+    assert certificate == "SSBTEK klientcertifikat: inget (en simulator på den här datorn)"
     assert [line.split()[0] for line in lines] == ["AF", "CSN", "FK", "SKV", "SO", "TNS", "MIV"]
     assert all(line.split()[1] == "ok" for line in lines)
 
@@ -43,7 +43,7 @@ def test_ping_exits_1_when_an_authority_reports_an_error():
     with ssbtek_simulator(REGISTER_FILE, FaultInjection(authority_error_rate=1.0, seed=1)) as sim:
         result = ping(sim.url)
     assert result.exit_code == 1
-    assert "AF   error (kalla SSBT, felkod SSBT-TIMEOUT)" in result.stdout
+    assert "AF   fel (kalla SSBT, felkod SSBT-TIMEOUT)" in result.stdout
 
 
 def test_ping_exits_3_with_one_line_when_ssbtek_is_unreachable():

@@ -158,9 +158,9 @@ def test_ping_shows_when_the_client_certificate_expires(pki: Path):
                                                                "ROBOT_SSBTEK_CLIENT_KEY": str(pki / "expired.key")})  # fmt: skip
     assert good.exit_code == 0, good.output
     first = good.stdout.splitlines()[0]
-    assert first.startswith("SSBTEK client certificate: CN=CN of the socialnämnd, valid until ")
+    assert first.startswith("SSBTEK klientcertifikat: CN=CN of the socialnämnd, giltigt till och med ")
     assert "WARNING" not in first
-    assert soon.exit_code == 0 and "WARNING: renew it, less than 30 days left" in soon.stdout
+    assert soon.exit_code == 0 and "VARNING: förnya det, mindre än 30 dagar kvar" in soon.stdout
     assert expired.exit_code == 2 and "expired on" in expired.stderr
 
 

@@ -52,13 +52,13 @@ def ping() -> None:
         state = states.get(authority)
         if state is None:
             healthy = False
-            typer.echo(f"{authority.value:<4} no answer")
+            typer.echo(f"{authority.value:<4} inget svar")
         elif state.error is not None:
             healthy = False
             error = state.error
             text = "; ".join(error.felmeddelande)
             typer.echo(
-                f"{authority.value:<4} error (kalla {error.kalla}, felkod {error.felkod}){': ' + text if text else ''}"
+                f"{authority.value:<4} fel (kalla {error.kalla}, felkod {error.felkod}){': ' + text if text else ''}"
             )
         else:
             typer.echo(f"{authority.value:<4} {state.state}")
@@ -85,12 +85,12 @@ def _certificate_line(service: str, certificate) -> str:
     from robot.adapters.tls import EXPIRY_WARNING_DAYS
 
     if certificate is None:
-        return f"{service} client certificate: none (a simulator on this machine)"
+        return f"{service} klientcertifikat: inget (en simulator på den här datorn)"
     days = certificate.days_left(dt.datetime.now(dt.UTC))
-    warning = f" WARNING: renew it, less than {EXPIRY_WARNING_DAYS} days left" if days < EXPIRY_WARNING_DAYS else ""
+    warning = f" VARNING: förnya det, mindre än {EXPIRY_WARNING_DAYS} dagar kvar" if days < EXPIRY_WARNING_DAYS else ""
     return (
-        f"{service} client certificate: {certificate.subject}, valid until "
-        f"{certificate.not_after:%Y-%m-%d} ({days} days){warning}"
+        f"{service} klientcertifikat: {certificate.subject}, giltigt till och med "
+        f"{certificate.not_after:%Y-%m-%d} ({days} dagar){warning}"
     )
 
 
