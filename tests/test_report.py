@@ -9,9 +9,9 @@ from pathlib import Path
 
 import lxml.html
 import pytest
+import typer
 from hypothesis import given
 from hypothesis import strategies as st
-import typer
 from sqlalchemy import select
 from typer.testing import CliRunner
 
