@@ -266,7 +266,9 @@ def test_the_statistics_helpers():
     assert low == pytest.approx(0.0945, abs=1e-3) and high == pytest.approx(0.9055, abs=1e-3)
 
 
-@given(st.lists(st.integers(min_value=0, max_value=50_000), max_size=300), st.sampled_from([0.0, 0.1, 0.5, 0.9, 0.95, 1.0]))
+@given(
+    st.lists(st.integers(min_value=0, max_value=50_000), max_size=300), st.sampled_from([0.0, 0.1, 0.5, 0.9, 0.95, 1.0])
+)
 def test_the_histogram_gives_the_percentiles_of_the_list(values, p):
     histogram = Histogram()
     for v in values:
