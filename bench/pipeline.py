@@ -10,11 +10,18 @@ simulator (in its own process, with the given latency per call), run the chain a
 verdicts; the clock stops when every application has its outcome. The
 sequential baseline is the same pipeline one application at a time (on a sample, extrapolated); the
 compute-only limit is the chain alone on in-memory data in this process: no database, no HTTP.
+
+The workers' CPU is shown per application by stage, from what each worker counts on its threads
+(its `worker_stopped` log line): the register path (the event loop's CPU but the chain's: HTTP,
+decoding, merging, scheduling), the chain (reading the application and evaluating it), the claims
+and the commits (the database thread), upkeep, and the rest (start-up: imports, the ruleset, the
+activity file).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import signal
 import time
@@ -78,6 +85,8 @@ class PipelineResult:
     """Every process on the machine (PostgreSQL included; other users too on a shared machine)."""
     outcomes: dict[str, int]
     exactly_one_verdict: bool
+    worker_cpu_ms_by_stage: dict[str, float]
+    """Per application, every worker together: register_path, chain, claim, commit, upkeep, start-up and other."""
 
 
 def compute_only(apps: list[Generated], register_file: Path, seconds: float = 10.0) -> dict[str, Any]:
@@ -210,7 +219,27 @@ def run_pipeline(
         machine_busy_cpu_ms_per_application=round(1000 * busy / max(n, 1), 2),
         outcomes=states,
         exactly_one_verdict=len(counts) == n and set(counts.values()) == {1} if counts else n == 0,
+        worker_cpu_ms_by_stage=stage_cpu(
+            [ws.root / f"{name}-worker-{i}.log" for i in range(workers)], sum(r.cpu_seconds for r in results), n
+        ),
     )
+
+
+STAGES = ("register_path", "chain", "claim", "commit", "upkeep")
+
+
+def stage_cpu(logs: list[Path], total_cpu_seconds: float, n: int) -> dict[str, float]:
+    """CPU ms per application by stage, from the workers' `worker_stopped` lines; the rest is start-up and other."""
+    seconds = dict.fromkeys(STAGES, 0.0)
+    for path in logs:
+        for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+            if '"worker_stopped"' not in line:
+                continue
+            with contextlib.suppress(ValueError):
+                for stage, s in (json.loads(line).get("cpu_seconds") or {}).items():
+                    seconds[stage] = seconds.get(stage, 0.0) + s
+    seconds["startup_and_other"] = max(0.0, total_cpu_seconds - sum(seconds.values()))
+    return {stage: round(1000 * s / max(n, 1), 3) for stage, s in seconds.items()}
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -275,6 +304,15 @@ def main(argv: list[str] | None = None) -> None:
     for r in runs:
         print(f"outcomes ({r.name}): {json.dumps(r.outcomes)}; peak RSS intake {r.peak_rss_mb_intake} MB, worker "
               f"{r.peak_rss_mb_worker} MB; worker CPU {r.worker_cpu_ms_per_application} ms per application")  # fmt: skip
+    print()
+    limit_ms = 1000 / limit["per_second"]
+    stages = list(runs[0].worker_cpu_ms_by_stage) if runs else []
+    print("worker CPU per application by stage, ms (all workers; the compute-only limit: the chain alone, one process)")
+    print(f"{'run':<22}" + "".join(f"{s:>19}" for s in stages) + f"{'total':>9}")
+    for r in runs:
+        print(f"{r.name:<22}" + "".join(f"{r.worker_cpu_ms_by_stage[s]:>19.3f}" for s in stages)
+              + f"{r.worker_cpu_ms_per_application:>9.2f}")  # fmt: skip
+    print(f"{'compute-only limit':<22}{'':>19}{limit_ms:>19.3f}")
     if args.json:
         args.json.write_text(json.dumps({"machine": machine(), "compute_only": limit,
                                          "baseline": asdict(baseline) if baseline else None,

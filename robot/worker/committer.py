@@ -69,7 +69,7 @@ class Committer:
         worker_id = self.db.worker_id
         try:
             report = await self.db.patiently(
-                lambda: commit(self.engine, outcomes, worker_id, self.clock), stop, give_up_on_stop=True
+                lambda: commit(self.engine, outcomes, worker_id, self.clock), stop, give_up_on_stop=True, stage="commit"
             )
         except Exception as exc:
             # Not an outage but a failing write: write one by one so that only the culprit is left out.
@@ -103,7 +103,7 @@ class Committer:
         report = CommitReport()
         for o in outcomes:
             try:
-                single = await self.db(commit, self.engine, [o], self.db.worker_id, self.clock)
+                single = await self.db(commit, self.engine, [o], self.db.worker_id, self.clock, stage="commit")
             except Exception as exc:
                 # Left IN_PROGRESS: the lease expires, the application is redone, and after the allowed
                 # attempts it becomes a manual item with reason TEKNISKT_FEL.
