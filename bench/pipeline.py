@@ -24,6 +24,7 @@ import argparse
 import contextlib
 import json
 import signal
+import threading
 import time
 import uuid
 from dataclasses import asdict, dataclass
@@ -86,6 +87,8 @@ class PipelineResult:
     outcomes: dict[str, int]
     exactly_one_verdict: bool
     worker_cpu_ms_by_stage: dict[str, float]
+    postgres_samples: dict[str, float]
+    """PostgreSQL only (`LockSampler`): how often the run's connections held a chain head idle or waited on a lock."""
     """Per application, every worker together: register_path, chain, claim, commit, upkeep, start-up and other."""
 
 
@@ -170,6 +173,7 @@ def run_pipeline(
                          ROBOT_WORKER_ID=f"{name}-{i}", **env)
                 for i in range(workers)
             ]  # fmt: skip
+            sampler = LockSampler(ws.database_url) if ws.database_url else None
             intake_usage = wait_with_rusage(intake)
             queued = time.perf_counter()
             if intake_usage.code:
@@ -178,6 +182,7 @@ def run_pipeline(
             while unfinished(eng):
                 time.sleep(poll_seconds)
             finished = time.perf_counter()
+            locks = sampler.stop() if sampler else {}
             busy = machine_busy_seconds() - busy
             sim_cpu = process_cpu_seconds(sim.process.pid) - sim_cpu
             sim_rss = vm_hwm(sim.process.pid)
@@ -219,10 +224,56 @@ def run_pipeline(
         machine_busy_cpu_ms_per_application=round(1000 * busy / max(n, 1), 2),
         outcomes=states,
         exactly_one_verdict=len(counts) == n and set(counts.values()) == {1} if counts else n == 0,
+        postgres_samples=locks,
         worker_cpu_ms_by_stage=stage_cpu(
             [ws.root / f"{name}-worker-{i}.log" for i in range(workers)], sum(r.cpu_seconds for r in results), n
         ),
     )
+
+
+class LockSampler:
+    """Samples the run's PostgreSQL connections every 10 ms while it runs (pg_stat_activity).
+
+    `head_held_idle`: of the samples of busy connections (not idle), the share idle in a transaction
+    whose last statement locked a chain head (`ledger_heads … FOR UPDATE`): Python work under the lock.
+    `lock_wait`: the share of instants at which some connection waited for a lock (another's head, a row).
+    """
+
+    QUERY = text(
+        "SELECT state, wait_event_type, query FROM pg_stat_activity "
+        "WHERE datname = :database AND pid <> pg_backend_pid() AND backend_type = 'client backend'"
+    )
+
+    def __init__(self, url: str):
+        self.engine = create_engine(url, isolation_level="AUTOCOMMIT")
+        self.database = make_url(url).database
+        self.instants = self.busy = self.head_idle = self.waiting = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        with self.engine.connect() as conn:
+            while not self._stop.wait(0.01):
+                rows = conn.execute(self.QUERY, {"database": self.database}).all()
+                self.instants += 1
+                self.waiting += any(r.wait_event_type == "Lock" for r in rows)
+                for r in rows:
+                    if r.state == "idle":
+                        continue
+                    self.busy += 1
+                    q = (r.query or "").upper()
+                    self.head_idle += r.state == "idle in transaction" and "LEDGER_HEADS" in q and "FOR UPDATE" in q
+
+    def stop(self) -> dict[str, float]:
+        self._stop.set()
+        self._thread.join()
+        self.engine.dispose()
+        return {
+            "instants": self.instants,
+            "head_held_idle": round(self.head_idle / max(self.busy, 1), 3),
+            "lock_wait": round(self.waiting / max(self.instants, 1), 3),
+        }
 
 
 STAGES = ("register_path", "chain", "claim", "commit", "upkeep")
@@ -313,6 +364,11 @@ def main(argv: list[str] | None = None) -> None:
         print(f"{r.name:<22}" + "".join(f"{r.worker_cpu_ms_by_stage[s]:>19.3f}" for s in stages)
               + f"{r.worker_cpu_ms_per_application:>9.2f}")  # fmt: skip
     print(f"{'compute-only limit':<22}{'':>19}{limit_ms:>19.3f}")
+    for r in runs:
+        if r.postgres_samples:
+            s = r.postgres_samples
+            print(f"PostgreSQL ({r.name}, {s['instants']:.0f} samples): busy connections idle holding a chain head "
+                  f"{100 * s['head_held_idle']:.1f} %; some connection waiting for a lock {100 * s['lock_wait']:.1f} % of the time")  # fmt: skip
     if args.json:
         args.json.write_text(json.dumps({"machine": machine(), "compute_only": limit,
                                          "baseline": asdict(baseline) if baseline else None,
