@@ -14,8 +14,8 @@ compute-only limit is the chain alone on in-memory data in this process: no data
 The workers' CPU is shown per application by stage, from what each worker counts on its threads
 (its `worker_stopped` log line): the register path (the event loop's CPU but the chain's: HTTP,
 decoding, merging, scheduling), the chain (reading the application and evaluating it), the claims
-and the commits (the database thread), upkeep, and the rest (start-up: imports, the ruleset, the
-activity file).
+and the commits (the database thread), the written results' counts, metrics and log lines (the
+event loop), upkeep, and the rest (start-up: imports, the ruleset, the activity file).
 """
 
 from __future__ import annotations
@@ -276,7 +276,7 @@ class LockSampler:
         }
 
 
-STAGES = ("register_path", "chain", "claim", "commit", "upkeep")
+STAGES = ("register_path", "chain", "claim", "commit", "result_logs", "upkeep")
 
 
 def stage_cpu(logs: list[Path], total_cpu_seconds: float, n: int) -> dict[str, float]:

@@ -76,7 +76,12 @@ class Worker:
                     await asyncio.wait_for(self._wait_for(stop), timeout=q.poll_interval_seconds)
         finally:
             await self._shutdown(committing, renewing)
-            self.stats.account_cpu(time.thread_time() - loop_cpu, self.processor.chain_cpu_seconds, self.db.cpu)
+            self.stats.account_cpu(
+                time.thread_time() - loop_cpu,
+                self.processor.chain_cpu_seconds,
+                self._committer.cpu_seconds,
+                self.db.cpu,
+            )
         return self.stats
 
     def anything_due(self) -> bool:
