@@ -107,6 +107,41 @@ def test_a_claim_appends_to_no_chain_and_its_event_comes_with_what_ends_it(engin
     assert killed.application_id == "KILLED" and states(engine) == {"KILLED": State.DONE, "RELEASED": State.DONE}
 
 
+def test_a_commit_takes_the_chain_heads_last_and_a_claim_takes_none(engine, settings, ruleset, clock):
+    """The heads are held until the commit: after the first is locked, only the chained rows, the items that
+    name them and the heads are written; a claim never touches a head."""
+    import re
+
+    from sqlalchemy import event
+
+    put(engine, settings, clock, *many(3))
+    transactions: list[list[str]] = [[]]
+
+    def statement(conn, cursor, sql, params, context, executemany):  # type: ignore[no-untyped-def]
+        transactions[-1].append(" ".join(sql.split()))
+
+    def ended(conn):  # type: ignore[no-untyped-def]
+        transactions.append([])
+
+    listeners = [("before_cursor_execute", statement), ("commit", ended), ("rollback", ended)]
+    for name, fn in listeners:
+        event.listen(engine, name, fn)
+    try:
+        run_until_idle(engine, settings, ruleset, DictSource(), clock)
+    finally:
+        for name, fn in listeners:
+            event.remove(engine, name, fn)
+    under_heads = re.compile(r"SELECT .* FROM ledger_heads|INSERT INTO (verdicts|recommendations|manual_items|events) "
+                             r"|UPDATE ledger_heads ")  # fmt: skip
+    writes = [t for t in transactions if any(s.startswith("INSERT INTO verdicts") for s in t)]
+    assert writes, "the results were written"
+    for t in writes:
+        first = next(i for i, s in enumerate(t) if "FROM ledger_heads" in s)
+        assert all(under_heads.match(s) for s in t[first:]), t[first:]
+    claims_ = [t for t in transactions if any("fencing_token=(applications.fencing_token" in s for s in t)]
+    assert claims_ and not any("ledger_heads" in s for t in claims_ for s in t)
+
+
 def test_a_worker_that_lost_its_lease_cannot_write(engine, settings, ruleset, clock):
     from robot.chain.engine import evaluate
     from robot.chain.inputs import Circumstances
