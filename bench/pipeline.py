@@ -10,13 +10,21 @@ simulator (in its own process, with the given latency per call), run the chain a
 verdicts; the clock stops when every application has its outcome. The
 sequential baseline is the same pipeline one application at a time (on a sample, extrapolated); the
 compute-only limit is the chain alone on in-memory data in this process: no database, no HTTP.
+
+The workers' CPU is shown per application by stage, from what each worker counts on its threads
+(its `worker_stopped` log line): the register path (the event loop's CPU but the chain's: HTTP,
+decoding, merging, scheduling), the chain (reading the application and evaluating it), the claims
+and the commits (the database thread), the written results' counts, metrics and log lines (the
+event loop), upkeep, and the rest (start-up: imports, the ruleset, the activity file).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import signal
+import threading
 import time
 import uuid
 from dataclasses import asdict, dataclass
@@ -78,6 +86,10 @@ class PipelineResult:
     """Every process on the machine (PostgreSQL included; other users too on a shared machine)."""
     outcomes: dict[str, int]
     exactly_one_verdict: bool
+    worker_cpu_ms_by_stage: dict[str, float]
+    postgres_samples: dict[str, float]
+    """PostgreSQL only (`LockSampler`): how often the run's connections held a chain head idle or waited on a lock."""
+    """Per application, every worker together: register_path, chain, claim, commit, upkeep, start-up and other."""
 
 
 def compute_only(apps: list[Generated], register_file: Path, seconds: float = 10.0) -> dict[str, Any]:
@@ -161,6 +173,7 @@ def run_pipeline(
                          ROBOT_WORKER_ID=f"{name}-{i}", **env)
                 for i in range(workers)
             ]  # fmt: skip
+            sampler = LockSampler(ws.database_url) if ws.database_url else None
             intake_usage = wait_with_rusage(intake)
             queued = time.perf_counter()
             if intake_usage.code:
@@ -169,6 +182,7 @@ def run_pipeline(
             while unfinished(eng):
                 time.sleep(poll_seconds)
             finished = time.perf_counter()
+            locks = sampler.stop() if sampler else {}
             busy = machine_busy_seconds() - busy
             sim_cpu = process_cpu_seconds(sim.process.pid) - sim_cpu
             sim_rss = vm_hwm(sim.process.pid)
@@ -210,7 +224,73 @@ def run_pipeline(
         machine_busy_cpu_ms_per_application=round(1000 * busy / max(n, 1), 2),
         outcomes=states,
         exactly_one_verdict=len(counts) == n and set(counts.values()) == {1} if counts else n == 0,
+        postgres_samples=locks,
+        worker_cpu_ms_by_stage=stage_cpu(
+            [ws.root / f"{name}-worker-{i}.log" for i in range(workers)], sum(r.cpu_seconds for r in results), n
+        ),
     )
+
+
+class LockSampler:
+    """Samples the run's PostgreSQL connections every 10 ms while it runs (pg_stat_activity).
+
+    `head_held_idle`: of the samples of busy connections (not idle), the share idle in a transaction
+    whose last statement locked a chain head (`ledger_heads … FOR UPDATE`): Python work under the lock.
+    `lock_wait`: the share of instants at which some connection waited for a lock (another's head, a row).
+    """
+
+    QUERY = text(
+        "SELECT state, wait_event_type, query FROM pg_stat_activity "
+        "WHERE datname = :database AND pid <> pg_backend_pid() AND backend_type = 'client backend'"
+    )
+
+    def __init__(self, url: str):
+        self.engine = create_engine(url, isolation_level="AUTOCOMMIT")
+        self.database = make_url(url).database
+        self.instants = self.busy = self.head_idle = self.waiting = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        with self.engine.connect() as conn:
+            while not self._stop.wait(0.01):
+                rows = conn.execute(self.QUERY, {"database": self.database}).all()
+                self.instants += 1
+                self.waiting += any(r.wait_event_type == "Lock" for r in rows)
+                for r in rows:
+                    if r.state == "idle":
+                        continue
+                    self.busy += 1
+                    q = (r.query or "").upper()
+                    self.head_idle += r.state == "idle in transaction" and "LEDGER_HEADS" in q and "FOR UPDATE" in q
+
+    def stop(self) -> dict[str, float]:
+        self._stop.set()
+        self._thread.join()
+        self.engine.dispose()
+        return {
+            "instants": self.instants,
+            "head_held_idle": round(self.head_idle / max(self.busy, 1), 3),
+            "lock_wait": round(self.waiting / max(self.instants, 1), 3),
+        }
+
+
+STAGES = ("register_path", "chain", "claim", "commit", "result_logs", "upkeep")
+
+
+def stage_cpu(logs: list[Path], total_cpu_seconds: float, n: int) -> dict[str, float]:
+    """CPU ms per application by stage, from the workers' `worker_stopped` lines; the rest is start-up and other."""
+    seconds = dict.fromkeys(STAGES, 0.0)
+    for path in logs:
+        for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+            if '"worker_stopped"' not in line:
+                continue
+            with contextlib.suppress(ValueError):
+                for stage, s in (json.loads(line).get("cpu_seconds") or {}).items():
+                    seconds[stage] = seconds.get(stage, 0.0) + s
+    seconds["startup_and_other"] = max(0.0, total_cpu_seconds - sum(seconds.values()))
+    return {stage: round(1000 * s / max(n, 1), 3) for stage, s in seconds.items()}
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -275,6 +355,20 @@ def main(argv: list[str] | None = None) -> None:
     for r in runs:
         print(f"outcomes ({r.name}): {json.dumps(r.outcomes)}; peak RSS intake {r.peak_rss_mb_intake} MB, worker "
               f"{r.peak_rss_mb_worker} MB; worker CPU {r.worker_cpu_ms_per_application} ms per application")  # fmt: skip
+    print()
+    limit_ms = 1000 / limit["per_second"]
+    stages = list(runs[0].worker_cpu_ms_by_stage) if runs else []
+    print("worker CPU per application by stage, ms (all workers; the compute-only limit: the chain alone, one process)")
+    print(f"{'run':<22}" + "".join(f"{s:>19}" for s in stages) + f"{'total':>9}")
+    for r in runs:
+        print(f"{r.name:<22}" + "".join(f"{r.worker_cpu_ms_by_stage[s]:>19.3f}" for s in stages)
+              + f"{r.worker_cpu_ms_per_application:>9.2f}")  # fmt: skip
+    print(f"{'compute-only limit':<22}{'':>19}{limit_ms:>19.3f}")
+    for r in runs:
+        if r.postgres_samples:
+            s = r.postgres_samples
+            print(f"PostgreSQL ({r.name}, {s['instants']:.0f} samples): busy connections idle holding a chain head "
+                  f"{100 * s['head_held_idle']:.1f} %; some connection waiting for a lock {100 * s['lock_wait']:.1f} % of the time")  # fmt: skip
     if args.json:
         args.json.write_text(json.dumps({"machine": machine(), "compute_only": limit,
                                          "baseline": asdict(baseline) if baseline else None,

@@ -6,6 +6,8 @@ import datetime as dt
 import threading
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 
@@ -111,6 +113,29 @@ def test_an_anchor_catches_a_rewrite_of_the_whole_chain(processed):
     assert broken(processed) == {}, "a full rewrite is invisible without an anchor"
     found = {s.chain: s.broken for s in ledger.verify(processed, [anchor])}["verdicts"]
     assert found is not None and found.row_id == 5 and "anchor" in found.problem
+
+
+_TEXT = st.one_of(st.none(), st.text(max_size=30))
+_EVENT = st.fixed_dictionaries(
+    {
+        "at": st.datetimes(timezones=st.just(dt.UTC)),
+        "application_pk": st.one_of(st.none(), st.integers(min_value=1, max_value=2**40)),
+        "kind": st.text(min_size=1, max_size=20),
+        "actor": st.text(min_size=1, max_size=20),
+        "from_state": _TEXT,
+        "to_state": _TEXT,
+        "details": _TEXT,
+    }
+)
+
+
+@given(st.lists(_EVENT, min_size=1, max_size=5), st.integers(min_value=1, max_value=2**50))
+def test_a_prepared_row_hashes_as_the_chain_does_once_it_has_its_id(rows, first_id):
+    """`prepare` hashes before the head is locked; what `link` completes is the content hash `verify` checks."""
+    prepared = ledger.prepare(events, rows)
+    chain = ledger.BY_NAME["events"]
+    for i, (row, pending) in enumerate(zip(rows, prepared.rows, strict=True)):
+        assert pending.content_hash(first_id + i) == chain.content_hash(row | {"id": first_id + i})
 
 
 def test_chains_must_be_appended_in_order(engine):

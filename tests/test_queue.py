@@ -80,6 +80,68 @@ def test_a_claimed_application_is_not_claimed_again_and_an_expired_lease_comes_b
         assert conn.execute(select(events.c.kind).where(events.c.kind == "lease_expired")).all()
 
 
+def test_a_claim_appends_to_no_chain_and_its_event_comes_with_what_ends_it(engine, settings, ruleset, clock):
+    """Claims never wait for a chain's head: the `claimed` event, with the claim's time and worker, is written
+    with the result, the release, or the rescue of the expired lease."""
+    put(engine, settings, clock, application(application_id="KILLED"), application(application_id="RELEASED"))
+
+    def kinds() -> list[tuple[str, str, str]]:
+        with engine.connect() as conn:
+            rows = conn.execute(select(events).where(events.c.kind != "enqueued").order_by(events.c.id))
+            return [(r.kind, r.actor, r.at.isoformat()) for r in rows]
+
+    claimed_at = clock.now()
+    killed, released = claims.claim(engine, "w1", 2, 30, clock)
+    assert kinds() == [], "the claim itself wrote no event"
+    clock.advance(seconds=10)
+    assert claims.release(engine, "w1", [released.key], clock) == 1
+    clock.advance(seconds=31)
+    assert claims.rescue_expired(engine, clock) == 1
+    at = claimed_at.isoformat()
+    assert [(k, a) for k, a, _ in kinds()] == [("claimed", "w1"), ("released", "w1"), ("claimed", "w1"),
+                                               ("lease_expired", "system")]  # fmt: skip
+    assert [t for k, _, t in kinds() if k == "claimed"] == [at, at]
+    run_until_idle(engine, settings, ruleset, DictSource(), clock)
+    after = kinds()[4:]
+    assert [k for k, _, _ in after] == ["claimed", "processed", "claimed", "processed"]
+    assert killed.application_id == "KILLED" and states(engine) == {"KILLED": State.DONE, "RELEASED": State.DONE}
+
+
+def test_a_commit_takes_the_chain_heads_last_and_a_claim_takes_none(engine, settings, ruleset, clock):
+    """The heads are held until the commit: after the first is locked, only the chained rows, the items that
+    name them and the heads are written; a claim never touches a head."""
+    import re
+
+    from sqlalchemy import event
+
+    put(engine, settings, clock, *many(3))
+    transactions: list[list[str]] = [[]]
+
+    def statement(conn, cursor, sql, params, context, executemany):  # type: ignore[no-untyped-def]
+        transactions[-1].append(" ".join(sql.split()))
+
+    def ended(conn):  # type: ignore[no-untyped-def]
+        transactions.append([])
+
+    listeners = [("before_cursor_execute", statement), ("commit", ended), ("rollback", ended)]
+    for name, fn in listeners:
+        event.listen(engine, name, fn)
+    try:
+        run_until_idle(engine, settings, ruleset, DictSource(), clock)
+    finally:
+        for name, fn in listeners:
+            event.remove(engine, name, fn)
+    under_heads = re.compile(r"SELECT .* FROM ledger_heads|INSERT INTO (verdicts|recommendations|manual_items|events) "
+                             r"|UPDATE ledger_heads ")  # fmt: skip
+    writes = [t for t in transactions if any(s.startswith("INSERT INTO verdicts") for s in t)]
+    assert writes, "the results were written"
+    for t in writes:
+        first = next(i for i, s in enumerate(t) if "FROM ledger_heads" in s)
+        assert all(under_heads.match(s) for s in t[first:]), t[first:]
+    claims_ = [t for t in transactions if any("fencing_token=(applications.fencing_token" in s for s in t)]
+    assert claims_ and not any("ledger_heads" in s for t in claims_ for s in t)
+
+
 def test_a_worker_that_lost_its_lease_cannot_write(engine, settings, ruleset, clock):
     from robot.chain.engine import evaluate
     from robot.chain.inputs import Circumstances

@@ -308,3 +308,25 @@ def test_an_unusable_activity_file_is_refused_at_start_naming_the_setting(tmp_pa
         path.write_bytes(content)
     with pytest.raises(ValueError, match=f"ROBOT_ACTIVITY_FILE .*{message}"):
         FileActivitySource(path)
+
+
+def test_the_activity_file_is_streamed_keeping_the_reports_not_the_file(tmp_path):
+    """A register file of 20 000 persons with incomes, three with reports: loading holds a fraction of it."""
+    import json
+    import tracemalloc
+
+    income = {"type": "lon", "source": "SKV", "month": "2026-11", "amount": 21000, "tax_withheld": 5000}
+    persons = {f"1980{i:08d}": {"incomes": [income] * 3} for i in range(20_000)}
+    for i in range(3):
+        persons[f"1980{i:08d}"]["activity"] = [
+            {"month": "2026-11", "kind": "sfi", "planned_hours": 100, "attended_hours": 90 - i}
+        ]
+    path = tmp_path / "register.json"
+    path.write_text(json.dumps({"format": "register/1", "persons": persons}))
+    tracemalloc.start()
+    source = FileActivitySource(path)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert peak < path.stat().st_size / 2, (peak, path.stat().st_size)  # the whole document: 13 times its size
+    got = asyncio.run(source.fetch(RegisterRequest("A", PERIOD, ("198000000002", "198000000003"), ASKED)))
+    assert [a.attended_hours for a in got["198000000002"]] == [88] and got["198000000003"] is None

@@ -10,6 +10,8 @@ from pathlib import Path
 import lxml.html
 import pytest
 import typer
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import select
 from typer.testing import CliRunner
 
@@ -21,10 +23,11 @@ from robot.queue import cases
 from robot.queue.schema import metadata
 from robot.report import html, produce
 from robot.report.csv_export import cell
-from robot.report.data import ApplicationRecord, MonthData, VerdictRecord
+from robot.report.data import ApplicationRecord, CostFact, MonthData, VerdictRecord
 from robot.report.figures import compute
 from robot.report.likstallighet import GroupCount, compare
-from robot.report.stats import percentile, two_proportion_p_value, wilson_interval
+from robot.report.stats import Histogram, percentile, two_proportion_p_value, wilson_interval
+from robot.report.tally import MonthTally
 from tests.builders import APPLICANT, CO_APPLICANT, application, register
 from tests.conftest import RULES
 from tests.queue_helpers import DictSource, FailingSource, approve_reviewed, put, run_until_idle
@@ -261,6 +264,38 @@ def test_the_statistics_helpers():
     assert two_proportion_p_value(30, 100, 50, 100) == pytest.approx(0.003892, abs=1e-6)  # chi² 8.333 (df 1)
     low, high = wilson_interval(1, 2)
     assert low == pytest.approx(0.0945, abs=1e-3) and high == pytest.approx(0.9055, abs=1e-3)
+
+
+@given(
+    st.lists(st.integers(min_value=0, max_value=50_000), max_size=300), st.sampled_from([0.0, 0.1, 0.5, 0.9, 0.95, 1.0])
+)
+def test_the_histogram_gives_the_percentiles_of_the_list(values, p):
+    histogram = Histogram()
+    for v in values:
+        histogram.append(v)
+    assert histogram.percentile(p) == percentile(values, p)
+    assert (len(histogram), histogram.total, histogram.max) == (len(values), sum(values), max(values, default=None))
+
+
+def test_the_months_tally_does_not_grow_with_the_month():
+    """A month ten times larger, amounts and durations from the same range: the tally's memory stays put."""
+    import tracemalloc
+
+    costs = tuple(CostFact("hyra", 5000 + i % 400, "within", None) for i in range(400))
+
+    def tally_size(n: int) -> int:
+        tracemalloc.start()
+        tally = MonthTally()
+        for i in range(n):
+            verdict = VerdictRecord("rs", "rs", "recommendation", 1000, False, (), i % 300, (costs[i % 400],))
+            tally.add(ApplicationRecord(f"A-{i}", "e-tjanst", "Nordost", "DONE", 0, 0, None, verdict, None, None))
+        size, _ = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        assert len(tally.durations) == n and tally.costs["hyra"].amounts.median() == 5199
+        return size
+
+    small, large = tally_size(4_000), tally_size(40_000)
+    assert large < small * 1.2 + 10_000, (small, large)
 
 
 @pytest.fixture

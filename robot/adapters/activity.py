@@ -11,14 +11,22 @@ form). A source that cannot answer raises `RegisterUnavailable`, like the regist
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+import json
+import re
+from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
+
+import ijson
+from pydantic import TypeAdapter, ValidationError
 
 from robot.adapters.register_source import RegisterRequest
 from robot.adapters.ssbtek.request import control_period
 from robot.formats.period import of
-from robot.formats.register import ProviderAttendance, Register
+from robot.formats.register import ProviderAttendance
+
+_REPORTS: TypeAdapter[list[ProviderAttendance]] = TypeAdapter(list[ProviderAttendance])
+_PNR = re.compile(r"^[0-9]{12}$")
 
 
 class ActivitySource(Protocol):
@@ -39,24 +47,56 @@ class FileActivitySource:
 
     def __init__(self, path: Path):
         self.path = path
+        self._reports: dict[str, bytes] = {}
+        """Per person with reports: their `activity` as compact JSON, already validated once."""
         try:
-            register = Register.model_validate_json(path.read_bytes(), strict=True)
+            with path.open("rb") as f:
+                for pnr, reports in _activities(f):
+                    encoded = json.dumps(reports, separators=(",", ":")).encode()
+                    _REPORTS.validate_json(encoded, strict=True)
+                    self._reports[pnr] = encoded
         except OSError as exc:
             raise ValueError(f"ROBOT_ACTIVITY_FILE {path}: cannot be read ({exc.strerror})") from None
-        except ValueError as exc:
+        except (ValueError, ValidationError, ijson.JSONError) as exc:
             raise ValueError(
                 f"ROBOT_ACTIVITY_FILE {path}: not a register/1 document ({str(exc).splitlines()[0]})"
             ) from None
-        self._reports = {pnr: person.activity for pnr, person in register.persons.items()}
 
     async def fetch(self, request: RegisterRequest) -> Mapping[str, list[ProviderAttendance] | None]:
         await asyncio.sleep(0)
         start, end = (of(day) for day in control_period(request.period))
         answer: dict[str, list[ProviderAttendance] | None] = {}
         for pnr in request.persons:
-            reports = self._reports.get(pnr)
-            answer[pnr] = None if reports is None else [r for r in reports if start <= r.month <= end]
+            encoded = self._reports.get(pnr)
+            if encoded is None:
+                answer[pnr] = None
+            else:
+                answer[pnr] = [r for r in _REPORTS.validate_json(encoded, strict=True) if start <= r.month <= end]
         return answer
 
     async def aclose(self) -> None:
         return None
+
+
+def _activities(f: Any) -> Iterator[tuple[str, list[Any]]]:
+    """(personnummer, its `activity` as parsed JSON) for each person whose `activity` is not null, one at a time."""
+    events = ijson.parse(f, use_float=True)
+    fmt, persons = None, False
+    for prefix, event, value in events:
+        if prefix == "format" and event == "string":
+            fmt = value
+        elif prefix == "persons" and event == "start_map":
+            persons = True
+        elif event == "start_array" and prefix.startswith("persons.") and prefix.endswith(".activity"):
+            pnr = prefix.split(".")[1]
+            if prefix.count(".") != 2 or not _PNR.match(pnr):
+                raise ValueError(f"persons: a key is not a personnummer of 12 digits ({len(pnr)} characters)")
+            builder = ijson.ObjectBuilder()
+            builder.event(event, value)
+            for inner, event, value in events:
+                builder.event(event, value)
+                if inner == prefix and event == "end_array":
+                    break
+            yield pnr, builder.value
+    if fmt != "register/1" or not persons:
+        raise ValueError("format must be register/1, with persons")

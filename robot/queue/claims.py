@@ -5,12 +5,18 @@ increments the fencing token. A result is only written while its token is still 
 worker that lost its lease (paused, partitioned, killed) can never write. Expired leases go back
 to NEW; due retries go back to NEW. On PostgreSQL claims use FOR UPDATE SKIP LOCKED, so several
 workers share the queue; on SQLite the claim runs in a BEGIN IMMEDIATE transaction.
+
+A claim decides nothing, so it appends to no hash chain and never waits for a chain's head (which
+a commit holds): its `claimed` event is written with what ends the claim, in that transaction —
+the result (`outcomes.commit`), a release, or the rescue of an expired lease — with the time of
+the claim (the application's `updated_at`, which nothing else moves while it is in progress).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Engine, bindparam, func, or_, select, update
 
@@ -39,6 +45,7 @@ class Claimed:
     period: str | None
     deadline: dt.datetime
     cutoff: dt.datetime
+    claimed_at: dt.datetime | None = None
 
     @property
     def key(self) -> tuple[int, int]:
@@ -81,18 +88,22 @@ def claim(engine: Engine, worker_id: str, n: int, lease_seconds: float, clock: C
     )
     with engine.begin() as conn:
         rows = conn.execute(statement).all()
-        record(
-            conn,
-            [
-                event_row(now, "claimed", worker_id, r.id, State.NEW, State.IN_PROGRESS, attempt=r.attempts)
-                for r in rows
-            ],
-        )
     rows.sort(key=lambda r: (r.deadline, r.submitted_at, r.id))
     return [
-        Claimed(r.id, r.application_id, r.raw, r.fencing_token, r.attempts, r.waits, r.period, r.deadline, r.cutoff)
+        Claimed(
+            r.id, r.application_id, r.raw, r.fencing_token, r.attempts, r.waits, r.period, r.deadline, r.cutoff, now
+        )
         for r in rows
     ]
+
+
+def _claimed_event(row: Any) -> dict[str, Any]:
+    """The `claimed` event of a claim that ends without a result (`row`: id, lease_owner, attempts, updated_at)."""
+    return event_row(row.updated_at, "claimed", row.lease_owner or SYSTEM_ACTOR, row.id, State.NEW,
+                     State.IN_PROGRESS, attempt=row.attempts)  # fmt: skip
+
+
+_HELD = (A.c.id, A.c.lease_owner, A.c.attempts, A.c.updated_at)
 
 
 def renew(
@@ -102,11 +113,7 @@ def renew(
     if not held:
         return 0
     now = clock.now()
-    statement = (
-        update(A)
-        .where(*STILL_HELD)
-        .values(lease_expires_at=now + dt.timedelta(seconds=lease_seconds))
-    )
+    statement = update(A).where(*STILL_HELD).values(lease_expires_at=now + dt.timedelta(seconds=lease_seconds))
     with engine.begin() as conn:
         result = conn.execute(statement, [{"pk": pk, "token": token} for pk, token in held])
     return result.rowcount
@@ -127,9 +134,13 @@ def release(engine: Engine, worker_id: str, held: list[tuple[int, int]], clock: 
         released = 0
         events = []
         for pk, token in held:
-            if conn.execute(statement, {"pk": pk, "token": token}).rowcount:
+            claim = conn.execute(select(*_HELD).where(*LEASE, in_progress), {"pk": pk, "token": token}).first()
+            if claim is not None and conn.execute(statement, {"pk": pk, "token": token}).rowcount:
                 released += 1
-                events.append(event_row(now, "released", worker_id, pk, State.IN_PROGRESS, State.NEW))
+                events += [
+                    _claimed_event(claim),
+                    event_row(now, "released", worker_id, pk, State.IN_PROGRESS, State.NEW),
+                ]
         record(conn, events)
     return released
 
@@ -138,19 +149,29 @@ def rescue_expired(engine: Engine, clock: Clock = SYSTEM) -> int:
     """Expired leases (a killed or stuck worker) go back to NEW."""
     now = clock.now()
     in_progress, to_new = change(State.IN_PROGRESS, State.NEW)
+    expired = select(*_HELD).where(in_progress, A.c.lease_expires_at < now).order_by(A.c.id)
+    if engine.dialect.name == "postgresql":
+        expired = expired.with_for_update(skip_locked=True)
     statement = (
         update(A)
-        .where(in_progress, A.c.lease_expires_at < now)
+        .where(A.c.id == bindparam("pk"), in_progress)
         .values(**to_new, lease_owner=None, lease_expires_at=None, updated_at=now)
-        .returning(A.c.id, A.c.attempts)
     )
     with engine.begin() as conn:
-        rows = conn.execute(statement).all()
+        rows = conn.execute(expired).all()
+        if rows:
+            conn.execute(statement, [{"pk": r.id} for r in rows])
         record(
             conn,
             [
-                event_row(now, "lease_expired", SYSTEM_ACTOR, r.id, State.IN_PROGRESS, State.NEW, attempt=r.attempts)
+                e
                 for r in rows
+                for e in (
+                    _claimed_event(r),
+                    event_row(
+                        now, "lease_expired", SYSTEM_ACTOR, r.id, State.IN_PROGRESS, State.NEW, attempt=r.attempts
+                    ),
+                )
             ],
         )
     return len(rows)
@@ -160,12 +181,7 @@ def promote_due_retries(engine: Engine, clock: Clock = SYSTEM) -> int:
     """RETRY_WAIT → NEW for applications whose next attempt is due."""
     now = clock.now()
     waiting, to_new = change(State.RETRY_WAIT, State.NEW)
-    statement = (
-        update(A)
-        .where(waiting, A.c.next_attempt_at <= now)
-        .values(**to_new, updated_at=now)
-        .returning(A.c.id)
-    )
+    statement = update(A).where(waiting, A.c.next_attempt_at <= now).values(**to_new, updated_at=now).returning(A.c.id)
     with engine.begin() as conn:
         rows = conn.execute(statement).all()
         record(conn, [event_row(now, "retry_due", SYSTEM_ACTOR, r.id, State.RETRY_WAIT, State.NEW) for r in rows])

@@ -39,6 +39,17 @@ def remember(conn: Connection, application_pk: int, personnummer: list[str]) -> 
     conn.execute(dialect.insert(P).on_conflict_do_nothing(), rows)
 
 
+def remember_all(conn: Connection, applications: list[tuple[int, list[str]]]) -> None:
+    """`remember` for several applications, in one statement."""
+    rows = [
+        {"application_pk": pk, "person_key": person_key(p)} for pk, pnrs in applications for p in dict.fromkeys(pnrs)
+    ]
+    if not rows:
+        return
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    conn.execute(dialect.insert(P).on_conflict_do_nothing(), rows)
+
+
 def earlier_verdicts(engine: Engine, personnummer: list[str], period: str, application_id: str) -> list[Verdict]:
     """The latest verdict of each other application this calendar year, before `period`, that shares an
     adult with the one being assessed (purged verdicts are left out: they no longer say anything)."""

@@ -11,6 +11,12 @@ caller's transaction. Writers to one chain are serialised by the head: PostgreSQ
 chains must do so in the order of `CHAINS` (checked), so two writers never wait for each other
 in a circle.
 
+The head is held from its lock to the commit, so as little as possible happens under it: `prepare`
+does everything that does not depend on the head (the personal hash, the canonical encoding of the
+content around its id) before the transaction takes the lock; `link` then takes the head, and only
+numbers the rows, hashes a few hundred bytes per row, inserts them and moves the head. Callers take
+their heads last in their transaction (`outcomes.commit`).
+
 `verify` walks every chain: a changed row no longer matches its content hash, a removed, inserted
 or reordered row breaks the chain at the next row, rows cut off the end no longer reach the head.
 A purge (`retention.py`) blanks a row's personal columns and keeps their hash in `personal_hash`,
@@ -119,26 +125,67 @@ class LedgerError(RuntimeError):
     """A defect in how the ledger is used (an unknown chain, chains appended out of order, no head)."""
 
 
-def append(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> list[int]:
-    """Insert `rows` (without id) at the end of the table's chain; returns their ids, in order."""
-    if not rows:
-        return []
+@dataclass(frozen=True)
+class Pending:
+    """A row ready to be linked: everything but its id, and its content hash but for the id."""
+
+    row: dict[str, Any]
+    before: bytes
+    after: bytes
+
+    def content_hash(self, id_: int) -> str:
+        return _h(self.before + str(id_).encode("ascii") + self.after)
+
+
+@dataclass(frozen=True)
+class Prepared:
+    chain: Chain
+    rows: list[Pending]
+
+
+def prepare(table: Table, rows: list[dict[str, Any]]) -> Prepared:
+    """The hashing that does not depend on the chain's head, done before its lock is taken."""
     chain = BY_NAME.get(table.name)
     if chain is None:
         raise LedgerError(f"{table.name} is not a chained table (robot/queue/ledger.py CHAINS)")
+    pending = []
+    for row in rows:
+        values = {c: row.get(c) for c in chain.content if c != "id"}
+        kept = {c: values[c] for c in chain.kept if c != "id"}
+        kept["personal"] = chain.personal_hash(values)
+        # The canonical encoding sorts its keys: the id sits between the keys before and after "id".
+        below = _canonical({k: v for k, v in kept.items() if k < "id"})[1:-1]
+        above = _canonical({k: v for k, v in kept.items() if k > "id"})[1:-1]
+        before = b"content:{" + below + (b"," if below else b"") + b'"id":'
+        after = (b"," + above if above else b"") + b"}"
+        pending.append(Pending(values | {"personal_hash": None, "purged_at": None}, before, after))
+    return Prepared(chain, pending)
+
+
+def link(conn: Connection, prepared: Prepared) -> list[int]:
+    """Append prepared rows at the end of their chain, in the caller's transaction; returns their ids."""
+    if not prepared.rows:
+        return []
+    chain = prepared.chain
     last_id, last_hash = _lock_head(conn, chain)
     out = []
-    for row in rows:
+    for p in prepared.rows:
         last_id += 1
-        values = {c: row.get(c) for c in chain.content} | {"id": last_id}
-        content = chain.content_hash(values)
+        content = p.content_hash(last_id)
         last_hash = row_hash(last_hash, content)
-        out.append(values | {"content_hash": content, "row_hash": last_hash, "personal_hash": None, "purged_at": None})
-    conn.execute(insert(table), out)
+        out.append(p.row | {"id": last_id, "content_hash": content, "row_hash": last_hash})
+    conn.execute(insert(chain.table), out)
     conn.execute(
         update(ledger_heads).where(ledger_heads.c.chain == chain.name).values(last_id=last_id, last_hash=last_hash)
     )
     return [r["id"] for r in out]
+
+
+def append(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> list[int]:
+    """Insert `rows` (without id) at the end of the table's chain; returns their ids, in order."""
+    if not rows:
+        return []
+    return link(conn, prepare(table, rows))
 
 
 def _lock_head(conn: Connection, chain: Chain) -> tuple[int, str]:

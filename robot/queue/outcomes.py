@@ -24,10 +24,10 @@ from robot.formats.reasons import Code
 from robot.formats.verdict import Reason
 from robot.queue import households, ledger
 from robot.queue.claims import STILL_HELD, Claimed
-from robot.queue.events import event_row, record
+from robot.queue.events import event_row
 from robot.queue.outbox import NewDecision, add_decision
 from robot.queue.schema import applications as A
-from robot.queue.schema import manual_items, recommendations, rulesets, verdicts
+from robot.queue.schema import events, manual_items, recommendations, rulesets, verdicts
 from robot.queue.states import ManualStatus, RecommendationStatus, State, require
 from robot.swedish.dates import STOCKHOLM
 
@@ -100,24 +100,35 @@ class CommitReport:
 
 
 def commit(engine: Engine, outcomes: list[Outcome], worker_id: str, clock: Clock = SYSTEM) -> CommitReport:
+    """Write the results still under their lease. Everything that does not depend on the chain heads is
+    computed before the transaction; the heads are locked last in it and released by its commit."""
     report = CommitReport()
     if not outcomes:
         return report
     now = clock.now()
+    verdict_outcomes = [o for o in outcomes if isinstance(o, VerdictOutcome)]
+    verdict_rows = ledger.prepare(verdicts, [_verdict_row(o, worker_id, now) for o in verdict_outcomes])
+    pending_verdicts = dict(zip((o.claimed.pk for o in verdict_outcomes), verdict_rows.rows, strict=True))
+    pending_events = {o.claimed.pk: ledger.prepare(events, _events(o, worker_id, now)).rows for o in outcomes}
+    adults = [(o.claimed.pk, list(o.adults)) for o in verdict_outcomes]
     with engine.begin() as conn:
         current = _current_tokens(conn, [o.claimed.pk for o in outcomes])
         for o in outcomes:
             (report.written if current.get(o.claimed.pk) == o.claimed.token else report.stale).append(o)
         if not report.written:
             return report
+        written = {o.claimed.pk for o in report.written}
         _store_rulesets(conn, [o for o in report.written if isinstance(o, VerdictOutcome)], now)
         _update_applications(conn, report.written, now)
-        verdict_ids = _insert_verdicts(
-            conn, [o for o in report.written if isinstance(o, VerdictOutcome)], worker_id, now
-        )
-        _insert_items(conn, report.written, verdict_ids, now)
+        households.remember_all(conn, [(pk, pnrs) for pk, pnrs in adults if pk in written])
+        # The heads, last, in the order of ledger.CHAINS: verdicts, then the items that name them, then the
+        # case system's proposals (decisions), then the events.
+        pks = [pk for pk in pending_verdicts if pk in written]
+        ids = ledger.link(conn, ledger.Prepared(verdict_rows.chain, [pending_verdicts[pk] for pk in pks]))
+        _insert_items(conn, report.written, dict(zip(pks, ids, strict=True)), now)
         _insert_proposals(conn, report.written, now)
-        record(conn, [_event(o, worker_id, now) for o in report.written])
+        chain = ledger.BY_NAME[events.name]
+        ledger.link(conn, ledger.Prepared(chain, [p for o in report.written for p in pending_events[o.claimed.pk]]))
     return report
 
 
@@ -182,35 +193,23 @@ def _update_applications(conn: Connection, outcomes: list[Outcome], now: dt.date
     conn.execute(_UPDATE, rows)
 
 
-def _insert_verdicts(
-    conn: Connection, outcomes: list[VerdictOutcome], worker_id: str, now: dt.datetime
-) -> dict[int, int]:
-    if not outcomes:
-        return {}
-    rows = []
-    for o in outcomes:
-        v = o.evaluation.verdict
-        rows.append(
-            {
-                "application_pk": o.claimed.pk,
-                "ruleset": v.ruleset,
-                "ruleset_identifier": o.ruleset.identifier,
-                "outcome": v.outcome,
-                "amount": v.amount,
-                "stickprov": v.stickprov,
-                "reason_codes": ",".join(dict.fromkeys(v.reason_codes())),
-                "verdict_json": v.to_json(indent=None),
-                "inputs_json": recorded_inputs(o),
-                "worker_id": worker_id,
-                "attempt": o.claimed.attempt,
-                "duration_ms": o.duration_ms,
-                "created_at": now,
-            }
-        )
-    ids = ledger.append(conn, verdicts, rows)
-    for o in outcomes:
-        households.remember(conn, o.claimed.pk, list(o.adults))
-    return {row["application_pk"]: id_ for row, id_ in zip(rows, ids, strict=True)}
+def _verdict_row(o: VerdictOutcome, worker_id: str, now: dt.datetime) -> dict[str, Any]:
+    v = o.evaluation.verdict
+    return {
+        "application_pk": o.claimed.pk,
+        "ruleset": v.ruleset,
+        "ruleset_identifier": o.ruleset.identifier,
+        "outcome": v.outcome,
+        "amount": v.amount,
+        "stickprov": v.stickprov,
+        "reason_codes": ",".join(dict.fromkeys(v.reason_codes())),
+        "verdict_json": v.to_json(indent=None),
+        "inputs_json": recorded_inputs(o),
+        "worker_id": worker_id,
+        "attempt": o.claimed.attempt,
+        "duration_ms": o.duration_ms,
+        "created_at": now,
+    }
 
 
 PROPOSER = "bistandsrobot"
@@ -293,6 +292,13 @@ def _manual_row(
         "status": ManualStatus.OPEN.value,
         "created_at": now,
     }
+
+
+def _events(o: Outcome, worker_id: str, now: dt.datetime) -> list[dict[str, Any]]:
+    """The claim (recorded with its result: a claim alone decides nothing) and the result."""
+    claimed = event_row(o.claimed.claimed_at or now, "claimed", worker_id, o.claimed.pk, State.NEW,
+                        State.IN_PROGRESS, attempt=o.claimed.attempt)  # fmt: skip
+    return [claimed, _event(o, worker_id, now)]
 
 
 def _event(o: Outcome, worker_id: str, now: dt.datetime) -> dict[str, Any]:

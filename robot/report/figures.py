@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from robot.report import likstallighet
 from robot.report.data import ApplicationRecord, MonthData
-from robot.report.stats import median, percentile, share, wilson_interval
+from robot.report.stats import share, wilson_interval
 from robot.report.tally import OUTSIDE, MonthTally
 from robot.swedish.labels import cost_name
 from robot.swedish.words import COST_NAMES
@@ -256,12 +256,12 @@ def _costs(tally: MonthTally) -> tuple[CostRow, ...]:
                 cost_type=cost_type,
                 name=cost_name(cost_type),
                 applications=len(values),
-                total=sum(values) if shown else None,
-                median=median(values) if shown else None,
-                p90=percentile(values, 0.9) if shown else None,
+                total=values.total if shown else None,
+                median=values.median() if shown else None,
+                p90=values.percentile(0.9) if shown else None,
                 outside={k: cost.outside[k] for k in OUTSIDE},
-                outside_total=sum(beyond) if beyond_shown else None,
-                outside_median=median(beyond) if beyond_shown else None,
+                outside_total=beyond.total if beyond_shown else None,
+                outside_median=beyond.median() if beyond_shown else None,
             )
         )
     return tuple(rows)
@@ -271,9 +271,9 @@ def _processing(tally: MonthTally) -> ProcessingFigures:
     durations = tally.durations
     return ProcessingFigures(
         verdicts=len(durations),
-        p50_ms=percentile(durations, 0.5),
-        p95_ms=percentile(durations, 0.95),
-        max_ms=max(durations) if durations else None,
+        p50_ms=durations.percentile(0.5),
+        p95_ms=durations.percentile(0.95),
+        max_ms=durations.max,
         technical_failures=tally.failures,
         technical_retries=max(0, tally.retries - tally.waits),
         ssbtek_waits=tally.waits,
@@ -288,7 +288,7 @@ def _decisions(tally: MonthTally) -> DecisionFigures:
     approved = tally.approved_amounts
     return DecisionFigures(
         recommendations={k: tally.recommendations[k] for k in RECOMMENDATION_STATUSES},
-        approved_amount=sum(approved) if len(approved) >= MIN_AMOUNT_GROUP else None,
+        approved_amount=approved.total if len(approved) >= MIN_AMOUNT_GROUP else None,
         rejected_examples=tuple(tally.rejected_examples),
         manual_items={k: tally.manual_items[k] for k in MANUAL_STATUSES},
         resolutions={k: tally.resolutions[k] for k in RESOLUTIONS},

@@ -1,32 +1,29 @@
 """The month's figures counted in one pass over its applications, as they stream from the database.
 
 Memory does not follow the number of applications: counters per group, reason and status, a few
-example ids, and the values medians and percentiles need as 4-byte integers (`array`): durations
-and applied amounts, about 25 MB per million applications instead of their records.
+example ids, and the values medians and percentiles need counted by value (`stats.Histogram`:
+durations in whole milliseconds, applied amounts in whole kronor), so it grows with the number of
+distinct values, not with the month.
 """
 
 from __future__ import annotations
 
-from array import array
 from collections import Counter
 from dataclasses import dataclass, field
 
 from robot.report.data import TECHNICAL_FAILURE, ApplicationRecord
+from robot.report.stats import Histogram
 from robot.swedish.labels import channel_name, district_name
 
 EXAMPLES = 3
 OUTSIDE = ("over", "under", "always_manual", "no_range")
 
 
-def _ints() -> array[int]:
-    return array("q")
-
-
 @dataclass
 class CostTally:
-    amounts: array[int] = field(default_factory=_ints)
+    amounts: Histogram = field(default_factory=Histogram)
     outside: Counter[str] = field(default_factory=Counter)
-    outside_by: array[int] = field(default_factory=_ints)
+    outside_by: Histogram = field(default_factory=Histogram)
 
 
 @dataclass
@@ -47,7 +44,7 @@ class MonthTally:
     stickprov: Counter[str] = field(default_factory=Counter)
     """selected, resolved, correct, incorrect"""
     costs: dict[str, CostTally] = field(default_factory=dict)
-    durations: array[int] = field(default_factory=_ints)
+    durations: Histogram = field(default_factory=Histogram)
     retries: int = 0
     waits: int = 0
     waiting_retry: int = 0
@@ -56,7 +53,7 @@ class MonthTally:
     error_types: Counter[str] = field(default_factory=Counter)
     failure_examples: list[str] = field(default_factory=list)
     recommendations: Counter[str] = field(default_factory=Counter)
-    approved_amounts: array[int] = field(default_factory=_ints)
+    approved_amounts: Histogram = field(default_factory=Histogram)
     rejected_examples: list[str] = field(default_factory=list)
     manual_items: Counter[str] = field(default_factory=Counter)
     resolutions: Counter[str] = field(default_factory=Counter)

@@ -8,6 +8,7 @@ written atomically with its state change, and only under its current lease (`que
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable
 
 from sqlalchemy import Engine
@@ -46,6 +47,8 @@ class Committer:
         self.written = written
         """Set after each write: there is room to claim more."""
         self._results: asyncio.Queue[object] = asyncio.Queue()
+        self.cpu_seconds = 0.0
+        """The event loop's CPU for written results: counts, metrics, the log line of each."""
 
     async def put(self, outcome: Outcome) -> None:
         await self._results.put(outcome)
@@ -69,7 +72,7 @@ class Committer:
         worker_id = self.db.worker_id
         try:
             report = await self.db.patiently(
-                lambda: commit(self.engine, outcomes, worker_id, self.clock), stop, give_up_on_stop=True
+                lambda: commit(self.engine, outcomes, worker_id, self.clock), stop, give_up_on_stop=True, stage="commit"
             )
         except Exception as exc:
             # Not an outage but a failing write: write one by one so that only the culprit is left out.
@@ -85,6 +88,7 @@ class Committer:
             for o in outcomes:
                 self.in_hand.pop(o.claimed.pk, None)
             return
+        cpu = time.thread_time()
         for o in report.written:
             self.in_hand.pop(o.claimed.pk, None)
             self.stats.count(o)
@@ -97,13 +101,14 @@ class Committer:
             self.stats.stale += 1
             metrics.record_discarded()
             log.warning("result_discarded_lease_lost", application_id=o.claimed.application_id, worker_id=worker_id)
+        self.cpu_seconds += time.thread_time() - cpu
         self.written.set()
 
     async def _one_by_one(self, outcomes: list[Outcome]) -> CommitReport:
         report = CommitReport()
         for o in outcomes:
             try:
-                single = await self.db(commit, self.engine, [o], self.db.worker_id, self.clock)
+                single = await self.db(commit, self.engine, [o], self.db.worker_id, self.clock, stage="commit")
             except Exception as exc:
                 # Left IN_PROGRESS: the lease expires, the application is redone, and after the allowed
                 # attempts it becomes a manual item with reason TEKNISKT_FEL.

@@ -117,6 +117,7 @@ async def run_worker(
         retry_wait=stats.retry_wait,
         technical_failures=stats.technical_failures,
         released=stats.released,
+        cpu_seconds={stage: round(s, 3) for stage, s in stats.cpu_seconds.items()},
     )
     return stats
 

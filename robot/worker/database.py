@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import time
+from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
@@ -29,12 +30,23 @@ class DatabaseThread:
         self.grace_seconds = grace_seconds
         """How long a result is still retried after stop: the lease time (after that it is redone anyway)."""
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="robot-db")
+        self.cpu: Counter[str] = Counter()
+        """CPU seconds of this thread per stage (`claim`, `commit`, `upkeep`): bench/pipeline.py shows them."""
 
-    async def __call__(self, fn: Callable[..., T], *args: Any) -> T:
+    async def __call__(self, fn: Callable[..., T], *args: Any, stage: str = "upkeep") -> T:
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, functools.partial(fn, *args))
+        return await loop.run_in_executor(self._executor, functools.partial(self._timed, stage, fn, *args))
 
-    async def patiently(self, fn: Callable[[], T], stop: asyncio.Event, give_up_on_stop: bool = False) -> T | None:
+    def _timed(self, stage: str, fn: Callable[..., T], *args: Any) -> T:
+        started = time.thread_time()
+        try:
+            return fn(*args)
+        finally:
+            self.cpu[stage] += time.thread_time() - started
+
+    async def patiently(
+        self, fn: Callable[[], T], stop: asyncio.Event, give_up_on_stop: bool = False, stage: str = "upkeep"
+    ) -> T | None:
         """`fn()`, retried while the database is unreachable. None when stopped meanwhile.
 
         After `stop`, claims give up at once; results (`give_up_on_stop=True`) keep trying for
@@ -44,7 +56,7 @@ class DatabaseThread:
         grace_until: float | None = None
         while True:
             try:
-                return await self(fn)
+                return await self(fn, stage=stage)
             except DBAPIError as exc:
                 if not (isinstance(exc, OperationalError) or exc.connection_invalidated):
                     raise

@@ -58,6 +58,7 @@ class Worker:
     async def run(self, stop: asyncio.Event, until_idle: bool = False) -> WorkerStats:
         """Work until `stop` is set (or, with `until_idle`, until nothing is due); then shut down cleanly."""
         q = self.settings.queue
+        loop_cpu = time.thread_time()
         committing = asyncio.create_task(self._committer.run(stop))
         renewing = asyncio.create_task(self._upkeep.renew_leases())
         last_sweep = 0.0
@@ -75,6 +76,12 @@ class Worker:
                     await asyncio.wait_for(self._wait_for(stop), timeout=q.poll_interval_seconds)
         finally:
             await self._shutdown(committing, renewing)
+            self.stats.account_cpu(
+                time.thread_time() - loop_cpu,
+                self.processor.chain_cpu_seconds,
+                self._committer.cpu_seconds,
+                self.db.cpu,
+            )
         return self.stats
 
     def anything_due(self) -> bool:
@@ -89,7 +96,7 @@ class Worker:
         claim = functools.partial(
             claims.claim, self.engine, self.worker_id, min(free, q.claim_batch), q.lease_seconds, self.clock
         )
-        batch = await self.db.patiently(claim, stop) or []
+        batch = await self.db.patiently(claim, stop, stage="claim") or []
         for c in batch:
             self._in_hand[c.pk] = c
             self.stats.claimed += 1

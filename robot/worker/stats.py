@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from robot import logs
@@ -21,10 +22,21 @@ class WorkerStats:
     technical_failures: int = 0
     stale: int = 0
     released: int = 0
+    cpu_seconds: dict[str, float] = field(default_factory=dict)
+    """CPU per stage while running: register path (the event loop but the chain and the results' logs), chain,
+    claim, commit, the results' logs and metrics, upkeep."""
 
     @property
     def processed(self) -> int:
         return self.recommendations + self.manual + self.retry_wait + self.technical_failures
+
+    def account_cpu(self, loop: float, chain: float, results: float, database: Mapping[str, float]) -> None:
+        self.cpu_seconds = {
+            "register_path": max(0.0, loop - chain - results),
+            "chain": chain,
+            **database,
+            "result_logs": results,
+        }
 
     def count(self, o: Outcome) -> None:
         if isinstance(o, VerdictOutcome):
