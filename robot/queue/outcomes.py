@@ -121,12 +121,14 @@ def commit(engine: Engine, outcomes: list[Outcome], worker_id: str, clock: Clock
         _store_rulesets(conn, [o for o in report.written if isinstance(o, VerdictOutcome)], now)
         _update_applications(conn, report.written, now)
         households.remember_all(conn, [(pk, pnrs) for pk, pnrs in adults if pk in written])
+        proposals = _proposals(conn, report.written, now)
         # The heads, last, in the order of ledger.CHAINS: verdicts, then the items that name them, then the
         # case system's proposals (decisions), then the events.
         pks = [pk for pk in pending_verdicts if pk in written]
         ids = ledger.link(conn, ledger.Prepared(verdict_rows.chain, [pending_verdicts[pk] for pk in pks]))
         _insert_items(conn, report.written, dict(zip(pks, ids, strict=True)), now)
-        _insert_proposals(conn, report.written, now)
+        for pk, new in proposals:
+            add_decision(conn, pk, new)
         chain = ledger.BY_NAME[events.name]
         ledger.link(conn, ledger.Prepared(chain, [p for o in report.written for p in pending_events[o.claimed.pk]]))
     return report
@@ -217,17 +219,19 @@ LAGRUM_WITHOUT_VERDICT = ["12 kap. 1 § socialtjänstlagen (2025:400)"]
 """As `output.lagrum`'s default: the law a technical failure's record cites (there is no verdict to take it from)."""
 
 
-def _insert_proposals(conn: Connection, outcomes: list[Outcome], now: dt.datetime) -> None:
+def _proposals(conn: Connection, outcomes: list[Outcome], now: dt.datetime) -> list[tuple[int, NewDecision]]:
     """A `forslag/1` outbox record for each verdict (or technical failure) on an application from the case
-    system, in the verdict's transaction: the case system gets it exactly once in effect."""
+    system, written in the verdict's transaction (`add_decision`, under the heads): the case system gets it
+    exactly once in effect. Read and built before the heads are locked."""
     final = [o for o in outcomes if isinstance(o, VerdictOutcome | FailureOutcome)]
     if not final:
-        return
+        return []
     pks = [o.claimed.pk for o in final]
     from_casesystem = set(
         conn.execute(select(A.c.id).where(A.c.id.in_(pks), A.c.source.startswith(forslag.SOURCE_PREFIX))).scalars()
     )
     decided_at = now.astimezone(STOCKHOLM).isoformat(timespec="seconds")
+    proposals = []
     for o in final:
         if o.claimed.pk not in from_casesystem:
             continue
@@ -239,7 +243,8 @@ def _insert_proposals(conn: Connection, outcomes: list[Outcome], now: dt.datetim
                                            LAGRUM_WITHOUT_VERDICT, event_id, decided_at)  # fmt: skip
         new = NewDecision(event_id=event_id, decision=forslag.DECISION, basis=forslag.BASIS, amount=body.amount,
                           decided_by=PROPOSER, decided_at=now, supersedes=None, body=body.to_json())  # fmt: skip
-        add_decision(conn, o.claimed.pk, new)
+        proposals.append((o.claimed.pk, new))
+    return proposals
 
 
 def recorded_inputs(o: VerdictOutcome) -> str:
