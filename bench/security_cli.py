@@ -10,6 +10,7 @@ import re
 import shutil
 import subprocess
 import sys
+from functools import partial
 
 from bench.harness import ROOT, Workspace
 
@@ -85,6 +86,7 @@ def purge_as_runtime_role(admin_url: str | None = None) -> list:  # list[bench.s
         _sample_workspace,
         two_roles,
     )
+    from bench.security_access import approve_reviewed
     from robot.accounts.service import os_user
 
     admin_url = admin_url or DEFAULT_POSTGRES
@@ -97,7 +99,7 @@ def purge_as_runtime_role(admin_url: str | None = None) -> list:  # list[bench.s
         _robot(ws, "users", "add", os_user(), "--role", "admin", "--role", "teamledare")
         _robot(ws, "enqueue", str(SAMPLES / "applications"))
         _robot(ws, "batch")
-        _robot(ws, "recommendations", "approve", "R1")  # a closed case for the purge to reach
+        approve_reviewed(partial(_robot, ws), "R1")  # a closed case for the purge to reach
         later = dt.datetime.fromisoformat(CLOCK_START) + dt.timedelta(days=2)
         done = _robot(ws, "db", "purge", "--before", later.date().isoformat(), ROBOT_RETENTION_YEARS="0",
                       ROBOT_CLOCK_START=later.isoformat())  # fmt: skip
