@@ -22,6 +22,7 @@ import jsonschema
 import yaml
 from lxml import etree
 
+from robot.adapters.casesystem.contract import close_objects
 from robot.adapters.ssbtek.soap import CONTRACT_DIR, DEFAULT, body_element, contract_of
 
 KOMMUNFRAGA = CONTRACT_DIR / "se/csn/schema/v4_0/kommunfraga/kommunfraga.xsd"
@@ -54,18 +55,7 @@ def csn_errors(document: bytes) -> list[str]:
 def lefi_components() -> dict[str, Any]:
     components = yaml.safe_load(LEFI.read_text(encoding="utf-8"))["components"]["schemas"]
     strict = copy.deepcopy(components)
-
-    def close(node: Any) -> None:
-        if isinstance(node, dict):
-            if "properties" in node and "additionalProperties" not in node:
-                node["additionalProperties"] = False
-            for value in node.values():
-                close(value)
-        elif isinstance(node, list):
-            for value in node:
-                close(value)
-
-    close(strict)
+    close_objects(strict)
     return strict
 
 

@@ -56,22 +56,23 @@ class Operation:
         return str(self.spec.get("operationId", ""))
 
 
-def _strict(node: Any) -> None:
+def close_objects(node: Any) -> None:
+    """Make every object schema in `node` refuse properties it does not list (OpenAPI leaves them open)."""
     if isinstance(node, dict):
         if "properties" in node and "additionalProperties" not in node:
             node["additionalProperties"] = False
         for value in node.values():
-            _strict(value)
+            close_objects(value)
     elif isinstance(node, list):
         for value in node:
-            _strict(value)
+            close_objects(value)
 
 
 class Contract:
     def __init__(self, document: dict[str, Any]):
         self.document = document
         strict = copy.deepcopy(document)
-        _strict(strict.get("components", {}))
+        close_objects(strict.get("components", {}))
         self.registry: Registry = Registry().with_resource(_URI, Resource(strict, DRAFT202012))
         self._operations: list[tuple[re.Pattern[str], int, Operation]] = []
         for template, item in document["paths"].items():
