@@ -17,7 +17,9 @@ from dataclasses import dataclass
 
 import httpx
 from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError, OperationalError
 
+from robot import logs
 from robot.adapters.register_source import RegisterRequest, RegisterSource, RegisterUnavailable, all_unavailable
 from robot.chain.engine import evaluate
 from robot.chain.inputs import Circumstances, HouseholdHistory
@@ -43,6 +45,8 @@ _SAFE_MESSAGES = (RegisterUnavailable, httpx.HTTPError, TimeoutError, Connection
 HouseholdLookup = Callable[[Application], HouseholdHistory | None]
 """The household's year so far from the robot's own earlier verdicts (None: not known)."""
 
+
+log = logs.get("robot.worker.processing")
 
 @dataclass
 class Processor:
@@ -108,10 +112,25 @@ class Processor:
         return VerdictOutcome(claimed, evaluation, self.ruleset, self.stickprov.rate_override, _ms(started), adults)
 
     async def _household(self, app: Application | None) -> HouseholdHistory | None:
-        """Looked up only where it matters (a child with work income): one query, off the event loop."""
+        """Looked up only where it matters (a child with work income): one query, off the event loop.
+
+        A database outage is waited out here, as the loop waits out its own (`DatabaseThread.patiently`):
+        it is no fault of the application's, so it must not cost an attempt and a retry's back-off (which
+        left the application waiting past the end of a batch). A lost lease meanwhile makes the result
+        stale, and the application is processed again by whoever holds it then."""
         if app is None or self.household is None or not has_childrens_work_income(app):
             return None
-        return await asyncio.to_thread(self.household, app)
+        delay = 0.5
+        while True:
+            try:
+                return await asyncio.to_thread(self.household, app)
+            except DBAPIError as exc:
+                if not (isinstance(exc, OperationalError) or exc.connection_invalidated):
+                    raise
+                error = type(exc.orig).__name__ if exc.orig else type(exc).__name__
+                log.warning("database_unavailable", error=error, stage="household", retry_in_s=delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
 
 
 def household_from_verdicts(engine: Engine) -> HouseholdLookup:
