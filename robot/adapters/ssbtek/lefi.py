@@ -119,7 +119,10 @@ def decode_question(text: str) -> LefiQuestion:
 
 def providers_asked(fk_query: str | None) -> frozenset[str]:
     """The providers a question's `lefiJsonFraga` asks (None: the robot's own question, every group)."""
-    return _providers_of(codes.LEFI_GROUPS) if fk_query is None else decode_question(fk_query).providers
+    return _EVERY_PROVIDER if fk_query is None else decode_question(fk_query).providers
+
+
+_EVERY_PROVIDER = _providers_of(codes.LEFI_GROUPS)
 
 
 def decode_answer(text: str, providers: Iterable[str] | None = None) -> list[RegisterIncome]:
