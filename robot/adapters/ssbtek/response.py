@@ -155,8 +155,7 @@ def parse_fetch_answer(
     if Authority.AF in errors:
         af = AF_UNKNOWN
     kept = sorted((i for i in incomes if i.source not in errors), key=income_order)
-    # Every part was validated as the decoders built it (a value register/1 refuses is caught above).
-    person = RegisterPerson.model_construct(af=af, incomes=kept, unavailable=unavailable, business=business)
+    person = RegisterPerson(af=af, incomes=kept, unavailable=unavailable, business=business)
     return FetchAnswer(person=person, errors=errors, skv=skv_answer)
 
 
