@@ -56,16 +56,16 @@ class ComposedRegisterSource:
             )
 
     async def fetch(self, request: RegisterRequest) -> Register:
-        wants_pay = Authority.SKV in self.always_asked or Authority.SKV in request.authorities
-        pay: Mapping[str, PayRecords] | None = None
+        wants_pay = Authority.SKV in (self.always_asked | request.authorities)
+        parts: list[Awaitable[Any]] = [self.ssbtek.fetch(request)]
         if wants_pay and self.pay is not None:
-            register, pay = await _all_or_nothing([self.ssbtek.fetch(request), self.pay.fetch(request)])
-        else:  # one service to call: no task to spawn
-            register = await self.ssbtek.fetch(request)
-        # The activity source is local (a file read at start): asked once the services have answered.
-        activity: Mapping[str, list[ProviderAttendance] | None] = (
-            await self.activity.fetch(request) if self.activity is not None else {}
-        )
+            parts.append(self.pay.fetch(request))
+        if self.activity is not None:
+            parts.append(self.activity.fetch(request))
+        answers = await _all_or_nothing(parts)
+        register: Register = answers[0]
+        pay: Mapping[str, PayRecords] | None = answers[1] if wants_pay and self.pay is not None else None
+        activity: Mapping[str, list[ProviderAttendance] | None] = answers[-1] if self.activity is not None else {}
         pay_from_ssbtek = wants_pay and pay is None and self.ssbtek_pay
         persons = {
             pnr: _merge(
@@ -99,7 +99,6 @@ def _merge(
             unavailable.add(Authority.SKV)
         else:
             incomes.extend(pay.incomes)
-    # Its parts are models already: pydantic checks them by type only (`model_construct` measured slower).
     return RegisterPerson(
         af=person.af,
         incomes=sorted(incomes, key=income_order),
