@@ -378,3 +378,19 @@ def test_any_malformed_answer_is_a_payload_error_or_a_valid_reading(mutation):
     except PayloadError:
         return
     assert all(0 <= i.amount <= 10_000_000 and i.source == "FK" for i in incomes)
+
+
+@given(
+    st.text(alphabet=st.characters(blacklist_categories=("Cs",))),
+    st.dates(),
+    st.dates(),
+    st.lists(st.text(alphabet=st.characters(blacklist_categories=("Cs",))), max_size=4).map(tuple)
+    | st.just(codes.LEFI_GROUPS),
+)
+def test_the_question_is_compact_json_of_person_period_and_groups(
+    pnr: str, start: dt.date, end: dt.date, groups
+) -> None:
+    text = lefi.encode_question(lefi.LefiQuestion(pnr, start, end, groups))
+    document = {"personnummer": pnr, "period": {"from": start.isoformat(), "tom": end.isoformat()},
+                "utbetalningar": list(groups)}  # fmt: skip
+    assert base64.b64decode(text) == json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()

@@ -11,6 +11,8 @@ by `collector.QueueCollector`, not counted here.
 
 from __future__ import annotations
 
+import functools
+
 from prometheus_client import (
     CollectorRegistry,
     Counter,
@@ -97,12 +99,18 @@ class RegisterMetrics:
     """The register clients' `CallObserver`: what each call did, into the metrics above."""
 
     def call(self, service: str, seconds: float, outcome: str) -> None:
-        REGISTER_CALLS.labels(service, outcome).inc()
+        _calls(service, outcome).inc()
         if outcome != "certificate" or seconds:
-            REGISTER_CALL_SECONDS.labels(service).observe(seconds)
+            _call_seconds(service).observe(seconds)
 
     def authority_error(self, authority: str) -> None:
         AUTHORITY_ERRORS.labels(authority).inc()
+
+
+# A call's labelled series, looked up once (`labels` takes a lock and builds a key each time; a few services and
+# outcomes only).
+_calls = functools.cache(REGISTER_CALLS.labels)
+_call_seconds = functools.cache(REGISTER_CALL_SECONDS.labels)
 
 
 def record_written(outcome: Outcome) -> None:

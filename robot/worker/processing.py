@@ -13,7 +13,7 @@ import asyncio
 import datetime as dt
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import httpx
 from sqlalchemy import Engine
@@ -30,7 +30,7 @@ from robot.clock import Clock
 from robot.formats import period as months
 from robot.formats.application import Application, NotAnApplication, parse_application
 from robot.formats.reasons import Code
-from robot.formats.register import EMPTY_REGISTER
+from robot.formats.register import EMPTY_REGISTER, Authority
 from robot.logs import redact
 from robot.queue import households
 from robot.queue.claims import Claimed
@@ -58,6 +58,7 @@ class Processor:
     household: HouseholdLookup | None = None
     chain_cpu_seconds: float = 0.0
     """CPU spent reading applications and running the chain (the rest of the loop's is the register path)."""
+    _needed: dict[str, frozenset[Authority]] = field(default_factory=dict, init=False, repr=False)
 
     async def process(self, claimed: Claimed) -> Outcome:
         started = time.perf_counter()
@@ -84,7 +85,7 @@ class Processor:
                 application_id=app.application_id,
                 period=app.period,
                 persons=tuple(adult.personnummer for _, adult in app.adults()),
-                authorities=self.ruleset.required_authorities(app.period),
+                authorities=self._authorities(app.period),
             )
             try:
                 register = await self.source.fetch(request)
@@ -110,6 +111,13 @@ class Processor:
             return self.retry.wait_until(claimed, until, error, _ms(started))
         adults = tuple(adult.personnummer for _, adult in app.adults()) if app is not None else ()
         return VerdictOutcome(claimed, evaluation, self.ruleset, self.stickprov.rate_override, _ms(started), adults)
+
+    def _authorities(self, period: str) -> frozenset[Authority]:
+        """The authorities the ruleset needs for `period`, worked out once per period (the ruleset does not change)."""
+        needed = self._needed.get(period)
+        if needed is None:
+            needed = self._needed[period] = self.ruleset.required_authorities(period)
+        return needed
 
     async def _household(self, app: Application | None) -> HouseholdHistory | None:
         """Looked up only where it matters (a child with work income): one query, off the event loop.

@@ -78,9 +78,13 @@ def read_answer(text: str, personnummer: str) -> CsnAnswer:
     person = _person(root, personnummer)
     known = (person.get("Status") or "").strip() != codes.CSN_NOT_FOUND
     payments: list[CsnPayment] = []
+    sections: dict[str, etree._Element] = {}  # by local name, the first of each (as `find("{*}…")` gives it)
+    for child in person:
+        if isinstance(child.tag, str):
+            sections.setdefault(child.tag.rsplit("}", 1)[-1], child)
     for form in codes.CSN_SECTIONS:
-        section = person.find(f"{{*}}{form}")
-        if section is None:
+        section = sections.get(form)
+        if section is None or len(section) == 0:  # absent or empty (the common case): no payment to look for
             continue
         for payment in section.iterfind("{*}Arenden/{*}Arende/{*}UtbetalningsPlan/{*}Utbetalning"):
             payments.append(_payment(form, payment))

@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import functools
 import json
 import math
 from collections.abc import Iterable, Mapping
@@ -86,12 +87,23 @@ def _providers_of(groups: Iterable[str]) -> frozenset[str]:
 
 
 def encode_question(question: LefiQuestion) -> str:
-    document = {
-        "personnummer": question.personnummer,
-        "period": {"from": question.from_date.isoformat(), "tom": question.to_date.isoformat()},
-        "utbetalningar": list(question.groups),
-    }
-    return _to_base64(document)
+    """The question as `lefiJsonFraga`: base64 of `{"personnummer", "period": {"from", "tom"}, "utbetalningar"}`,
+    compact, as `_to_base64` writes it (the groups, the same in every question, are written once)."""
+    raw = (
+        f'{{"personnummer":{_json_text(question.personnummer)},'
+        f'"period":{{"from":"{question.from_date.isoformat()}","tom":"{question.to_date.isoformat()}"}},'
+        f'"utbetalningar":{_groups_json(question.groups)}}}'
+    )
+    return base64.b64encode(raw.encode()).decode("ascii")
+
+
+def _json_text(value: str) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+@functools.lru_cache(maxsize=16)
+def _groups_json(groups: tuple[str, ...]) -> str:
+    return json.dumps(list(groups), ensure_ascii=False, separators=(",", ":"))
 
 
 def decode_question(text: str) -> LefiQuestion:
@@ -119,7 +131,10 @@ def decode_question(text: str) -> LefiQuestion:
 
 def providers_asked(fk_query: str | None) -> frozenset[str]:
     """The providers a question's `lefiJsonFraga` asks (None: the robot's own question, every group)."""
-    return _providers_of(codes.LEFI_GROUPS) if fk_query is None else decode_question(fk_query).providers
+    return _EVERY_PROVIDER if fk_query is None else decode_question(fk_query).providers
+
+
+_EVERY_PROVIDER = _providers_of(codes.LEFI_GROUPS)
 
 
 def decode_answer(text: str, providers: Iterable[str] | None = None) -> list[RegisterIncome]:

@@ -13,6 +13,7 @@ reads one back for the simulator, in either version.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -137,23 +138,15 @@ def fetch_envelope(question: Question, contract: Contract = DEFAULT) -> bytes:
     parts.append(
         f"<ssbt:fraganSkallInkluderasISvaret>{'true' if q.include_question_in_answer else 'false'}"
         "</ssbt:fraganSkallInkluderasISvaret>"
-        f"<ssbt:ingivare><ssbt:organisationsnummer>{escape(q.organisationsnummer)}</ssbt:organisationsnummer>"
-        f"<ssbt:namn>{escape(q.namn)}</ssbt:namn><ssbt:handlaggare>{escape(q.handlaggare)}</ssbt:handlaggare>"
-        f"</ssbt:ingivare><ssbt:personidentitet>{escape(q.personidentitet)}</ssbt:personidentitet>"
+    )
+    parts.append(_ingivare(q.organisationsnummer, q.namn, q.handlaggare))
+    parts.append(
+        f"<ssbt:personidentitet>{escape(q.personidentitet)}</ssbt:personidentitet>"
         f"<ssbt:arendeidentitet>{escape(q.arendeidentitet)}</ssbt:arendeidentitet>"
         f"<ssbt:tidsperiod><ssbt:fromDatum>{q.from_date.isoformat()}</ssbt:fromDatum>"
         f"<ssbt:tomDatum>{q.to_date.isoformat()}</ssbt:tomDatum></ssbt:tidsperiod>"
     )
-    for number, (organisationsnummer, namn) in enumerate(q.personuppgiftsbitraden, start=1):
-        parts.append(
-            f"<ssbt:personuppgiftsbitrade><ssbt:ordningsnummer>{number}</ssbt:ordningsnummer>"
-            f"<ssbt:organisationsnummer>{escape(organisationsnummer)}</ssbt:organisationsnummer>"
-            f"<ssbt:namn>{escape(namn)}</ssbt:namn></ssbt:personuppgiftsbitrade>"
-        )
-    parts.append(
-        f"<ssbt:syfte>{escape(q.syfte)}</ssbt:syfte><ssbt:lagtext>{escape(q.lagtext)}</ssbt:lagtext>"
-        "</ssbt:generellaFrageparametrar><ssbt:specifikaFrageparametrar>"
-    )
+    parts.append(_purpose(q.personuppgiftsbitraden, q.syfte, q.lagtext))
     for authority in CONTRACT_ORDER:
         name = authority.value
         if authority not in q.include:
@@ -162,22 +155,55 @@ def fetch_envelope(question: Question, contract: Contract = DEFAULT) -> bytes:
             query = q.fk_query or lefi.encode_question(
                 lefi.LefiQuestion(q.personidentitet, *q.period_for(Authority.FK))
             )
-            version = f"<ssbt:version>{escape(q.fk_version)}</ssbt:version>" if q.fk_version else ""
-            parts.append(
-                f'<ssbt:FK inkludera="true"><ssbt:fraga>{version}'
-                f"<ssbt:aktorsid>{escape(q.fk_aktorsid or SIMULATOR_AKTORSID)}</ssbt:aktorsid>"
-                f"<ssbt:lefiJsonFraga>{query}</ssbt:lefiJsonFraga></ssbt:fraga></ssbt:FK>"
-            )
+            parts.append(_fk_open(q.fk_version, q.fk_aktorsid or SIMULATOR_AKTORSID))
+            parts.append(f"<ssbt:lefiJsonFraga>{query}</ssbt:lefiJsonFraga></ssbt:fraga></ssbt:FK>")
         elif authority is Authority.SKV and contract.skv_in_parts:
-            years = "".join(f"<ssbt:ar>{year}</ssbt:ar>" for year in q.years_for_skv())
-            flags = "".join(
-                f"<ssbt:{part}>{'true' if part in q.skv_parts else 'false'}</ssbt:{part}>" for part in PARTS
-            )
-            parts.append(f'<ssbt:SKV inkludera="true"><ssbt:fraga>{years}{flags}</ssbt:fraga></ssbt:SKV>')
+            parts.append(_skv_question(q.years_for_skv(), q.skv_parts))
         else:
             parts.append(f'<ssbt:{name} inkludera="true"/>')
     parts.append("</ssbt:specifikaFrageparametrar></ssbt:hamtaBastjanstInformation>")
     return envelope("".join(parts), contract)
+
+
+# The parts of a question that come from the settings are the same in every question: escaped once.
+
+
+@functools.lru_cache(maxsize=64)
+def _ingivare(organisationsnummer: str, namn: str, handlaggare: str) -> str:
+    return (
+        f"<ssbt:ingivare><ssbt:organisationsnummer>{escape(organisationsnummer)}</ssbt:organisationsnummer>"
+        f"<ssbt:namn>{escape(namn)}</ssbt:namn><ssbt:handlaggare>{escape(handlaggare)}</ssbt:handlaggare>"
+        "</ssbt:ingivare>"
+    )
+
+
+@functools.lru_cache(maxsize=64)
+def _purpose(personuppgiftsbitraden: tuple[tuple[str, str], ...], syfte: str, lagtext: str) -> str:
+    parts = []
+    for number, (organisationsnummer, namn) in enumerate(personuppgiftsbitraden, start=1):
+        parts.append(
+            f"<ssbt:personuppgiftsbitrade><ssbt:ordningsnummer>{number}</ssbt:ordningsnummer>"
+            f"<ssbt:organisationsnummer>{escape(organisationsnummer)}</ssbt:organisationsnummer>"
+            f"<ssbt:namn>{escape(namn)}</ssbt:namn></ssbt:personuppgiftsbitrade>"
+        )
+    parts.append(
+        f"<ssbt:syfte>{escape(syfte)}</ssbt:syfte><ssbt:lagtext>{escape(lagtext)}</ssbt:lagtext>"
+        "</ssbt:generellaFrageparametrar><ssbt:specifikaFrageparametrar>"
+    )
+    return "".join(parts)
+
+
+@functools.lru_cache(maxsize=64)
+def _fk_open(fk_version: str | None, aktorsid: str) -> str:
+    version = f"<ssbt:version>{escape(fk_version)}</ssbt:version>" if fk_version else ""
+    return f'<ssbt:FK inkludera="true"><ssbt:fraga>{version}<ssbt:aktorsid>{escape(aktorsid)}</ssbt:aktorsid>'
+
+
+@functools.lru_cache(maxsize=64)
+def _skv_question(years: tuple[int, ...], skv_parts: frozenset[str]) -> str:
+    ar = "".join(f"<ssbt:ar>{year}</ssbt:ar>" for year in years)
+    flags = "".join(f"<ssbt:{part}>{'true' if part in skv_parts else 'false'}</ssbt:{part}>" for part in PARTS)
+    return f'<ssbt:SKV inkludera="true"><ssbt:fraga>{ar}{flags}</ssbt:fraga></ssbt:SKV>'
 
 
 def ping_envelope(contract: Contract = DEFAULT) -> bytes:

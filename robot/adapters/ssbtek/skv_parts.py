@@ -21,6 +21,7 @@ An error in another part is recorded (logs, decode) and changes nothing.
 from __future__ import annotations
 
 import base64
+import functools
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -74,12 +75,16 @@ class SkvParts:
 
 def decode(element: etree._Element, g: str, personnummer: str, asked: frozenset[str]) -> SkvParts:
     """Skatteverket's answer (`SKV` in svarsdata, namespace `g` = "{ns}") to a question that asked for `asked`."""
-    whole = element.find(f"{g}error")
+    children: dict[str, etree._Element] = {}  # the first child of each name, as `find` would give it
+    for child in element:
+        if isinstance(child.tag, str):
+            children.setdefault(child.tag, child)
+    whole = children.get(f"{g}error")
     if whole is not None:
         error = _error(whole, g)
         return SkvParts(errors={"SKV": error}, unusable=error)
-    strangers = [e for e in element if isinstance(e.tag, str) and e.tag not in {f"{g}{p}" for p in PARTS}]
-    if strangers:  # e.g. v10's single `data` in a v11 answer: not the parts this decoder reads
+    names = _part_names(g)
+    if any(tag not in names for tag in children):  # e.g. v10's single `data` in a v11 answer: not the parts read here
         error = PartError("adapter", UNREADABLE, ("SKV: an element that is not one of the v11 parts",))
         return SkvParts(errors={"SKV": error}, unusable=error)
     business: BusinessRegistration | None = None
@@ -89,8 +94,8 @@ def decode(element: etree._Element, g: str, personnummer: str, asked: frozenset[
     errors: dict[str, PartError] = {}
     assessments: tuple[Assessment, ...] = ()
     balance: int | None = None
-    for part in PARTS:
-        part_element = element.find(f"{g}{part}")
+    for part, name in zip(PARTS, names, strict=True):
+        part_element = children.get(name)
         if part_element is None:
             if part in asked:
                 errors[part] = PartError("adapter", "NO_ANSWER", (f"SKV {part}: asked but missing",))
@@ -137,6 +142,12 @@ def decode(element: etree._Element, g: str, personnummer: str, asked: frozenset[
         tax_account_balance=balance,
         unusable=unusable,
     )
+
+
+@functools.cache
+def _part_names(g: str) -> tuple[str, ...]:
+    """The parts' element names in namespace `g`, in the order of `PARTS`."""
+    return tuple(f"{g}{part}" for part in PARTS)
 
 
 def decode_business(data: str) -> BusinessRegistration:
