@@ -5,11 +5,18 @@ from __future__ import annotations
 import asyncio
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from robot.cli.common import fail, settings
 from robot.cli.swedish_typer import SwedishGroup
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from robot.clock import Clock
+    from robot.config import Settings
 
 app = typer.Typer(help="Verksamhetssystemet (caremanagement): en lokal attrapp för demo, en hämtning av nya ärenden.",
                   no_args_is_help=True, cls=SwedishGroup)  # fmt: skip
@@ -67,16 +74,24 @@ def stub(
 @app.command("poll")
 def poll() -> None:
     """Hämta de nya ärendena en gång (som `robot run` gör varje intervall) och lägg dem i kön."""
-    from robot.adapters.casesystem.gateway import GatewayError
     from robot.cli.common import engine
-    from robot.intake.casesystem import poll_casesystem
 
     config = settings()
     if not config.casesystem:
         fail("ROBOT_CASESYSTEM är inte satt", code=2)
+    poll_once(engine(config), config)
+
+
+def poll_once(eng: Engine, config: Settings, clock: Clock | None = None) -> None:
+    """One poll of the case system, then one line saying what came (also before `robot batch`)."""
+    from robot.adapters.casesystem.gateway import GatewayError
+    from robot.clock import SYSTEM
+    from robot.formats.text import terminal_safe
+    from robot.intake.casesystem import poll_casesystem
+
     try:
-        report = asyncio.run(poll_casesystem(engine(config), config))
+        report = asyncio.run(poll_casesystem(eng, config, clock or SYSTEM))
     except (GatewayError, ValueError) as exc:
         fail(f"kan inte hämta från {config.casesystem}: {exc}", code=3)
-    typer.echo(f"{report.listed} ärenden, {report.queued} köade ({report.unmapped} med uppgifter för en handläggare), "
-               f"{report.failed} inte hämtade")  # fmt: skip
+    typer.echo(terminal_safe(f"{config.casesystem}: {report.listed} ärenden, {report.queued} köade "
+                             f"({report.unmapped} med uppgifter för en handläggare), {report.failed} inte hämtade"))  # fmt: skip

@@ -296,26 +296,15 @@ def batch() -> None:
     if inbox.queued or inbox.rejected:
         typer.echo(terminal_safe(f"inkorgen: {inbox.queued} köade, {inbox.rejected} avvisade"))
     if config.casesystem:
-        _poll_casesystem(rt)
+        from robot.cli.casesystem import poll_once
+
+        poll_once(rt.engine, rt.settings, rt.clock)
     key = "cli:" + SYSTEM.now().isoformat(timespec="seconds")
     _run(rt, until_idle=True, watch_inbox=False, schedule=False, batch_key=key, serve_http=False)
     if config.casesystem:
         from robot.worker.daemon import deliver_remaining
 
         asyncio.run(deliver_remaining(rt))
-
-
-def _poll_casesystem(rt) -> None:  # type: ignore[no-untyped-def]
-    """One poll of the case system before a batch (ROBOT_CASESYSTEM)."""
-    from robot.adapters.casesystem.gateway import GatewayError
-    from robot.intake.casesystem import poll_casesystem
-
-    try:
-        report = asyncio.run(poll_casesystem(rt.engine, rt.settings, rt.clock))
-    except (GatewayError, ValueError) as exc:
-        fail(f"kan inte hämta från {rt.settings.casesystem}: {exc}", code=3)
-    typer.echo(terminal_safe(f"{rt.settings.casesystem}: {report.listed} ärenden, {report.queued} köade "
-                             f"({report.unmapped} med uppgifter för en handläggare), {report.failed} inte hämtade"))
 
 
 def status(as_json: bool = typer.Option(False, "--json", help="Utdata för program (JSON).")) -> None:
