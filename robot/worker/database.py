@@ -24,6 +24,27 @@ log = logs.get("robot.worker")
 T = TypeVar("T")
 
 
+FIRST_DELAY = 0.5
+
+
+def unreachable(exc: DBAPIError) -> str | None:
+    """The driver's error when `exc` says the database cannot be reached (an outage, waited out);
+    None for any other database error (a refused statement, a bug), which is raised."""
+    if not (isinstance(exc, OperationalError) or exc.connection_invalidated):
+        return None
+    return type(exc.orig).__name__ if exc.orig else type(exc).__name__
+
+
+def waiting_out(error: str, delay: float, **context: str) -> None:
+    """Count and log one wait for an unreachable database (`database_unavailable`)."""
+    metrics.record_database_retry(error)
+    log.warning("database_unavailable", error=error, retry_in_s=round(delay, 1), **context)
+
+
+def next_delay(delay: float) -> float:
+    return min(delay * 2, 10.0)
+
+
 class DatabaseThread:
     def __init__(self, worker_id: str, grace_seconds: float):
         self.worker_id = worker_id
@@ -52,22 +73,16 @@ class DatabaseThread:
         After `stop`, claims give up at once; results (`give_up_on_stop=True`) keep trying for
         `grace_seconds` more.
         """
-        delay = 0.5
+        delay = FIRST_DELAY
         grace_until: float | None = None
         while True:
             try:
                 return await self(fn, stage=stage)
             except DBAPIError as exc:
-                if not (isinstance(exc, OperationalError) or exc.connection_invalidated):
+                error = unreachable(exc)
+                if error is None:
                     raise
-                error = type(exc.orig).__name__ if exc.orig else type(exc).__name__
-                metrics.record_database_retry(error)
-                log.warning(
-                    "database_unavailable",
-                    error=error,
-                    retry_in_s=round(delay, 1),
-                    worker_id=self.worker_id,
-                )
+                waiting_out(error, delay, worker_id=self.worker_id)
             if stop.is_set():
                 if not give_up_on_stop:
                     return None
@@ -75,7 +90,7 @@ class DatabaseThread:
                 if time.monotonic() > grace_until:
                     return None
             await asyncio.sleep(delay)
-            delay = min(delay * 2, 10.0)
+            delay = next_delay(delay)
 
     def shutdown(self) -> None:
         self._executor.shutdown(wait=True)

@@ -17,9 +17,8 @@ from dataclasses import dataclass, field
 
 import httpx
 from sqlalchemy import Engine
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError
 
-from robot import logs
 from robot.adapters.register_source import RegisterRequest, RegisterSource, RegisterUnavailable, all_unavailable
 from robot.chain.engine import evaluate
 from robot.chain.inputs import Circumstances, HouseholdHistory
@@ -36,6 +35,7 @@ from robot.queue import households
 from robot.queue.claims import Claimed
 from robot.queue.outcomes import Outcome, VerdictOutcome
 from robot.swedish.dates import STOCKHOLM, today
+from robot.worker.database import FIRST_DELAY, next_delay, unreachable, waiting_out
 from robot.worker.retry import RetryPolicy
 
 # Exceptions whose messages are our own or a library's and carry no personal data.
@@ -45,8 +45,6 @@ _SAFE_MESSAGES = (RegisterUnavailable, httpx.HTTPError, TimeoutError, Connection
 HouseholdLookup = Callable[[Application], HouseholdHistory | None]
 """The household's year so far from the robot's own earlier verdicts (None: not known)."""
 
-
-log = logs.get("robot.worker.processing")
 
 @dataclass
 class Processor:
@@ -128,17 +126,17 @@ class Processor:
         stale, and the application is processed again by whoever holds it then."""
         if app is None or self.household is None or not has_childrens_work_income(app):
             return None
-        delay = 0.5
+        delay = FIRST_DELAY
         while True:
             try:
                 return await asyncio.to_thread(self.household, app)
             except DBAPIError as exc:
-                if not (isinstance(exc, OperationalError) or exc.connection_invalidated):
+                error = unreachable(exc)
+                if error is None:
                     raise
-                error = type(exc.orig).__name__ if exc.orig else type(exc).__name__
-                log.warning("database_unavailable", error=error, stage="household", retry_in_s=delay)
+                waiting_out(error, delay, stage="household")
                 await asyncio.sleep(delay)
-                delay = min(delay * 2, 5.0)
+                delay = next_delay(delay)
 
 
 def household_from_verdicts(engine: Engine) -> HouseholdLookup:
