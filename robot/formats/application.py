@@ -27,7 +27,7 @@ from pydantic import (
 )
 
 from robot.formats import personnummer
-from robot.formats.period import MONTH_PATTERN, add_months, first_day, last_day
+from robot.formats.period import FIRST_DAY, MONTH_PATTERN, add_months, first_day, last_day
 
 MAX_AMOUNT = 10_000_000
 """Largest amount (kr) accepted for one cost or income line; larger is treated as a typing error."""
@@ -40,8 +40,6 @@ LATEST_SUBMISSION = dt.datetime(2200, 1, 1, tzinfo=dt.UTC)
 """`submitted_at` outside these is a typing error (year 1, year 9999), never a real application."""
 MAX_MONTHS_IN_ADVANCE = 12
 """An application is not submitted more than this many months before its period begins."""
-EARLIEST_BIRTH = dt.date(1900, 1, 1)
-"""A child's birth date before this is a typing error."""
 
 APPLICATION_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
 _APPLICATION_ID = re.compile(APPLICATION_ID_PATTERN)
@@ -335,8 +333,8 @@ def _date_errors(app: Application) -> list[FieldError]:
         if born > submitted_day:
             errors.append(FieldError(f"household.{role}.personnummer", "födelsedatumet ligger efter ansökningsdagen"))
     for i, child in enumerate(app.household.children):
-        if child.birth_date < EARLIEST_BIRTH:
-            errors.append(FieldError(f"household.children[{i}].birth_date", "får inte vara före 1900-01-01"))
+        if child.birth_date < FIRST_DAY:
+            errors.append(FieldError(f"household.children[{i}].birth_date", f"får inte vara före {FIRST_DAY.isoformat()}"))
         elif child.birth_date > last_day(app.period):
             errors.append(FieldError(f"household.children[{i}].birth_date", f"ligger efter perioden {app.period}"))
     return errors

@@ -9,6 +9,8 @@ MONTH_PATTERN = r"^(19[0-9]{2}|2[01][0-9]{2})-(0[1-9]|1[0-2])$"
 """A month from 1900-01 to 2199-12: the rules reach back years from a period (history, control
 months), so a year near 1 or 9999 would leave the calendar; no application concerns such a month."""
 _MONTH = re.compile(MONTH_PATTERN)
+FIRST_DAY, LAST_DAY = dt.date(1900, 1, 1), dt.date(2199, 12, 31)
+"""The days of the months MONTH_PATTERN admits: the robot's calendar, wherever a date is typed or read."""
 
 
 def is_month(text: str) -> bool:

@@ -10,6 +10,7 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from robot.casework import Invalid
+from robot.formats.period import FIRST_DAY, LAST_DAY
 from robot.swedish.dates import STOCKHOLM
 
 DECISIONS = ("bifall", "delavslag", "avslag", "overlamnad")
@@ -79,8 +80,7 @@ def plain(text: str) -> str:
     return "".join(ch for ch in text if ch == "\n" or unicodedata.category(ch) not in _UNSEEN)
 
 
-FIRST_DAY, LAST_DAY = dt.date(1900, 1, 1), dt.date(2199, 12, 31)
-"""The dates a filter takes: 9999-12-31 or 0001-01-01 would overflow a day later, or in UTC."""
+# The dates a filter takes (the robot's calendar): 9999-12-31 or 0001-01-01 would overflow a day later, or in UTC.
 _DAY = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 
 
