@@ -144,9 +144,6 @@ class Intag(Step):
 
 
 def submitted_month(app: Application) -> str:
-    """The month (Swedish time) the application was submitted, from `submitted_at` alone."""
-    try:
-        day = app.submitted_at.astimezone(STOCKHOLM).date()
-    except (OverflowError, ValueError):  # a timestamp at the edge of the calendar: its own date
-        day = app.submitted_at.date()
-    return months.of(day)
+    """The month (Swedish time) the application was submitted, from `submitted_at` alone (which intake's
+    validation keeps within 2000–2199, so the conversion stays in the calendar)."""
+    return months.of(app.submitted_at.astimezone(STOCKHOLM).date())
