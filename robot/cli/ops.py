@@ -119,7 +119,7 @@ def db_verify(
 @db_app.command("purge")
 def db_purge(
     before: str = typer.Option(
-        None, "--before", help="ÅÅÅÅ-MM-DD: ärenden avslutade före denna dag (standard: i dag minus [retention] years)."
+        None, "--before", help="ÅÅÅÅ-MM-DD: ärenden avslutade före denna dag (standard: i dag minus \\[retention] years)."
     ),
     dry_run: bool = typer.Option(False, "--dry-run", help="Räkna bara ärendena som skulle gallras."),
 ) -> None:
@@ -249,8 +249,10 @@ def _runtime(config):
 def _run(rt, *, until_idle: bool, watch_inbox: bool, schedule: bool, batch_key: str | None, serve_http: bool) -> None:
     from robot.cli.progress import progress
     from robot.queue.status import queue_status
+    from robot.worker import heap
     from robot.worker.daemon import run_worker
 
+    heap.settle()
     with progress(queue_status(rt.engine)["due_now"], on_terminal=is_terminal()) as written:
         stats = asyncio.run(
             run_worker(rt, until_idle=until_idle, watch_inbox=watch_inbox, schedule=schedule, batch_key=batch_key,
@@ -266,7 +268,7 @@ def _run(rt, *, until_idle: bool, watch_inbox: bool, schedule: bool, batch_key: 
 def run(
     until_idle: bool = typer.Option(False, "--until-idle", help="Avsluta när inget väntar (för demo och test)."),
     inbox: bool = typer.Option(True, "--inbox/--no-inbox", help="Bevaka inkorgen (datamappen/inbox)."),
-    schedule: bool = typer.Option(True, "--schedule/--no-schedule", help="Kör schemalagda körningar (inställningen [schedule])."),
+    schedule: bool = typer.Option(True, "--schedule/--no-schedule", help="Kör schemalagda körningar (inställningen \\[schedule])."),
 ) -> None:
     """Tjänsten: bevakar kön och inkorgen hela tiden och kör månadens körningar. Stoppas med SIGTERM eller Ctrl-C.
 

@@ -8,8 +8,8 @@ from robot.cli.common import configure_logs, engine, fail, settings
 
 
 def web(
-    host: str = typer.Option(None, "--host", help="Adress att lyssna på (standard [web] host, 127.0.0.1)."),
-    port: int = typer.Option(None, "--port", help="Port (standard [web] port, 8080)."),
+    host: str = typer.Option(None, "--host", help="Adress att lyssna på (standard: \\[web] host, 127.0.0.1)."),
+    port: int = typer.Option(None, "--port", help="Port (standard: \\[web] port, 8080)."),
 ) -> None:
     """Starta webbappen: manuella kön, ärenden, rekommendationer, rapporten och driften, bakom inloggning."""
     import uvicorn

@@ -244,13 +244,26 @@ def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 def load_json_object(raw: bytes) -> dict[str, Any]:
     """The JSON object in `raw`; a key that occurs twice is kept (last value) and found by `repeated_keys`."""
+    return _load(raw)[0]
+
+
+def _load(raw: bytes) -> tuple[dict[str, Any], bool]:
+    """The JSON object in `raw`, and whether some object in it repeats a key (only then is it worth a walk)."""
+    repeats = False
+
+    def hook(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        nonlocal repeats
+        doc = _object(pairs)
+        repeats = repeats or type(doc) is _Repeated
+        return doc
+
     try:
-        doc = json.loads(raw, object_pairs_hook=_object)
+        doc = json.loads(raw, object_pairs_hook=hook)
     except (ValueError, RecursionError) as exc:  # JSONDecodeError, UnicodeDecodeError, too many digits, too deep
         raise NotAnApplication(f"not valid JSON: {_short(exc)}") from None
     if not isinstance(doc, dict):
         raise NotAnApplication(f"not a JSON object but a JSON {type(doc).__name__}")
-    return doc
+    return doc, repeats
 
 
 def repeated_keys(doc: Any, path: str = "") -> list[str]:
@@ -285,8 +298,8 @@ def parse_application(raw: bytes) -> ParsedApplication:
     A key given twice in one object is an error naming it: a human reader and a parser may take
     different values (another personnummer, another amount), so neither is taken.
     """
-    doc = load_json_object(raw)
-    repeated = repeated_keys(doc)
+    doc, any_repeated = _load(raw)
+    repeated = repeated_keys(doc) if any_repeated else []
     if repeated:
         errors = [FieldError(printable(p, 80), "fältet förekommer mer än en gång") for p in repeated[:25]]
         return ParsedApplication(application_id_of(doc, raw), None, tuple(errors))

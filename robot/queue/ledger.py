@@ -36,6 +36,7 @@ in a migration (`appendonly.attach`), write its rows with `ledger.append`, and l
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 from collections.abc import Iterator, Mapping
@@ -64,11 +65,11 @@ class Chain:
     def name(self) -> str:
         return self.table.name
 
-    @property
+    @functools.cached_property
     def content(self) -> tuple[str, ...]:
         return tuple(c.name for c in self.table.columns if c.name not in LEDGER_COLUMNS)
 
-    @property
+    @functools.cached_property
     def kept(self) -> tuple[str, ...]:
         return tuple(c for c in self.content if c not in self.personal)
 
@@ -103,9 +104,13 @@ def _h(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"))
+"""One encoder for every row: `json.dumps` with these options would build a new one each call."""
+
+
 def _canonical(values: Mapping[str, Any]) -> bytes:
     encoded = {k: _value(v) for k, v in values.items() if v is not None}
-    return json.dumps(encoded, sort_keys=True, separators=(",", ":")).encode("ascii")
+    return _CANONICAL.encode(encoded).encode("ascii")
 
 
 def _value(value: Any) -> Any:
