@@ -77,10 +77,10 @@ def test_the_daemon_refuses_to_start_without_a_stickprov_key(tmp_path):
 
 NOT_FOR_A_PLAIN_WORKER = (
     "robot.web", "robot.adapters.casesystem", "robot.intake.casesystem", "robot.observability.app", "uvicorn",
-    "starlette", "apscheduler", "authlib", "typer.rich_utils",
+    "starlette", "apscheduler", "authlib", "typer.rich_utils", "alembic",
 )  # fmt: skip
-"""What a worker without a case system, a schedule or an HTTP port must not load: every worker start pays
-for its imports in CPU (docs/benchmarks.md, `python -m bench.startup`)."""
+"""What a worker without a case system, a schedule or an HTTP port must not load (Alembic: only `robot db
+upgrade` needs it): every worker start pays for its imports in CPU (docs/benchmarks.md, `python -m bench.startup`)."""
 
 
 def test_a_worker_loads_only_what_it_runs(tmp_path):
