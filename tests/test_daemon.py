@@ -75,6 +75,36 @@ def test_the_daemon_refuses_to_start_without_a_stickprov_key(tmp_path):
     assert done.returncode == 2 and "ROBOT_STICKPROV_KEY" in done.stderr
 
 
+NOT_FOR_A_PLAIN_WORKER = (
+    "robot.web", "robot.adapters.casesystem", "robot.intake.casesystem", "robot.observability.app", "uvicorn",
+    "starlette", "apscheduler", "authlib", "typer.rich_utils", "alembic",
+)  # fmt: skip
+"""What a worker without a case system, a schedule or an HTTP port must not load (Alembic: only `robot db
+upgrade` needs it): every worker start pays for its imports in CPU (docs/benchmarks.md, `python -m bench.startup`)."""
+
+
+def test_a_worker_loads_only_what_it_runs(tmp_path):
+    env = robot_env(tmp_path, ROBOT_HTTP_PORT="0")
+    assert robot(env, "db", "upgrade").returncode == 0
+    queue(env, 5)
+    modules = tmp_path / "modules.txt"
+    run = (
+        "import runpy, sys\n"
+        "sys.argv = ['robot', 'run', '--no-schedule', '--until-idle']\n"
+        "try:\n"
+        "    runpy.run_module('robot', run_name='__main__')\n"
+        "finally:\n"
+        f"    open({str(modules)!r}, 'w').write('\\n'.join(sys.modules))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", run], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "behandlade 5" in done.stdout
+    loaded = set(modules.read_text().split())
+    assert {"robot.worker.daemon", "robot.intake.inbox", "robot.observability.server"} <= loaded
+    unwanted = sorted(m for m in loaded if any(m == p or m.startswith(p + ".") for p in NOT_FOR_A_PLAIN_WORKER))
+    assert unwanted == []
+
+
 def test_batch_processes_everything_due_and_a_second_batch_does_nothing(tmp_path):
     env = robot_env(tmp_path)
     robot(env, "db", "upgrade")

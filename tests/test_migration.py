@@ -44,6 +44,21 @@ def check(engine) -> None:
     assert found == {("add_table", "outbox"), ("add_column", "manual_items.priority")}, "the comparison sees drift"
 
 
+def test_head_names_the_newest_migration():
+    from alembic.script import ScriptDirectory
+
+    assert ScriptDirectory.from_config(migrate._config()).get_current_head() == migrate.HEAD
+
+
+def test_the_version_is_read_as_alembic_reads_it(tmp_path):
+    engine = make_engine(f"sqlite:///{tmp_path / 'robot.db'}")
+    for revision in ("0001", "head"):
+        migrate.upgrade(engine, revision)
+        with engine.connect() as conn:
+            assert migrate.current_revision(engine) == MigrationContext.configure(conn).get_current_revision()
+    engine.dispose()
+
+
 def test_the_migrations_match_the_schema_on_sqlite(tmp_path):
     engine = make_engine(f"sqlite:///{tmp_path / 'robot.db'}")
     check(engine)

@@ -125,8 +125,8 @@ async def one_pass(config, eng, *, respect_backoff: bool, deadline: float | None
     import os
     import socket
 
-    from robot.outbox.casesystem import target_for
     from robot.outbox.deliverer import LOG, QUIET, Deliverer, PassReport
+    from robot.outbox.recipient import target_for
 
     target = target_for(config)
     owner = f"cli:{socket.gethostname()}-{os.getpid()}"

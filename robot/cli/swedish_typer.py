@@ -4,7 +4,8 @@ Typer vendors its own copy of click without click's gettext calls, so a gettext 
 click's English ("No such command", "Show this message and exit."). Instead the `robot` command's groups
 are `SwedishGroup`: every usage error becomes one Swedish line on stderr (exit 2), every help option says
 its help in Swedish, and a database or file-system refusal that a command did not catch itself becomes
-one Swedish line (exit 3) instead of a traceback. Typer's help-page words (its panel titles) are set here.
+one Swedish line (exit 3) instead of a traceback. Typer's help-page words (its panel titles) are set here,
+just before Typer shows them (`typer_words`).
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ import re
 from difflib import get_close_matches
 from typing import Any
 
-from typer import rich_utils
 from typer._click.core import Context
 from typer._click.formatting import HelpFormatter
 from typer.core import TyperGroup
@@ -23,16 +23,23 @@ from robot.cli.common import database_problem, fail, os_problem
 HELP_OPTION_TEXT = "Visa den här hjälpen och avsluta."
 USAGE = "Användning: "
 
-rich_utils.ARGUMENTS_PANEL_TITLE = "Argument"
-rich_utils.OPTIONS_PANEL_TITLE = "Tillval"
-rich_utils.COMMANDS_PANEL_TITLE = "Kommandon"
-rich_utils.ERRORS_PANEL_TITLE = "Fel"
-rich_utils.ABORTED_TEXT = "Avbrutet."
-rich_utils.DEFAULT_STRING = "[standard: {}]"
-rich_utils.REQUIRED_LONG_STRING = "[krävs]"
-rich_utils.ENVVAR_STRING = "[miljövariabel: {}]"
-rich_utils.DEPRECATED_STRING = "(utgår) "
-rich_utils.RICH_HELP = "Se [blue]'{command_path} {help_option}'[/] för hjälp."
+
+def typer_words() -> None:
+    """Typer's help-page and error words in Swedish. Set just before Typer shows a help page, an error or an
+    abort, not at import: Typer loads rich (its rich_utils) only for those, and `robot run` need not load it."""
+    from typer import rich_utils
+
+    rich_utils.ARGUMENTS_PANEL_TITLE = "Argument"
+    rich_utils.OPTIONS_PANEL_TITLE = "Tillval"
+    rich_utils.COMMANDS_PANEL_TITLE = "Kommandon"
+    rich_utils.ERRORS_PANEL_TITLE = "Fel"
+    rich_utils.ABORTED_TEXT = "Avbrutet."
+    rich_utils.DEFAULT_STRING = "[standard: {}]"
+    rich_utils.REQUIRED_LONG_STRING = "[krävs]"
+    rich_utils.ENVVAR_STRING = "[miljövariabel: {}]"
+    rich_utils.DEPRECATED_STRING = "(utgår) "
+    rich_utils.RICH_HELP = "Se [blue]'{command_path} {help_option}'[/] för hjälp."
+
 
 ARGUMENTS = {
     "ref": "ange ärendet (M12), rekommendationen (R12) eller ansökans id",
@@ -50,6 +57,10 @@ class SwedishFormatter(HelpFormatter):
 class SwedishContext(Context):
     formatter_class = SwedishFormatter
 
+    def get_help(self) -> str:  # --help, and a group's page when it is given no command
+        typer_words()
+        return super().get_help()
+
 
 class SwedishGroup(TyperGroup):
     """A command group that speaks Swedish to the person at the terminal (see the module's docstring)."""
@@ -66,6 +77,7 @@ class SwedishGroup(TyperGroup):
             return super().make_context(info_name, args, parent=parent, **extra)
         except Exception as exc:
             if not _is_usage_error(exc):
+                _before_typer_shows(exc)
                 raise
             fail(usage_text(exc), code=2)
 
@@ -85,6 +97,7 @@ class SwedishGroup(TyperGroup):
             fail(f"{exc.filename} {os_problem(exc)}", code=3)
         except Exception as exc:
             if not _is_usage_error(exc):
+                _before_typer_shows(exc)
                 raise
             fail(usage_text(exc, path), code=2)
 
@@ -110,6 +123,12 @@ def _in_swedish(option: Any) -> Any:
 def _kinds(exc: BaseException) -> set[str]:
     # By name: Typer vendors its own copy of click's exceptions (typer._click).
     return {cls.__name__ for cls in type(exc).__mro__}
+
+
+def _before_typer_shows(exc: BaseException) -> None:
+    """Typer shows these itself, with its words (an EOFError as an abort)."""
+    if _kinds(exc) & {"ClickException", "Abort", "EOFError"}:
+        typer_words()
 
 
 def _is_usage_error(exc: BaseException) -> bool:

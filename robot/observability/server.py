@@ -10,31 +10,33 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Iterator
 
-import uvicorn
 from sqlalchemy import Engine
 
 from robot import logs
-from robot.adapters.serving import listening_socket
 from robot.clock import SYSTEM, Clock
 from robot.config import Settings
-from robot.observability.app import observability_app
 
 log = logs.get("robot.daemon")
 
 
-class _QuietServer(uvicorn.Server):
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:  # the daemon handles SIGTERM and SIGINT
-        yield
-
-
 @contextlib.asynccontextmanager
 async def serving(engine: Engine, settings: Settings, clock: Clock = SYSTEM) -> AsyncIterator[None]:
-    """/metrics, /healthz and /readyz on ROBOT_HTTP_HOST:ROBOT_HTTP_PORT for the duration of the block (port 0: none)."""
+    """/metrics, /healthz and /readyz on ROBOT_HTTP_HOST:ROBOT_HTTP_PORT for the duration of the block (port 0: none,
+    and neither uvicorn nor the app is loaded)."""
     h = settings.http
     if not h.port:
         yield
         return
+    import uvicorn
+
+    from robot.adapters.serving import listening_socket
+    from robot.observability.app import observability_app
+
+    class QuietServer(uvicorn.Server):
+        @contextlib.contextmanager
+        def capture_signals(self) -> Iterator[None]:  # the daemon handles SIGTERM and SIGINT
+            yield
+
     config = uvicorn.Config(observability_app(engine, settings, clock), host=h.host, port=h.port, lifespan="off",
                             log_config=None, access_log=False, log_level="warning", ws="none")  # fmt: skip
     try:
@@ -44,7 +46,7 @@ async def serving(engine: Engine, settings: Settings, clock: Clock = SYSTEM) -> 
                   detail="set ROBOT_HTTP_PORT (0: none); the daemon works on without /metrics and /readyz")  # fmt: skip
         yield
         return
-    server = _QuietServer(config)
+    server = QuietServer(config)
     task = asyncio.create_task(server.serve(sockets=[sock]))
     log.info("http_endpoint", url=f"http://{h.host}:{h.port}/", paths=["/metrics", "/healthz", "/readyz"])
     try:

@@ -15,7 +15,7 @@ from robot.adapters.casesystem.caremanagement import Caremanagement
 from robot.adapters.casesystem.decisions import already_posted, decision_for
 from robot.adapters.casesystem.gateway import Gateway, GatewayError
 from robot.config import Settings
-from robot.outbox.targets import Target, Undelivered, make_target
+from robot.outbox.targets import Undelivered
 from robot.queue.outbox import StoredDecision
 
 
@@ -42,10 +42,3 @@ class CaremanagementTarget:
 
     async def aclose(self) -> None:
         await self.service.aclose()
-
-
-def target_for(settings: Settings, transport: httpx.AsyncBaseTransport | None = None) -> Target | None:
-    """The case system when ROBOT_CASESYSTEM is set, else the folder or HTTP target of [output]."""
-    if settings.casesystem == "caremanagement":
-        return CaremanagementTarget(settings, transport)
-    return make_target(settings.output, transport, demo=settings.demo)

@@ -4,6 +4,9 @@ Starts the worker loop, the inbox watcher, the batch schedule and the outbox del
 records to the case system), and stops them together.
 SIGTERM and SIGINT stop claiming; work in hand is finished and written, or released back to the
 queue. (The CLI refuses to start it on an unmigrated database or invalid rules.)
+
+A companion's modules are imported when it starts (the case system's adapters, the scheduler, the
+inbox's intake, the HTTP endpoint's server): a worker that runs without one does not load them.
 """
 
 from __future__ import annotations
@@ -22,17 +25,14 @@ from robot.chain.ruleset import Ruleset
 from robot.chain.stickprov import StickprovInput
 from robot.clock import SYSTEM, Clock
 from robot.config import Settings
-from robot.intake.casesystem import poll_casesystem
-from robot.intake.inbox import scan_inbox
 from robot.observability.server import serving
-from robot.outbox.casesystem import target_for
 from robot.outbox.deliverer import Deliverer
+from robot.outbox.recipient import target_for
 from robot.queue import batches
 from robot.queue.outcomes import Outcome
 from robot.worker.loop import Worker
 from robot.worker.processing import Processor, household_from_verdicts
 from robot.worker.retry import RetryPolicy
-from robot.worker.scheduler import schedule_batches
 from robot.worker.stats import WorkerStats
 
 log = logs.get("robot.daemon")
@@ -88,6 +88,8 @@ async def run_worker(
     deliverer_stop = asyncio.Event()
     delivering = asyncio.create_task(_deliver_decisions(rt, deliverer_stop)) if deliver else None
     if schedule:
+        from robot.worker.scheduler import schedule_batches
+
         scheduler = await schedule_batches(rt.engine, rt.settings, worker, rt.clock)
     if batch_key:
         batches.start(rt.engine, batch_key, "cli", rt.worker_id, rt.clock)
@@ -124,6 +126,8 @@ async def run_worker(
 
 async def _watch_casesystem(rt: Runtime, worker: Worker, stop: asyncio.Event) -> None:
     """Poll the case system for new errands (ROBOT_CASESYSTEM) every `poll_interval_seconds`."""
+    from robot.intake.casesystem import poll_casesystem
+
     while not stop.is_set():
         try:
             report = await poll_casesystem(rt.engine, rt.settings, rt.clock)
@@ -163,6 +167,8 @@ def _on_signal(stop: asyncio.Event, sig: signal.Signals) -> None:
 
 
 async def _watch_inbox(rt: Runtime, worker: Worker, stop: asyncio.Event) -> None:
+    from robot.intake.inbox import scan_inbox
+
     interval = rt.settings.intake.scan_interval_seconds
     while not stop.is_set():
         try:
