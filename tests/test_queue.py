@@ -284,3 +284,19 @@ def test_verdicts_and_events_are_append_only_on_postgres(postgres_url, settings,
             with pytest.raises(DBAPIError, match="append-only"), eng.begin() as conn:
                 conn.execute(text(sql))
     eng.dispose()
+
+
+def test_on_postgres_verdicts_are_stored_compressed_with_lz4(postgres_url, settings, ruleset, clock):
+    """pglz cost the server about 0.33 ms per verdict of 17 KB, lz4 0.07 ms (migration 0007)."""
+    from robot.queue.db import make_engine
+
+    eng = make_engine(postgres_url)
+    put(eng, settings, clock, application())
+    run_until_idle(eng, settings, ruleset, DictSource(), clock)
+    with eng.connect() as conn:
+        if "lz4" not in conn.execute(text("SELECT enumvals FROM pg_settings WHERE name = 'default_toast_compression'")).scalar():
+            pytest.skip("this PostgreSQL server was built without lz4")
+        stored = conn.execute(text("SELECT length(verdict_json), pg_column_compression(verdict_json) FROM verdicts")).one()
+    eng.dispose()
+    assert stored[0] > 2000, "a verdict large enough to be compressed"
+    assert stored[1] == "lz4"
