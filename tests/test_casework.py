@@ -11,7 +11,7 @@ import pytest
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from robot.accounts import NotAllowed
+from robot.accounts import NotAllowed, Role
 from robot.casework import (
     CaseworkError,
     Conflict,
@@ -276,6 +276,7 @@ def test_every_refusal_is_a_casework_error_with_a_swedish_message(queue):
 
 
 def _cli(settings, monkeypatch, *args):
+    """`robot …` in-process, as a handläggare at the terminal (`handlaggare_at_terminal`)."""
     from typer.testing import CliRunner
 
     from robot.cli.main import app
@@ -285,14 +286,26 @@ def _cli(settings, monkeypatch, *args):
     return CliRunner().invoke(app, list(args))
 
 
-def test_explain_replays_a_stored_verdict_identically(queue, settings, monkeypatch):
+@pytest.fixture
+def handlaggare_at_terminal(engine, monkeypatch):
+    """The OS user at the terminal is anna.h, a handläggare (robot explain shows personal data)."""
+    from robot.accounts import service as accounts
+
+    accounts.add_account(engine, None, "ada", frozenset({Role.ADMIN}))
+    accounts.add_account(engine, ADA, "anna.h", frozenset({Role.HANDLAGGARE}))
+    monkeypatch.setattr(accounts, "os_user", lambda: "anna.h")
+
+
+def test_explain_replays_a_stored_verdict_identically(queue, settings, monkeypatch, handlaggare_at_terminal):
     done = _cli(settings, monkeypatch, "explain", "EL-1", "--replay")
     assert done.exit_code == 0, done.output
     assert "hushållsel 1 250 kr" not in done.output and "hushållsel 2 000 kr" in done.output
     assert "identiskt utfall" in done.output
 
 
-def test_explain_and_notice_for_an_application_the_robot_could_not_assess(engine, settings, ruleset, monkeypatch):
+def test_explain_and_notice_for_an_application_the_robot_could_not_assess(
+    engine, settings, ruleset, monkeypatch, handlaggare_at_terminal
+):
     from tests.queue_helpers import FailingSource
 
     settings.queue.max_attempts = 1

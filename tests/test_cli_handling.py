@@ -89,6 +89,37 @@ def test_explain_speaks_of_parameters_and_sources_in_words_not_identifiers(queue
     assert len(parameters) == len(set(parameters))
 
 
+@pytest.mark.parametrize("form", [(), ("--replay",), ("--notice",), ("--json",)])
+def test_explain_is_for_those_who_may_work_cases_and_every_attempt_is_logged(engine, settings, queue, cli, form):
+    """robot explain shows the stored verdict's amounts, motivering and reasons, or the notice to the
+    applicant: only to a handläggare; anyone else gets the same one line whether or not the id exists."""
+    from robot.queue import access_log
+
+    put(engine, settings, CLOCK, application(application_id="VANTAR-1"))  # queued, no verdict yet
+    refusals = {"vera": "robot: nekas: vera (verksamhet) får inte handlägga ärenden",
+                "ada": "robot: nekas: ada (administratör) får inte handlägga ärenden"}  # fmt: skip
+    for user, line in refusals.items():
+        for application_id in ("EL-1", "VANTAR-1", "FINNS-INTE"):
+            refused = cli("explain", application_id, *form, as_user=user)
+            assert (refused.exit_code, refused.output.strip()) == (4, line), (user, application_id)
+    log = [(e.user_id, e.channel, e.application_id, e.what, e.outcome) for e in access_log.entries(queue)]
+    assert log == [
+        (user, "cli", application_id, "view_item", "denied")
+        for user in refusals for application_id in ("EL-1", "VANTAR-1", None)
+    ], "a refusal names the application only if it exists"  # fmt: skip
+    shown = cli("explain", "EL-1", *form)
+    personal = {(): "förslag till handläggaren: 7 220 kr", ("--replay",): "identiskt utfall",
+                ("--notice",): "din ansökan om ekonomiskt bistånd (EL-1)", ("--json",): '"amount": 7220'}[form]  # fmt: skip
+    assert shown.exit_code == 0 and personal in shown.output, shown.output
+    waiting = cli("explain", "VANTAR-1", *form)
+    assert "VANTAR-1" in waiting.output and waiting.exit_code == (1 if form == ("--notice",) else 0), waiting.output
+    missing = cli("explain", "FINNS-INTE", *form)
+    assert (missing.exit_code, missing.output.strip()) == (1, "robot: ingen ansökan med id FINNS-INTE")
+    assert [(e.user_id, e.application_id, e.outcome) for e in access_log.entries(queue)][len(log):] == [
+        ("anna.h", "EL-1", "ok"), ("anna.h", "VANTAR-1", "ok"),
+    ], "each application shown is a view; an id that names none shows nothing"  # fmt: skip
+
+
 @pytest.mark.parametrize("word", ["tilldelat", "claimed", "Tilldelat "])
 def test_manual_list_takes_the_status_words_it_shows(queue, cli, word):
     assert cli("manual", "claim", "NY-1").exit_code == 0
