@@ -351,6 +351,55 @@ def test_a_recommendation_is_approved_only_by_someone_shown_its_calculation(queu
     assert event[2]["reviewed_at"].startswith("2026-12-01T08:00:00")
 
 
+def test_a_review_counts_for_approving_only_within_its_window(queue, settings):
+    from robot.casework import approve_recommendation, show_for_review
+    from robot.casework.audit import logged as audited
+    from robot.clock import FixedClock
+    from robot.queue import access_log
+    from robot.queue.access_log import What
+    from robot.queue.outbox import for_application
+
+    assert settings.casework.review_valid_minutes == 480
+    clock = FixedClock(CLOCK.now())
+    rec = find_recommendation(queue, "REC-1")
+    code = show_for_review(queue, rec, ANNA, clock=clock).code
+    clock.advance(minutes=481)
+    approve = functools.partial(
+        approve_recommendation, queue, "REC-1", ANNA, reviewed=code, settings=settings, clock=clock
+    )
+    said = (
+        f"din granskning av rekommendation {rec.ref} gjordes för mer än 8 timmar sedan; "
+        "öppna den igen och gå igenom beräkningen och skälen innan du fastställer den"
+    )
+    with pytest.raises(Conflict, match=said) as late:
+        audited(queue, ANNA, "REC-1", What.APPROVE, approve)
+    assert late.value.field == "reviewed" and find_recommendation(queue, "REC-1").status == "pending"
+    assert [(e.what, e.outcome) for e in access_log.entries(queue, application_id="REC-1")] == [
+        ("review", "ok"), ("approve", "refused"),
+    ]  # fmt: skip
+    settings.casework.review_valid_minutes = 90
+    assert show_for_review(queue, rec, ANNA, clock=clock).code == code, "the same recommendation, the same code"
+    clock.advance(minutes=91)
+    with pytest.raises(Conflict, match="gjordes för mer än 1 timme och 30 minuter sedan"):
+        approve()
+    clock.advance(minutes=-1)  # exactly 90 minutes after the review: still within it
+    approved = approve()
+    assert approved.status == "approved"
+    record = json.loads(for_application(queue, "REC-1")[0].body)
+    assert record["reviewed_at"] == "2026-12-01T17:01:00+01:00", "the review that counted, not the stale one"
+
+
+@pytest.mark.parametrize("minutes", [0, -5, 2881, 1.5, "en dag"])
+def test_the_review_window_is_a_positive_whole_number_of_minutes_up_to_two_days(minutes):
+    from pydantic import ValidationError
+
+    from robot.config import Settings
+
+    with pytest.raises(ValidationError, match="review_valid_minutes"):
+        Settings(casework={"review_valid_minutes": minutes})
+    assert Settings(casework={"review_valid_minutes": 2880}).casework.review_valid_minutes == 2880
+
+
 def test_the_notice_promises_the_review_the_system_enforces_and_no_more():
     from robot.swedish.notice import notice_text
 

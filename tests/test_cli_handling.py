@@ -250,6 +250,46 @@ def test_without_a_terminal_an_approval_names_the_calculation_it_was_shown(queue
     assert "Granskningskod" not in cli("recommendations", "show", "R1").output, "a decided one needs none"
 
 
+def test_a_scripted_approval_needs_a_review_made_within_the_window(queue, cli):
+    from robot.casework import find_recommendation, show_for_review
+    from robot.clock import SYSTEM, FixedClock
+    from robot.queue import access_log
+
+    anna = Actor("anna.h", frozenset({Role.HANDLAGGARE}), "cli")
+
+    def earlier(minutes: int) -> FixedClock:
+        return FixedClock(SYSTEM.now() - dt.timedelta(minutes=minutes))
+
+    recent = show_for_review(queue, find_recommendation(queue, "REC-2"), anna, clock=earlier(470)).code
+    assert cli("recommendations", "approve", "REC-2", "--granskad", recent).exit_code == 0, "within the working day"
+    stale = show_for_review(queue, find_recommendation(queue, "REC-1"), anna, clock=earlier(7 * 24 * 60)).code
+    late = cli("recommendations", "approve", "REC-1", "--granskad", stale)
+    assert late.exit_code == 1 and late.output.strip() == (
+        "robot: din granskning av rekommendation R1 gjordes för mer än 8 timmar sedan; öppna den igen och gå "
+        "igenom beräkningen och skälen innan du fastställer den (--granskad)"
+    )
+    assert find_recommendation(queue, "REC-1").status == "pending"
+    assert [(e.what, e.outcome) for e in access_log.entries(queue, application_id="REC-1")] == [
+        ("review", "ok"), ("approve", "refused"),
+    ]  # fmt: skip
+    assert review_code(cli, "REC-1") == stale, "shown again: a new review of the same recommendation"
+    done = cli("recommendations", "approve", "REC-1", "--granskad", stale)
+    assert done.exit_code == 0 and "fastställd av anna.h" in done.output, done.output
+
+
+def test_at_a_terminal_the_showing_is_the_fresh_review(queue, cli, terminal, monkeypatch):
+    from robot.casework import find_recommendation, show_for_review
+    from robot.cli.main import app
+    from robot.clock import SYSTEM, FixedClock
+
+    last_week = FixedClock(SYSTEM.now() - dt.timedelta(days=7))
+    show_for_review(queue, find_recommendation(queue, "REC-1"), Actor("anna.h", frozenset({Role.HANDLAGGARE})),
+                    clock=last_week)  # fmt: skip
+    monkeypatch.setattr(accounts, "os_user", lambda: "anna.h")
+    done = CliRunner().invoke(app, ["recommendations", "approve", "REC-1"], input="ja\n")
+    assert done.exit_code == 0 and "fastställd av anna.h: bifall 11 220 kr." in done.output, done.output
+
+
 def test_an_approval_stands_when_the_output_secret_is_refused_and_says_the_record_waits_for_ops(queue, cli, monkeypatch):
     monkeypatch.setenv("ROBOT_OUTPUT_URL", "http://127.0.0.1:9/beslut")
     monkeypatch.setenv("ROBOT_OUTPUT_SECRET", "s3cret")
