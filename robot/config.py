@@ -244,7 +244,8 @@ class HttpSettings(_Section):
 
 
 class CaseworkSettings(_Section):
-    """Checks on what a handläggare decides: an amount far from the robot's proposal needs a confirmation."""
+    """Checks on what a handläggare decides: an amount far from the robot's proposal needs a confirmation,
+    an approval a recent review."""
 
     amount_tolerance: Annotated[float, Field(ge=0.0, le=10.0)] = 0.25
     """A decided amount further than this share from the robot's proposal (0.25: ±25 %) must be confirmed."""
@@ -252,6 +253,9 @@ class CaseworkSettings(_Section):
     """Kronor: without a proposal or a norm from the robot, an amount above this must be confirmed."""
     max_amount: Annotated[int, Field(ge=1, le=100_000_000)] = 200_000
     """Kronor: no decided amount may be larger, confirmed or not (a typo's guard; verksamheten sets it)."""
+    review_valid_minutes: Annotated[int, Field(ge=1, le=2880)] = 480
+    """How long a handläggare's review of a recommendation counts for approving it (480: a working day; at
+    most two days, so a review from last week never counts)."""
 
 
 def duration_seconds(value: Any) -> Any:

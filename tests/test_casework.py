@@ -11,7 +11,7 @@ import pytest
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from robot.accounts import NotAllowed
+from robot.accounts import NotAllowed, Role
 from robot.casework import (
     CaseworkError,
     Conflict,
@@ -276,6 +276,7 @@ def test_every_refusal_is_a_casework_error_with_a_swedish_message(queue):
 
 
 def _cli(settings, monkeypatch, *args):
+    """`robot …` in-process, as a handläggare at the terminal (`handlaggare_at_terminal`)."""
     from typer.testing import CliRunner
 
     from robot.cli.main import app
@@ -285,14 +286,26 @@ def _cli(settings, monkeypatch, *args):
     return CliRunner().invoke(app, list(args))
 
 
-def test_explain_replays_a_stored_verdict_identically(queue, settings, monkeypatch):
+@pytest.fixture
+def handlaggare_at_terminal(engine, monkeypatch):
+    """The OS user at the terminal is anna.h, a handläggare (robot explain shows personal data)."""
+    from robot.accounts import service as accounts
+
+    accounts.add_account(engine, None, "ada", frozenset({Role.ADMIN}))
+    accounts.add_account(engine, ADA, "anna.h", frozenset({Role.HANDLAGGARE}))
+    monkeypatch.setattr(accounts, "os_user", lambda: "anna.h")
+
+
+def test_explain_replays_a_stored_verdict_identically(queue, settings, monkeypatch, handlaggare_at_terminal):
     done = _cli(settings, monkeypatch, "explain", "EL-1", "--replay")
     assert done.exit_code == 0, done.output
     assert "hushållsel 1 250 kr" not in done.output and "hushållsel 2 000 kr" in done.output
     assert "identiskt utfall" in done.output
 
 
-def test_explain_and_notice_for_an_application_the_robot_could_not_assess(engine, settings, ruleset, monkeypatch):
+def test_explain_and_notice_for_an_application_the_robot_could_not_assess(
+    engine, settings, ruleset, monkeypatch, handlaggare_at_terminal
+):
     from tests.queue_helpers import FailingSource
 
     settings.queue.max_attempts = 1
@@ -336,6 +349,55 @@ def test_a_recommendation_is_approved_only_by_someone_shown_its_calculation(queu
     assert reviews == [("bo", "review"), ("anna.h", "review")], "each showing is logged as that person's review"
     event = next(e for e in logged(queue, "recommendation") if e[0] == "recommendation_approved")
     assert event[2]["reviewed_at"].startswith("2026-12-01T08:00:00")
+
+
+def test_a_review_counts_for_approving_only_within_its_window(queue, settings):
+    from robot.casework import approve_recommendation, show_for_review
+    from robot.casework.audit import logged as audited
+    from robot.clock import FixedClock
+    from robot.queue import access_log
+    from robot.queue.access_log import What
+    from robot.queue.outbox import for_application
+
+    assert settings.casework.review_valid_minutes == 480
+    clock = FixedClock(CLOCK.now())
+    rec = find_recommendation(queue, "REC-1")
+    code = show_for_review(queue, rec, ANNA, clock=clock).code
+    clock.advance(minutes=481)
+    approve = functools.partial(
+        approve_recommendation, queue, "REC-1", ANNA, reviewed=code, settings=settings, clock=clock
+    )
+    said = (
+        f"din granskning av rekommendation {rec.ref} gjordes för mer än 8 timmar sedan; "
+        "öppna den igen och gå igenom beräkningen och skälen innan du fastställer den"
+    )
+    with pytest.raises(Conflict, match=said) as late:
+        audited(queue, ANNA, "REC-1", What.APPROVE, approve)
+    assert late.value.field == "reviewed" and find_recommendation(queue, "REC-1").status == "pending"
+    assert [(e.what, e.outcome) for e in access_log.entries(queue, application_id="REC-1")] == [
+        ("review", "ok"), ("approve", "refused"),
+    ]  # fmt: skip
+    settings.casework.review_valid_minutes = 90
+    assert show_for_review(queue, rec, ANNA, clock=clock).code == code, "the same recommendation, the same code"
+    clock.advance(minutes=91)
+    with pytest.raises(Conflict, match="gjordes för mer än 1 timme och 30 minuter sedan"):
+        approve()
+    clock.advance(minutes=-1)  # exactly 90 minutes after the review: still within it
+    approved = approve()
+    assert approved.status == "approved"
+    record = json.loads(for_application(queue, "REC-1")[0].body)
+    assert record["reviewed_at"] == "2026-12-01T17:01:00+01:00", "the review that counted, not the stale one"
+
+
+@pytest.mark.parametrize("minutes", [0, -5, 2881, 1.5, "en dag"])
+def test_the_review_window_is_a_positive_whole_number_of_minutes_up_to_two_days(minutes):
+    from pydantic import ValidationError
+
+    from robot.config import Settings
+
+    with pytest.raises(ValidationError, match="review_valid_minutes"):
+        Settings(casework={"review_valid_minutes": minutes})
+    assert Settings(casework={"review_valid_minutes": 2880}).casework.review_valid_minutes == 2880
 
 
 def test_the_notice_promises_the_review_the_system_enforces_and_no_more():

@@ -89,6 +89,37 @@ def test_explain_speaks_of_parameters_and_sources_in_words_not_identifiers(queue
     assert len(parameters) == len(set(parameters))
 
 
+@pytest.mark.parametrize("form", [(), ("--replay",), ("--notice",), ("--json",)])
+def test_explain_is_for_those_who_may_work_cases_and_every_attempt_is_logged(engine, settings, queue, cli, form):
+    """robot explain shows the stored verdict's amounts, motivering and reasons, or the notice to the
+    applicant: only to a handläggare; anyone else gets the same one line whether or not the id exists."""
+    from robot.queue import access_log
+
+    put(engine, settings, CLOCK, application(application_id="VANTAR-1"))  # queued, no verdict yet
+    refusals = {"vera": "robot: nekas: vera (verksamhet) får inte handlägga ärenden",
+                "ada": "robot: nekas: ada (administratör) får inte handlägga ärenden"}  # fmt: skip
+    for user, line in refusals.items():
+        for application_id in ("EL-1", "VANTAR-1", "FINNS-INTE"):
+            refused = cli("explain", application_id, *form, as_user=user)
+            assert (refused.exit_code, refused.output.strip()) == (4, line), (user, application_id)
+    log = [(e.user_id, e.channel, e.application_id, e.what, e.outcome) for e in access_log.entries(queue)]
+    assert log == [
+        (user, "cli", application_id, "view_item", "denied")
+        for user in refusals for application_id in ("EL-1", "VANTAR-1", None)
+    ], "a refusal names the application only if it exists"  # fmt: skip
+    shown = cli("explain", "EL-1", *form)
+    personal = {(): "förslag till handläggaren: 7 220 kr", ("--replay",): "identiskt utfall",
+                ("--notice",): "din ansökan om ekonomiskt bistånd (EL-1)", ("--json",): '"amount": 7220'}[form]  # fmt: skip
+    assert shown.exit_code == 0 and personal in shown.output, shown.output
+    waiting = cli("explain", "VANTAR-1", *form)
+    assert "VANTAR-1" in waiting.output and waiting.exit_code == (1 if form == ("--notice",) else 0), waiting.output
+    missing = cli("explain", "FINNS-INTE", *form)
+    assert (missing.exit_code, missing.output.strip()) == (1, "robot: ingen ansökan med id FINNS-INTE")
+    assert [(e.user_id, e.application_id, e.outcome) for e in access_log.entries(queue)][len(log):] == [
+        ("anna.h", "EL-1", "ok"), ("anna.h", "VANTAR-1", "ok"),
+    ], "each application shown is a view; an id that names none shows nothing"  # fmt: skip
+
+
 @pytest.mark.parametrize("word", ["tilldelat", "claimed", "Tilldelat "])
 def test_manual_list_takes_the_status_words_it_shows(queue, cli, word):
     assert cli("manual", "claim", "NY-1").exit_code == 0
@@ -217,6 +248,46 @@ def test_without_a_terminal_an_approval_names_the_calculation_it_was_shown(queue
     assert done.exit_code == 0, done.output
     assert done.output.count("fastställd av anna.h: bifall 11 220 kr.") == 2 and "2 av 2 fastställda." in done.output
     assert "Granskningskod" not in cli("recommendations", "show", "R1").output, "a decided one needs none"
+
+
+def test_a_scripted_approval_needs_a_review_made_within_the_window(queue, cli):
+    from robot.casework import find_recommendation, show_for_review
+    from robot.clock import SYSTEM, FixedClock
+    from robot.queue import access_log
+
+    anna = Actor("anna.h", frozenset({Role.HANDLAGGARE}), "cli")
+
+    def earlier(minutes: int) -> FixedClock:
+        return FixedClock(SYSTEM.now() - dt.timedelta(minutes=minutes))
+
+    recent = show_for_review(queue, find_recommendation(queue, "REC-2"), anna, clock=earlier(470)).code
+    assert cli("recommendations", "approve", "REC-2", "--granskad", recent).exit_code == 0, "within the working day"
+    stale = show_for_review(queue, find_recommendation(queue, "REC-1"), anna, clock=earlier(7 * 24 * 60)).code
+    late = cli("recommendations", "approve", "REC-1", "--granskad", stale)
+    assert late.exit_code == 1 and late.output.strip() == (
+        "robot: din granskning av rekommendation R1 gjordes för mer än 8 timmar sedan; öppna den igen och gå "
+        "igenom beräkningen och skälen innan du fastställer den (--granskad)"
+    )
+    assert find_recommendation(queue, "REC-1").status == "pending"
+    assert [(e.what, e.outcome) for e in access_log.entries(queue, application_id="REC-1")] == [
+        ("review", "ok"), ("approve", "refused"),
+    ]  # fmt: skip
+    assert review_code(cli, "REC-1") == stale, "shown again: a new review of the same recommendation"
+    done = cli("recommendations", "approve", "REC-1", "--granskad", stale)
+    assert done.exit_code == 0 and "fastställd av anna.h" in done.output, done.output
+
+
+def test_at_a_terminal_the_showing_is_the_fresh_review(queue, cli, terminal, monkeypatch):
+    from robot.casework import find_recommendation, show_for_review
+    from robot.cli.main import app
+    from robot.clock import SYSTEM, FixedClock
+
+    last_week = FixedClock(SYSTEM.now() - dt.timedelta(days=7))
+    show_for_review(queue, find_recommendation(queue, "REC-1"), Actor("anna.h", frozenset({Role.HANDLAGGARE})),
+                    clock=last_week)  # fmt: skip
+    monkeypatch.setattr(accounts, "os_user", lambda: "anna.h")
+    done = CliRunner().invoke(app, ["recommendations", "approve", "REC-1"], input="ja\n")
+    assert done.exit_code == 0 and "fastställd av anna.h: bifall 11 220 kr." in done.output, done.output
 
 
 def test_an_approval_stands_when_the_output_secret_is_refused_and_says_the_record_waits_for_ops(queue, cli, monkeypatch):

@@ -9,7 +9,7 @@ import pytest
 from robot.swedish.dates import day_text, local_time, month_name
 from robot.swedish.numbers import decimal, kr, percent, points, signed_kr
 from robot.swedish.parameters import parameter_name
-from robot.swedish.words import ACTIVITY_PHRASES, join, months, other_adults, persons, role
+from robot.swedish.words import ACTIVITY_PHRASES, duration, join, months, other_adults, persons, role
 
 
 @pytest.mark.parametrize(
@@ -40,6 +40,9 @@ def test_plural_agreement_and_lists():
     assert other_adults(1) == "1 annan vuxen" and other_adults(2) == "2 andra vuxna"
     assert persons(1) == "1 person" and persons(3) == "3 personer"
     assert months(1) == "1 månad" and months(6) == "6 månader"
+    assert duration(480) == "8 timmar" and duration(60) == "1 timme" and duration(45) == "45 minuter"
+    assert duration(1) == "1 minut" and duration(90) == "1 timme och 30 minuter"
+    assert duration(61) == "1 timme och 1 minut"
     assert join(["a", "b", "c"]) == "a, b och c" and join(["a"]) == "a" and join([]) == ""
     assert role("child:0") == "barn 1" and role("co_applicant") == "medsökande"
     assert ACTIVITY_PHRASES["sfi"] == "på SFI"

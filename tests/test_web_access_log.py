@@ -121,11 +121,13 @@ def cli(workplace, settings, monkeypatch):  # type: ignore[no-untyped-def]
 def test_robot_manual_show_and_explain_are_logged_as_the_os_user(workplace, cli):
     engine = workplace.state.web.engine
     assert cli("manual", "show", "INK-1").exit_code == 4, "a person without an account sees nothing"
+    unknown = cli("explain", "INK-1", "--json")
+    assert unknown.exit_code == 4 and "finns inte" in unknown.output and "INK-1" not in unknown.output
     add_account(engine, actor_for(engine, "admin"), os_user(), frozenset({Role.HANDLAGGARE}))
     assert cli("manual", "show", "INK-1").exit_code == 0
     assert cli("explain", "INK-1").exit_code == 0
     assert entries(engine, application_id="INK-1") == [
-        (os_user(), "cli", "INK-1", "view_item", "denied"),  # the attempt without an account
+        *[(os_user(), "cli", "INK-1", "view_item", "denied")] * 2,  # the attempts without an account
         *[(os_user(), "cli", "INK-1", "view_item", "ok")] * 2,
     ]
 

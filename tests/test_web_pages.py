@@ -173,6 +173,34 @@ def test_only_the_claimant_or_a_teamledare_resolves_or_releases(workplace):
     assert find_manual(engine, "NY-1").resolved_by == "tea.l"
 
 
+def _review_code(page) -> str:  # type: ignore[no-untyped-def]
+    return re.search(r'name="granskat" value="([0-9a-f]{8})"', page.text).group(1)
+
+
+def test_an_approval_needs_a_review_from_the_same_working_day(workplace, web_clock, settings):
+    from robot.queue import access_log
+
+    engine = workplace.state.web.engine
+    assert settings.casework.review_valid_minutes == 480
+    anna = logged_in(workplace, "anna.h")
+    recent, stale = (_review_code(anna.get(f"/rekommendationer/{r}")) for r in ("REC-2", "REC-1"))
+    web_clock.advance(minutes=480)  # the session has ended by now: anna logs in again the next time
+    anna = logged_in(workplace, "anna.h")
+    assert post(anna, "/rekommendationer/REC-2/faststall", granskat=recent).status_code == 303, "8 hours: still counts"
+    web_clock.advance(minutes=1)
+    late = post(anna, "/rekommendationer/REC-1/faststall", granskat=stale)
+    assert late.status_code == 409 and find_recommendation(engine, "REC-1").status == "pending"
+    assert (
+        "Din granskning av rekommendation R1 gjordes för mer än 8 timmar sedan; öppna den igen och gå igenom "
+        "beräkningen och skälen innan du fastställer den."
+    ) in page_text(late)
+    assert [(e.what, e.outcome) for e in access_log.entries(engine, application_id="REC-1")][-2:] == [
+        ("approve", "refused"), ("review", "ok"),
+    ], "refused, and the page saying why is a fresh review"  # fmt: skip
+    assert post(anna, "/rekommendationer/REC-1/faststall", granskat=_review_code(late)).status_code == 303
+    assert find_recommendation(engine, "REC-1").status == "approved"
+
+
 def test_recommendations_are_approved_or_rejected_with_a_motivering(workplace):
     engine = workplace.state.web.engine
     anna = logged_in(workplace, "anna.h")

@@ -52,18 +52,20 @@ def approve_recommendation(
 ) -> Recommendation:
     """The handläggare fastställer the recommendation: bifall with the recommended amount.
 
-    Only after they were shown its calculation and reasons (`review.show_for_review`); `reviewed` is
-    the review code they were shown with it (`review.py`), else Conflict.
+    Only after they were shown its calculation and reasons (`review.show_for_review`), recently
+    (`casework.review_valid_minutes`); `reviewed` is the review code they were shown with it (`review.py`),
+    else Conflict.
     """
     may_work(actor)
     settings = settings or load_settings()
     note = clean_note(note)
     rec = find_recommendation(engine, ref)
+    now = clock.now()
     if rec.status == RecommendationStatus.PENDING:  # a decided one is refused below, saying by whom
-        seen = reviewed_at(engine, rec, actor, reviewed)
+        seen = reviewed_at(engine, rec, actor, reviewed, now=now, valid_minutes=settings.casework.review_valid_minutes)
     else:
         seen = None
-    g, now = grounds(engine, rec.application_id), clock.now()
+    g = grounds(engine, rec.application_id)
     new = new_record(
         g, decision="bifall", amount=rec.amount, actor=actor, at=now, basis="robotens_forslag",
         motivering=approval_motivering(g.verdict, g.period, note), lagrum=settings.output.lagrum, reviewed_at=seen,

@@ -7,8 +7,10 @@ server side, with who and when. Approving then needs (1) a review of that recomm
 person in the access log, and (2) the review code of what they saw: a short digest of the
 recommendation's number, application, amount and verdict, shown with the calculation. A code that
 does not match the recommendation as it is now (another recommendation, a stale page) is refused, so
-nobody approves R1 R2 … without having looked at each. The review's time goes into the decision record
-(`beslut/1` `reviewed_at`) and the event log.
+nobody approves R1 R2 … without having looked at each. (3) The review must be recent: one more than
+`casework.review_valid_minutes` (default 480, a working day) before the approval no longer counts, so
+a review from last week is not a review of today's decision. The review's time goes into the decision
+record (`beslut/1` `reviewed_at`) and the event log.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from robot.queue.access_log import What
 from robot.queue.cases import Recommendation
 from robot.queue.records import application_row, stored_verdict
 from robot.queue.states import RecommendationStatus
+from robot.swedish.words import duration
 
 
 @dataclass(frozen=True)
@@ -57,8 +60,11 @@ def show_for_review(
     return Review(rec, verdict, review_code(rec, verdict_id))
 
 
-def reviewed_at(engine: Engine, rec: Recommendation, actor: Actor, code: str | None) -> dt.datetime:
-    """When `actor` reviewed `rec` as it stands now; Conflict if they have not, or `code` names something else."""
+def reviewed_at(
+    engine: Engine, rec: Recommendation, actor: Actor, code: str | None, *, now: dt.datetime, valid_minutes: int
+) -> dt.datetime:
+    """When `actor` reviewed `rec` as it stands now; Conflict if they have not, if `code` names something
+    else, or if their last review is more than `valid_minutes` before `now` (`casework.review_valid_minutes`)."""
     at = access_log.last_review(engine, actor.user_id, rec.application_id)
     if at is None:
         raise Conflict(
@@ -74,6 +80,12 @@ def reviewed_at(engine: Engine, rec: Recommendation, actor: Actor, code: str | N
         raise Conflict(
             f"granskningskoden {given} stämmer inte med rekommendation {rec.ref} som den ser ut nu; öppna den "
             "igen och gå igenom beräkningen",
+            "reviewed",
+        )
+    if now - at > dt.timedelta(minutes=valid_minutes):
+        raise Conflict(
+            f"din granskning av rekommendation {rec.ref} gjordes för mer än {duration(valid_minutes)} sedan; "
+            "öppna den igen och gå igenom beräkningen och skälen innan du fastställer den",
             "reviewed",
         )
     return at

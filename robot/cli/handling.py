@@ -378,14 +378,20 @@ def explain(
     notice: bool = typer.Option(False, "--notice", help="Skriv ut meddelandet till den sökande."),
     as_json: bool = typer.Option(False, "--json", help="Det sparade utfallet som JSON."),
 ) -> None:
-    """Visa det sparade utfallets motivering steg för steg (och kör om det med --replay)."""
+    """Visa det sparade utfallets motivering steg för steg (och kör om det med --replay).
+
+    Bara för den som får handlägga ärenden; varje visning och varje nekad visning står i åtkomstloggen.
+    """
     from robot.chain.explain import explain as prose
+    from robot.queue.access_log import What
     from robot.queue.cases import manual_item
     from robot.queue.records import application_row, history, stored_verdict
 
     config = settings()
     eng = engine(config)
     row = application_row(eng, application_id)
+    # Who may see it first, and only then whether it exists: the refusal says nothing about the id.
+    cli_viewer(eng, What.VIEW_ITEM, application_id if row is not None else None)
     if row is None:
         fail(f"ingen ansökan med id {application_id}", code=1)
     record_cli_view(eng, application_id)

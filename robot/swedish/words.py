@@ -83,6 +83,13 @@ def hours(n: int) -> str:
     return "1 timme" if n == 1 else f"{n} timmar"
 
 
+def duration(minutes: int) -> str:
+    """ "8 timmar", "1 timme och 30 minuter", "45 minuter", "1 minut"."""
+    whole, rest = divmod(minutes, 60)
+    parts = ([hours(whole)] if whole else []) + ([f"{rest} minut" + ("" if rest == 1 else "er")] if rest else [])
+    return join(parts) or "0 minuter"
+
+
 def other_adults(n: int) -> str:
     """ "1 annan vuxen", "2 andra vuxna"."""
     return "1 annan vuxen" if n == 1 else f"{n} andra vuxna"
