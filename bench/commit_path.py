@@ -6,8 +6,9 @@
 The applications are enqueued with `robot enqueue`, claimed in batches as a worker claims them, and
 evaluated in this process against the generated register (no HTTP); then only `queue.outcomes.commit`
 is timed, batch by batch, on this thread's CPU: the hashing before the transaction, SQLAlchemy, the
-driver and (SQLite) the database engine itself, which runs in this thread. PostgreSQL's own CPU is not
-counted. Each round starts from a fresh database.
+driver and (SQLite) the database engine itself, which runs in this thread. On a local PostgreSQL the
+server's own CPU during the commits is shown beside it (all its processes, from /proc: run nothing
+else against the server meanwhile). Each round starts from a fresh database.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import statistics
 import time
 from pathlib import Path
 
-from bench.harness import Workspace, robot_clock
+from bench.harness import Workspace, postgres_cpu_seconds, robot_clock
 from bench.pipeline import fresh_database
 from robot.chain.engine import evaluate
 from robot.chain.inputs import Circumstances
@@ -32,8 +33,8 @@ from robot.swedish.dates import today
 RULES = Path(__file__).resolve().parent.parent / "rules"
 
 
-def one_round(ws: Workspace, database_url: str | None, batch: int) -> tuple[float, int]:
-    """CPU seconds of every commit, and the applications committed."""
+def one_round(ws: Workspace, database_url: str | None, batch: int) -> tuple[float, float | None, int]:
+    """CPU seconds of every commit (this thread's, the PostgreSQL server's), and the applications committed."""
     import shutil
 
     shutil.rmtree(ws.data_dir, ignore_errors=True)
@@ -49,7 +50,7 @@ def one_round(ws: Workspace, database_url: str | None, batch: int) -> tuple[floa
         stickprov = StickprovInput(key=b"bench-key")
         clock = robot_clock()
         circumstances = Circumstances(as_of=today(clock))
-        cpu = 0.0
+        cpu, server = 0.0, 0.0
         count = 0
         while True:
             claimed = claims.claim(engine, "bench", batch, 600, clock)
@@ -62,12 +63,15 @@ def one_round(ws: Workspace, database_url: str | None, batch: int) -> tuple[floa
                 adults = tuple(a.personnummer for _, a in app.adults()) if app else ()
                 evaluation = evaluate(parsed, register, ruleset, stickprov, circumstances=circumstances)
                 outcomes.append(VerdictOutcome(c, evaluation, ruleset, None, 1, adults))
-            started = time.thread_time()
+            started, server_started = time.thread_time(), postgres_cpu_seconds()
             report = commit(engine, outcomes, "bench", clock)
             cpu += time.thread_time() - started
+            server_now = postgres_cpu_seconds()
+            if server_started is not None and server_now is not None:
+                server += server_now - server_started
             count += len(report.written)
         engine.dispose()
-        return cpu, count
+        return cpu, (server if database_url and postgres_cpu_seconds() is not None else None), count
     finally:
         drop()
 
@@ -75,15 +79,20 @@ def one_round(ws: Workspace, database_url: str | None, batch: int) -> tuple[floa
 def run(applications: int, rounds: int, batch: int, database_url: str | None) -> None:
     with Workspace.create() as ws:
         ws.generate(applications)
-        per_app = []
+        per_app, server_per_app = [], []
         for _ in range(rounds):
-            cpu, count = one_round(ws, database_url, batch)
+            cpu, server, count = one_round(ws, database_url, batch)
             assert count == applications, f"{count} of {applications} committed"
             per_app.append(cpu / count * 1000)
+            if server is not None:
+                server_per_app.append(server / count * 1000)
     where = "PostgreSQL" if database_url else "SQLite"
     print(f"{applications} applications, {where}, batches of {batch}, {rounds} rounds")
     print(f"commit CPU: {statistics.median(per_app):.3f} ms per application (median; rounds: "
           f"{', '.join(f'{x:.3f}' for x in per_app)})")  # fmt: skip
+    if server_per_app:
+        print(f"PostgreSQL server CPU during the commits: {statistics.median(server_per_app):.3f} ms per application "
+              f"(median; rounds: {', '.join(f'{x:.3f}' for x in server_per_app)})")  # fmt: skip
 
 
 def main() -> None:

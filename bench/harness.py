@@ -186,6 +186,23 @@ def process_cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def postgres_cpu_seconds() -> float | None:
+    """User + system CPU every local PostgreSQL server process has used so far (None: none can be read,
+    e.g. the server runs elsewhere). Counts the whole server: run nothing else against it meanwhile."""
+    total, found = 0.0, False
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue
+        name, _, rest = text.partition(" (")[2].rpartition(")")
+        if name.startswith("postgres"):
+            fields = rest.split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+            found = True
+    return total if found else None
+
+
 def machine_busy_seconds() -> float:
     """CPU seconds all cores have spent busy since boot (everything but idle and iowait)."""
     with open("/proc/stat", encoding="ascii") as f:
