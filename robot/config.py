@@ -511,7 +511,9 @@ class WeakSecret(ValueError):
 def secret_problem(value: str | bytes) -> str | None:
     """Why `value` is not a key with at least 32 bytes of entropy, or None. An estimate, not a proof:
     hex counts 4 bits a character, other text by the kinds of characters it uses; a key must also
-    not repeat itself (few distinct characters, a repeated pattern, or text that compresses well)."""
+    not repeat itself (few distinct characters, a repeated pattern, or text that compresses well).
+    So a random 32-byte key in base64 that happens to hold letters only (about one in 8 000) is refused:
+    it cannot be told from text of letters; the refusal says to use hex, which is always counted right."""
     raw = value if isinstance(value, bytes) else value.encode()
     text = raw.decode("utf-8", "replace").strip().rstrip("=")
     if text.lower() in PUBLIC_KEYS:
