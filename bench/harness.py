@@ -177,30 +177,29 @@ def vm_hwm(pid: int) -> int:
     return 0
 
 
+def _name_and_cpu(stat: Path) -> tuple[str, float] | None:
+    """A process's name and user + system CPU so far, from its /proc/PID/stat (None if it is gone)."""
+    try:
+        text = stat.read_text()
+    except OSError:
+        return None
+    name, _, rest = text.partition(" (")[2].rpartition(")")
+    fields = rest.split()
+    return name, (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def process_cpu_seconds(pid: int) -> float:
     """User + system CPU a running process has used so far (0 if it is gone)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    read = _name_and_cpu(Path(f"/proc/{pid}/stat"))
+    return read[1] if read else 0.0
 
 
 def postgres_cpu_seconds() -> float | None:
     """User + system CPU every local PostgreSQL server process has used so far (None: none can be read,
     e.g. the server runs elsewhere). Counts the whole server: run nothing else against it meanwhile."""
-    total, found = 0.0, False
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            text = stat.read_text()
-        except OSError:
-            continue
-        name, _, rest = text.partition(" (")[2].rpartition(")")
-        if name.startswith("postgres"):
-            fields = rest.split()
-            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-            found = True
-    return total if found else None
+    server = [cpu for name, cpu in filter(None, map(_name_and_cpu, Path("/proc").glob("[0-9]*/stat")))
+              if name.startswith("postgres")]  # fmt: skip
+    return sum(server) if server else None
 
 
 def machine_busy_seconds() -> float:
