@@ -38,6 +38,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
@@ -80,14 +81,41 @@ class RoundResult:
     note: str = ""
 
 
+def measured(
+    queue: str, round_no: int, n: int, started: float, finished: float, writes: tuple[Any, Any, int],
+    usages: list[ChildUsage], outcomes: dict[str, int], checked: bool,
+    offset: dt.timedelta = dt.timedelta(0), note: str = "",
+) -> RoundResult:  # fmt: skip
+    """One round's figures from its clock (`started`, `finished`), its `writes` (the first and last write's
+    timestamps, and how many were written at the first) and its workers' usage."""
+    first, last, at_first = writes
+    return RoundResult(
+        queue=queue,
+        round=round_no,
+        items=n,
+        seconds=round(finished - started, 3),
+        per_second=round(n / (finished - started), 1),
+        first_write_seconds=round(first_write_after(started, first, offset), 3),
+        steady_per_second=steady_rate(n, first, last, at_first),
+        worker_cpu_ms_per_item=round(1000 * sum(u.cpu_seconds for u in usages) / n, 3),
+        outcomes=outcomes,
+        checked=checked,
+        note=note,
+    )
+
+
+def libpq(url: str) -> str:
+    """A SQLAlchemy PostgreSQL URL as psycopg's and procrastinate's connection string."""
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
 def settle_server(url: str) -> None:
     """CHECKPOINT before a round's clock starts, so that no round pays for the writes of the one before it
     (the robot's rounds write about 60 MB; the server's next checkpoint fell into procrastinate's rounds).
     Needs a superuser or pg_checkpoint; without either the round runs unsettled."""
     import psycopg
 
-    conninfo = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-    with contextlib.suppress(psycopg.Error), psycopg.connect(conninfo, autocommit=True) as conn:
+    with contextlib.suppress(psycopg.Error), psycopg.connect(libpq(url), autocommit=True) as conn:
         conn.execute("CHECKPOINT")
 
 
@@ -134,18 +162,8 @@ def robot_round(ws: Workspace, round_no: int, n: int, database: str, concurrency
         eng.dispose()
     finally:
         drop()
-    return RoundResult(
-        queue="robot",
-        round=round_no,
-        items=n,
-        seconds=round(finished - started, 3),
-        per_second=round(n / (finished - started), 1),
-        first_write_seconds=round(first_write_after(started, first, robot_clock().offset), 3),
-        steady_per_second=steady_rate(n, first, last, at_first),
-        worker_cpu_ms_per_item=round(1000 * sum(u.cpu_seconds for u in usages) / n, 3),
-        outcomes=outcomes,
-        checked=len(counts) == n and set(counts.values()) == {1},
-    )
+    return measured("robot", round_no, n, started, finished, (first, last, at_first), usages, outcomes,
+                    checked=len(counts) == n and set(counts.values()) == {1}, offset=robot_clock().offset)  # fmt: skip
 
 
 def procrastinate_worker(conninfo: str, concurrency: int, name: str, logs: Path) -> subprocess.Popen[bytes]:
@@ -205,7 +223,7 @@ def procrastinate_round(root: Path, round_no: int, n: int, database: str, concur
 
     url, drop = fresh_database(database)
     assert url is not None
-    conninfo = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    conninfo = libpq(url)
     try:
         asyncio.run(prepare(conninfo, n))
         settle_server(url)
@@ -227,19 +245,8 @@ def procrastinate_round(root: Path, round_no: int, n: int, database: str, concur
         drop()
     if any(u.code for u in usages):
         raise SystemExit(f"a procrastinate worker failed; see {root}/procrastinate-{round_no}-*.log")
-    return RoundResult(
-        queue="procrastinate",
-        round=round_no,
-        items=n,
-        seconds=round(finished - started, 3),
-        per_second=round(n / (finished - started), 1),
-        first_write_seconds=round(first_write_after(started, first), 3),
-        steady_per_second=steady_rate(n, first, last, at_first),
-        worker_cpu_ms_per_item=round(1000 * sum(u.cpu_seconds for u in usages) / n, 3),
-        outcomes=statuses,
-        checked=statuses == {"succeeded": n},
-        note=f"concurrency {concurrency} per worker",
-    )
+    return measured("procrastinate", round_no, n, started, finished, (first, last, at_first), usages, statuses,
+                    checked=statuses == {"succeeded": n}, note=f"concurrency {concurrency} per worker")  # fmt: skip
 
 
 FIGURES = ("per_second", "steady_per_second", "worker_cpu_ms_per_item", "seconds", "first_write_seconds")
