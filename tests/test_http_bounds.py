@@ -34,6 +34,18 @@ def settings(url: str, **ssbtek) -> Settings:
     )
 
 
+def fetch_once(source: SoapRegisterSource):
+    """One fetch for PNR through `source`, which is closed afterwards."""
+
+    async def fetch():
+        try:
+            return await source.fetch(RegisterRequest("A-1", "2026-12", (PNR,), frozenset()))
+        finally:
+            await source.aclose()
+
+    return asyncio.run(fetch())
+
+
 def post(config: Settings, budget: AnswerBudget | None = None, calls: int = 1):
     async def run():
         http = service_http(ssbtek_endpoint(config), config.ssbtek, config, budget)
@@ -111,15 +123,8 @@ def test_failed_answers_give_back_their_bytes_even_while_their_errors_are_kept()
 def test_the_header_flood_ends_the_sources_fetch_as_unavailable_without_retrying():
     with hostile_server("endless_headers") as url:
         source = SoapRegisterSource(settings(url, retries=3))
-
-        async def fetch():
-            try:
-                return await source.fetch(RegisterRequest("A-1", "2026-12", (PNR,), frozenset()))
-            finally:
-                await source.aclose()
-
         with pytest.raises(RegisterUnavailable, match="not HTTP within the limits"):
-            asyncio.run(fetch())
+            fetch_once(source)
 
 
 def test_calls_go_through_the_proxy_the_environment_names_unless_no_proxy_names_the_host(monkeypatch):
@@ -268,15 +273,8 @@ def test_a_redirect_to_another_host_is_never_followed_and_the_error_names_where_
         hostile_server("redirect", location=other + "steal") as url,
     ):
         source = SoapRegisterSource(settings(url, retries=3))
-
-        async def fetch():
-            try:
-                return await source.fetch(RegisterRequest("A-1", "2026-12", (PNR,), frozenset()))
-            finally:
-                await source.aclose()
-
         with pytest.raises(RegisterUnavailable, match=rf"HTTP 307, a redirect to {other}steal: redirects are not"):
-            asyncio.run(fetch())
+            fetch_once(source)
         with pytest.raises(RegisterUnavailable, match="HTTP 307"):  # the bare client too (AGI, every service)
             post(settings(url))
     assert elsewhere == [0], "the question reached the host the redirect pointed to"
