@@ -7,8 +7,9 @@ The applications and their register come from bench/generate.py (as bench.regist
 question is built as the worker builds it (`question_for` + `fetch_envelope`, the korrelationsid drawn
 beforehand) and answered by the simulator (`SimulatorApp.answer`, no HTTP) in each version, with a share
 of the authorities answering with an error (`--authority-errors`, seeded). Decoding is
-`parse_fetch_answer` with the worker's arguments. Each figure is the minimum over the repeats of the mean
-µs per call over every question: the machine is shared, so the minimum is the figure least disturbed.
+`parse_fetch_answer` with the worker's arguments. Each figure is this thread's CPU time (`time.thread_time`,
+so time spent descheduled on a shared machine does not count), the minimum over the repeats of the mean
+µs per call over every question.
 """
 
 from __future__ import annotations
@@ -54,9 +55,9 @@ def best(repeats: int, calls: int, run: Callable[[], None]) -> float:
     """µs per call: the least of `repeats` timed runs of `run` (which makes `calls` calls)."""
     times = []
     for _ in range(repeats):
-        start = time.perf_counter()
+        start = time.thread_time()
         run()
-        times.append(time.perf_counter() - start)
+        times.append(time.thread_time() - start)
     return min(times) / calls * 1e6
 
 
