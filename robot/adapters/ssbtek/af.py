@@ -34,6 +34,7 @@ etableringsersättning) is not read: those are paid by Försäkringskassan and c
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 from lxml import etree
 
@@ -47,6 +48,9 @@ from robot.formats.register import AF_UNKNOWN, AfInfo, AktivitetsrapportKod, Aut
 SCHEMA_VERSION = "2.0"
 NO_CONTROL_MONTH = "AF_KONTROLLMANAD"
 _A = f"{{{AF}}}"
+_SVAR, _PERSON, _LOOKUP = f"{_A}Svar", f"{_A}IdentitetsbeteckningFysiskPerson", f"{_A}StatusSokandeinformationKod"
+_INFO, _JOBSEEKER, _SINCE = f"{_A}ArbetssokandeInfo", f"{_A}Arbetssokande", f"{_A}ArbetssokandeRegistrerad"
+_REPORT, _LATEST = f"{_A}AktivetetsRapportDatum", f"{_A}SenasteAktivitetsRapportDatum"
 
 LOOKUP_FAILED = 1
 """The simulator's StatusSokandeinformationKod for a lookup that failed (register/1 code 502)."""
@@ -80,30 +84,30 @@ def parse_af(data: etree._Element, personnummer: str, control_month: str | None 
 
     `control_month`: the question's (None for a saved answer: AF's echo `Fraga/Tom`, if any, is used).
     """
-    svar = data.find(f"{_A}Svar")
+    svar = next(data.iterchildren(_SVAR), None)
     if svar is None:
         raise PayloadError("AF: no Svar")
-    parts = {child.tag: child for child in svar}
-    who = _text(parts.get(f"{_A}IdentitetsbeteckningFysiskPerson"))
+    parts = {child.tag: child for child in svar}  # the last of each name, as this reading always took it
+    who = _text(parts.get(_PERSON))
     if who != personnummer:
         raise PayloadError("AF: the answer is about another person", "ANNAN_PERSON")
-    code_text_value = _text(parts.get(f"{_A}StatusSokandeinformationKod"))
+    code_text_value = _text(parts.get(_LOOKUP))
     try:
         lookup = int(code_text_value)
     except ValueError:
         raise PayloadError(f"AF: StatusSokandeinformationKod {code_text(code_text_value)} is not a number") from None
-    info = parts.get(f"{_A}ArbetssokandeInfo")
+    info = parts.get(_INFO)
     registered: bool | None = None if lookup != codes.AF_LOOKUP_OK else False
     since = latest = None
     if info is not None:
         fields = {child.tag: child for child in info}
-        jobseeker = _text(fields.get(f"{_A}Arbetssokande"))
+        jobseeker = _text(fields.get(_JOBSEEKER))
         if jobseeker not in ("true", "1", "false", "0"):
             raise PayloadError("AF: ArbetssokandeInfo without a readable Arbetssokande")
         registered = jobseeker in ("true", "1")
-        if since_text := _text(fields.get(f"{_A}ArbetssokandeRegistrerad")):
+        if since_text := _text(fields.get(_SINCE)):
             since = iso_date(since_text, "AF ArbetssokandeRegistrerad")
-        report = info.findtext(f"{_A}AktivetetsRapportDatum/{_A}SenasteAktivitetsRapportDatum")
+        report = _latest_report(info)
         if report and report.strip():
             latest = iso_date(report, "AF SenasteAktivitetsRapportDatum")
     if registered is None:
@@ -114,11 +118,21 @@ def parse_af(data: etree._Element, personnummer: str, control_month: str | None 
             "AF: a report date, but no control month (no Fraga/Tom in the answer and the question not known)",
             NO_CONTROL_MONTH,
         )
-    return AfInfo(
-        status="inskriven" if registered else "ej_inskriven",
-        aktivitetsrapport=report_code(lookup, registered, latest, month or ""),
-        registered_since=since,
-    )
+    return _af_info("inskriven" if registered else "ej_inskriven", report_code(lookup, registered, latest, month or ""), since)
+
+
+@functools.lru_cache(maxsize=256)
+def _af_info(status: str, aktivitetsrapport: int, registered_since: dt.date | None) -> AfInfo:
+    """AfInfo is frozen: the few distinct values are validated once and shared."""
+    return AfInfo(status=status, aktivitetsrapport=aktivitetsrapport, registered_since=registered_since)
+
+
+def _latest_report(info: etree._Element) -> str | None:
+    """`info.findtext("AktivetetsRapportDatum/SenasteAktivitetsRapportDatum")` (af namespace), without the path."""
+    for report in info.iterchildren(_REPORT):
+        for latest in report.iterchildren(_LATEST):
+            return latest.text or ""
+    return None
 
 
 def _echoed_month(data: etree._Element) -> str | None:

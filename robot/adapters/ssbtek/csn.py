@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from lxml import etree
@@ -72,7 +73,7 @@ def read_answer(text: str, personnummer: str) -> CsnAnswer:
     version = version if version in codes.CSN_VERSIONS else _normalised(version)
     if root.tag != f"{{{codes.CSN_VERSIONS.get(version, '?')}}}CSNSvar":
         raise PayloadError(f"CSN svar: not a CSNSvar of a known schema version ({code_text(version)})")
-    result = (root.findtext("{*}GemensamtSvarEkbistand/{*}Resultat/{*}ResultatKod") or "").strip()
+    result = (_first_text(root, _RESULT) or "").strip()
     if result != codes.CSN_RESULT_OK:
         raise PayloadError(f"CSN: ResultatKod {code_text(result)}", f"CSN_RESULTAT_{code_text(result) or 'SAKNAS'}")
     person = _person(root, personnummer)
@@ -86,7 +87,7 @@ def read_answer(text: str, personnummer: str) -> CsnAnswer:
         section = sections.get(form)
         if section is None or len(section) == 0:  # absent or empty (the common case): no payment to look for
             continue
-        for payment in section.iterfind("{*}Arenden/{*}Arende/{*}UtbetalningsPlan/{*}Utbetalning"):
+        for payment in _under(section, _PAYMENTS):
             payments.append(_payment(form, payment))
     return CsnAnswer(version=version, result=result, known=known, payments=tuple(payments))
 
@@ -105,6 +106,28 @@ def decode_answer(text: str, personnummer: str) -> list[RegisterIncome]:
     return incomes
 
 
+_RESULT = ("{*}GemensamtSvarEkbistand", "{*}Resultat", "{*}ResultatKod")
+_PERSONS = ("{*}Personer", "{*}Person")
+_PAYMENTS = ("{*}Arenden", "{*}Arende", "{*}UtbetalningsPlan", "{*}Utbetalning")
+
+
+def _under(element: etree._Element, path: tuple[str, ...]) -> Iterator[etree._Element]:
+    """The elements `element.iterfind("/".join(path))` gives, in its order, for a path of child steps
+    (`{*}name`): lxml filters the children in C, and no path is compiled."""
+    if len(path) == 1:
+        yield from element.iterchildren(path[0])
+        return
+    for child in element.iterchildren(path[0]):
+        yield from _under(child, path[1:])
+
+
+def _first_text(element: etree._Element, path: tuple[str, ...]) -> str | None:
+    """`element.findtext("/".join(path))`."""
+    for found in _under(element, path):
+        return found.text or ""
+    return None
+
+
 def _normalised(version: str) -> str:
     """`4`, `4.00` → `4.0` (schemaVersion is an xs:decimal)."""
     try:
@@ -114,7 +137,7 @@ def _normalised(version: str) -> str:
 
 
 def _person(root: etree._Element, personnummer: str) -> etree._Element:
-    for person in root.iterfind("{*}Personer/{*}Person"):
+    for person in _under(root, _PERSONS):
         number = twelve_digit(person.get("personnummer") or "", person.get("sekel"))
         if number == personnummer or (len(number) == 10 and number == personnummer[2:]):
             return person

@@ -42,6 +42,7 @@ import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from json.encoder import encode_basestring
 from typing import Any
 
 from robot.adapters.decoding import (
@@ -91,14 +92,20 @@ def encode_question(question: LefiQuestion) -> str:
     compact, as `_to_base64` writes it (the groups, the same in every question, are written once)."""
     raw = (
         f'{{"personnummer":{_json_text(question.personnummer)},'
-        f'"period":{{"from":"{question.from_date.isoformat()}","tom":"{question.to_date.isoformat()}"}},'
+        f"{_period_json(question.from_date, question.to_date)}"
         f'"utbetalningar":{_groups_json(question.groups)}}}'
     )
     return base64.b64encode(raw.encode()).decode("ascii")
 
 
 def _json_text(value: str) -> str:
-    return json.dumps(value, ensure_ascii=False)
+    """`json.dumps(value, ensure_ascii=False)` for a str, without building an encoder per call."""
+    return encode_basestring(value)
+
+
+@functools.lru_cache(maxsize=64)
+def _period_json(from_date: dt.date, to_date: dt.date) -> str:
+    return f'"period":{{"from":"{from_date.isoformat()}","tom":"{to_date.isoformat()}"}},'
 
 
 @functools.lru_cache(maxsize=16)

@@ -22,7 +22,7 @@ from lxml import etree
 from robot.adapters.register_source import RegisterRequest
 from robot.adapters.ssbtek import lefi
 from robot.adapters.ssbtek.skv_parts import ASKED_PARTS, PARTS
-from robot.adapters.ssbtek.soap import DEFAULT, Contract, contract_of, envelope, escape
+from robot.adapters.ssbtek.soap import DEFAULT, Contract, contract_of, envelope, envelope_ends, escape
 from robot.config import Settings
 from robot.formats.period import first_day, last_day, shift
 from robot.formats.register import Authority
@@ -81,6 +81,7 @@ SIMULATOR_AKTORSID = "simulator"
 (the production check in `robot.adapters.tls` refuses a real address without ROBOT_SSBTEK_FK_AKTORSID)."""
 
 
+@functools.lru_cache(maxsize=64)
 def control_period(period: str) -> tuple[dt.date, dt.date]:
     """The dates asked about for an application for month `period` (M): first day of M−2 to last day of M−1."""
     return first_day(shift(period, -2)), last_day(shift(period, -1))
@@ -130,39 +131,81 @@ def question_for(
 def fetch_envelope(question: Question, contract: Contract = DEFAULT) -> bytes:
     """The SOAP envelope of a hamtaBastjanstInformation request in the contract's version."""
     q = question
-    parts = ["<ssbt:hamtaBastjanstInformation><ssbt:generellaFrageparametrar>"]
+    head = ["<ssbt:hamtaBastjanstInformation><ssbt:generellaFrageparametrar>"]
     if q.frage_tidpunkt is not None:
-        parts.append(f"<ssbt:frageTidpunkt>{q.frage_tidpunkt.isoformat()}</ssbt:frageTidpunkt>")
+        head.append(f"<ssbt:frageTidpunkt>{q.frage_tidpunkt.isoformat()}</ssbt:frageTidpunkt>")
     if q.korrelationsid is not None:
-        parts.append(f"<ssbt:korrelationsid>{escape(q.korrelationsid)}</ssbt:korrelationsid>")
-    parts.append(
+        head.append(f"<ssbt:korrelationsid>{escape(q.korrelationsid)}</ssbt:korrelationsid>")
+    head.append(
         f"<ssbt:fraganSkallInkluderasISvaret>{'true' if q.include_question_in_answer else 'false'}"
         "</ssbt:fraganSkallInkluderasISvaret>"
     )
-    parts.append(_ingivare(q.organisationsnummer, q.namn, q.handlaggare))
-    parts.append(
+    person = (
         f"<ssbt:personidentitet>{escape(q.personidentitet)}</ssbt:personidentitet>"
-        f"<ssbt:arendeidentitet>{escape(q.arendeidentitet)}</ssbt:arendeidentitet>"
-        f"<ssbt:tidsperiod><ssbt:fromDatum>{q.from_date.isoformat()}</ssbt:fromDatum>"
-        f"<ssbt:tomDatum>{q.to_date.isoformat()}</ssbt:tomDatum></ssbt:tidsperiod>"
+        f"<ssbt:arendeidentitet>{escape(q.arendeidentitet)}</ssbt:arendeidentitet>{_period(q.from_date, q.to_date)}"
     )
-    parts.append(_purpose(q.personuppgiftsbitraden, q.syfte, q.lagtext))
+    skv = contract.skv_in_parts and Authority.SKV in q.include
+    before_fk, after_fk = _authorities(
+        q.include,
+        q.fk_version,
+        q.fk_aktorsid or SIMULATOR_AKTORSID,
+        q.years_for_skv() if skv else (),
+        q.skv_parts if skv else frozenset(),
+        contract.skv_in_parts,
+    )
+    query = ""
+    if Authority.FK in q.include:
+        query = q.fk_query or lefi.encode_question(lefi.LefiQuestion(q.personidentitet, *q.period_for(Authority.FK)))
+    ingivare = _ingivare(q.organisationsnummer, q.namn, q.handlaggare)
+    purpose = _purpose(q.personuppgiftsbitraden, q.syfte, q.lagtext)
+    opening, closing = envelope_ends(contract)
+    try:  # the pieces that are the same in every question are encoded once (UTF-8 is cheap only for ASCII)
+        return b"".join((
+            opening, "".join(head).encode(), _utf8(ingivare), person.encode(), _utf8(purpose),
+            _utf8(before_fk), query.encode(), _utf8(after_fk), closing,
+        ))  # fmt: skip
+    except UnicodeEncodeError:  # a text that cannot be encoded (a lone surrogate): the error as one encode raises it
+        return envelope("".join(head) + ingivare + person + purpose + before_fk + query + after_fk, contract)
+
+
+@functools.lru_cache(maxsize=256)
+def _utf8(text: str) -> bytes:
+    return text.encode()
+
+
+@functools.lru_cache(maxsize=64)
+def _period(from_date: dt.date, to_date: dt.date) -> str:
+    return (
+        f"<ssbt:tidsperiod><ssbt:fromDatum>{from_date.isoformat()}</ssbt:fromDatum>"
+        f"<ssbt:tomDatum>{to_date.isoformat()}</ssbt:tomDatum></ssbt:tidsperiod>"
+    )
+
+
+@functools.lru_cache(maxsize=256)
+def _authorities(
+    include: frozenset[Authority],
+    fk_version: str | None,
+    aktorsid: str,
+    skv_years: tuple[int, ...],
+    skv_parts: frozenset[str],
+    skv_in_parts: bool,
+) -> tuple[str, str]:
+    """`specifikaFrageparametrar` to its end, in two pieces around FK's lefiJsonFraga (the one part that
+    differs per person); the second is empty when FK is not included."""
+    pieces = [""]
     for authority in CONTRACT_ORDER:
         name = authority.value
-        if authority not in q.include:
-            parts.append(f'<ssbt:{name} inkludera="false"/>')
+        if authority not in include:
+            pieces[-1] += f'<ssbt:{name} inkludera="false"/>'
         elif authority is Authority.FK:
-            query = q.fk_query or lefi.encode_question(
-                lefi.LefiQuestion(q.personidentitet, *q.period_for(Authority.FK))
-            )
-            parts.append(_fk_open(q.fk_version, q.fk_aktorsid or SIMULATOR_AKTORSID))
-            parts.append(f"<ssbt:lefiJsonFraga>{query}</ssbt:lefiJsonFraga></ssbt:fraga></ssbt:FK>")
-        elif authority is Authority.SKV and contract.skv_in_parts:
-            parts.append(_skv_question(q.years_for_skv(), q.skv_parts))
+            pieces[-1] += _fk_open(fk_version, aktorsid) + "<ssbt:lefiJsonFraga>"
+            pieces.append("</ssbt:lefiJsonFraga></ssbt:fraga></ssbt:FK>")
+        elif authority is Authority.SKV and skv_in_parts:
+            pieces[-1] += _skv_question(skv_years, skv_parts)
         else:
-            parts.append(f'<ssbt:{name} inkludera="true"/>')
-    parts.append("</ssbt:specifikaFrageparametrar></ssbt:hamtaBastjanstInformation>")
-    return envelope("".join(parts), contract)
+            pieces[-1] += f'<ssbt:{name} inkludera="true"/>'
+    pieces[-1] += "</ssbt:specifikaFrageparametrar></ssbt:hamtaBastjanstInformation>"
+    return pieces[0], pieces[1] if len(pieces) > 1 else ""
 
 
 # The parts of a question that come from the settings are the same in every question: escaped once.

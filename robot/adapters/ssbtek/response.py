@@ -10,6 +10,7 @@ naming both namespaces. In v11 Skatteverket answers in parts (`skv_parts`).
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -27,7 +28,9 @@ from robot.adapters.ssbtek.soap import (
     Contract,
     MalformedAnswer,
     body_element,
+    child_text,
     contract_of,
+    error_fields,
     local_name,
     raise_if_fault,
 )
@@ -105,14 +108,21 @@ def parse_fetch_answer(
     payload = body_element(body)
     raise_if_fault(payload)
     expect(payload, contract, "hamtaBastjanstInformationResponse")
-    g = f"{{{contract.namespace}}}"
-    echoed = payload.findtext(f"{g}korrelationsid")
+    t = _tags(contract.namespace)
+    echoed = svarsdata = None
+    for child in payload:  # one pass for the first of each, as `findtext` and `find` would give them
+        tag = child.tag
+        if tag == t.korrelationsid:
+            if echoed is None:
+                echoed = child.text or ""
+        elif tag == t.svarsdata and svarsdata is None:
+            svarsdata = child
     if korrelationsid is not None and echoed is not None and echoed != korrelationsid:
         raise MalformedAnswer("SSBTEK's answer carries another question's korrelationsid")
-    svarsdata = payload.find(f"{g}svarsdata")
     if svarsdata is None:
         raise MalformedAnswer("SSBTEK's answer has no svarsdata")
 
+    g = t.g
     af: AfInfo = NOT_REGISTERED
     incomes: list[RegisterIncome] = []
     errors: dict[Authority, AuthorityError] = {}
@@ -120,7 +130,10 @@ def parse_fetch_answer(
     skv_answer: skv_parts.SkvParts | None = None
     business: BusinessRegistration | None = None
     for element in svarsdata:
-        authority = _AUTHORITY_BY_NAME.get(local_name(element))
+        tag = element.tag
+        authority = t.authorities.get(tag) if tag.__class__ is str else None
+        if authority is None:
+            authority = _AUTHORITY_BY_NAME.get(local_name(element))  # an authority in another namespace
         if authority is None or authority not in include:
             continue
         answered.add(authority)
@@ -132,18 +145,22 @@ def parse_fetch_answer(
                 incomes.extend(skv_answer.pay)
                 business = skv_answer.business
             continue
-        data = next((child for child in element if isinstance(child.tag, str)), None)
-        if data is not None and data.tag == f"{g}error":
-            errors[authority] = _error(data, g)
+        data = None
+        for child in element:
+            if child.tag.__class__ is str:
+                data = child
+                break
+        if data is not None and data.tag == t.error:
+            errors[authority] = AuthorityError(*error_fields(data, g))
             continue
-        if data is None or data.tag != f"{g}data":
+        if data is None or data.tag != t.data:
             errors[authority] = AuthorityError("adapter", "NO_DATA", ("Neither data nor error",))
             continue
         try:
             if authority is Authority.AF:
                 af = parse_af(data, personnummer, control_month)
             else:
-                incomes.extend(_incomes(authority, data, personnummer, so_answered, g, lefi_providers))
+                incomes.extend(_incomes(authority, data, personnummer, so_answered, t, lefi_providers))
         except PayloadError as exc:
             errors[authority] = AuthorityError("adapter", exc.felkod, (str(exc),))
         except ValueError:  # register/1 refusing a value
@@ -151,10 +168,12 @@ def parse_fetch_answer(
     for authority in include - answered:
         errors[authority] = NO_ANSWER
 
-    unavailable = sorted(errors, key=lambda a: a.value)
+    unavailable = sorted(errors, key=_by_value) if errors else []
     if Authority.AF in errors:
         af = AF_UNKNOWN
-    kept = sorted((i for i in incomes if i.source not in errors), key=income_order)
+    if errors:
+        incomes = [i for i in incomes if i.source not in errors]
+    kept = sorted(incomes, key=income_order) if len(incomes) > 1 else incomes
     person = RegisterPerson(af=af, incomes=kept, unavailable=unavailable, business=business)
     return FetchAnswer(person=person, errors=errors, skv=skv_answer)
 
@@ -217,41 +236,73 @@ def income_order(income: RegisterIncome) -> tuple[int, str, str, int, int]:
     )
 
 
+@dataclass(frozen=True)
+class _Tags:
+    """A contract's element names that every answer is read by, built once per namespace."""
+
+    g: str
+    korrelationsid: str
+    svarsdata: str
+    error: str
+    data: str
+    lefi_svar: str
+    csn_svar: str
+    authorities: Mapping[str, Authority]
+
+
+@functools.cache
+def _tags(namespace: str) -> _Tags:
+    g = f"{{{namespace}}}"
+    return _Tags(
+        g=g,
+        korrelationsid=f"{g}korrelationsid",
+        svarsdata=f"{g}svarsdata",
+        error=f"{g}error",
+        data=f"{g}data",
+        lefi_svar=f"{g}lefiJsonSvar",
+        csn_svar=f"{g}svar",
+        authorities={f"{g}{name}": authority for name, authority in _AUTHORITY_BY_NAME.items()},
+    )
+
+
+def _by_value(authority: Authority) -> str:
+    return authority.value
+
+
+_TNS_RESULTAT = f"{{{TNS}}}resultat"
+
+
 def _incomes(
     authority: Authority,
     data: etree._Element,
     personnummer: str,
     so_answered: Iterable[str],
-    g: str,
+    t: _Tags,
     lefi_providers: frozenset[str] | None = None,
 ) -> list[RegisterIncome]:
     if authority is Authority.FK:
-        return lefi.decode_answer(_required(data, f"{g}lefiJsonSvar", "FK lefiJsonSvar"), lefi_providers)
+        return lefi.decode_answer(_required(data, t.lefi_svar, "FK lefiJsonSvar"), lefi_providers)
     if authority is Authority.CSN:
-        return csn.decode_answer(_required(data, f"{g}svar", "CSN svar"), personnummer)
+        return csn.decode_answer(_required(data, t.csn_svar, "CSN svar"), personnummer)
     if authority is Authority.SKV:
         skv.decode_answer(_required(data, "svar", "SKV svar"), personnummer)
         return []  # the yearly assessment carries no register/1 income (monthly pay comes from AGI)
     if authority is Authority.SO:
         return parse_so(data, personnummer, so_answered)
-    if authority is Authority.TNS and (data.findtext(f"{{{TNS}}}resultat") or "").strip() == "FEL":
+    if authority is Authority.TNS and (child_text(data, _TNS_RESULTAT) or "").strip() == "FEL":
         raise PayloadError("TNS: resultat FEL", "TNS_FEL")
     return []
 
 
 def _required(data: etree._Element, tag: str, what: str) -> str:
-    text = data.findtext(tag)
+    text = child_text(data, tag)
     if text is None:
         raise PayloadError(f"{what}: missing")
     return text
 
 
 def _error(element: etree._Element, g: str) -> AuthorityError:
-    return AuthorityError(
-        kalla=(element.findtext(f"{g}kalla") or "").strip(),
-        felkod=(element.findtext(f"{g}felkod") or "").strip(),
-        felmeddelande=tuple(e.text or "" for e in element.iterfind(f"{g}felmeddelande")),
-    )
+    return AuthorityError(*error_fields(element, g))
 
 
 def parse_test_answer(body: bytes, contract: Contract = DEFAULT) -> dict[Authority, AuthorityTest]:

@@ -31,6 +31,7 @@ from lxml import etree
 
 from robot.adapters.decoding import UNREADABLE, PayloadError, base64_bytes, kronor
 from robot.adapters.ssbtek import individuppgifter
+from robot.adapters.ssbtek.soap import error_fields
 from robot.formats.register import BusinessRegistration, RegisterIncome
 
 PARTS = ("foretagsinformation", "individuppgifter", "skattekonto", "skatteuppgifter", "beskattningsbilagor")
@@ -84,7 +85,8 @@ def decode(element: etree._Element, g: str, personnummer: str, asked: frozenset[
         error = _error(whole, g)
         return SkvParts(errors={"SKV": error}, unusable=error)
     names = _part_names(g)
-    if any(tag not in names for tag in children):  # e.g. v10's single `data` in a v11 answer: not the parts read here
+    error_tag, data_tag = f"{g}error", f"{g}data"
+    if not _part_set(g).issuperset(children):  # e.g. v10's single `data` in a v11 answer: not the parts read here
         error = PartError("adapter", UNREADABLE, ("SKV: an element that is not one of the v11 parts",))
         return SkvParts(errors={"SKV": error}, unusable=error)
     business: BusinessRegistration | None = None
@@ -100,7 +102,14 @@ def decode(element: etree._Element, g: str, personnummer: str, asked: frozenset[
             if part in asked:
                 errors[part] = PartError("adapter", "NO_ANSWER", (f"SKV {part}: asked but missing",))
             continue
-        error_element = part_element.find(f"{g}error")
+        error_element = data_element = None
+        for child in part_element:  # the first error and the first data, as `find` would give them
+            tag = child.tag
+            if tag == error_tag:
+                error_element = child
+                break
+            if tag == data_tag and data_element is None:
+                data_element = child
         if error_element is not None:
             error = _error(error_element, g)
             if part in USED_PARTS and individuppgifter.is_not_found(error.kalla, error.felkod):
@@ -109,7 +118,7 @@ def decode(element: etree._Element, g: str, personnummer: str, asked: frozenset[
             else:
                 errors[part] = error
             continue
-        data = part_element.findtext(f"{g}data")
+        data = None if data_element is None else data_element.text or ""
         try:
             if data is None:
                 raise PayloadError(f"SKV {part}: neither data nor error")
@@ -131,7 +140,7 @@ def decode(element: etree._Element, g: str, personnummer: str, asked: frozenset[
             errors[part] = PartError("adapter", UNREADABLE, (f"SKV {part}: a value outside register/1",))
             continue
         answered.add(part)
-    unusable = next((errors[p] for p in PARTS if p in USED_PARTS and p in asked and p in errors), None)
+    unusable = next((errors[p] for p in PARTS if p in USED_PARTS and p in asked and p in errors), None) if errors else None
     return SkvParts(
         business=business if "foretagsinformation" in answered else None,
         pay=pay,
@@ -148,6 +157,11 @@ def decode(element: etree._Element, g: str, personnummer: str, asked: frozenset[
 def _part_names(g: str) -> tuple[str, ...]:
     """The parts' element names in namespace `g`, in the order of `PARTS`."""
     return tuple(f"{g}{part}" for part in PARTS)
+
+
+@functools.cache
+def _part_set(g: str) -> frozenset[str]:
+    return frozenset(_part_names(g))
 
 
 def decode_business(data: str) -> BusinessRegistration:
@@ -225,8 +239,4 @@ def _optional_number(value: Any, where: str) -> int | None:
 
 
 def _error(element: etree._Element, g: str) -> PartError:
-    return PartError(
-        kalla=(element.findtext(f"{g}kalla") or "").strip(),
-        felkod=(element.findtext(f"{g}felkod") or "").strip(),
-        felmeddelande=tuple(e.text or "" for e in element.iterfind(f"{g}felmeddelande")),
-    )
+    return PartError(*error_fields(element, g))

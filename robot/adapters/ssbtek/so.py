@@ -20,7 +20,7 @@ from lxml import etree
 from robot.adapters.decoding import PayloadError, code_text, month_of_date, whole_kronor
 from robot.adapters.ssbtek import codes
 from robot.adapters.ssbtek.request import Question
-from robot.adapters.ssbtek.soap import SO, escape
+from robot.adapters.ssbtek.soap import SO, child_text, escape
 from robot.formats.application import IncomeType
 from robot.formats.period import first_day, last_day, shift
 from robot.formats.register import Authority, RegisterIncome
@@ -31,26 +31,30 @@ ERROR_STATUS = "Tekniskt fel"
 """The simulator's StatusSvarandeOrganisation for an a-kassa that could not answer."""
 
 _S = f"{{{SO}}}"
+_IDENTIFICATION, _LIST, _KASSA = f"{_S}IdentificationNumber", f"{_S}ArbetsloshetsersattningLista", f"{_S}Arbetsloshetsersattning"
+_STATUS, _PAYMENT = f"{_S}StatusSvarandeOrganisation", f"{_S}Utbetalningar"
+_PAID_ON, _NET = f"{_S}Utbetalningsdatum", f"{_S}NettoEfterSkatt"
 
 
 def parse_so(
     data: etree._Element, personnummer: str, answered: Iterable[str] = codes.SO_ANSWERED
 ) -> list[RegisterIncome]:
     """The a-kassor's `ssbt:data` element about `personnummer` as incomes of type a_kassa. Raises PayloadError."""
-    if (data.findtext(f"{_S}IdentificationNumber") or "").strip() != personnummer:
+    if (child_text(data, _IDENTIFICATION) or "").strip() != personnummer:
         raise PayloadError("SO: the answer is about another person", "ANNAN_PERSON")
     ok = {status.strip().casefold() for status in answered}
     incomes = []
-    for kassa in data.iterfind(f"{_S}ArbetsloshetsersattningLista/{_S}Arbetsloshetsersattning"):
-        status = (kassa.findtext(f"{_S}StatusSvarandeOrganisation") or "").strip()
-        if status.casefold() not in ok:
-            raise PayloadError(
-                f"SO: an a-kassa's status {code_text(status)!r} is not one of the answered statuses", "SO_STATUS"
-            )
-        for payment in kassa.iterfind(f"{_S}Utbetalningar"):
-            month = month_of_date(payment.findtext(f"{_S}Utbetalningsdatum"), "SO Utbetalningsdatum")
-            amount = whole_kronor((payment.findtext(f"{_S}NettoEfterSkatt") or "").strip(), "SO NettoEfterSkatt")
-            incomes.append(RegisterIncome(source="SO", type=IncomeType.a_kassa, month=month, amount=amount))
+    for kassor in data.iterchildren(_LIST):
+        for kassa in kassor.iterchildren(_KASSA):
+            status = (child_text(kassa, _STATUS) or "").strip()
+            if status.casefold() not in ok:
+                raise PayloadError(
+                    f"SO: an a-kassa's status {code_text(status)!r} is not one of the answered statuses", "SO_STATUS"
+                )
+            for payment in kassa.iterchildren(_PAYMENT):
+                month = month_of_date(child_text(payment, _PAID_ON), "SO Utbetalningsdatum")
+                amount = whole_kronor((child_text(payment, _NET) or "").strip(), "SO NettoEfterSkatt")
+                incomes.append(RegisterIncome(source="SO", type=IncomeType.a_kassa, month=month, amount=amount))
     return incomes
 
 

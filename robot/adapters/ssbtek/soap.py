@@ -182,7 +182,7 @@ def body_element(data: bytes) -> etree._Element:
         raise MalformedAnswer(f"SSBTEK's answer is not well-formed XML ({type(exc).__name__})") from None
     if root.tag != _ENVELOPE:
         raise MalformedAnswer(f"SSBTEK's answer is not a SOAP 1.1 envelope (root element {local_name(root)})")
-    body = root.find(_BODY)
+    body = next(root.iterchildren(_BODY), None)  # `root.find(_BODY)`, without compiling a path
     if body is None or len(body) == 0:
         raise MalformedAnswer("SSBTEK's answer has an empty SOAP body")
     for child in body:
@@ -224,6 +224,8 @@ _ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"}
 
 def escape(text: str) -> str:
     """Text for element content or a double-quoted attribute; characters XML 1.0 cannot carry are dropped."""
+    if text.__class__ is str and text.isalnum() and text.isascii():  # ids, personnummer: nothing to drop or replace
+        return text
     if _NOT_XML_CHAR.search(text):
         text = _NOT_XML_CHAR.sub("", text)
     if _SPECIAL.search(text):
@@ -234,6 +236,12 @@ def escape(text: str) -> str:
 def envelope(body_xml: str, contract: Contract = DEFAULT) -> bytes:
     """A SOAP 1.1 envelope around `body_xml`, whose `ssbt` prefix it binds to the contract's namespace."""
     return (_envelope_open(contract.namespace) + body_xml + _ENVELOPE_CLOSE).encode()
+
+
+@functools.cache
+def envelope_ends(contract: Contract) -> tuple[bytes, bytes]:
+    """`envelope`'s text before and after the body, encoded: for a caller that joins encoded pieces."""
+    return _envelope_open(contract.namespace).encode(), _ENVELOPE_CLOSE.encode()
 
 
 def fault_envelope(
@@ -254,6 +262,38 @@ def fault_envelope(
         "</soapenv:Fault>",
         contract,
     )
+
+
+def child_text(element: etree._Element, tag: str) -> str | None:
+    """`element.findtext(tag)` for a tag without wildcards or path: the text of the first child named `tag`
+    ("" when it has none), None when there is no such child. Cheaper: lxml's C filter makes no
+    Python object of the children it skips, and no path is compiled."""
+    for child in element.iterchildren(tag):
+        return child.text or ""
+    return None
+
+
+def error_fields(element: etree._Element, g: str) -> tuple[str, str, tuple[str, ...]]:
+    """kalla, felkod and felmeddelande of an SSBTEK `error` element in namespace `g` ("{ns}"), in one pass:
+    the first kalla and felkod (stripped, "" when missing) and every felmeddelande."""
+    kalla = felkod = None
+    messages = []
+    kalla_tag, felkod_tag, message_tag = _error_tags(g)
+    for child in element:
+        tag = child.tag
+        if tag == message_tag:
+            messages.append(child.text or "")
+        elif tag == kalla_tag:
+            if kalla is None:
+                kalla = child.text or ""
+        elif tag == felkod_tag and felkod is None:
+            felkod = child.text or ""
+    return (kalla or "").strip(), (felkod or "").strip(), tuple(messages)
+
+
+@functools.cache
+def _error_tags(g: str) -> tuple[str, str, str]:
+    return f"{g}kalla", f"{g}felkod", f"{g}felmeddelande"
 
 
 def local_name(element: etree._Element) -> str:
