@@ -13,22 +13,80 @@ from collections.abc import Iterable
 from lxml import etree
 
 from robot.adapters import xml_limits
-from robot.adapters.decoding import UNREADABLE, PayloadError, checked_amount, code_text, iso_date, month_of_date, twelve_digit, whole_kronor
+from robot.adapters.decoding import (
+    UNREADABLE,
+    PayloadError,
+    checked_amount,
+    code_text,
+    iso_date,
+    month_of_date,
+    twelve_digit,
+    whole_kronor,
+)
 from robot.adapters.ssbtek import codes, lefi, skv
 from robot.adapters.ssbtek.af import _A, NO_CONTROL_MONTH, report_code
 from robot.adapters.ssbtek.csn import CsnAnswer, CsnPayment, BENEFIT_NEEDS_JUDGEMENT, _normalised, _payment
 from robot.adapters.ssbtek.individuppgifter import declared_pay
 from robot.adapters.ssbtek.lefi import LefiQuestion, _groups_json
-from robot.adapters.ssbtek.request import SIMULATOR_AKTORSID, CONTRACT_ORDER, Question, _fk_open, _ingivare, _purpose, _skv_question
-from robot.adapters.ssbtek.response import _AUTHORITY_BY_NAME, NO_ANSWER, AuthorityError, FetchAnswer, expect, income_order
+from robot.adapters.ssbtek.request import (
+    SIMULATOR_AKTORSID,
+    CONTRACT_ORDER,
+    Question,
+    _fk_open,
+    _ingivare,
+    _purpose,
+    _skv_question,
+)
+from robot.adapters.ssbtek.response import (
+    _AUTHORITY_BY_NAME,
+    NO_ANSWER,
+    AuthorityError,
+    FetchAnswer,
+    expect,
+    income_order,
+)
 from robot.adapters.ssbtek.af import asked_control_month
-from robot.adapters.ssbtek.skv_parts import PARTS, USED_PARTS, ASKED_PARTS, Assessment, PartError, SkvParts, _assessments, _json, _optional_number, _part_names, decode_business
+from robot.adapters.ssbtek.skv_parts import (
+    PARTS,
+    USED_PARTS,
+    ASKED_PARTS,
+    Assessment,
+    PartError,
+    SkvParts,
+    _assessments,
+    _json,
+    _optional_number,
+    _part_names,
+    decode_business,
+)
 from robot.adapters.ssbtek import individuppgifter, skv_parts
 from robot.adapters.ssbtek.so import _S
-from robot.adapters.ssbtek.soap import _BODY, _ENVELOPE, _NOT_XML_CHAR, _SPECIAL, _ENTITIES, DEFAULT, TNS, Contract, MalformedAnswer, envelope, local_name, parse_xml, raise_if_fault
+from robot.adapters.ssbtek.soap import (
+    _BODY,
+    _ENVELOPE,
+    _NOT_XML_CHAR,
+    _SPECIAL,
+    _ENTITIES,
+    DEFAULT,
+    TNS,
+    Contract,
+    MalformedAnswer,
+    envelope,
+    local_name,
+    parse_xml,
+    raise_if_fault,
+)
 from robot.formats.application import IncomeType
 from robot.formats.period import of
-from robot.formats.register import AF_UNKNOWN, NOT_REGISTERED, AfInfo, Authority, BusinessRegistration, RegisterIncome, RegisterPerson
+from robot.formats.register import (
+    AF_UNKNOWN,
+    NOT_REGISTERED,
+    AfInfo,
+    Authority,
+    BusinessRegistration,
+    RegisterIncome,
+    RegisterPerson,
+)
 
 
 def parse_fetch_answer(

@@ -83,7 +83,9 @@ def both(body: bytes, question: Question, contract: Contract, saved: bool = Fals
     else:
         kwargs["question"] = question
         args = (body, question.include, question.korrelationsid)
-    assert outcome(lambda: parse_fetch_answer(*args, **kwargs)) == outcome(lambda: old.parse_fetch_answer(*args, **kwargs))
+    assert outcome(lambda: parse_fetch_answer(*args, **kwargs)) == outcome(
+        lambda: old.parse_fetch_answer(*args, **kwargs)
+    )
 
 
 CASES = [(seed, contract, rate) for seed in (1, 2) for contract in (V11, V10) for rate in (0.0, 0.3)]
@@ -188,7 +190,9 @@ def csn_answers() -> list[tuple[str, str]]:
 
 @settings(max_examples=500, deadline=None)
 @given(st.integers(0, 10_000), st.lists(MUTATION, min_size=1, max_size=4), st.booleans())
-def test_csn_answers_taken_apart_decode_as_before(which: int, mutations: list[tuple[str, int, str]], wrapped: bool) -> None:
+def test_csn_answers_taken_apart_decode_as_before(
+    which: int, mutations: list[tuple[str, int, str]], wrapped: bool
+) -> None:
     answers = csn_answers()
     svar, pnr = answers[which % 8 if which % 2 else which % len(answers)]  # half of them among those with payments
     text = taken_apart(svar, mutations, wrapped)
@@ -240,4 +244,6 @@ dates = st.dates(dt.date(1900, 1, 1), dt.date(2200, 12, 31))
     st.sampled_from([V11, V10]),
 )
 def test_any_question_is_built_as_before(question: Question, contract: Contract) -> None:
-    assert outcome(lambda: fetch_envelope(question, contract)) == outcome(lambda: old.fetch_envelope(question, contract))
+    assert outcome(lambda: fetch_envelope(question, contract)) == outcome(
+        lambda: old.fetch_envelope(question, contract)
+    )

@@ -118,7 +118,9 @@ def parse_af(data: etree._Element, personnummer: str, control_month: str | None 
             "AF: a report date, but no control month (no Fraga/Tom in the answer and the question not known)",
             NO_CONTROL_MONTH,
         )
-    return _af_info("inskriven" if registered else "ej_inskriven", report_code(lookup, registered, latest, month or ""), since)
+    return _af_info(
+        "inskriven" if registered else "ej_inskriven", report_code(lookup, registered, latest, month or ""), since
+    )
 
 
 @functools.lru_cache(maxsize=256)

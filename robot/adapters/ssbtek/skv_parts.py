@@ -140,7 +140,9 @@ def decode(element: etree._Element, g: str, personnummer: str, asked: frozenset[
             errors[part] = PartError("adapter", UNREADABLE, (f"SKV {part}: a value outside register/1",))
             continue
         answered.add(part)
-    unusable = next((errors[p] for p in PARTS if p in USED_PARTS and p in asked and p in errors), None) if errors else None
+    unusable = (
+        next((errors[p] for p in PARTS if p in USED_PARTS and p in asked and p in errors), None) if errors else None
+    )
     return SkvParts(
         business=business if "foretagsinformation" in answered else None,
         pay=pay,

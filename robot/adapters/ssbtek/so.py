@@ -31,7 +31,11 @@ ERROR_STATUS = "Tekniskt fel"
 """The simulator's StatusSvarandeOrganisation for an a-kassa that could not answer."""
 
 _S = f"{{{SO}}}"
-_IDENTIFICATION, _LIST, _KASSA = f"{_S}IdentificationNumber", f"{_S}ArbetsloshetsersattningLista", f"{_S}Arbetsloshetsersattning"
+_IDENTIFICATION, _LIST, _KASSA = (
+    f"{_S}IdentificationNumber",
+    f"{_S}ArbetsloshetsersattningLista",
+    f"{_S}Arbetsloshetsersattning",
+)
 _STATUS, _PAYMENT = f"{_S}StatusSvarandeOrganisation", f"{_S}Utbetalningar"
 _PAID_ON, _NET = f"{_S}Utbetalningsdatum", f"{_S}NettoEfterSkatt"
 
