@@ -17,6 +17,7 @@ from robot.adapters.decoding import (
     UNREADABLE,
     PayloadError,
     checked_amount,
+    kronor,
     code_text,
     iso_date,
     month_of_date,
@@ -24,6 +25,7 @@ from robot.adapters.decoding import (
     whole_kronor,
 )
 from robot.adapters.ssbtek import codes, lefi, skv
+from robot.adapters.ssbtek.skv import BESKO, FOLKO, NS, ROOT, CapitalIncome, SkvAssessment
 from robot.adapters.ssbtek.af import _A, NO_CONTROL_MONTH, report_code
 from robot.adapters.ssbtek.csn import CsnAnswer, CsnPayment, BENEFIT_NEEDS_JUDGEMENT, _normalised, _payment
 from robot.adapters.ssbtek.individuppgifter import declared_pay
@@ -180,7 +182,7 @@ def _incomes(
     if authority is Authority.CSN:
         return csn_decode_answer(_required(data, f"{g}svar", "CSN svar"), personnummer)
     if authority is Authority.SKV:
-        skv.decode_answer(_required(data, "svar", "SKV svar"), personnummer)
+        skv_decode_answer(_required(data, "svar", "SKV svar"), personnummer)
         return []  # the yearly assessment carries no register/1 income (monthly pay comes from AGI)
     if authority is Authority.SO:
         return parse_so(data, personnummer, so_answered)
@@ -510,3 +512,34 @@ def lefi_encode_question(question: LefiQuestion) -> str:
 
 def lefi__json_text(value: str) -> str:
     return json.dumps(value, ensure_ascii=False)
+
+
+def skv_decode_answer(text: str, personnummer: str) -> SkvAssessment:
+    """The yearly assessment about `personnummer`. Raises PayloadError when it is not that document."""
+    try:
+        root = parse_xml(text.strip().encode())
+    except (etree.XMLSyntaxError, ValueError):
+        raise PayloadError("SKV svar: not well-formed XML") from None
+    if root.tag != ROOT:
+        raise PayloadError("SKV svar: not SvarBeskattningsuppgifterEnligtSFS2008-975")
+    for entry in root.iterfind(f"{{{NS}}}PersonuppgiftLista/{{{NS}}}Personuppgift"):
+        if (entry.findtext(f"{{{FOLKO}}}IdentitetsbeteckningFysiskPerson") or "").strip() != personnummer:
+            continue
+        capital = tuple(
+            CapitalIncome(
+                taxation_year=int(skv__number(item, "Taxeringsar") or 0),
+                income=skv__number(item, "SummaIntakterPaKapital"),
+                surplus=skv__number(item, "OverskottPaKapital"),
+            )
+            for item in entry.iterfind(f"{{{NS}}}Kapitaluppgift")
+        )
+        status = entry.findtext(f"{{{NS}}}StatusPersonuppgiftKod")
+        return SkvAssessment(found=True, status=status.strip() if status else None, capital=capital)
+    return SkvAssessment(found=False, status=None, capital=())
+
+
+def skv__number(item: etree._Element, name: str) -> int | None:
+    text = item.findtext(f"{{{BESKO}}}{name}")
+    if text is None or not text.strip():
+        return None
+    return int(kronor(text, f"SKV {name}"))

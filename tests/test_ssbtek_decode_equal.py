@@ -22,7 +22,7 @@ from lxml import etree
 from bench.generate import Generator
 from robot.adapters.decoding import base64_bytes
 from robot.adapters.register_source import RegisterRequest
-from robot.adapters.ssbtek import csn, lefi
+from robot.adapters.ssbtek import csn, lefi, skv
 from robot.adapters.ssbtek.request import Question, fetch_envelope, question_for
 from robot.adapters.ssbtek.response import parse_fetch_answer
 from robot.adapters.ssbtek.simulator import FaultInjection, SimulatorApp
@@ -247,3 +247,25 @@ def test_any_question_is_built_as_before(question: Question, contract: Contract)
     assert outcome(lambda: fetch_envelope(question, contract)) == outcome(
         lambda: old.fetch_envelope(question, contract)
     )
+
+
+@functools.cache
+def skv_answers() -> list[tuple[str, str]]:
+    """(svar, personnummer) of the simulator's v10 Skatteverket answers (the yearly assessment)."""
+    found = []
+    for body, question in answered(1, V10, 0.0):
+        svar = etree.fromstring(body).find(f".//{{{V10.namespace}}}SKV/{{{V10.namespace}}}data/svar")
+        if svar is not None:
+            found.append((svar.text or "", question.personidentitet))
+    return found
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(0, 10_000), st.lists(MUTATION, min_size=1, max_size=4))
+def test_v10_skv_answers_taken_apart_decode_as_before(which: int, mutations: list[tuple[str, int, str]]) -> None:
+    answers = skv_answers()
+    svar, pnr = answers[which % len(answers)]
+    document = etree.fromstring(svar.encode())
+    mutate(document, mutations)
+    text = etree.tostring(document, encoding="unicode")
+    assert outcome(lambda: skv.decode_answer(text, pnr)) == outcome(lambda: old.skv_decode_answer(text, pnr))

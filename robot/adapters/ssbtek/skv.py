@@ -18,12 +18,15 @@ from dataclasses import dataclass
 from lxml import etree
 
 from robot.adapters.decoding import PayloadError, kronor
-from robot.adapters.ssbtek.soap import escape, parse_xml
+from robot.adapters.ssbtek.soap import child_text, escape, parse_xml
 
 NS = "http://xmls.skatteverket.se/se/skatteverket/zg/instans/standardiseradInformation/1.0"
 BESKO = "http://xmls.skatteverket.se/se/skatteverket/zg/komponent/infoForBeskattning/1.0"
 FOLKO = "http://xmls.skatteverket.se/se/skatteverket/zg/komponent/infoForFolkbokforing/1.0"
 ROOT = f"{{{NS}}}SvarBeskattningsuppgifterEnligtSFS2008-975"
+_LISTA, _PERSONUPPGIFT = f"{{{NS}}}PersonuppgiftLista", f"{{{NS}}}Personuppgift"
+_KAPITAL, _STATUS = f"{{{NS}}}Kapitaluppgift", f"{{{NS}}}StatusPersonuppgiftKod"
+_PERSON = f"{{{FOLKO}}}IdentitetsbeteckningFysiskPerson"
 
 
 @dataclass(frozen=True)
@@ -50,8 +53,8 @@ def decode_answer(text: str, personnummer: str) -> SkvAssessment:
         raise PayloadError("SKV svar: not well-formed XML") from None
     if root.tag != ROOT:
         raise PayloadError("SKV svar: not SvarBeskattningsuppgifterEnligtSFS2008-975")
-    for entry in root.iterfind(f"{{{NS}}}PersonuppgiftLista/{{{NS}}}Personuppgift"):
-        if (entry.findtext(f"{{{FOLKO}}}IdentitetsbeteckningFysiskPerson") or "").strip() != personnummer:
+    for entry in (e for lista in root.iterchildren(_LISTA) for e in lista.iterchildren(_PERSONUPPGIFT)):
+        if (child_text(entry, _PERSON) or "").strip() != personnummer:
             continue
         capital = tuple(
             CapitalIncome(
@@ -59,15 +62,15 @@ def decode_answer(text: str, personnummer: str) -> SkvAssessment:
                 income=_number(item, "SummaIntakterPaKapital"),
                 surplus=_number(item, "OverskottPaKapital"),
             )
-            for item in entry.iterfind(f"{{{NS}}}Kapitaluppgift")
+            for item in entry.iterchildren(_KAPITAL)
         )
-        status = entry.findtext(f"{{{NS}}}StatusPersonuppgiftKod")
+        status = child_text(entry, _STATUS)
         return SkvAssessment(found=True, status=status.strip() if status else None, capital=capital)
     return SkvAssessment(found=False, status=None, capital=())
 
 
 def _number(item: etree._Element, name: str) -> int | None:
-    text = item.findtext(f"{{{BESKO}}}{name}")
+    text = child_text(item, f"{{{BESKO}}}{name}")
     if text is None or not text.strip():
         return None
     return int(kronor(text, f"SKV {name}"))
