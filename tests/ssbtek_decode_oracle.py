@@ -543,3 +543,12 @@ def skv__number(item: etree._Element, name: str) -> int | None:
     if text is None or not text.strip():
         return None
     return int(kronor(text, f"SKV {name}"))
+
+
+def xml_limits_check(data: bytes, max_elements: int = xml_limits.MAX_ELEMENTS) -> None:
+    """Raise XmlTooLarge when `data` may hold more than `max_elements` elements."""
+    if data.count(b"<") <= max_elements:  # an upper bound of `start_tags`: one pass instead of four
+        return
+    n = xml_limits.start_tags(data)
+    if n > max_elements:
+        raise xml_limits.XmlTooLarge(f"has more than {max_elements} XML elements ({n} start tags)")

@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from lxml import etree
 
 from bench.generate import Generator
+from robot.adapters import xml_limits
 from robot.adapters.decoding import base64_bytes
 from robot.adapters.register_source import RegisterRequest
 from robot.adapters.ssbtek import csn, lefi, skv
@@ -203,6 +204,17 @@ def test_csn_answers_taken_apart_decode_as_before(
 @given(st.text(st.sampled_from("AZaz09+/=\n\r\t -_.ä"), max_size=40))
 def test_base64_is_read_as_before(text: str) -> None:
     assert outcome(lambda: base64_bytes(text, "X")) == outcome(lambda: old.base64_bytes(text, "X"))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.one_of(st.binary(max_size=60), st.text(st.sampled_from("<a/>!?"), max_size=60).map(str.encode)),
+    st.integers(-1, 40),
+)
+def test_the_element_bound_is_checked_as_before(data: bytes, max_elements: int) -> None:
+    assert outcome(lambda: xml_limits.check(data, max_elements)) == outcome(
+        lambda: old.xml_limits_check(data, max_elements)
+    )
 
 
 @settings(max_examples=500, deadline=None)

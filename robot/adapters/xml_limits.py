@@ -29,6 +29,8 @@ def start_tags(data: bytes) -> int:
 
 def check(data: bytes, max_elements: int = MAX_ELEMENTS) -> None:
     """Raise XmlTooLarge when `data` may hold more than `max_elements` elements."""
+    if data.__class__ is bytes and len(data) <= max_elements:  # each `<` is a byte: this short, it cannot hold more
+        return
     if data.count(b"<") <= max_elements:  # an upper bound of `start_tags`: one pass instead of four
         return
     n = start_tags(data)

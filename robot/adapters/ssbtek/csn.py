@@ -73,7 +73,7 @@ def read_answer(text: str, personnummer: str) -> CsnAnswer:
     version = version if version in codes.CSN_VERSIONS else _normalised(version)
     if root.tag != f"{{{codes.CSN_VERSIONS.get(version, '?')}}}CSNSvar":
         raise PayloadError(f"CSN svar: not a CSNSvar of a known schema version ({code_text(version)})")
-    result = (_first_text(root, _RESULT) or "").strip()
+    result = (_result_code(root) or "").strip()
     if result != codes.CSN_RESULT_OK:
         raise PayloadError(f"CSN: ResultatKod {code_text(result)}", f"CSN_RESULTAT_{code_text(result) or 'SAKNAS'}")
     person = _person(root, personnummer)
@@ -106,8 +106,6 @@ def decode_answer(text: str, personnummer: str) -> list[RegisterIncome]:
     return incomes
 
 
-_RESULT = ("{*}GemensamtSvarEkbistand", "{*}Resultat", "{*}ResultatKod")
-_PERSONS = ("{*}Personer", "{*}Person")
 _PAYMENTS = ("{*}Arenden", "{*}Arende", "{*}UtbetalningsPlan", "{*}Utbetalning")
 
 
@@ -121,10 +119,12 @@ def _under(element: etree._Element, path: tuple[str, ...]) -> Iterator[etree._El
         yield from _under(child, path[1:])
 
 
-def _first_text(element: etree._Element, path: tuple[str, ...]) -> str | None:
-    """`element.findtext("/".join(path))`."""
-    for found in _under(element, path):
-        return found.text or ""
+def _result_code(root: etree._Element) -> str | None:
+    """`root.findtext("{*}GemensamtSvarEkbistand/{*}Resultat/{*}ResultatKod")`."""
+    for svar in root.iterchildren("{*}GemensamtSvarEkbistand"):
+        for resultat in svar.iterchildren("{*}Resultat"):
+            for kod in resultat.iterchildren("{*}ResultatKod"):
+                return kod.text or ""
     return None
 
 
@@ -137,7 +137,7 @@ def _normalised(version: str) -> str:
 
 
 def _person(root: etree._Element, personnummer: str) -> etree._Element:
-    for person in _under(root, _PERSONS):
+    for person in (p for personer in root.iterchildren("{*}Personer") for p in personer.iterchildren("{*}Person")):
         number = twelve_digit(person.get("personnummer") or "", person.get("sekel"))
         if number == personnummer or (len(number) == 10 and number == personnummer[2:]):
             return person
