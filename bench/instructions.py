@@ -1,0 +1,107 @@
+"""A worker's CPU per application as instructions (valgrind's callgrind), the start-up apart.
+
+    .venv/bin/python -m bench.instructions                          # 300 applications, this checkout
+    .venv/bin/python -m bench.instructions --root ../before         # the same, another checkout's robot
+
+Seconds of CPU swing by ±15 % on this 2-core machine from run to run, more when anything else runs;
+instruction counts do not: the same robot, inputs and settings give the same count within a fraction of
+a percent, whatever else the machine is doing. So this is the figure to compare two versions by.
+
+What runs: `robot run --no-schedule --no-inbox --until-idle` under `valgrind --tool=callgrind`, twice, on
+one migrated SQLite database with the generated applications' activity file: first on an empty queue
+(the start-up: imports, settings, the ruleset, the activity file, the database), then after
+`robot enqueue` of N generated applications, against the SSBTEK simulator (v11, no latency, in its own
+process and not counted). Per application = (second − first) ÷ N. `--root` runs another checkout's
+robot (its robot/ compiled to bytecode first, as a wheel install is) with this checkout's generator and
+simulator, so both versions get the same applications and the same answers. Valgrind runs the worker
+about 50 times slower: a few minutes for 300 applications. The worker's concurrency is 16 so that no
+SSBTEK call outlives its timeout under valgrind.
+"""
+
+from __future__ import annotations
+
+import argparse
+import compileall
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from bench.harness import ROOT, Workspace, verdicts_per_application
+from robot.adapters.ssbtek.simulator import FaultInjection, ssbtek_simulator
+
+RUN = ("run", "--no-schedule", "--no-inbox", "--until-idle")
+
+
+def total_instructions(callgrind_out: Path) -> int:
+    """The instructions a callgrind output file counts (its `summary:` line, or `totals:`)."""
+    for line in callgrind_out.read_text(encoding="utf-8", errors="replace").splitlines():
+        if line.startswith(("summary:", "totals:")):
+            return int(line.split()[1])
+    raise ValueError(f"{callgrind_out}: no summary line")
+
+
+def counted(root: Path, args: tuple[str, ...], env: dict[str, str]) -> int:
+    """Instructions of one `robot …` run from `root` under callgrind; raises SystemExit when it fails."""
+    with tempfile.TemporaryDirectory(prefix="robot-callgrind-") as tmp:
+        out = Path(tmp) / "callgrind.out"
+        proc = subprocess.run(
+            ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", sys.executable, "-m", "robot", *args],
+            cwd=root, env=env, capture_output=True, text=True,
+        )  # fmt: skip
+        if proc.returncode:
+            raise SystemExit(f"robot {' '.join(args)} under valgrind exited with {proc.returncode}: {proc.stderr[-800:]}")
+        return total_instructions(out)
+
+
+def measure(root: Path, applications: int, concurrency: int) -> dict[str, float]:
+    compileall.compile_dir(root / "robot", quiet=1)
+    with Workspace.create() as ws:
+        ws.generate(applications)
+
+        def robot(*args: str, **env: str) -> None:
+            proc = subprocess.run([sys.executable, "-m", "robot", *args], cwd=root, env=ws.env(**env),
+                                  capture_output=True, text=True)  # fmt: skip
+            if proc.returncode:
+                raise SystemExit(f"robot {' '.join(args)} exited with {proc.returncode}: {proc.stderr[-800:]}")
+
+        robot("db", "upgrade")
+        with ssbtek_simulator(ws.register_file, FaultInjection(latency_ms=0), in_subprocess=True) as sim:
+            env = ws.env(**sim.env, ROBOT_WORKER_CONCURRENCY=str(concurrency),
+                         ROBOT_SSBTEK_CONCURRENCY=str(concurrency))  # fmt: skip
+            startup = counted(root, RUN, env)
+            robot("enqueue", str(ws.apps_dir), **sim.env)
+            total = counted(root, RUN, env)
+        counts = verdicts_per_application(ws.engine())
+        if len(counts) != applications or set(counts.values()) != {1}:
+            raise SystemExit(f"expected one verdict for each of {applications} applications, found {len(counts)}")
+    return {
+        "applications": applications,
+        "startup_instructions": startup,
+        "instructions_per_application": (total - startup) / applications,
+        "instructions_per_application_with_startup": total / applications,
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.instructions", description=__doc__.split("\n")[0])
+    parser.add_argument("--applications", type=int, default=300)
+    parser.add_argument("--root", type=Path, default=ROOT, help="the checkout whose robot runs (default: this one)")
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--json", type=Path, help="also write the figures as JSON here")
+    args = parser.parse_args(argv)
+    if shutil.which("valgrind") is None:
+        raise SystemExit("valgrind is not installed (Debian: apt-get install valgrind)")
+    figures = measure(args.root.resolve(), args.applications, args.concurrency)
+    print(f"robot at {args.root.resolve()}, {args.applications} applications, SQLite, concurrency {args.concurrency}")
+    print(f"start-up: {figures['startup_instructions'] / 1e9:.3f} G instructions")
+    print(f"per application: {figures['instructions_per_application'] / 1e6:.2f} M instructions without the start-up, "
+          f"{figures['instructions_per_application_with_startup'] / 1e6:.2f} M with it")  # fmt: skip
+    if args.json:
+        args.json.write_text(json.dumps(figures, indent=2), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
