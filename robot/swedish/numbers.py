@@ -17,6 +17,7 @@ def integer(n: int | None) -> str:
     return NONE if n is None else f"{n:,}".replace(",", " ").replace("-", MINUS)
 
 
+@functools.lru_cache(maxsize=4096, typed=True)  # norms, ranges and limits recur from verdict to verdict
 def kr(n: int | None) -> str:
     """ "12 470 kr", "−1 250 kr"; "–" for an amount that does not exist."""
     return NONE if n is None else f"{integer(n)} kr"
