@@ -159,7 +159,7 @@ def ruleset_label(ruleset: Ruleset, stickprov: StickprovInput) -> str:
 
 
 def _entry(name: str, result: StepResult, lagrum: list[str]) -> StepEntry:
-    return StepEntry(
+    return StepEntry.checked(
         rule=name,
         result=result.result,
         evaluated=result.evaluated,

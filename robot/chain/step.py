@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 from pydantic import TypeAdapter, ValidationError
 
 from robot.chain.errors import RulesError
-from robot.chain.parameters import Parameter, ParameterGroup, ParamValue
+from robot.chain.parameters import ParameterGroup, ParamValue
 from robot.formats.application import swedish_message
 from robot.formats.register import Authority
 from robot.formats.verdict import Reason
@@ -26,6 +26,12 @@ if TYPE_CHECKING:
 LAGRUM = "lagrum"
 LAGRUM_SCHEMA = TypeAdapter(dict[str, list[str]])
 """The `lagrum` parameter: part of the rule → the provisions it applies."""
+
+
+_UNKNOWN: Any = object()
+_REMEMBERED = 4096
+"""Values remembered per step before the memory starts afresh (a long-running worker meets a new
+day every month; this bound only guards against a caller asking for every day of the calendar)."""
 
 
 class MissingParameter(LookupError):
@@ -79,6 +85,8 @@ class Step:
     def __init__(self, name: str, params: ParameterGroup):
         self.name = name
         self.params = params
+        self._in_force: dict[tuple[str, dt.date], ParamValue | None] = {}
+        self._lagrum: dict[dt.date, tuple[str, ...]] = {}
 
     # Loading ---------------------------------------------------------------------------------
 
@@ -105,25 +113,44 @@ class Step:
 
     # Evaluating ------------------------------------------------------------------------------
 
+    def in_force(self, name: str, day: dt.date) -> ParamValue | None:
+        """The parameter's value in force on `day`, or None.
+
+        Remembered per (name, day): a step's parameters never change once loaded, and the days
+        asked for are few (the first of a period's month and the month before it)."""
+        key = (name, day)
+        found = self._in_force.get(key, _UNKNOWN)
+        if found is _UNKNOWN:
+            found = self.params.parameter(name).at(day)
+            if len(self._in_force) >= _REMEMBERED:
+                self._in_force.clear()
+            self._in_force[key] = found
+        return found  # type: ignore[return-value]
+
     def value(self, name: str, day: dt.date) -> ParamValue:
         """The parameter's value in force on `day`; none in force raises MissingParameter."""
-        found = self.params.parameter(name).at(day)
+        found = self.in_force(name, day)
         if found is None:
             raise MissingParameter(f"{self.params.name}.{name}", f"{day.isoformat()}")
         return found
 
     def value_for_year(self, name: str, year: int) -> ParamValue:
         """A yearly parameter (like the prisbasbelopp): the value set for exactly that year."""
-        param: Parameter = self.params.parameter(name)
-        found = param.at(dt.date(year, 12, 31))
+        found = self.in_force(name, dt.date(year, 12, 31))
         if found is None or found.valid_from.year != year:
             raise MissingParameter(f"{self.params.name}.{name}", f"år {year}")
         return found
 
     def lagrum(self, day: dt.date) -> list[str]:
         """The provisions the step applies for a period starting on `day`, every part in order."""
-        parts = self.value(LAGRUM, day).value
-        return list(dict.fromkeys(text for texts in parts.values() for text in texts))
+        found = self._lagrum.get(day)
+        if found is None:
+            parts = self.value(LAGRUM, day).value
+            found = tuple(dict.fromkeys(text for texts in parts.values() for text in texts))
+            if len(self._lagrum) >= _REMEMBERED:
+                self._lagrum.clear()
+            self._lagrum[day] = found
+        return list(found)
 
     def authorities(self, day: dt.date) -> frozenset[Authority]:
         """The SSBTEK authorities whose answers this step needs for a period starting on `day`."""

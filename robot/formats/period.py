@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 
 MONTH_PATTERN = r"^(19[0-9]{2}|2[01][0-9]{2})-(0[1-9]|1[0-2])$"
@@ -17,6 +18,7 @@ def is_month(text: str) -> bool:
     return bool(_MONTH.match(text))
 
 
+@functools.lru_cache(maxsize=1024)  # the chain asks for the same few months in every verdict
 def first_day(month: str) -> dt.date:
     return dt.date(int(month[:4]), int(month[5:7]), 1)
 
@@ -31,6 +33,7 @@ def add_months(day: dt.date, months: int) -> dt.date:
     return dt.date(index // 12, index % 12 + 1, 1)
 
 
+@functools.lru_cache(maxsize=1024)
 def shift(month: str, months: int) -> str:
     d = add_months(first_day(month), months)
     return f"{d.year:04d}-{d.month:02d}"

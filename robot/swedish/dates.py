@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from zoneinfo import ZoneInfo
 
@@ -29,6 +30,7 @@ STOCKHOLM = ZoneInfo("Europe/Stockholm")
 _MONTH = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])")
 
 
+@functools.lru_cache(maxsize=512)  # the chain names the same few months in every verdict
 def month_name(month: str | None) -> str:
     """ "2026-11" → "november 2026"; anything that is not a month as it is ("–" for none)."""
     if not month or not _MONTH.fullmatch(month):

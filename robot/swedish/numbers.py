@@ -7,6 +7,8 @@ One rule for shares: a percentage has at most `decimals` decimals and no trailin
 
 from __future__ import annotations
 
+import functools
+
 NONE = "–"
 MINUS = "−"
 
@@ -15,6 +17,7 @@ def integer(n: int | None) -> str:
     return NONE if n is None else f"{n:,}".replace(",", " ").replace("-", MINUS)
 
 
+@functools.lru_cache(maxsize=4096, typed=True)  # norms, ranges and limits recur from verdict to verdict
 def kr(n: int | None) -> str:
     """ "12 470 kr", "−1 250 kr"; "–" for an amount that does not exist."""
     return NONE if n is None else f"{integer(n)} kr"
@@ -33,6 +36,7 @@ def _trimmed(x: float, decimals: int) -> str:
     return text.replace(".", ",").replace("-", MINUS)
 
 
+@functools.lru_cache(maxsize=512, typed=True)  # the shares are the rules' parameters: a few values
 def percent(share: float | None, decimals: int = 1) -> str:
     """A share (0.375) as a percentage: "37,5 %"; whole numbers without decimals: "2 %"."""
     return NONE if share is None else f"{_trimmed(share * 100, decimals)} %"

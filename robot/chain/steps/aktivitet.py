@@ -109,9 +109,9 @@ class Aktivitet(Step):
         """Per adult, the planned hours the aktivitetskrav requires: counted from each person's own
         months in a row with support (prop. 2025/26:207), the household's where the application gives none."""
         day = ctx.period_start
-        start = self.params.parameter("aktivitetskrav_fran_period").at(day)
-        in_row = self.params.parameter("aktivitetskrav_manader_i_rad").at(day)
-        hours = self.params.parameter("aktivitetskrav_timmar_per_manad").at(day)
+        start = self.in_force("aktivitetskrav_fran_period", day)
+        in_row = self.in_force("aktivitetskrav_manader_i_rad", day)
+        hours = self.in_force("aktivitetskrav_timmar_per_manad", day)
         if start is None or in_row is None or hours is None or ctx.period < start.value:
             return {}, ""
         params += [start.cite(), in_row.cite(), hours.cite()]

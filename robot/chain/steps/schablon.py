@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Annotated, Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
@@ -59,7 +60,19 @@ class Range:
     def covers(self, size: int, month: int) -> bool:
         return in_band(size, self.size_lo, self.size_hi) and month in self.months
 
+    def cited(self) -> dict[str, Any]:
+        """The range as a verdict cites it: a copy, as a verdict's reader may change what it holds."""
+        return dict(self._cited)
+
+    @cached_property
+    def _cited(self) -> dict[str, Any]:
+        return self.spec.model_dump(exclude_none=True)
+
     def describe(self) -> str:
+        return self._description
+
+    @cached_property
+    def _description(self) -> str:
         low = kr(self.min).removesuffix(" kr")
         text = f"{low}–{kr(self.max)} för {household_text(self.size_lo, self.size_hi)}"
         if self.months != ALL_MONTHS:
@@ -170,7 +183,7 @@ class Schablon(Step):
                 lines.append(CostLine(cost_type, amount, False))
                 continue
             assert found is not None
-            params.append(found[1].cite(match.spec.model_dump(exclude_none=True)))
+            params.append(found[1].cite(match.cited()))
             fact.update(min=match.min, max=match.max)
             if amount > match.max:
                 fact.update(status="over", outside_by=amount - match.max)
