@@ -22,7 +22,7 @@ from robot.clock import SYSTEM, Clock
 from robot.formats import forslag
 from robot.formats.reasons import Code
 from robot.formats.verdict import Reason
-from robot.queue import households, ledger
+from robot.queue import bulk, households, ledger
 from robot.queue.claims import STILL_HELD, Claimed
 from robot.queue.events import event_row
 from robot.queue.outbox import NewDecision, add_decision
@@ -192,7 +192,7 @@ def _update_applications(conn: Connection, outcomes: list[Outcome], now: dt.date
                 "now": now,
             }
         )
-    conn.execute(_UPDATE, rows)
+    bulk.executemany(conn, _UPDATE, rows)
 
 
 def _verdict_row(o: VerdictOutcome, worker_id: str, now: dt.datetime) -> dict[str, Any]:
@@ -272,10 +272,12 @@ def _insert_items(conn: Connection, outcomes: list[Outcome], verdict_ids: dict[i
                 manual.append(_manual_row(o.claimed, verdict_ids[o.claimed.pk], v.reasons, v.stickprov, v.amount, now))
         elif isinstance(o, FailureOutcome):
             manual.append(_manual_row(o.claimed, None, [o.reason()], False, None, now))
-    if recs:
-        conn.execute(recommendations.insert(), recs)
-    if manual:
-        conn.execute(manual_items.insert(), manual)
+    bulk.executemany(conn, _INSERT_RECOMMENDATION, recs)
+    bulk.executemany(conn, _INSERT_MANUAL_ITEM, manual)
+
+
+_INSERT_RECOMMENDATION = recommendations.insert()
+_INSERT_MANUAL_ITEM = manual_items.insert()
 
 
 def _manual_row(
