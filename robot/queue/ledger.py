@@ -130,6 +130,10 @@ def _encode(values: Mapping[str, Any]) -> bytes:
     return _CANONICAL.encode(values).encode("ascii")
 
 
+_AS_THEY_ARE = frozenset({str, int, bool, float})
+"""Types `_value` leaves alone (checked first: most values are of these)."""
+
+
 def _value(value: Any) -> Any:
     if isinstance(value, dt.datetime):
         if value.tzinfo is not None:
@@ -179,10 +183,11 @@ def prepare(table: Table, rows: list[dict[str, Any]]) -> Prepared:
         for c, v in values.items():
             if v is None:
                 continue
-            if isinstance(v, dt.datetime):
-                v = converted.get(v) or converted.setdefault(v, _value(v))
-            elif isinstance(v, bytes | memoryview):
-                v = _value(v)
+            if type(v) not in _AS_THEY_ARE:
+                if isinstance(v, dt.datetime):
+                    v = converted.get(v) or converted.setdefault(v, _value(v))
+                elif isinstance(v, bytes | memoryview):
+                    v = _value(v)
             encoded[c] = v
         hashed = {c: encoded[c] for c in kept if c in encoded}
         hashed["personal"] = _h(b"personal:" + _encode({c: encoded[c] for c in personal if c in encoded}))

@@ -109,7 +109,9 @@ def commit(engine: Engine, outcomes: list[Outcome], worker_id: str, clock: Clock
     verdict_outcomes = [o for o in outcomes if isinstance(o, VerdictOutcome)]
     verdict_rows = ledger.prepare(verdicts, [_verdict_row(o, worker_id, now) for o in verdict_outcomes])
     pending_verdicts = dict(zip((o.claimed.pk for o in verdict_outcomes), verdict_rows.rows, strict=True))
-    pending_events = {o.claimed.pk: ledger.prepare(events, _events(o, worker_id, now)).rows for o in outcomes}
+    per_outcome = [_events(o, worker_id, now) for o in outcomes]
+    event_rows = iter(ledger.prepare(events, [e for rows in per_outcome for e in rows]).rows)  # the batch's at once
+    pending_events = {o.claimed.pk: [next(event_rows) for _ in e] for o, e in zip(outcomes, per_outcome, strict=True)}
     adults = [(o.claimed.pk, list(o.adults)) for o in verdict_outcomes]
     with engine.begin() as conn:
         current = _current_tokens(conn, [o.claimed.pk for o in outcomes])
