@@ -11,6 +11,7 @@ dicts): the same SQL with the same values reaches the database.
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from operator import itemgetter
@@ -56,7 +57,15 @@ def _plan(statement: UpdateBase, dialect: Dialect, keys: tuple[str, ...]) -> _Pl
         raise ValueError("bulk.executemany takes plain parameters only")
     # Every parameter the statement takes, with its fixed value where the rows do not give one.
     fixed = compiled.construct_params(dict.fromkeys(keys))
-    names = tuple(compiled.positiontup) if compiled.positional else tuple(fixed)
+    sql, named = compiled.string, False
+    if compiled.positional:
+        names = tuple(compiled.positiontup)
+    elif dialect.paramstyle == "pyformat":
+        sql, names = _positional(sql)
+    else:
+        names, named = tuple(fixed), True
+    if set(names) != set(fixed):
+        raise ValueError(f"bulk.executemany could not place the parameters of {sql!r}")
     getters = [(lambda row, k=name: row[k]) if name in keys else (lambda row, v=fixed[name]: v) for name in names]
     if all(name in keys for name in names):
         get = itemgetter(*names)
@@ -65,4 +74,21 @@ def _plan(statement: UpdateBase, dialect: Dialect, keys: tuple[str, ...]) -> _Pl
         values = lambda row: tuple(g(row) for g in getters)  # noqa: E731
     processors = compiled._bind_processors  # the ones `conn.execute` applies (SQLAlchemy keeps them here)
     converters = tuple((i, processors[name]) for i, name in enumerate(names) if name in processors)
-    return _Plan(compiled.string, values, converters, None if compiled.positional else names)
+    return _Plan(sql, values, converters, names if named else None)
+
+
+_PYFORMAT = re.compile(r"%%|%\((\w+)\)s")
+
+
+def _positional(sql: str) -> tuple[str, tuple[str, ...]]:
+    """`%(name)s` placeholders as `%s`, and the names in their order: the driver (psycopg) then takes each
+    row as a tuple, as it does for SQLite, instead of ordering a dict's values for it once per row."""
+    names: list[str] = []
+
+    def placeholder(m: re.Match[str]) -> str:
+        if m.group(1) is None:
+            return "%%"
+        names.append(m.group(1))
+        return "%s"
+
+    return _PYFORMAT.sub(placeholder, sql), tuple(names)
