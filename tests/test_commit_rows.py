@@ -166,3 +166,17 @@ def test_bulk_executemany_stores_what_execute_stores(database, tmp_path, request
         engine.dispose()
     assert len(plain) == 16
     assert fast == plain
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.dictionaries(_TEXT, st.floats(allow_nan=False)),
+    st.lists(st.dictionaries(st.sampled_from(["code", "text"]), _TRICKY)),
+)
+def test_the_shared_encoders_write_what_json_dumps_wrote(draws, reasons):
+    """The stickprov draws in `inputs_json` and a manual item's `reasons_json`."""
+    from robot.chain import inputs
+    from robot.queue import outcomes
+
+    assert inputs._SORTED.encode(draws) == json.dumps(draws, sort_keys=True)
+    assert outcomes._REASONS.encode(reasons) == json.dumps(reasons, ensure_ascii=False)
