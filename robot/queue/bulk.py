@@ -33,7 +33,7 @@ class _Plan:
 
 
 def executemany(conn: Connection, statement: UpdateBase, rows: list[dict[str, Any]]) -> None:
-    """`conn.execute(statement, rows)` for two or more rows that all have the same keys."""
+    """`conn.execute(statement, rows)` for rows that all have the same keys (a single row goes that way)."""
     if len(rows) < 2:
         if rows:
             conn.execute(statement, rows)

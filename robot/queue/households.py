@@ -45,7 +45,7 @@ def remember_all(conn: Connection, applications: list[tuple[int, list[str]]]) ->
     rows = [
         {"application_pk": pk, "person_key": person_key(p)} for pk, pnrs in applications for p in dict.fromkeys(pnrs)
     ]
-    bulk.executemany(conn, _INSERT_NEW[conn.dialect.name], rows)
+    bulk.executemany(conn, _INSERT_NEW["postgresql" if conn.dialect.name == "postgresql" else "sqlite"], rows)
 
 
 _INSERT_NEW = {
