@@ -180,3 +180,14 @@ def test_the_shared_encoders_write_what_json_dumps_wrote(draws, reasons):
 
     assert inputs._SORTED.encode(draws) == json.dumps(draws, sort_keys=True)
     assert outcomes._REASONS.encode(reasons) == json.dumps(reasons, ensure_ascii=False)
+
+
+def test_times_in_the_hour_that_repeats_keep_their_own_instant():
+    """02:30 on 25 October 2026 happens twice in Stockholm (fold 0 and 1): equal as datetimes, not as instants."""
+    stockholm = zoneinfo.ZoneInfo("Europe/Stockholm")
+    first = dt.datetime(2026, 10, 25, 2, 30, tzinfo=stockholm)
+    rows = [{"at": first, "kind": "a", "actor": "x"}, {"at": first.replace(fold=1), "kind": "a", "actor": "x"}]
+    rows += [{"at": t.astimezone(dt.UTC), "kind": "a", "actor": "x"} for t in (first, first.replace(fold=1))]
+    prepared = ledger.prepare(ledger.BY_NAME["events"].table, rows)
+    assert [(p.row, p.before, p.after) for p in prepared.rows] == reference_prepare(ledger.BY_NAME["events"], rows)
+    assert prepared.rows[0].before != prepared.rows[1].before

@@ -175,7 +175,7 @@ def prepare(table: Table, rows: list[dict[str, Any]]) -> Prepared:
     if chain is None:
         raise LedgerError(f"{table.name} is not a chained table (robot/queue/ledger.py CHAINS)")
     content, personal, kept = chain.content_without_id, chain.personal, chain.kept_without_id
-    converted: dict[dt.datetime, str] = {}  # each distinct time of the batch (most rows share a few) once
+    converted: dict[dt.datetime, str] = {}  # each distinct UTC time of the batch (most rows share a few) once
     pending = []
     for row in rows:
         values = {c: row.get(c) for c in content}
@@ -184,9 +184,9 @@ def prepare(table: Table, rows: list[dict[str, Any]]) -> Prepared:
             if v is None:
                 continue
             if type(v) not in _AS_THEY_ARE:
-                if isinstance(v, dt.datetime):
+                if isinstance(v, dt.datetime) and v.tzinfo is dt.UTC:  # no folds: equal means the same instant
                     v = converted.get(v) or converted.setdefault(v, _value(v))
-                elif isinstance(v, bytes | memoryview):
+                elif isinstance(v, dt.datetime | bytes | memoryview):
                     v = _value(v)
             encoded[c] = v
         hashed = {c: encoded[c] for c in kept if c in encoded}
