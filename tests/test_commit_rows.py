@@ -191,3 +191,11 @@ def test_times_in_the_hour_that_repeats_keep_their_own_instant():
     prepared = ledger.prepare(ledger.BY_NAME["events"].table, rows)
     assert [(p.row, p.before, p.after) for p in prepared.rows] == reference_prepare(ledger.BY_NAME["events"], rows)
     assert prepared.rows[0].before != prepared.rows[1].before
+
+
+def test_bulk_refuses_a_statement_whose_defaults_python_would_compute(engine):
+    """`applications.attempts` has a Python-side default that `conn.execute` computes per row; bulk does not."""
+    from robot.queue.schema import applications
+
+    with pytest.raises(ValueError, match="defaults"), engine.begin() as conn:
+        bulk.executemany(conn, applications.insert(), [{"application_id": "a"}, {"application_id": "b"}])

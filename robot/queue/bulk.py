@@ -55,6 +55,8 @@ def _plan(statement: UpdateBase, dialect: Dialect, keys: tuple[str, ...]) -> _Pl
     compiled = statement.compile(dialect=dialect, column_keys=list(keys), for_executemany=True)
     if compiled.escaped_bind_names or compiled.literal_execute_params or compiled.post_compile_params:
         raise ValueError("bulk.executemany takes plain parameters only")
+    if compiled.insert_prefetch or compiled.update_prefetch:
+        raise ValueError("bulk.executemany does not compute Python-side column defaults: give every column")
     # Every parameter the statement takes, with its fixed value where the rows do not give one.
     fixed = compiled.construct_params(dict.fromkeys(keys))
     sql, named = compiled.string, False
