@@ -47,6 +47,10 @@ class Circumstances:
     """None: the robot does not know the household's year so far."""
 
 
+_SORTED = json.JSONEncoder(sort_keys=True)
+"""`json.dumps(…, sort_keys=True)` without building an encoder for each verdict."""
+
+
 def recorded_json(
     register: Register, draws: dict[str, float], rate_override: float | None, c: Circumstances, program: str
 ) -> str:
@@ -55,7 +59,7 @@ def recorded_json(
         '{"register":'
         + register.model_dump_json()
         + ',"stickprov_draws":'
-        + json.dumps(draws, sort_keys=True)
+        + _SORTED.encode(draws)
         + ',"stickprov_rate_override":'
         + json.dumps(rate_override)
         + ',"as_of":'

@@ -31,8 +31,12 @@ def event_row(
         "actor": actor,
         "from_state": from_state,
         "to_state": to_state,
-        "details": json.dumps(details, ensure_ascii=False, sort_keys=True) if details else None,
+        "details": _DETAILS.encode(details) if details else None,
     }
+
+
+_DETAILS = json.JSONEncoder(ensure_ascii=False, sort_keys=True)
+"""`json.dumps(…, ensure_ascii=False, sort_keys=True)` without building an encoder for each event."""
 
 
 def record(conn: Connection, rows: list[dict[str, Any]]) -> None:

@@ -17,6 +17,7 @@ from sqlalchemy import Connection, Engine, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from robot.formats.verdict import Verdict
+from robot.queue import bulk
 from robot.queue.db import read
 from robot.queue.schema import application_persons as P
 from robot.queue.schema import applications as A
@@ -44,10 +45,13 @@ def remember_all(conn: Connection, applications: list[tuple[int, list[str]]]) ->
     rows = [
         {"application_pk": pk, "person_key": person_key(p)} for pk, pnrs in applications for p in dict.fromkeys(pnrs)
     ]
-    if not rows:
-        return
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    conn.execute(dialect.insert(P).on_conflict_do_nothing(), rows)
+    bulk.executemany(conn, _INSERT_NEW["postgresql" if conn.dialect.name == "postgresql" else "sqlite"], rows)
+
+
+_INSERT_NEW = {
+    "postgresql": postgresql.insert(P).on_conflict_do_nothing(),
+    "sqlite": sqlite.insert(P).on_conflict_do_nothing(),
+}
 
 
 def earlier_verdicts(engine: Engine, personnummer: list[str], period: str, application_id: str) -> list[Verdict]:

@@ -43,8 +43,9 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, insert, select, update
+from sqlalchemy import Connection, Engine, Insert, Table, insert, select, update
 
+from robot.queue import bulk
 from robot.queue.db import read
 from robot.queue.schema import access_log, decisions, events, ledger_heads, verdicts
 
@@ -72,6 +73,18 @@ class Chain:
     @functools.cached_property
     def kept(self) -> tuple[str, ...]:
         return tuple(c for c in self.content if c not in self.personal)
+
+    @functools.cached_property
+    def insert(self) -> Insert:
+        return insert(self.table)
+
+    @functools.cached_property
+    def content_without_id(self) -> tuple[str, ...]:
+        return tuple(c for c in self.content if c != "id")
+
+    @functools.cached_property
+    def kept_without_id(self) -> tuple[str, ...]:
+        return tuple(c for c in self.kept if c != "id")
 
     def genesis(self) -> str:
         return _h(b"bistandsrobot ledger 1:" + self.name.encode())
@@ -109,8 +122,16 @@ _CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"))
 
 
 def _canonical(values: Mapping[str, Any]) -> bytes:
-    encoded = {k: _value(v) for k, v in values.items() if v is not None}
-    return _CANONICAL.encode(encoded).encode("ascii")
+    return _encode({k: _value(v) for k, v in values.items() if v is not None})
+
+
+def _encode(values: Mapping[str, Any]) -> bytes:
+    """The canonical encoding of values already converted (`_value`) and without nulls."""
+    return _CANONICAL.encode(values).encode("ascii")
+
+
+_AS_THEY_ARE = frozenset({str, int, bool, float})
+"""Types `_value` leaves alone (checked first: most values are of these)."""
 
 
 def _value(value: Any) -> Any:
@@ -153,18 +174,44 @@ def prepare(table: Table, rows: list[dict[str, Any]]) -> Prepared:
     chain = BY_NAME.get(table.name)
     if chain is None:
         raise LedgerError(f"{table.name} is not a chained table (robot/queue/ledger.py CHAINS)")
+    content, personal, kept = chain.content_without_id, chain.personal, chain.kept_without_id
+    converted: dict[dt.datetime, str] = {}  # each distinct UTC time of the batch (most rows share a few) once
     pending = []
     for row in rows:
-        values = {c: row.get(c) for c in chain.content if c != "id"}
-        kept = {c: values[c] for c in chain.kept if c != "id"}
-        kept["personal"] = chain.personal_hash(values)
-        # The canonical encoding sorts its keys: the id sits between the keys before and after "id".
-        below = _canonical({k: v for k, v in kept.items() if k < "id"})[1:-1]
-        above = _canonical({k: v for k, v in kept.items() if k > "id"})[1:-1]
-        before = b"content:{" + below + (b"," if below else b"") + b'"id":'
-        after = (b"," + above if above else b"") + b"}"
+        values = {c: row.get(c) for c in content}
+        encoded = {}
+        for c, v in values.items():
+            if v is None:
+                continue
+            if type(v) not in _AS_THEY_ARE:
+                if isinstance(v, dt.datetime) and v.tzinfo is dt.UTC:  # no folds: equal means the same instant
+                    v = converted.get(v) or converted.setdefault(v, _value(v))
+                elif isinstance(v, dt.datetime | bytes | memoryview):
+                    v = _value(v)
+            encoded[c] = v
+        hashed = {c: encoded[c] for c in kept if c in encoded}
+        hashed["personal"] = _h(b"personal:" + _encode({c: encoded[c] for c in personal if c in encoded}))
+        before, after = _around_id(hashed)
         pending.append(Pending(values | {"personal_hash": None, "purged_at": None}, before, after))
     return Prepared(chain, pending)
+
+
+def _around_id(hashed: dict[str, Any]) -> tuple[bytes, bytes]:
+    """The content's canonical encoding before and after the id's value (the id is not known yet).
+
+    Encoded once with a stand-in id and cut there: `"id":` cannot occur inside an encoded string value
+    (its quotes would be escaped), and the values are scalars, so the only `"id":0` is the id's own."""
+    text = _encode(hashed | {"id": 0})
+    if text.count(b'"id":0') != 1:
+        return _around_id_slowly(hashed)
+    head, _, tail = text.partition(b'"id":0')
+    return b"content:" + head + b'"id":', tail
+
+
+def _around_id_slowly(hashed: dict[str, Any]) -> tuple[bytes, bytes]:
+    below = _canonical({k: v for k, v in hashed.items() if k < "id"})[1:-1]
+    above = _canonical({k: v for k, v in hashed.items() if k > "id"})[1:-1]
+    return b"content:{" + below + (b"," if below else b"") + b'"id":', (b"," + above if above else b"") + b"}"
 
 
 def link(conn: Connection, prepared: Prepared) -> list[int]:
@@ -179,7 +226,7 @@ def link(conn: Connection, prepared: Prepared) -> list[int]:
         content = p.content_hash(last_id)
         last_hash = row_hash(last_hash, content)
         out.append(p.row | {"id": last_id, "content_hash": content, "row_hash": last_hash})
-    conn.execute(insert(chain.table), out)
+    bulk.executemany(conn, chain.insert, out)
     conn.execute(
         update(ledger_heads).where(ledger_heads.c.chain == chain.name).values(last_id=last_id, last_hash=last_hash)
     )

@@ -22,7 +22,7 @@ from robot.clock import SYSTEM, Clock
 from robot.formats import forslag
 from robot.formats.reasons import Code
 from robot.formats.verdict import Reason
-from robot.queue import households, ledger
+from robot.queue import bulk, households, ledger
 from robot.queue.claims import STILL_HELD, Claimed
 from robot.queue.events import event_row
 from robot.queue.outbox import NewDecision, add_decision
@@ -109,7 +109,9 @@ def commit(engine: Engine, outcomes: list[Outcome], worker_id: str, clock: Clock
     verdict_outcomes = [o for o in outcomes if isinstance(o, VerdictOutcome)]
     verdict_rows = ledger.prepare(verdicts, [_verdict_row(o, worker_id, now) for o in verdict_outcomes])
     pending_verdicts = dict(zip((o.claimed.pk for o in verdict_outcomes), verdict_rows.rows, strict=True))
-    pending_events = {o.claimed.pk: ledger.prepare(events, _events(o, worker_id, now)).rows for o in outcomes}
+    per_outcome = [_events(o, worker_id, now) for o in outcomes]
+    event_rows = iter(ledger.prepare(events, [e for rows in per_outcome for e in rows]).rows)  # the batch's at once
+    pending_events = {o.claimed.pk: [next(event_rows) for _ in e] for o, e in zip(outcomes, per_outcome, strict=True)}
     adults = [(o.claimed.pk, list(o.adults)) for o in verdict_outcomes]
     with engine.begin() as conn:
         current = _current_tokens(conn, [o.claimed.pk for o in outcomes])
@@ -192,7 +194,7 @@ def _update_applications(conn: Connection, outcomes: list[Outcome], now: dt.date
                 "now": now,
             }
         )
-    conn.execute(_UPDATE, rows)
+    bulk.executemany(conn, _UPDATE, rows)
 
 
 def _verdict_row(o: VerdictOutcome, worker_id: str, now: dt.datetime) -> dict[str, Any]:
@@ -272,10 +274,16 @@ def _insert_items(conn: Connection, outcomes: list[Outcome], verdict_ids: dict[i
                 manual.append(_manual_row(o.claimed, verdict_ids[o.claimed.pk], v.reasons, v.stickprov, v.amount, now))
         elif isinstance(o, FailureOutcome):
             manual.append(_manual_row(o.claimed, None, [o.reason()], False, None, now))
-    if recs:
-        conn.execute(recommendations.insert(), recs)
-    if manual:
-        conn.execute(manual_items.insert(), manual)
+    bulk.executemany(conn, _INSERT_RECOMMENDATION, recs)
+    bulk.executemany(conn, _INSERT_MANUAL_ITEM, manual)
+
+
+_INSERT_RECOMMENDATION = recommendations.insert()
+_INSERT_MANUAL_ITEM = manual_items.insert()
+
+
+_REASONS = json.JSONEncoder(ensure_ascii=False)
+"""`json.dumps(…, ensure_ascii=False)` without building an encoder for each item."""
 
 
 def _manual_row(
@@ -289,7 +297,7 @@ def _manual_row(
     return {
         "application_pk": claimed.pk,
         "verdict_pk": verdict_pk,
-        "reasons_json": json.dumps([r.model_dump() for r in reasons], ensure_ascii=False),
+        "reasons_json": _REASONS.encode([r.model_dump() for r in reasons]),
         "reason_codes": ",".join(dict.fromkeys(r.code for r in reasons)),
         "stickprov": stickprov,
         "proposal_amount": amount,
