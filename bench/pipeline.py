@@ -364,6 +364,12 @@ def main(argv: list[str] | None = None) -> None:
         print(f"{r.name:<22}" + "".join(f"{r.worker_cpu_ms_by_stage[s]:>19.3f}" for s in stages)
               + f"{r.worker_cpu_ms_per_application:>9.2f}")  # fmt: skip
     print(f"{'compute-only limit':<22}{'':>19}{limit_ms:>19.3f}")
+    for r in runs:  # the machine's 2 cores are shared: what each part of the run cost per application
+        rest = r.machine_busy_cpu_ms_per_application - r.worker_cpu_ms_per_application \
+            - r.intake_cpu_ms_per_application - r.simulator_cpu_ms_per_application  # fmt: skip
+        print(f"machine CPU per application ({r.name}): {r.machine_busy_cpu_ms_per_application:.2f} ms = workers "
+              f"{r.worker_cpu_ms_per_application:.2f} + intake {r.intake_cpu_ms_per_application:.2f} + SSBTEK simulator "
+              f"{r.simulator_cpu_ms_per_application:.2f} + the rest (the database server, this bench) {max(rest, 0):.2f}")  # fmt: skip
     for r in runs:
         if r.postgres_samples:
             s = r.postgres_samples
