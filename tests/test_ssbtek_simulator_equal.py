@@ -139,4 +139,6 @@ def test_any_question_is_answered_as_before(
         arendeidentitet=arende, korrelationsid=korrelationsid, from_date=min(dates), to_date=max(dates),
         include_question_in_answer=echo, periods=periods,
     )  # fmt: skip
-    assert_same(register, FaultInjection(authority_error_rate=0.2, seed=3), contract, [fetch_envelope(question, contract)])
+    assert_same(
+        register, FaultInjection(authority_error_rate=0.2, seed=3), contract, [fetch_envelope(question, contract)]
+    )

@@ -281,7 +281,7 @@ def parse_question(element: etree._Element) -> Question:
         local = child.tag.rsplit("}", 1)[-1]
         authority = _AUTHORITIES.get(local) or Authority(local)
         include.add(authority)
-        own = _children(child, g)
+        own = _children(child, g) if len(child) else {}  # most authorities are asked with no parameters
         if "tidsperiod" in own:
             periods[authority] = _dates(own["tidsperiod"], g)
         if "fraga" in own and authority is Authority.SKV:
