@@ -455,13 +455,14 @@ class _ServedPerson:
     """Skatteverket's `foretagsinformation` data, when the file gives a business."""
 
     @staticmethod
-    def of(personnummer: str, person: RegisterPerson, present: bool = True) -> _ServedPerson:
+    def of(personnummer: str, person: RegisterPerson) -> _ServedPerson:
+        """A person in the file."""
         incomes: dict[str, list[_Served]] = {}
         for i in person.incomes:
             piece = _PIECE[i.source](i) if i.source in _PIECE else None
             incomes.setdefault(i.source, []).append(_Served(i, first_day(i.month), last_day(i.month), piece))
         business = skv_parts.encode_business(person.business, personnummer) if person.business else None
-        return _ServedPerson(person, present, {k: tuple(v) for k, v in incomes.items()}, business)
+        return _ServedPerson(person, True, {k: tuple(v) for k, v in incomes.items()}, business)
 
     def in_period(self, source: str, start: dt.date, end: dt.date) -> list[_Served]:
         """The source's incomes whose month overlaps start–end (as `_in_period`)."""
