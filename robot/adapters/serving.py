@@ -86,6 +86,7 @@ def uvicorn_config(app: Any, host: str, port: int, tls: SimulatorTls | None) -> 
         log_config=None,
         log_level="warning",
         access_log=False,
+        proxy_headers=False,  # no proxy in front: spares every request uvicorn's X-Forwarded-* middleware
         timeout_keep_alive=30,
         timeout_graceful_shutdown=1,
         backlog=4096,

@@ -156,18 +156,19 @@ def af_data(question: Question, af: AfInfo) -> str:
     control_month = of(to_date)
     pnr = escape(q.personidentitet)
     registered = af.status == "inskriven"
+    referens = escape(q.arendeidentitet)
+    lagparagraf = _lagparagraf(q.lagtext)
     parts = [
-        f'<af:Fraga xmlns:af="{AF}"><af:OrganisationsnummerForIngivare>{escape(q.organisationsnummer)}'
-        f"</af:OrganisationsnummerForIngivare><af:NamnPaIngivare>{escape(q.namn)}</af:NamnPaIngivare>"
-        f"<af:KontonamnForHandlaggare>{escape(q.handlaggare)}</af:KontonamnForHandlaggare>"
-        f"<af:Referensnummer>{escape(q.arendeidentitet)}</af:Referensnummer>"
-        f"<af:From>{from_date.isoformat()}</af:From><af:Tom>{to_date.isoformat()}</af:Tom>"
-        f"<af:SyfteMedFraga>{escape(q.syfte)}</af:SyfteMedFraga><af:LagParagraf>{escape(q.lagtext)}</af:LagParagraf>"
-        f"<af:IdentitetsbeteckningFysiskPerson>{pnr}</af:IdentitetsbeteckningFysiskPerson></af:Fraga>"
-        f'<af:Svar xmlns:af="{AF}"><af:Schemaversion>{SCHEMA_VERSION}</af:Schemaversion>'
-        f"<af:Referensnummer>{escape(q.arendeidentitet)}</af:Referensnummer>"
-        f"<af:LagParagraf>{escape(q.lagtext)}</af:LagParagraf>"
-        f"<af:IdentitetsbeteckningFysiskPerson>{pnr}</af:IdentitetsbeteckningFysiskPerson>"
+        _fraga_head(q.organisationsnummer, q.namn, q.handlaggare),
+        f"<af:Referensnummer>{referens}</af:Referensnummer>",
+        f"<af:From>{from_date.isoformat()}</af:From><af:Tom>{to_date.isoformat()}</af:Tom>",
+        _syfte(q.syfte),
+        lagparagraf,
+        f"<af:IdentitetsbeteckningFysiskPerson>{pnr}</af:IdentitetsbeteckningFysiskPerson></af:Fraga>",
+        _SVAR_HEAD,
+        f"<af:Referensnummer>{referens}</af:Referensnummer>",
+        lagparagraf,
+        f"<af:IdentitetsbeteckningFysiskPerson>{pnr}</af:IdentitetsbeteckningFysiskPerson>",
     ]
     if af.status != "okand":  # a failed lookup about whom AF says nothing carries no ArbetssokandeInfo
         parts.append(f"<af:ArbetssokandeInfo><af:Arbetssokande>{'true' if registered else 'false'}</af:Arbetssokande>")
@@ -192,6 +193,29 @@ def af_data(question: Question, af: AfInfo) -> str:
         f"<af:StatusSokandeinformationKodText>{lookup_text}</af:StatusSokandeinformationKodText></af:Svar>"
     )
     return "".join(parts)
+
+
+_SVAR_HEAD = f'<af:Svar xmlns:af="{AF}"><af:Schemaversion>{SCHEMA_VERSION}</af:Schemaversion>'
+
+
+@functools.lru_cache(maxsize=16)
+def _fraga_head(organisationsnummer: str, namn: str, handlaggare: str) -> str:
+    """The asking municipality, escaped once: the same in every question it asks."""
+    return (
+        f'<af:Fraga xmlns:af="{AF}"><af:OrganisationsnummerForIngivare>{escape(organisationsnummer)}'
+        f"</af:OrganisationsnummerForIngivare><af:NamnPaIngivare>{escape(namn)}</af:NamnPaIngivare>"
+        f"<af:KontonamnForHandlaggare>{escape(handlaggare)}</af:KontonamnForHandlaggare>"
+    )
+
+
+@functools.lru_cache(maxsize=16)
+def _syfte(syfte: str) -> str:
+    return f"<af:SyfteMedFraga>{escape(syfte)}</af:SyfteMedFraga>"
+
+
+@functools.lru_cache(maxsize=16)
+def _lagparagraf(lagtext: str) -> str:
+    return f"<af:LagParagraf>{escape(lagtext)}</af:LagParagraf>"
 
 
 def representable(af: AfInfo) -> bool:

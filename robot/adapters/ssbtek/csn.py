@@ -202,36 +202,53 @@ def encode_answer(incomes: list[RegisterIncome], personnummer: str, known: bool 
 
     `known` False: the person is not known to CSN ("Ej träff").
     """
-    version = "4.0"
-    v = f"http://schema.csn.se/v{version}"
-    has_payments = "1" if incomes else "0"
-    forms = "".join(f"<t:{f}>{has_payments if f == 'studiemedel' else '0'}</t:{f}>" for f in _FORMS_V4)
-    parts = [
-        f'<CSNSvar xmlns="{v}/kommunfraga" xmlns:p="{v}/person" xmlns:t="{v}/csntyper" '
-        f'xmlns:sm="{v}/studiemedel" schemaVersion="{version}">'
-        "<GemensamtSvarEkbistand><Resultat><ResultatKod>0</ResultatKod>"
-        "<ResultatText>Allt OK, inget att rapportera</ResultatText></Resultat></GemensamtSvarEkbistand>"
-        "<GemensamtFragaEkbistand/><Personer>"
-        f'<Person personnummer="{escape(personnummer[2:])}" sekel="{escape(personnummer[:2])}" '
-        f'Status="{escape(" " * 10 if known else codes.CSN_NOT_FOUND)}">'
-        f"<p:Studiestodstypforteckning>{forms}</p:Studiestodstypforteckning><p:Studiemedel>"
-    ]
-    if incomes:
-        parts.append(
-            '<p:Arenden><p:Arende lopnummer="1"><sm:stodform>GRUND</sm:stodform>'
-            "<sm:klartext>Studiemedel för studier i Sverige</sm:klartext><sm:status>BESLUTAD</sm:status>"
-            "<sm:soktaTider/><sm:BeviljadeTider/><sm:UtbetalningsPlan>"
-        )
-        parts.extend(_payment_xml(income) for income in incomes)
-        parts.append("</sm:UtbetalningsPlan></p:Arende></p:Arenden>")
+    return answer_from_payments([payment_xml(income) for income in incomes], personnummer, known)
+
+
+def answer_from_payments(payments: list[str], personnummer: str, known: bool = True) -> str:
+    """`encode_answer` for payments already written by `payment_xml`."""
+    parts = [_HEAD]
     parts.append(
-        "</p:Studiemedel><p:Studiehjalp/><p:HemutrustningsLan/><p:Studiestartsstod/><p:Omstallningsstudiestod/>"
-        "</Person></Personer></CSNSvar>"
+        f'<Person personnummer="{escape(personnummer[2:])}" sekel="{escape(personnummer[:2])}" '
+        f'Status="{_KNOWN if known else _NOT_FOUND}">'
     )
+    parts.append(_FORMS_WITH_PAYMENTS if payments else _FORMS_WITHOUT_PAYMENTS)
+    if payments:
+        parts.append(_CASE_OPEN)
+        parts.extend(payments)
+        parts.append(_CASE_CLOSE)
+    parts.append(_TAIL)
     return base64.b64encode("".join(parts).encode()).decode("ascii")
 
 
-def _payment_xml(income: RegisterIncome) -> str:
+def _forms(has_payments: str) -> str:
+    forms = "".join(f"<t:{f}>{has_payments if f == 'studiemedel' else '0'}</t:{f}>" for f in _FORMS_V4)
+    return f"<p:Studiestodstypforteckning>{forms}</p:Studiestodstypforteckning><p:Studiemedel>"
+
+
+_V4 = "http://schema.csn.se/v4.0"
+_HEAD = (
+    f'<CSNSvar xmlns="{_V4}/kommunfraga" xmlns:p="{_V4}/person" xmlns:t="{_V4}/csntyper" '
+    f'xmlns:sm="{_V4}/studiemedel" schemaVersion="4.0">'
+    "<GemensamtSvarEkbistand><Resultat><ResultatKod>0</ResultatKod>"
+    "<ResultatText>Allt OK, inget att rapportera</ResultatText></Resultat></GemensamtSvarEkbistand>"
+    "<GemensamtFragaEkbistand/><Personer>"
+)
+_KNOWN, _NOT_FOUND = escape(" " * 10), escape(codes.CSN_NOT_FOUND)
+_FORMS_WITH_PAYMENTS, _FORMS_WITHOUT_PAYMENTS = _forms("1"), _forms("0")
+_CASE_OPEN = (
+    '<p:Arenden><p:Arende lopnummer="1"><sm:stodform>GRUND</sm:stodform>'
+    "<sm:klartext>Studiemedel för studier i Sverige</sm:klartext><sm:status>BESLUTAD</sm:status>"
+    "<sm:soktaTider/><sm:BeviljadeTider/><sm:UtbetalningsPlan>"
+)
+_CASE_CLOSE = "</sm:UtbetalningsPlan></p:Arende></p:Arenden>"
+_TAIL = (
+    "</p:Studiemedel><p:Studiehjalp/><p:HemutrustningsLan/><p:Studiestartsstod/><p:Omstallningsstudiestod/>"
+    "</Person></Personer></CSNSvar>"
+)
+
+
+def payment_xml(income: RegisterIncome) -> str:
     """One paid payment for the month, as CSN writes it: per type the weekly rate (`belopp`) and the
     payment's amount of that type (`totbelopp`); they differ, as they do in CSN's answers."""
     start, end = first_day(income.month), last_day(income.month)

@@ -37,6 +37,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import functools
+import itertools
 import json
 import math
 from collections.abc import Iterable, Mapping
@@ -84,12 +85,19 @@ class LefiQuestion:
 
 
 def _providers_of(groups: Iterable[str]) -> frozenset[str]:
+    if isinstance(groups, tuple):  # a question's groups: nearly always the same few tuples
+        return _providers_of_groups(groups)
+    return frozenset(group.split(":", 1)[0] for group in groups)
+
+
+@functools.lru_cache(maxsize=64)
+def _providers_of_groups(groups: tuple[str, ...]) -> frozenset[str]:
     return frozenset(group.split(":", 1)[0] for group in groups)
 
 
 def encode_question(question: LefiQuestion) -> str:
     """The question as `lefiJsonFraga`: base64 of `{"personnummer", "period": {"from", "tom"}, "utbetalningar"}`,
-    compact, as `_to_base64` writes it (the groups, the same in every question, are written once)."""
+    compact, as `_json` writes it (the groups, the same in every question, are written once)."""
     raw = (
         f'{{"personnummer":{_json_text(question.personnummer)},'
         f"{_period_json(question.from_date, question.to_date)}"
@@ -123,7 +131,7 @@ def decode_question(text: str) -> LefiQuestion:
     groups = document.get("utbetalningar")
     if not isinstance(personnummer, str) or not isinstance(period, dict):
         raise PayloadError("lefiJsonFraga: personnummer and period are required")
-    if not isinstance(groups, list) or not groups or not all(isinstance(g, str) for g in groups):
+    if not isinstance(groups, list) or not groups or not all(map(isinstance, groups, itertools.repeat(str))):
         raise PayloadError("lefiJsonFraga: no benefit group asked for")
     return LefiQuestion(
         personnummer=personnummer,
@@ -351,8 +359,42 @@ def encode_answer(incomes: Iterable[RegisterIncome], question: LefiQuestion, una
     Payments of groups the question did not ask for are left out, as Lefi does. `unavailable`:
     Försäkringskassan answers with tillstånd OTILLGANGLIG and no data.
     """
-    asked = set(question.groups)
-    providers = sorted(question.providers)
+    return answer_from_payments([payment_json(income) for income in incomes], question, unavailable)
+
+
+def payment_json(income: RegisterIncome) -> tuple[str, str]:
+    """The benefit group of an FK income and its payment in Lefi's answer, as compact JSON (the text
+    `encode_answer` writes for it: `json.dumps` of its object with the answer's separators)."""
+    code = codes.FK_PAYMENT_FAMILY[income.type]
+    if code.startswith("PM:"):
+        return code, _json(_pm_json(codes.PM_BENEFITS[code], income))
+    return code, _json(_fk_json(codes.FK_BENEFITS[code], income))
+
+
+def answer_from_payments(payments: Iterable[tuple[str, str]], question: LefiQuestion, unavailable: bool = False) -> str:
+    """`encode_answer` for payments already written by `payment_json`: the same text, each piece of the
+    document joined as `json.dumps` would write the whole (its keys in the same order)."""
+    asked = question.groups
+    fk_payments: list[str] = []
+    pm_payments: list[str] = []
+    if not unavailable:
+        for code, text in payments:
+            if code not in asked:
+                continue
+            (pm_payments if code.startswith("PM:") else fk_payments).append(text)
+    parts = [_answer_head(question.providers, unavailable)]
+    if fk_payments:
+        parts.append(f',"formansinformation":{{"utbetalningsuppgift":[{",".join(fk_payments)}]}}')
+    if pm_payments:
+        parts.append(f',"utbetalningar":[{",".join(pm_payments)}]')
+    parts.append("}")
+    return base64.b64encode("".join(parts).encode()).decode("ascii")
+
+
+@functools.lru_cache(maxsize=64)
+def _answer_head(asked_providers: frozenset[str], unavailable: bool) -> str:
+    """The answer's text up to its payments: `utlamnare` and `avvikelser`, the object left open."""
+    providers = sorted(asked_providers)
     state = {p: "OTILLGANGLIG" if unavailable and p == "FK" else "OK" for p in providers}
     document: dict[str, Any] = {
         "utlamnare": [
@@ -365,22 +407,7 @@ def encode_answer(incomes: Iterable[RegisterIncome], question: LefiQuestion, una
         ],
         "avvikelser": {},
     }
-    fk_payments: list[dict[str, Any]] = []
-    pm_payments: list[dict[str, Any]] = []
-    if not unavailable:
-        for income in incomes:
-            code = codes.FK_PAYMENT_FAMILY[income.type]
-            if code not in asked:
-                continue
-            if code.startswith("PM:"):
-                pm_payments.append(_pm_json(codes.PM_BENEFITS[code], income))
-            else:
-                fk_payments.append(_fk_json(codes.FK_BENEFITS[code], income))
-    if fk_payments:
-        document["formansinformation"] = {"utbetalningsuppgift": fk_payments}
-    if pm_payments:
-        document["utbetalningar"] = pm_payments
-    return _to_base64(document)
+    return _json(document)[:-1]
 
 
 def _split(benefit: Benefit, net: int) -> tuple[int, int]:
@@ -439,9 +466,8 @@ def _payment_day(month: str) -> str:
     return first_day(month).replace(day=19).isoformat()
 
 
-def _to_base64(document: Mapping[str, Any]) -> str:
-    raw = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
-    return base64.b64encode(raw).decode("ascii")
+def _json(document: Mapping[str, Any]) -> str:
+    return json.dumps(document, ensure_ascii=False, separators=(",", ":"))
 
 
 def _from_base64(text: str, what: str) -> Any:

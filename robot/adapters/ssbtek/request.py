@@ -278,9 +278,10 @@ def parse_question(element: etree._Element) -> Question:
     for child in top["specifikaFrageparametrar"]:
         if not isinstance(child.tag, str) or child.get("inkludera") not in ("true", "1"):
             continue
-        authority = Authority(child.tag.rsplit("}", 1)[-1])
+        local = child.tag.rsplit("}", 1)[-1]
+        authority = _AUTHORITIES.get(local) or Authority(local)
         include.add(authority)
-        own = _children(child, g)
+        own = _children(child, g) if len(child) else {}  # most authorities are asked with no parameters
         if "tidsperiod" in own:
             periods[authority] = _dates(own["tidsperiod"], g)
         if "fraga" in own and authority is Authority.SKV:
@@ -323,9 +324,14 @@ def parse_question(element: etree._Element) -> Question:
     )
 
 
+_AUTHORITIES = {a.value: a for a in Authority}
+
+
 def _children(element: etree._Element, g: str) -> dict[str, etree._Element]:
-    """Child elements in the ssbt namespace `g` ("{ns}") by local name (one pass, cheaper than a search per name)."""
-    return {child.tag[len(g) :]: child for child in element if isinstance(child.tag, str) and child.tag.startswith(g)}
+    """Child elements in the ssbt namespace `g` ("{ns}") by local name (one pass, cheaper than a search per name;
+    lxml picks the namespace's elements in C)."""
+    n = len(g)
+    return {child.tag[n:]: child for child in element.iterchildren(f"{g}*")}
 
 
 def _text(element: etree._Element | None) -> str:

@@ -36,6 +36,7 @@ import asyncio
 import base64
 import contextlib
 import datetime as dt
+import functools
 import http.client
 import json
 import os
@@ -65,11 +66,11 @@ from robot.adapters.serving import (
     uvicorn_config,
     wait_for_disconnect,
 )
-from robot.adapters.ssbtek import codes, csn, individuppgifter, lefi, skv, skv_parts
+from robot.adapters.ssbtek import codes, csn, individuppgifter, lefi, skv, skv_parts, so
 from robot.adapters.ssbtek.af import af_data, representable
 from robot.adapters.ssbtek.request import CONTRACT_ORDER, Question, parse_question
 from robot.adapters.ssbtek.response import income_order
-from robot.adapters.ssbtek.so import so_data
+from robot.adapters.ssbtek.so import so_data_from_payments
 from robot.adapters.ssbtek.soap import (
     CONTENT_TYPE,
     DEFAULT,
@@ -79,6 +80,7 @@ from robot.adapters.ssbtek.soap import (
     contract_for,
     contract_of,
     envelope,
+    envelope_ends,
     escape,
     fault_envelope,
     load_contract_schema,
@@ -109,6 +111,9 @@ SSBTEK_V11_SOURCES = SSBTEK_SOURCES | {"SKV"}
 
 CSN_MAX_AMOUNT = 9_999_999
 """CSN's `belopp` has at most seven digits."""
+
+_ENVELOPE, _BODY = f"{{{SOAP_ENV}}}Envelope", f"{{{SOAP_ENV}}}Body"
+_CONTRACT_NAMES = tuple((a, a.value) for a in CONTRACT_ORDER)
 
 _OWN_ERROR_CHANNEL = frozenset({Authority.FK, Authority.SO})
 """Authorities whose answer itself says they could not answer (Lefi tillstånd, an a-kassa's status)."""
@@ -187,6 +192,11 @@ class SimulatorApp:
         self.schema = load_contract_schema(contract)
         self._wsdl = contract.wsdl.read_bytes()
         self.agi = AgiSimulatorApp(register)
+        self._served = {pnr: _ServedPerson.of(pnr, person) for pnr, person in register.persons.items()}
+        self._fetch, self._test = contract.tag("hamtaBastjanstInformation"), contract.tag("testaBastjanstInformation")
+        self._fetch_fault = contract.tag("hamtaBastjanstInformationFault")
+        self._test_fault = contract.tag("testaBastjanstInformationFault")
+        self._envelope_ends = envelope_ends(contract)
 
     # ASGI ------------------------------------------------------------------------------------
 
@@ -236,13 +246,12 @@ class SimulatorApp:
     def answer(self, body: bytes) -> tuple[int, bytes]:
         """HTTP status and SOAP envelope for one request body (no fault injection here)."""
         c = self.contract
-        fetch, test = c.tag("hamtaBastjanstInformation"), c.tag("testaBastjanstInformation")
-        fetch_fault = c.tag("hamtaBastjanstInformationFault")
+        fetch, test, fetch_fault = self._fetch, self._test, self._fetch_fault
         try:
             root = parse_xml(body)
         except (etree.XMLSyntaxError, ValueError):
             return self._fault(fetch_fault, "SSBT-XML", "Frågan är inte välformad XML")
-        envelope_body = root.find(f"{{{SOAP_ENV}}}Body") if root.tag == f"{{{SOAP_ENV}}}Envelope" else None
+        envelope_body = next(root.iterchildren(_BODY), None) if root.tag == _ENVELOPE else None
         payload = (
             next((e for e in envelope_body if isinstance(e.tag, str)), None) if envelope_body is not None else None
         )
@@ -257,7 +266,7 @@ class SimulatorApp:
             )
         if payload.tag not in (fetch, test):
             return self._fault(fetch_fault, "SSBT-OPERATION", f"Okänd operation {local_name(payload)}")
-        fault_element = fetch_fault if payload.tag == fetch else c.tag("testaBastjanstInformationFault")
+        fault_element = fetch_fault if payload.tag == fetch else self._test_fault
         if not self.schema.validate(payload):
             first = self.schema.error_log[0].message if self.schema.error_log else "okänt fel"
             return self._fault(fault_element, "SSBT-VALIDERING", f"Frågan följer inte kontraktet: {first}")
@@ -282,7 +291,8 @@ class SimulatorApp:
     def fetch_answer(self, question: Question, original: str = "") -> bytes:
         """The hamtaBastjanstInformationResponse for a (valid) question."""
         q = question
-        person = self.register.persons.get(q.personidentitet) or RegisterPerson()
+        served = self._served.get(q.personidentitet) or _ABSENT
+        person = served.person
         parts = ["<ssbt:hamtaBastjanstInformationResponse>"]
         if original:
             parts.append(original)
@@ -291,24 +301,24 @@ class SimulatorApp:
         if q.korrelationsid is not None:
             parts.append(f"<ssbt:korrelationsid>{escape(q.korrelationsid)}</ssbt:korrelationsid>")
         parts.append("<ssbt:svarsdata>")
-        for authority in CONTRACT_ORDER:
-            if authority not in q.include:
+        include = q.include
+        for authority, name in _CONTRACT_NAMES:
+            if authority not in include:
                 continue
-            name = authority.value
             error = self._authority_error(authority, person)
             if error is None and authority is Authority.SKV and self.contract.skv_in_parts:
-                parts.append(f"<ssbt:SKV>{_skv_parts_xml(q, person)}</ssbt:SKV>")
+                parts.append(f"<ssbt:SKV>{_skv_parts_xml(q, served)}</ssbt:SKV>")
                 continue
             if error is None:
-                incomes = _in_period(person.incomes, name, *q.period_for(authority))
-                error, data = _data(authority, q, person, incomes, q.personidentitet in self.register.persons)
+                error, data = _data(authority, q, served, served.in_period(name, *q.period_for(authority)))
             if error is not None:
                 self.stats.authority_errors += 1
                 parts.append(f"<ssbt:{name}>{_error_xml(*error)}</ssbt:{name}>")
             else:
                 parts.append(f"<ssbt:{name}><ssbt:data>{data}</ssbt:data></ssbt:{name}>")
         parts.append("</ssbt:svarsdata></ssbt:hamtaBastjanstInformationResponse>")
-        return envelope("".join(parts), self.contract)
+        head, tail = self._envelope_ends
+        return head + "".join(parts).encode() + tail
 
     def _authority_error(self, authority: Authority, person: RegisterPerson) -> tuple[str, str, str] | None:
         if authority in person.unavailable and authority not in _OWN_ERROR_CHANNEL:
@@ -412,15 +422,68 @@ def _in_period(incomes: list[RegisterIncome], source: str | None, start: dt.date
     ]
 
 
+@dataclass(frozen=True)
+class _Served:
+    """A register income as the simulator serves it: the first and last day of its month, and its piece of its
+    source's answer, written once (CSN's and an a-kassa's payment XML, Lefi's benefit group and payment JSON)."""
+
+    income: RegisterIncome
+    start: dt.date
+    end: dt.date
+    piece: Any
+
+
+_PIECE: Mapping[str, Any] = {
+    "CSN": csn.payment_xml,
+    "FK": lefi.payment_json,
+    "SO": so.payment_xml,
+}
+"""How each source's answer writes one income (SKV's pay is numbered within the answer: written per answer)."""
+
+
+@dataclass(frozen=True)
+class _ServedPerson:
+    """A person of the register with what their answers need written once: the register is fixed for the
+    server's life, so only what depends on the question is written per call."""
+
+    person: RegisterPerson
+    present: bool
+    """Whether the person is in the file (CSN says "Ej träff" otherwise)."""
+    incomes: Mapping[str, tuple[_Served, ...]]
+    """By source, in the file's order."""
+    business: str | None
+    """Skatteverket's `foretagsinformation` data, when the file gives a business."""
+
+    @staticmethod
+    def of(personnummer: str, person: RegisterPerson) -> _ServedPerson:
+        """A person in the file."""
+        incomes: dict[str, list[_Served]] = {}
+        for i in person.incomes:
+            piece = _PIECE[i.source](i) if i.source in _PIECE else None
+            incomes.setdefault(i.source, []).append(_Served(i, first_day(i.month), last_day(i.month), piece))
+        business = skv_parts.encode_business(person.business, personnummer) if person.business else None
+        return _ServedPerson(person, True, {k: tuple(v) for k, v in incomes.items()}, business)
+
+    def in_period(self, source: str, start: dt.date, end: dt.date) -> list[_Served]:
+        """The source's incomes whose month overlaps start–end (as `_in_period`)."""
+        return [s for s in self.incomes.get(source, ()) if s.start <= end and s.end >= start]
+
+
+_ABSENT = _ServedPerson(RegisterPerson(), False, {}, None)
+"""Whom the file does not know: no incomes, not registered at AF, "Ej träff" at CSN."""
+
+
 def _data(
-    authority: Authority, q: Question, person: RegisterPerson, incomes: list[RegisterIncome], present: bool
+    authority: Authority, q: Question, served: _ServedPerson, incomes: list[_Served]
 ) -> tuple[tuple[str, str, str] | None, str]:
     """(error, data content) of one authority's answer."""
     pnr = q.personidentitet
+    person = served.person
     if authority is Authority.AF:
         return None, af_data(q, person.af)
     if authority is Authority.CSN:
-        return None, f"<ssbt:svar>{csn.encode_answer(incomes, pnr, known=present)}</ssbt:svar>"
+        answer = csn.answer_from_payments([i.piece for i in incomes], pnr, known=served.present)
+        return None, f"<ssbt:svar>{answer}</ssbt:svar>"
     if authority is Authority.FK:
         try:
             question = lefi.decode_question(q.fk_query or "")
@@ -428,42 +491,58 @@ def _data(
             return ("BT", "LEFI-400", "Frågan till Lefi kunde inte läsas"), ""
         if question.personnummer != pnr:
             return ("BT", "LEFI-400", "Frågan till Lefi gäller en annan person än personidentitet"), ""
-        answer = lefi.encode_answer(incomes, question, unavailable=Authority.FK in person.unavailable)
+        answer = lefi.answer_from_payments(
+            [i.piece for i in incomes], question, unavailable=Authority.FK in person.unavailable
+        )
         return None, f"<ssbt:lefiJsonSvar>{answer}</ssbt:lefiJsonSvar>"
     if authority is Authority.SKV:
         return None, f"<svar>{escape(skv.encode_answer(pnr, q.to_date.year - 1))}</svar>"
     if authority is Authority.SO:
-        return None, so_data(q, incomes, unavailable=Authority.SO in person.unavailable)
+        return None, so_data_from_payments(
+            q, [i.piece for i in incomes], unavailable=Authority.SO in person.unavailable
+        )
     if authority is Authority.TNS:
-        return None, f'<tns:resultat xmlns:tns="{TNS}">OK</tns:resultat><tns:fordonsinnehav xmlns:tns="{TNS}"/>'
+        return None, _TNS_DATA
     return None, ""
 
 
-def _skv_parts_xml(q: Question, person: RegisterPerson) -> str:
+_TNS_DATA = f'<tns:resultat xmlns:tns="{TNS}">OK</tns:resultat><tns:fordonsinnehav xmlns:tns="{TNS}"/>'
+
+
+def _skv_parts_xml(q: Question, served: _ServedPerson) -> str:
     """Skatteverket's v11 answer: each part asked for, as data or "not found" (nothing registered: not an error)."""
     parts = []
-    not_found = _error_xml("BT", "404", "Not found")
     for part in skv_parts.PARTS:
         if part not in q.skv_parts:
             continue
         data = None
         if part == "individuppgifter":
             pay = [
-                i for i in _in_period(person.incomes, "SKV", *q.period_for(Authority.SKV)) if i.type is IncomeType.lon
+                s.income
+                for s in served.in_period("SKV", *q.period_for(Authority.SKV))
+                if s.income.type is IncomeType.lon
             ]
             data = individuppgifter.encode(pay) if pay else None
         elif part == "foretagsinformation":
-            data = skv_parts.encode_business(person.business, q.personidentitet) if person.business else None
+            data = served.business
         elif part == "skatteuppgifter":
-            year = {"beskattningsar": q.to_date.year - 1, "overskottAvTjanst": 0, "sumKapital": 0}
-            data = base64.b64encode(json.dumps({"beslutadeSkatteuppgifter": [year]}).encode()).decode()
+            data = _skatteuppgifter(q.to_date.year - 1)
         elif part == "skattekonto":
-            data = base64.b64encode(json.dumps({"saldo": 0}).encode()).decode()
+            data = _SKATTEKONTO
         if data is None:
-            parts.append(f"<ssbt:{part}>{not_found}</ssbt:{part}>")
+            parts.append(f"<ssbt:{part}>{_NOT_FOUND_XML}</ssbt:{part}>")
         else:
             parts.append(f"<ssbt:{part}><ssbt:data>{data}</ssbt:data></ssbt:{part}>")
     return "".join(parts)
+
+
+@functools.lru_cache(maxsize=16)
+def _skatteuppgifter(year: int) -> str:
+    document = {"beslutadeSkatteuppgifter": [{"beskattningsar": year, "overskottAvTjanst": 0, "sumKapital": 0}]}
+    return base64.b64encode(json.dumps(document).encode()).decode()
+
+
+_SKATTEKONTO = base64.b64encode(json.dumps({"saldo": 0}).encode()).decode()
 
 
 def _error_xml(kalla: str, felkod: str, felmeddelande: str) -> str:
@@ -471,6 +550,9 @@ def _error_xml(kalla: str, felkod: str, felmeddelande: str) -> str:
         f"<ssbt:error><ssbt:kalla>{kalla}</ssbt:kalla><ssbt:felkod>{escape(felkod)}</ssbt:felkod>"
         f"<ssbt:felmeddelande>{escape(felmeddelande)}</ssbt:felmeddelande></ssbt:error>"
     )
+
+
+_NOT_FOUND_XML = _error_xml("BT", "404", "Not found")
 
 
 def _original_question(payload: etree._Element) -> str:

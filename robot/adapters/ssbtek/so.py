@@ -13,6 +13,7 @@ for every other source). The answer has no income type: every SO income is `a_ka
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable
 
 from lxml import etree
@@ -68,42 +69,64 @@ def so_data(question: Question, incomes: list[RegisterIncome], unavailable: bool
     Each income is a payment on the 5th of its month for the previous month's days. `unavailable`:
     the a-kassa answers with an error status and no payments.
     """
+    return so_data_from_payments(question, [payment_xml(income) for income in incomes], unavailable)
+
+
+def so_data_from_payments(question: Question, payments: list[str], unavailable: bool = False) -> str:
+    """`so_data` for payments already written by `payment_xml`."""
     q = question
     from_date, to_date = q.period_for(Authority.SO)
-    ns = f' xmlns:so="{SO}"'
-    head = (
-        ("OrganisationsnummerIngivare", q.organisationsnummer),
-        ("NamnIngivare", q.namn),
-        ("KontonamnHandlaggare", q.handlaggare),
-        ("Referensnummer", q.arendeidentitet),
-        ("From", from_date.isoformat()),
-        ("Tom", to_date.isoformat()),
-        ("Syfte", q.syfte),
-        ("Paragraf", q.lagtext),
-        ("IdentificationNumber", q.personidentitet),
-    )
-    parts = [f"<so:{name}{ns}>{escape(value)}</so:{name}>" for name, value in head]
-    parts.append(f"<so:ArbetsloshetsersattningLista{ns}>")
-    if incomes or unavailable:
+    parts = [
+        _ingivare(q.organisationsnummer, q.namn, q.handlaggare),
+        f"<so:Referensnummer{_NS}>{escape(q.arendeidentitet)}</so:Referensnummer>",
+        f"<so:From{_NS}>{from_date.isoformat()}</so:From><so:Tom{_NS}>{to_date.isoformat()}</so:Tom>",
+        _purpose(q.syfte, q.lagtext),
+        f"<so:IdentificationNumber{_NS}>{escape(q.personidentitet)}</so:IdentificationNumber>",
+        f"<so:ArbetsloshetsersattningLista{_NS}>",
+    ]
+    if payments or unavailable:
         status = ERROR_STATUS if unavailable else codes.SO_ANSWERED[0]
         parts.append(
             f"<so:Arbetsloshetsersattning><so:SvarandeOrganisation>{RESPONDER}</so:SvarandeOrganisation>"
             f"<so:StatusSvarandeOrganisation>{status}</so:StatusSvarandeOrganisation>"
         )
-        for income in () if unavailable else incomes:
-            worked = shift(income.month, -1)
-            start, end = first_day(worked), last_day(worked)
-            parts.append(
-                f"<so:Utbetalningar><so:Utbetalningsdatum>{first_day(income.month).replace(day=5).isoformat()}"
-                f"</so:Utbetalningsdatum><so:NettoEfterSkatt>{income.amount}</so:NettoEfterSkatt>"
-                f"<so:NettoEfterAvdrag>{income.amount}</so:NettoEfterAvdrag>"
-                f"<so:Ersattningsdagar>{_weekdays(start, end)}</so:Ersattningsdagar>"
-                f"<so:AvserFrom>{start.isoformat()}</so:AvserFrom><so:AvserTom>{end.isoformat()}</so:AvserTom>"
-                "</so:Utbetalningar>"
-            )
+        if not unavailable:
+            parts.extend(payments)
         parts.append("</so:Arbetsloshetsersattning>")
     parts.append("</so:ArbetsloshetsersattningLista>")
     return "".join(parts)
+
+
+def payment_xml(income: RegisterIncome) -> str:
+    """An a-kassa income as the payment `so_data` writes for it."""
+    worked = shift(income.month, -1)
+    start, end = first_day(worked), last_day(worked)
+    return (
+        f"<so:Utbetalningar><so:Utbetalningsdatum>{first_day(income.month).replace(day=5).isoformat()}"
+        f"</so:Utbetalningsdatum><so:NettoEfterSkatt>{income.amount}</so:NettoEfterSkatt>"
+        f"<so:NettoEfterAvdrag>{income.amount}</so:NettoEfterAvdrag>"
+        f"<so:Ersattningsdagar>{_weekdays(start, end)}</so:Ersattningsdagar>"
+        f"<so:AvserFrom>{start.isoformat()}</so:AvserFrom><so:AvserTom>{end.isoformat()}</so:AvserTom>"
+        "</so:Utbetalningar>"
+    )
+
+
+_NS = f' xmlns:so="{SO}"'
+
+
+@functools.lru_cache(maxsize=16)
+def _ingivare(organisationsnummer: str, namn: str, handlaggare: str) -> str:
+    """The asking municipality, escaped once: the same in every question it asks."""
+    return (
+        f"<so:OrganisationsnummerIngivare{_NS}>{escape(organisationsnummer)}</so:OrganisationsnummerIngivare>"
+        f"<so:NamnIngivare{_NS}>{escape(namn)}</so:NamnIngivare>"
+        f"<so:KontonamnHandlaggare{_NS}>{escape(handlaggare)}</so:KontonamnHandlaggare>"
+    )
+
+
+@functools.lru_cache(maxsize=16)
+def _purpose(syfte: str, lagtext: str) -> str:
+    return f"<so:Syfte{_NS}>{escape(syfte)}</so:Syfte><so:Paragraf{_NS}>{escape(lagtext)}</so:Paragraf>"
 
 
 def _weekdays(start: dt.date, end: dt.date) -> int:
