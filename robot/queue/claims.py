@@ -19,14 +19,14 @@ import functools
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, Integer, Update, bindparam, func, or_, select, update
+from sqlalchemy import BindParameter, Engine, Integer, Select, Update, bindparam, func, or_, select, update
 
 from robot.clock import SYSTEM, Clock
 from robot.queue.db import read
 from robot.queue.events import SYSTEM as SYSTEM_ACTOR
 from robot.queue.events import event_row, record
 from robot.queue.schema import applications as A
-from robot.queue.states import State
+from robot.queue.states import State, require
 from robot.queue.transition import change
 
 LEASE = (A.c.id == bindparam("pk"), A.c.fencing_token == bindparam("token"))
@@ -55,6 +55,7 @@ class Claimed:
 
 def claim(engine: Engine, worker_id: str, n: int, lease_seconds: float, clock: Clock = SYSTEM) -> list[Claimed]:
     now = clock.now()
+    require(State.NEW, State.IN_PROGRESS)  # the table is asked on every claim, the statement built once
     params = {"now": now, "n": n, "worker_id": worker_id, "lease_expires_at": now + dt.timedelta(seconds=lease_seconds)}
     with engine.begin() as conn:
         rows = conn.execute(_claim_statement(), params).all()
@@ -72,7 +73,7 @@ def _claim_statement() -> Update:
     """The claim, built once with its values as parameters (`now`, `n`, `worker_id`, `lease_expires_at`): building
     it cost more CPU than running it on SQLite, once per claim."""
     is_new, to_in_progress = change(State.NEW, State.IN_PROGRESS)
-    now = bindparam("now", type_=A.c.updated_at.type)
+    now = _now()
     due = (
         select(A.c.id)
         .where(is_new, A.c.available_at <= now)
@@ -157,19 +158,12 @@ def release(engine: Engine, worker_id: str, held: list[tuple[int, int]], clock: 
 def rescue_expired(engine: Engine, clock: Clock = SYSTEM) -> int:
     """Expired leases (a killed or stuck worker) go back to NEW."""
     now = clock.now()
-    in_progress, to_new = change(State.IN_PROGRESS, State.NEW)
-    expired = select(*_HELD).where(in_progress, A.c.lease_expires_at < now).order_by(A.c.id)
-    if engine.dialect.name == "postgresql":
-        expired = expired.with_for_update(skip_locked=True)
-    statement = (
-        update(A)
-        .where(A.c.id == bindparam("pk"), in_progress)
-        .values(**to_new, lease_owner=None, lease_expires_at=None, updated_at=now)
-    )
+    require(State.IN_PROGRESS, State.NEW)
+    expired, statement = _rescue_statements(engine.dialect.name == "postgresql")
     with engine.begin() as conn:
-        rows = conn.execute(expired).all()
+        rows = conn.execute(expired, {"now": now}).all()
         if rows:
-            conn.execute(statement, [{"pk": r.id} for r in rows])
+            conn.execute(statement, [{"pk": r.id, "now": now} for r in rows])
         record(
             conn,
             [
@@ -189,23 +183,53 @@ def rescue_expired(engine: Engine, clock: Clock = SYSTEM) -> int:
 def promote_due_retries(engine: Engine, clock: Clock = SYSTEM) -> int:
     """RETRY_WAIT → NEW for applications whose next attempt is due."""
     now = clock.now()
-    waiting, to_new = change(State.RETRY_WAIT, State.NEW)
-    statement = update(A).where(waiting, A.c.next_attempt_at <= now).values(**to_new, updated_at=now).returning(A.c.id)
+    require(State.RETRY_WAIT, State.NEW)
     with engine.begin() as conn:
-        rows = conn.execute(statement).all()
+        rows = conn.execute(_promote_statement(), {"now": now}).all()
         record(conn, [event_row(now, "retry_due", SYSTEM_ACTOR, r.id, State.RETRY_WAIT, State.NEW) for r in rows])
     return len(rows)
 
 
 def anything_due(engine: Engine, clock: Clock = SYSTEM) -> bool:
     """Anything to do now: due NEW or RETRY_WAIT applications, or some in progress (here or elsewhere)."""
-    now = clock.now()
-    query = select(func.count()).where(
+    with read(engine) as conn:
+        return bool(conn.execute(_due_query(), {"now": clock.now()}).scalar())
+
+
+# The sweep's statements (every poll interval, on every worker), built once like the claim's.
+
+
+def _now() -> BindParameter[dt.datetime]:
+    return bindparam("now", type_=A.c.updated_at.type)
+
+
+@functools.cache
+def _rescue_statements(postgresql: bool) -> tuple[Select[Any], Update]:
+    in_progress, to_new = change(State.IN_PROGRESS, State.NEW)
+    expired = select(*_HELD).where(in_progress, A.c.lease_expires_at < _now()).order_by(A.c.id)
+    if postgresql:
+        expired = expired.with_for_update(skip_locked=True)
+    statement = (
+        update(A)
+        .where(A.c.id == bindparam("pk"), in_progress)
+        .values(**to_new, lease_owner=None, lease_expires_at=None, updated_at=_now())
+    )
+    return expired, statement
+
+
+@functools.cache
+def _promote_statement() -> Update:
+    waiting, to_new = change(State.RETRY_WAIT, State.NEW)
+    return update(A).where(waiting, A.c.next_attempt_at <= _now()).values(**to_new, updated_at=_now()).returning(A.c.id)
+
+
+@functools.cache
+def _due_query() -> Select[Any]:
+    now = _now()
+    return select(func.count()).where(
         or_(
             (A.c.state == State.NEW.value) & (A.c.available_at <= now),
             (A.c.state == State.RETRY_WAIT.value) & (A.c.next_attempt_at <= now),
             A.c.state == State.IN_PROGRESS.value,
         )
     )
-    with read(engine) as conn:
-        return bool(conn.execute(query).scalar())
