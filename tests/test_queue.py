@@ -324,3 +324,17 @@ def test_each_claim_and_sweep_uses_its_own_values_though_their_statements_are_bu
         row = conn.execute(select(applications).where(applications.c.application_id == first[0].application_id)).one()
     assert (row.state, row.lease_owner, row.updated_at) == (State.NEW.value, None, clock.now())
     assert claims.promote_due_retries(engine, clock) == 0
+
+
+def test_a_renewal_extends_the_leases_still_held_and_no_other(engine, settings, clock):
+    put(engine, settings, clock, application(application_id="A"), application(application_id="B"))
+    a, b = claims.claim(engine, "w", 2, 30, clock)
+    clock.advance(seconds=10)
+    stale = (b.pk, b.token - 1)
+    assert claims.renew(engine, "w", [a.key, stale], 30, clock) == 1
+    clock.advance(seconds=5)
+    assert claims.renew(engine, "w", [a.key, b.key], 45, clock) == 2
+    assert claims.renew(engine, "w", [], 45, clock) == 0
+    with engine.connect() as conn:
+        until = dict(conn.execute(select(applications.c.application_id, applications.c.lease_expires_at)).all())
+    assert until == {"A": clock.now() + dt.timedelta(seconds=45), "B": clock.now() + dt.timedelta(seconds=45)}

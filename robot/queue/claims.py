@@ -122,11 +122,16 @@ def renew(
     """Extend the leases of applications still in hand; returns how many were still ours."""
     if not held:
         return 0
-    now = clock.now()
-    statement = update(A).where(*STILL_HELD).values(lease_expires_at=now + dt.timedelta(seconds=lease_seconds))
+    until = clock.now() + dt.timedelta(seconds=lease_seconds)
     with engine.begin() as conn:
-        result = conn.execute(statement, [{"pk": pk, "token": token} for pk, token in held])
+        result = conn.execute(_renew_statement(), [{"pk": pk, "token": token, "until": until} for pk, token in held])
     return result.rowcount
+
+
+@functools.cache
+def _renew_statement() -> Update:
+    """The renewal (every third of a lease, on every worker), built once like the claim."""
+    return update(A).where(*STILL_HELD).values(lease_expires_at=bindparam("until", type_=A.c.lease_expires_at.type))
 
 
 def release(engine: Engine, worker_id: str, held: list[tuple[int, int]], clock: Clock = SYSTEM) -> int:
