@@ -5,7 +5,10 @@ and month: planned and attended hours. Unlike the applicant's own hours, the rul
 Each municipality keeps it in its own system, so production reads it through its own adapter: any
 class with the `ActivitySource` shape. `FileActivitySource` is the one shipped: it reads the
 `activity` of a register/1 document (the demo's and the tests'; an export can be written in that
-form). A source that cannot answer raises `RegisterUnavailable`, like the registers.
+form). A source that cannot answer raises `RegisterUnavailable`, like the registers. A source that never
+waits (the file) says so with `answers_at_once = True` and a plain `answer(request)`: the composed source
+then asks it in place rather than in a task of its own; any other (a provider's network adapter) is asked
+concurrently with SSBTEK.
 """
 
 from __future__ import annotations
