@@ -18,16 +18,26 @@ from robot.formats.text import terminal_safe
 PERSONNUMMER_SHAPE = re.compile(r"(?<![0-9])(?:[0-9]{6}|[0-9]{8})[-+]?[0-9]{4}(?![0-9])")
 
 
+SHORTEST_PERSONNUMMER = 10
+"""No shorter string has the shape: six digits, an optional separator, four digits."""
+_MASK = "[personnummer]"
+_SEQUENCES = (list, tuple)
+
+
 def redact(text: str) -> str:
-    return PERSONNUMMER_SHAPE.sub("[personnummer]", text)
+    return PERSONNUMMER_SHAPE.sub(_MASK, text)
 
 
 def _scrub(_logger: Any, _method: str, event: dict[str, Any]) -> dict[str, Any]:
+    sub = PERSONNUMMER_SHAPE.sub
     for key, value in event.items():
         if isinstance(value, str):
-            event[key] = redact(value)
-        elif isinstance(value, list | tuple):
-            event[key] = [redact(v) if isinstance(v, str) else v for v in value]
+            # A plain string too short to hold one stays as it is (`sub` would give it back unchanged); a str
+            # subclass (an enum member) still goes through `sub`, which gives it back as a plain str.
+            if len(value) >= SHORTEST_PERSONNUMMER or type(value) is not str:
+                event[key] = sub(_MASK, value)
+        elif isinstance(value, _SEQUENCES):
+            event[key] = [sub(_MASK, v) if isinstance(v, str) else v for v in value]
     return event
 
 

@@ -300,3 +300,41 @@ def test_on_postgres_verdicts_are_stored_compressed_with_lz4(postgres_url, setti
     eng.dispose()
     assert stored[0] > 2000, "a verdict large enough to be compressed"
     assert stored[1] == "lz4"
+
+
+def test_each_claim_and_sweep_uses_its_own_values_though_their_statements_are_built_once(engine, settings, clock):
+    """The claim's and the sweep's statements are built once with parameters: each call still brings its
+    own time, count, worker and lease."""
+    put(engine, settings, clock, *(application(application_id=f"C-{i}") for i in range(4)))
+    first = claims.claim(engine, "w1", 1, 30, clock)
+    clock.advance(seconds=5)
+    second = claims.claim(engine, "w2", 2, 60, clock)
+    assert (len(first), len(second)) == (1, 2)
+    with engine.connect() as conn:
+        leases = {r.application_id: (r.lease_owner, r.lease_expires_at, r.updated_at) for r in conn.execute(
+            select(applications).where(applications.c.state == State.IN_PROGRESS.value))}  # fmt: skip
+    assert leases[first[0].application_id] == ("w1", T0 + dt.timedelta(seconds=30), T0)
+    later = T0 + dt.timedelta(seconds=5)
+    for c in second:
+        assert leases[c.application_id] == ("w2", later + dt.timedelta(seconds=60), later)
+    assert claims.anything_due(engine, clock)
+    clock.advance(seconds=30)  # w1's lease (until T0 + 30 s) has expired, w2's (until T0 + 65 s) has not
+    assert claims.rescue_expired(engine, clock) == 1
+    with engine.connect() as conn:
+        row = conn.execute(select(applications).where(applications.c.application_id == first[0].application_id)).one()
+    assert (row.state, row.lease_owner, row.updated_at) == (State.NEW.value, None, clock.now())
+    assert claims.promote_due_retries(engine, clock) == 0
+
+
+def test_a_renewal_extends_the_leases_still_held_and_no_other(engine, settings, clock):
+    put(engine, settings, clock, application(application_id="A"), application(application_id="B"))
+    a, b = claims.claim(engine, "w", 2, 30, clock)
+    clock.advance(seconds=10)
+    stale = (b.pk, b.token - 1)
+    assert claims.renew(engine, "w", [a.key, stale], 30, clock) == 1
+    clock.advance(seconds=5)
+    assert claims.renew(engine, "w", [a.key, b.key], 45, clock) == 2
+    assert claims.renew(engine, "w", [], 45, clock) == 0
+    with engine.connect() as conn:
+        until = dict(conn.execute(select(applications.c.application_id, applications.c.lease_expires_at)).all())
+    assert until == {"A": clock.now() + dt.timedelta(seconds=45), "B": clock.now() + dt.timedelta(seconds=45)}

@@ -330,3 +330,52 @@ def test_the_activity_file_is_streamed_keeping_the_reports_not_the_file(tmp_path
     assert peak < path.stat().st_size / 2, (peak, path.stat().st_size)  # the whole document: 13 times its size
     got = asyncio.run(source.fetch(RegisterRequest("A", PERIOD, ("198000000002", "198000000003"), ASKED)))
     assert [a.attended_hours for a in got["198000000002"]] == [88] and got["198000000003"] is None
+
+
+class _Waiting:
+    """An activity source that may wait (as a provider's network adapter does): the file's answers, through a task."""
+
+    name = "activity-waiting"
+
+    def __init__(self, inner: FileActivitySource):
+        self.inner = inner
+
+    async def fetch(self, request: RegisterRequest):
+        await asyncio.sleep(0.001)
+        return await self.inner.fetch(request)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+@pytest.mark.parametrize("with_pay", [False, True])
+def test_an_activity_source_that_answers_at_once_gives_what_a_waiting_one_does(simulator: RunningSimulator, with_pay):
+    """The activity file is asked in place, without a task of its own: the register is the same as through one."""
+    s = settings_for(simulator)
+    if not with_pay:
+        s = s.model_copy(update={"agi": Settings().agi})
+    persons = (WORKER, FK_DOWN, SICK, ABSENT, A_KASSA, SKV_SO_DOWN)
+    at_once = make_register_source(s)
+    assert isinstance(at_once, ComposedRegisterSource) and at_once._activity_at_once is not None
+    other = make_register_source(s)
+    assert isinstance(other, ComposedRegisterSource)
+    waiting = ComposedRegisterSource(
+        other.ssbtek, other.pay, _Waiting(FileActivitySource(REGISTER_FILE)), always_asked=other.always_asked
+    )
+    assert waiting._activity_at_once is None
+    assert fetch(at_once, *persons) == fetch(waiting, *persons)
+
+
+def test_the_activity_file_answers_in_place_what_it_fetches():
+    source = FileActivitySource(REGISTER_FILE)
+    request = RegisterRequest("A", PERIOD, (WORKER, FK_DOWN, SICK, ABSENT), ASKED)
+    assert source.answers_at_once and source.answer(request) == asyncio.run(source.fetch(request))
+
+
+def test_ssbtek_failing_fails_the_fetch_with_an_activity_source_that_answers_at_once():
+    source = ComposedRegisterSource(
+        _Stub("ssbtek", error=RegisterUnavailable("SSBTEK down"), delay=0.01), None, FileActivitySource(REGISTER_FILE)
+    )
+    assert source._activity_at_once is not None
+    with pytest.raises(RegisterUnavailable, match="SSBTEK down"):
+        fetch(source, WORKER)

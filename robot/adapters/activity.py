@@ -5,7 +5,10 @@ and month: planned and attended hours. Unlike the applicant's own hours, the rul
 Each municipality keeps it in its own system, so production reads it through its own adapter: any
 class with the `ActivitySource` shape. `FileActivitySource` is the one shipped: it reads the
 `activity` of a register/1 document (the demo's and the tests'; an export can be written in that
-form). A source that cannot answer raises `RegisterUnavailable`, like the registers.
+form). A source that cannot answer raises `RegisterUnavailable`, like the registers. A source that never
+waits (the file) says so with `answers_at_once = True` and a plain `answer(request)`: the composed source
+then asks it in place rather than in a task of its own; any other (a provider's network adapter) is asked
+concurrently with SSBTEK.
 """
 
 from __future__ import annotations
@@ -44,6 +47,8 @@ class FileActivitySource:
     """The `activity` of a register/1 document, loaded once ([activity] file)."""
 
     name = "activity-file"
+    answers_at_once = True
+    """`answer` gives what `fetch` does without waiting on anything: a caller may call it in place of `fetch`."""
 
     def __init__(self, path: Path):
         self.path = path
@@ -64,6 +69,9 @@ class FileActivitySource:
 
     async def fetch(self, request: RegisterRequest) -> Mapping[str, list[ProviderAttendance] | None]:
         await asyncio.sleep(0)
+        return self.answer(request)
+
+    def answer(self, request: RegisterRequest) -> dict[str, list[ProviderAttendance] | None]:
         start, end = (of(day) for day in control_period(request.period))
         answer: dict[str, list[ProviderAttendance] | None] = {}
         for pnr in request.persons:

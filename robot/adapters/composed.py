@@ -21,7 +21,7 @@ queue tries again later, as for SSBTEK alone.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 import structlog
@@ -49,6 +49,10 @@ class ComposedRegisterSource:
         self.name = "+".join(s.name for s in (ssbtek, pay, activity) if s is not None)
         self.ssbtek_pay = bool(getattr(ssbtek, "carries_pay", False))
         """SSBTEK's own answer carries Skatteverket's monthly pay (v11)."""
+        self._activity_at_once: Callable[[RegisterRequest], Mapping[str, list[ProviderAttendance] | None]] | None = (
+            activity.answer if activity is not None and getattr(activity, "answers_at_once", False) else None  # type: ignore[attr-defined]
+        )
+        """An activity source that never waits (a file loaded once) is asked in place, without a task."""
         if pay is None and not self.ssbtek_pay and Authority.SKV in always_asked:
             log.warning(
                 "register.no_pay_source",
@@ -57,15 +61,22 @@ class ComposedRegisterSource:
 
     async def fetch(self, request: RegisterRequest) -> Register:
         wants_pay = Authority.SKV in (self.always_asked | request.authorities)
+        asks_pay = wants_pay and self.pay is not None
+        at_once = self._activity_at_once
         parts: list[Awaitable[Any]] = [self.ssbtek.fetch(request)]
-        if wants_pay and self.pay is not None:
-            parts.append(self.pay.fetch(request))
-        if self.activity is not None:
+        if asks_pay:
+            parts.append(self.pay.fetch(request))  # type: ignore[union-attr]
+        if self.activity is not None and at_once is None:
             parts.append(self.activity.fetch(request))
-        answers = await _all_or_nothing(parts)
+        # One source that may wait needs no task of its own; one that answers at once is asked after it.
+        answers = [await parts[0]] if len(parts) == 1 else await _all_or_nothing(parts)
         register: Register = answers[0]
-        pay: Mapping[str, PayRecords] | None = answers[1] if wants_pay and self.pay is not None else None
-        activity: Mapping[str, list[ProviderAttendance] | None] = answers[-1] if self.activity is not None else {}
+        pay: Mapping[str, PayRecords] | None = answers[1] if asks_pay else None
+        activity: Mapping[str, list[ProviderAttendance] | None]
+        if at_once is not None:
+            activity = at_once(request)
+        else:
+            activity = answers[-1] if self.activity is not None else {}
         pay_from_ssbtek = wants_pay and pay is None and self.ssbtek_pay
         persons = {
             pnr: _merge(

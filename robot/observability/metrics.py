@@ -115,15 +115,21 @@ _call_seconds = functools.cache(REGISTER_CALL_SECONDS.labels)
 
 def record_written(outcome: Outcome) -> None:
     """One result the worker wrote."""
-    PROCESSED.labels(outcome.name).inc()
+    _processed(outcome.name).inc()
     PROCESSING_SECONDS.observe(outcome.duration_ms / 1000)
     if isinstance(outcome, VerdictOutcome):
         verdict = outcome.evaluation.verdict
-        STICKPROV_DRAWS.labels("true" if verdict.stickprov else "false").inc()
+        _stickprov_draws("true" if verdict.stickprov else "false").inc()
         for code in dict.fromkeys(verdict.reason_codes()):
-            VERDICT_REASONS.labels(outcome.name, code).inc()
+            _verdict_reasons(outcome.name, code).inc()
     elif isinstance(outcome, FailureOutcome):
-        VERDICT_REASONS.labels(outcome.name, Code.TEKNISKT_FEL.value).inc()
+        _verdict_reasons(outcome.name, Code.TEKNISKT_FEL.value).inc()
+
+
+# A result's labelled series, looked up once like a call's (outcomes and reason codes are closed sets).
+_processed = functools.cache(PROCESSED.labels)
+_stickprov_draws = functools.cache(STICKPROV_DRAWS.labels)
+_verdict_reasons = functools.cache(VERDICT_REASONS.labels)
 
 
 def record_discarded() -> None:

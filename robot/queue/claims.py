@@ -15,17 +15,18 @@ the claim (the application's `updated_at`, which nothing else moves while it is 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, bindparam, func, or_, select, update
+from sqlalchemy import BindParameter, Engine, Integer, Select, Update, bindparam, func, or_, select, update
 
 from robot.clock import SYSTEM, Clock
 from robot.queue.db import read
 from robot.queue.events import SYSTEM as SYSTEM_ACTOR
 from robot.queue.events import event_row, record
 from robot.queue.schema import applications as A
-from robot.queue.states import State
+from robot.queue.states import State, require
 from robot.queue.transition import change
 
 LEASE = (A.c.id == bindparam("pk"), A.c.fencing_token == bindparam("token"))
@@ -54,21 +55,39 @@ class Claimed:
 
 def claim(engine: Engine, worker_id: str, n: int, lease_seconds: float, clock: Clock = SYSTEM) -> list[Claimed]:
     now = clock.now()
+    require(State.NEW, State.IN_PROGRESS)  # the table is asked on every claim, the statement built once
+    params = {"now": now, "n": n, "worker_id": worker_id, "lease_expires_at": now + dt.timedelta(seconds=lease_seconds)}
+    with engine.begin() as conn:
+        rows = conn.execute(_claim_statement(), params).all()
+    rows.sort(key=lambda r: (r.deadline, r.submitted_at, r.id))
+    return [
+        Claimed(
+            r.id, r.application_id, r.raw, r.fencing_token, r.attempts, r.waits, r.period, r.deadline, r.cutoff, now
+        )
+        for r in rows
+    ]
+
+
+@functools.cache
+def _claim_statement() -> Update:
+    """The claim, built once with its values as parameters (`now`, `n`, `worker_id`, `lease_expires_at`): building
+    it cost more CPU than running it on SQLite, once per claim."""
     is_new, to_in_progress = change(State.NEW, State.IN_PROGRESS)
+    now = _now()
     due = (
         select(A.c.id)
         .where(is_new, A.c.available_at <= now)
         .order_by(A.c.deadline, A.c.submitted_at, A.c.id)
-        .limit(n)
+        .limit(bindparam("n", type_=Integer))
         .with_for_update(skip_locked=True)
     )
-    statement = (
+    return (
         update(A)
         .where(A.c.id.in_(due.scalar_subquery()), is_new)
         .values(
             **to_in_progress,
-            lease_owner=worker_id,
-            lease_expires_at=now + dt.timedelta(seconds=lease_seconds),
+            lease_owner=bindparam("worker_id", type_=A.c.lease_owner.type),
+            lease_expires_at=bindparam("lease_expires_at", type_=A.c.lease_expires_at.type),
             fencing_token=A.c.fencing_token + 1,
             attempts=A.c.attempts + 1,
             updated_at=now,
@@ -86,15 +105,6 @@ def claim(engine: Engine, worker_id: str, n: int, lease_seconds: float, clock: C
             A.c.submitted_at,
         )
     )
-    with engine.begin() as conn:
-        rows = conn.execute(statement).all()
-    rows.sort(key=lambda r: (r.deadline, r.submitted_at, r.id))
-    return [
-        Claimed(
-            r.id, r.application_id, r.raw, r.fencing_token, r.attempts, r.waits, r.period, r.deadline, r.cutoff, now
-        )
-        for r in rows
-    ]
 
 
 def _claimed_event(row: Any) -> dict[str, Any]:
@@ -112,11 +122,16 @@ def renew(
     """Extend the leases of applications still in hand; returns how many were still ours."""
     if not held:
         return 0
-    now = clock.now()
-    statement = update(A).where(*STILL_HELD).values(lease_expires_at=now + dt.timedelta(seconds=lease_seconds))
+    until = clock.now() + dt.timedelta(seconds=lease_seconds)
     with engine.begin() as conn:
-        result = conn.execute(statement, [{"pk": pk, "token": token} for pk, token in held])
+        result = conn.execute(_renew_statement(), [{"pk": pk, "token": token, "until": until} for pk, token in held])
     return result.rowcount
+
+
+@functools.cache
+def _renew_statement() -> Update:
+    """The renewal (every third of a lease, on every worker), built once like the claim."""
+    return update(A).where(*STILL_HELD).values(lease_expires_at=bindparam("until", type_=A.c.lease_expires_at.type))
 
 
 def release(engine: Engine, worker_id: str, held: list[tuple[int, int]], clock: Clock = SYSTEM) -> int:
@@ -148,19 +163,12 @@ def release(engine: Engine, worker_id: str, held: list[tuple[int, int]], clock: 
 def rescue_expired(engine: Engine, clock: Clock = SYSTEM) -> int:
     """Expired leases (a killed or stuck worker) go back to NEW."""
     now = clock.now()
-    in_progress, to_new = change(State.IN_PROGRESS, State.NEW)
-    expired = select(*_HELD).where(in_progress, A.c.lease_expires_at < now).order_by(A.c.id)
-    if engine.dialect.name == "postgresql":
-        expired = expired.with_for_update(skip_locked=True)
-    statement = (
-        update(A)
-        .where(A.c.id == bindparam("pk"), in_progress)
-        .values(**to_new, lease_owner=None, lease_expires_at=None, updated_at=now)
-    )
+    require(State.IN_PROGRESS, State.NEW)
+    expired, statement = _rescue_statements(engine.dialect.name == "postgresql")
     with engine.begin() as conn:
-        rows = conn.execute(expired).all()
+        rows = conn.execute(expired, {"now": now}).all()
         if rows:
-            conn.execute(statement, [{"pk": r.id} for r in rows])
+            conn.execute(statement, [{"pk": r.id, "now": now} for r in rows])
         record(
             conn,
             [
@@ -180,23 +188,53 @@ def rescue_expired(engine: Engine, clock: Clock = SYSTEM) -> int:
 def promote_due_retries(engine: Engine, clock: Clock = SYSTEM) -> int:
     """RETRY_WAIT → NEW for applications whose next attempt is due."""
     now = clock.now()
-    waiting, to_new = change(State.RETRY_WAIT, State.NEW)
-    statement = update(A).where(waiting, A.c.next_attempt_at <= now).values(**to_new, updated_at=now).returning(A.c.id)
+    require(State.RETRY_WAIT, State.NEW)
     with engine.begin() as conn:
-        rows = conn.execute(statement).all()
+        rows = conn.execute(_promote_statement(), {"now": now}).all()
         record(conn, [event_row(now, "retry_due", SYSTEM_ACTOR, r.id, State.RETRY_WAIT, State.NEW) for r in rows])
     return len(rows)
 
 
 def anything_due(engine: Engine, clock: Clock = SYSTEM) -> bool:
     """Anything to do now: due NEW or RETRY_WAIT applications, or some in progress (here or elsewhere)."""
-    now = clock.now()
-    query = select(func.count()).where(
+    with read(engine) as conn:
+        return bool(conn.execute(_due_query(), {"now": clock.now()}).scalar())
+
+
+# The sweep's statements (every poll interval, on every worker), built once like the claim's.
+
+
+def _now() -> BindParameter[dt.datetime]:
+    return bindparam("now", type_=A.c.updated_at.type)
+
+
+@functools.cache
+def _rescue_statements(postgresql: bool) -> tuple[Select[Any], Update]:
+    in_progress, to_new = change(State.IN_PROGRESS, State.NEW)
+    expired = select(*_HELD).where(in_progress, A.c.lease_expires_at < _now()).order_by(A.c.id)
+    if postgresql:
+        expired = expired.with_for_update(skip_locked=True)
+    statement = (
+        update(A)
+        .where(A.c.id == bindparam("pk"), in_progress)
+        .values(**to_new, lease_owner=None, lease_expires_at=None, updated_at=_now())
+    )
+    return expired, statement
+
+
+@functools.cache
+def _promote_statement() -> Update:
+    waiting, to_new = change(State.RETRY_WAIT, State.NEW)
+    return update(A).where(waiting, A.c.next_attempt_at <= _now()).values(**to_new, updated_at=_now()).returning(A.c.id)
+
+
+@functools.cache
+def _due_query() -> Select[Any]:
+    now = _now()
+    return select(func.count()).where(
         or_(
             (A.c.state == State.NEW.value) & (A.c.available_at <= now),
             (A.c.state == State.RETRY_WAIT.value) & (A.c.next_attempt_at <= now),
             A.c.state == State.IN_PROGRESS.value,
         )
     )
-    with read(engine) as conn:
-        return bool(conn.execute(query).scalar())
