@@ -10,8 +10,6 @@ import base64
 import copy
 import datetime as dt
 import functools
-import json
-import random
 from typing import Any
 
 import pytest
@@ -19,7 +17,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from bench.generate import Generator
 from robot.adapters import xml_limits
 from robot.adapters.decoding import base64_bytes
 from robot.adapters.register_source import RegisterRequest
@@ -30,8 +27,9 @@ from robot.adapters.ssbtek.simulator import FaultInjection, SimulatorApp
 from robot.adapters.ssbtek.soap import V10, V11, Contract, escape
 from robot.config import Settings
 from robot.formats.application import parse_application
-from robot.formats.register import Authority, Register
+from robot.formats.register import Authority
 from tests import ssbtek_decode_oracle as old
+from tests.generated_registers import varied
 
 SETTINGS = Settings(ssbtek={"url": "http://127.0.0.1:9/"})
 EVERY_AUTHORITY = frozenset(Authority)
@@ -49,15 +47,7 @@ def outcome(call: Any) -> tuple[str, Any]:
 def answered(seed: int, contract: Contract, error_rate: float) -> list[tuple[bytes, Question]]:
     """The simulator's answers to questions about every adult of 40 generated applications (some of whom are
     unavailable at an authority, some with a registered business), every authority asked by half of them."""
-    rng = random.Random(seed)
-    generator = Generator("2026-12", seed)
-    generated = list(generator.applications(40))
-    for person in generator.register["persons"].values():
-        if rng.random() < 0.2:
-            person["unavailable"] = rng.sample([a.value for a in Authority], rng.randint(1, 3))
-        if rng.random() < 0.2:
-            person["business"] = {"f_skatt": rng.random() < 0.5, "employer": rng.random() < 0.5, "vat": False}
-    register = Register.model_validate_json(json.dumps(generator.register), strict=True)
+    generated, register = varied(seed)
     simulator = SimulatorApp(register, FaultInjection(authority_error_rate=error_rate, seed=seed), contract)
     answers = []
     for n, g in enumerate(generated):

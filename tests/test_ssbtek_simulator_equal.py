@@ -9,14 +9,11 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import functools
-import json
-import random
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bench.generate import Generator
 from robot.adapters.register_source import RegisterRequest
 from robot.adapters.ssbtek.request import Question, fetch_envelope, ping_envelope, question_for
 from robot.adapters.ssbtek.simulator import FaultInjection, SimulatorApp
@@ -25,6 +22,7 @@ from robot.adapters.ssbtek.soap import V10, V11, Contract
 from robot.config import Settings
 from robot.formats.application import parse_application
 from robot.formats.register import Authority, Register
+from tests.generated_registers import varied
 from tests.ssbtek_simulator_oracle import OldSimulator
 
 SETTINGS = Settings(ssbtek={"url": "http://127.0.0.1:9/"})
@@ -35,15 +33,7 @@ ABSENT = "191212121212"
 def generated(seed: int) -> tuple[Register, tuple[Question, ...]]:
     """A register (some persons unavailable at an authority, some with a business) and questions about every adult
     of 40 generated applications and one person absent from it, every authority asked by half of them."""
-    rng = random.Random(seed)
-    generator = Generator("2026-12", seed)
-    applications = list(generator.applications(40))
-    for person in generator.register["persons"].values():
-        if rng.random() < 0.2:
-            person["unavailable"] = rng.sample([a.value for a in Authority], rng.randint(1, 3))
-        if rng.random() < 0.2:
-            person["business"] = {"f_skatt": rng.random() < 0.5, "employer": rng.random() < 0.5, "vat": False}
-    register = Register.model_validate_json(json.dumps(generator.register), strict=True)
+    applications, register = varied(seed)
     questions = []
     for n, g in enumerate(applications):
         app = parse_application(g.raw()).application
