@@ -90,7 +90,7 @@ class Chain:
         return _h(b"bistandsrobot ledger 1:" + self.name.encode())
 
     def personal_hash(self, row: Mapping[str, Any]) -> str:
-        return _h(b"personal:" + _canonical({c: row.get(c) for c in self.personal}))
+        return _personal_hash(self.personal, {c: _value(v) for c in self.personal if (v := row.get(c)) is not None})
 
     def content_hash(self, row: Mapping[str, Any], personal_hash: str | None = None) -> str:
         values = {c: row.get(c) for c in self.kept}
@@ -119,6 +119,11 @@ def _h(data: bytes) -> str:
 
 _CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"))
 """One encoder for every row: `json.dumps` with these options would build a new one each call."""
+
+
+def _personal_hash(personal: tuple[str, ...], encoded: Mapping[str, Any]) -> str:
+    """The hash of a row's personal values, from its values already converted (`_value`) and without nulls."""
+    return _h(b"personal:" + _encode({c: encoded[c] for c in personal if c in encoded}))
 
 
 def _canonical(values: Mapping[str, Any]) -> bytes:
@@ -186,11 +191,11 @@ def prepare(table: Table, rows: list[dict[str, Any]]) -> Prepared:
             if type(v) not in _AS_THEY_ARE:
                 if isinstance(v, dt.datetime) and v.tzinfo is dt.UTC:  # no folds: equal means the same instant
                     v = converted.get(v) or converted.setdefault(v, _value(v))
-                elif isinstance(v, dt.datetime | bytes | memoryview):
+                else:
                     v = _value(v)
             encoded[c] = v
         hashed = {c: encoded[c] for c in kept if c in encoded}
-        hashed["personal"] = _h(b"personal:" + _encode({c: encoded[c] for c in personal if c in encoded}))
+        hashed["personal"] = _personal_hash(personal, encoded)
         before, after = _around_id(hashed)
         pending.append(Pending(values | {"personal_hash": None, "purged_at": None}, before, after))
     return Prepared(chain, pending)
