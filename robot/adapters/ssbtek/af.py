@@ -41,7 +41,7 @@ from lxml import etree
 from robot.adapters.decoding import PayloadError, code_text, iso_date
 from robot.adapters.ssbtek import codes
 from robot.adapters.ssbtek.request import Question
-from robot.adapters.ssbtek.soap import AF, escape
+from robot.adapters.ssbtek.soap import AF, escape, path_text
 from robot.formats.period import first_day, of, shift
 from robot.formats.register import AF_UNKNOWN, AfInfo, AktivitetsrapportKod, Authority
 
@@ -107,7 +107,7 @@ def parse_af(data: etree._Element, personnummer: str, control_month: str | None 
         registered = jobseeker in ("true", "1")
         if since_text := _text(fields.get(_SINCE)):
             since = iso_date(since_text, "AF ArbetssokandeRegistrerad")
-        report = _latest_report(info)
+        report = path_text(info, _REPORT, _LATEST)
         if report and report.strip():
             latest = iso_date(report, "AF SenasteAktivitetsRapportDatum")
     if registered is None:
@@ -127,14 +127,6 @@ def parse_af(data: etree._Element, personnummer: str, control_month: str | None 
 def _af_info(status: str, aktivitetsrapport: int, registered_since: dt.date | None) -> AfInfo:
     """AfInfo is frozen: the few distinct values are validated once and shared."""
     return AfInfo(status=status, aktivitetsrapport=aktivitetsrapport, registered_since=registered_since)
-
-
-def _latest_report(info: etree._Element) -> str | None:
-    """`info.findtext("AktivetetsRapportDatum/SenasteAktivitetsRapportDatum")` (af namespace), without the path."""
-    for report in info.iterchildren(_REPORT):
-        for latest in report.iterchildren(_LATEST):
-            return latest.text or ""
-    return None
 
 
 def _echoed_month(data: etree._Element) -> str | None:

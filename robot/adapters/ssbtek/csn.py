@@ -26,14 +26,13 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 from lxml import etree
 
 from robot.adapters.decoding import PayloadError, base64_bytes, checked_amount, code_text, twelve_digit
 from robot.adapters.ssbtek import codes
-from robot.adapters.ssbtek.soap import escape, parse_xml
+from robot.adapters.ssbtek.soap import children_at, escape, parse_xml, path_text
 from robot.formats.period import first_day, last_day, of
 from robot.formats.register import RegisterIncome
 
@@ -73,7 +72,7 @@ def read_answer(text: str, personnummer: str) -> CsnAnswer:
     version = version if version in codes.CSN_VERSIONS else _normalised(version)
     if root.tag != f"{{{codes.CSN_VERSIONS.get(version, '?')}}}CSNSvar":
         raise PayloadError(f"CSN svar: not a CSNSvar of a known schema version ({code_text(version)})")
-    result = (_result_code(root) or "").strip()
+    result = (path_text(root, "{*}GemensamtSvarEkbistand", "{*}Resultat", "{*}ResultatKod") or "").strip()
     if result != codes.CSN_RESULT_OK:
         raise PayloadError(f"CSN: ResultatKod {code_text(result)}", f"CSN_RESULTAT_{code_text(result) or 'SAKNAS'}")
     person = _person(root, personnummer)
@@ -87,7 +86,7 @@ def read_answer(text: str, personnummer: str) -> CsnAnswer:
         section = sections.get(form)
         if section is None or len(section) == 0:  # absent or empty (the common case): no payment to look for
             continue
-        for payment in _under(section, _PAYMENTS):
+        for payment in children_at(section, *_PAYMENTS):
             payments.append(_payment(form, payment))
     return CsnAnswer(version=version, result=result, known=known, payments=tuple(payments))
 
@@ -109,25 +108,6 @@ def decode_answer(text: str, personnummer: str) -> list[RegisterIncome]:
 _PAYMENTS = ("{*}Arenden", "{*}Arende", "{*}UtbetalningsPlan", "{*}Utbetalning")
 
 
-def _under(element: etree._Element, path: tuple[str, ...]) -> Iterator[etree._Element]:
-    """The elements `element.iterfind("/".join(path))` gives, in its order, for a path of child steps
-    (`{*}name`): lxml filters the children in C, and no path is compiled."""
-    if len(path) == 1:
-        yield from element.iterchildren(path[0])
-        return
-    for child in element.iterchildren(path[0]):
-        yield from _under(child, path[1:])
-
-
-def _result_code(root: etree._Element) -> str | None:
-    """`root.findtext("{*}GemensamtSvarEkbistand/{*}Resultat/{*}ResultatKod")`."""
-    for svar in root.iterchildren("{*}GemensamtSvarEkbistand"):
-        for resultat in svar.iterchildren("{*}Resultat"):
-            for kod in resultat.iterchildren("{*}ResultatKod"):
-                return kod.text or ""
-    return None
-
-
 def _normalised(version: str) -> str:
     """`4`, `4.00` → `4.0` (schemaVersion is an xs:decimal)."""
     try:
@@ -137,7 +117,7 @@ def _normalised(version: str) -> str:
 
 
 def _person(root: etree._Element, personnummer: str) -> etree._Element:
-    for person in (p for personer in root.iterchildren("{*}Personer") for p in personer.iterchildren("{*}Person")):
+    for person in children_at(root, "{*}Personer", "{*}Person"):
         number = twelve_digit(person.get("personnummer") or "", person.get("sekel"))
         if number == personnummer or (len(number) == 10 and number == personnummer[2:]):
             return person

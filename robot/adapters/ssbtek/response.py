@@ -28,10 +28,10 @@ from robot.adapters.ssbtek.soap import (
     Contract,
     MalformedAnswer,
     body_element,
-    child_text,
     contract_of,
     error_fields,
     local_name,
+    path_text,
     raise_if_fault,
 )
 from robot.formats.register import (
@@ -151,7 +151,7 @@ def parse_fetch_answer(
                 data = child
                 break
         if data is not None and data.tag == t.error:
-            errors[authority] = AuthorityError(*error_fields(data, g))
+            errors[authority] = _error(data, g)
             continue
         if data is None or data.tag != t.data:
             errors[authority] = AuthorityError("adapter", "NO_DATA", ("Neither data nor error",))
@@ -289,13 +289,13 @@ def _incomes(
         return []  # the yearly assessment carries no register/1 income (monthly pay comes from AGI)
     if authority is Authority.SO:
         return parse_so(data, personnummer, so_answered)
-    if authority is Authority.TNS and (child_text(data, _TNS_RESULTAT) or "").strip() == "FEL":
+    if authority is Authority.TNS and (path_text(data, _TNS_RESULTAT) or "").strip() == "FEL":
         raise PayloadError("TNS: resultat FEL", "TNS_FEL")
     return []
 
 
 def _required(data: etree._Element, tag: str, what: str) -> str:
-    text = child_text(data, tag)
+    text = path_text(data, tag)
     if text is None:
         raise PayloadError(f"{what}: missing")
     return text

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from lxml import etree
 
 from robot.adapters.decoding import PayloadError, kronor
-from robot.adapters.ssbtek.soap import child_text, escape, parse_xml
+from robot.adapters.ssbtek.soap import children_at, escape, parse_xml, path_text
 
 NS = "http://xmls.skatteverket.se/se/skatteverket/zg/instans/standardiseradInformation/1.0"
 BESKO = "http://xmls.skatteverket.se/se/skatteverket/zg/komponent/infoForBeskattning/1.0"
@@ -53,8 +53,8 @@ def decode_answer(text: str, personnummer: str) -> SkvAssessment:
         raise PayloadError("SKV svar: not well-formed XML") from None
     if root.tag != ROOT:
         raise PayloadError("SKV svar: not SvarBeskattningsuppgifterEnligtSFS2008-975")
-    for entry in (e for lista in root.iterchildren(_LISTA) for e in lista.iterchildren(_PERSONUPPGIFT)):
-        if (child_text(entry, _PERSON) or "").strip() != personnummer:
+    for entry in children_at(root, _LISTA, _PERSONUPPGIFT):
+        if (path_text(entry, _PERSON) or "").strip() != personnummer:
             continue
         capital = tuple(
             CapitalIncome(
@@ -64,13 +64,13 @@ def decode_answer(text: str, personnummer: str) -> SkvAssessment:
             )
             for item in entry.iterchildren(_KAPITAL)
         )
-        status = child_text(entry, _STATUS)
+        status = path_text(entry, _STATUS)
         return SkvAssessment(found=True, status=status.strip() if status else None, capital=capital)
     return SkvAssessment(found=False, status=None, capital=())
 
 
 def _number(item: etree._Element, name: str) -> int | None:
-    text = child_text(item, f"{{{BESKO}}}{name}")
+    text = path_text(item, f"{{{BESKO}}}{name}")
     if text is None or not text.strip():
         return None
     return int(kronor(text, f"SKV {name}"))

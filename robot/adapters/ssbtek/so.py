@@ -21,7 +21,7 @@ from lxml import etree
 from robot.adapters.decoding import PayloadError, code_text, month_of_date, whole_kronor
 from robot.adapters.ssbtek import codes
 from robot.adapters.ssbtek.request import Question
-from robot.adapters.ssbtek.soap import SO, child_text, escape
+from robot.adapters.ssbtek.soap import SO, escape, path_text
 from robot.formats.application import IncomeType
 from robot.formats.period import first_day, last_day, shift
 from robot.formats.register import Authority, RegisterIncome
@@ -45,20 +45,20 @@ def parse_so(
     data: etree._Element, personnummer: str, answered: Iterable[str] = codes.SO_ANSWERED
 ) -> list[RegisterIncome]:
     """The a-kassor's `ssbt:data` element about `personnummer` as incomes of type a_kassa. Raises PayloadError."""
-    if (child_text(data, _IDENTIFICATION) or "").strip() != personnummer:
+    if (path_text(data, _IDENTIFICATION) or "").strip() != personnummer:
         raise PayloadError("SO: the answer is about another person", "ANNAN_PERSON")
     ok = {status.strip().casefold() for status in answered}
     incomes = []
     for kassor in data.iterchildren(_LIST):
         for kassa in kassor.iterchildren(_KASSA):
-            status = (child_text(kassa, _STATUS) or "").strip()
+            status = (path_text(kassa, _STATUS) or "").strip()
             if status.casefold() not in ok:
                 raise PayloadError(
                     f"SO: an a-kassa's status {code_text(status)!r} is not one of the answered statuses", "SO_STATUS"
                 )
             for payment in kassa.iterchildren(_PAYMENT):
-                month = month_of_date(child_text(payment, _PAID_ON), "SO Utbetalningsdatum")
-                amount = whole_kronor((child_text(payment, _NET) or "").strip(), "SO NettoEfterSkatt")
+                month = month_of_date(path_text(payment, _PAID_ON), "SO Utbetalningsdatum")
+                amount = whole_kronor((path_text(payment, _NET) or "").strip(), "SO NettoEfterSkatt")
                 incomes.append(RegisterIncome(source="SO", type=IncomeType.a_kassa, month=month, amount=amount))
     return incomes
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import re
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -264,12 +265,21 @@ def fault_envelope(
     )
 
 
-def child_text(element: etree._Element, tag: str) -> str | None:
-    """`element.findtext(tag)` for a tag without wildcards or path: the text of the first child named `tag`
-    ("" when it has none), None when there is no such child. Cheaper: lxml's C filter makes no
-    Python object of the children it skips, and no path is compiled."""
-    for child in element.iterchildren(tag):
-        return child.text or ""
+def children_at(element: etree._Element, *path: str) -> Iterator[etree._Element]:
+    """The elements `element.iterfind("/".join(path))` gives, in its order, for a path of child steps (`{ns}name`
+    or `{*}name`): lxml filters each step's children in C, and no path is compiled."""
+    if len(path) == 1:
+        yield from element.iterchildren(path[0])
+        return
+    for child in element.iterchildren(path[0]):
+        yield from children_at(child, *path[1:])
+
+
+def path_text(element: etree._Element, *path: str) -> str | None:
+    """`element.findtext("/".join(path))` for a path of child steps: the first match's text ("" when it has
+    none), None when nothing matches."""
+    for found in children_at(element, *path):
+        return found.text or ""
     return None
 
 
