@@ -34,6 +34,16 @@ _REMEMBERED = 4096
 day every month; this bound only guards against a caller asking for every day of the calendar)."""
 
 
+class _Memory(dict[Any, Any]):
+    """A step's remembered values, at most `_REMEMBERED`: past that it starts afresh."""
+
+    def keep(self, key: Any, value: Any) -> Any:
+        if len(self) >= _REMEMBERED:
+            self.clear()
+        self[key] = value
+        return value
+
+
 class MissingParameter(LookupError):
     """A parameter has no value in force for the day (or year) the application needs.
 
@@ -85,8 +95,10 @@ class Step:
     def __init__(self, name: str, params: ParameterGroup):
         self.name = name
         self.params = params
-        self._in_force: dict[tuple[str, dt.date], ParamValue | None] = {}
-        self._lagrum: dict[dt.date, tuple[str, ...]] = {}
+        self._in_force = _Memory()
+        """(name, day) → the parameter value in force, or None."""
+        self._lagrum = _Memory()
+        """day → the provisions in force."""
 
     # Loading ---------------------------------------------------------------------------------
 
@@ -121,10 +133,7 @@ class Step:
         key = (name, day)
         found = self._in_force.get(key, _UNKNOWN)
         if found is _UNKNOWN:
-            found = self.params.parameter(name).at(day)
-            if len(self._in_force) >= _REMEMBERED:
-                self._in_force.clear()
-            self._in_force[key] = found
+            found = self._in_force.keep(key, self.params.parameter(name).at(day))
         return found  # type: ignore[return-value]
 
     def value(self, name: str, day: dt.date) -> ParamValue:
@@ -146,10 +155,7 @@ class Step:
         found = self._lagrum.get(day)
         if found is None:
             parts = self.value(LAGRUM, day).value
-            found = tuple(dict.fromkeys(text for texts in parts.values() for text in texts))
-            if len(self._lagrum) >= _REMEMBERED:
-                self._lagrum.clear()
-            self._lagrum[day] = found
+            found = self._lagrum.keep(day, tuple(dict.fromkeys(text for texts in parts.values() for text in texts)))
         return list(found)
 
     def authorities(self, day: dt.date) -> frozenset[Authority]:
