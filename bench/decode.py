@@ -19,35 +19,26 @@ import json
 import time
 import uuid
 from collections.abc import Callable
-from pathlib import Path
 
 from bench.generate import Generator
+from bench.register_path import register_requests
 from robot.adapters.register_source import RegisterRequest
 from robot.adapters.ssbtek.request import Question, fetch_envelope, question_for
 from robot.adapters.ssbtek.response import parse_fetch_answer
 from robot.adapters.ssbtek.simulator import FaultInjection, SimulatorApp
 from robot.adapters.ssbtek.soap import Contract, contract_for
-from robot.chain.ruleset import load_ruleset
 from robot.config import Settings
-from robot.formats.application import parse_application
 from robot.formats.register import Register
 
-RULES = Path(__file__).resolve().parent.parent / "rules"
 PERIOD = "2026-12"
 
 
 def questions(applications: int, seed: int) -> tuple[Register, list[tuple[RegisterRequest, str, str]]]:
     """The generated register, and (request, personnummer, korrelationsid) per adult of each application."""
     generator = Generator(PERIOD, seed)
-    generated = list(generator.applications(applications))
-    ruleset = load_ruleset(RULES)
-    asked = []
-    for g in generated:
-        app = parse_application(g.raw()).application
-        assert app is not None
-        adults = tuple(adult.personnummer for _, adult in app.adults())
-        request = RegisterRequest(app.application_id, app.period, adults, ruleset.required_authorities(app.period))
-        asked.extend((request, pnr, uuid.UUID(int=len(asked)).hex) for pnr in adults)
+    asked: list[tuple[RegisterRequest, str, str]] = []
+    for request in register_requests(generator.applications(applications)):
+        asked.extend((request, pnr, uuid.UUID(int=len(asked)).hex) for pnr in request.persons)
     return Register.model_validate_json(json.dumps(generator.register), strict=True), asked
 
 

@@ -16,8 +16,10 @@ import asyncio
 import os
 import statistics
 import time
+from collections.abc import Iterable
 from pathlib import Path
 
+from bench.generate import Generated
 from bench.harness import Workspace
 from robot.adapters.register_source import RegisterRequest
 from robot.adapters.ssbtek.simulator import FaultInjection, ssbtek_simulator
@@ -47,18 +49,24 @@ async def _fetch_all(source, requests: list[RegisterRequest], in_flight: int, pi
     return time.thread_time() - cpu, process_cpu(pid) - simulator
 
 
+def register_requests(generated: Iterable[Generated]) -> list[RegisterRequest]:
+    """Each generated application's register request as the worker builds it: its adults, and the authorities
+    the shipped rules need for its period."""
+    ruleset = load_ruleset(RULES)
+    requests = []
+    for g in generated:
+        app = parse_application(g.raw()).application
+        assert app is not None
+        adults = tuple(adult.personnummer for _, adult in app.adults())
+        requests.append(
+            RegisterRequest(app.application_id, app.period, adults, ruleset.required_authorities(app.period))
+        )
+    return requests
+
+
 def run(applications: int, rounds: int, in_flight: int) -> None:
     with Workspace.create() as ws:
-        generated = ws.generate(applications)
-        ruleset = load_ruleset(RULES)
-        requests = []
-        for g in generated:
-            app = parse_application(g.raw()).application
-            assert app is not None
-            adults = tuple(adult.personnummer for _, adult in app.adults())
-            requests.append(
-                RegisterRequest(app.application_id, app.period, adults, ruleset.required_authorities(app.period))
-            )
+        requests = register_requests(ws.generate(applications))
         calls = sum(len(r.persons) for r in requests)
         with ssbtek_simulator(ws.register_file, FaultInjection(latency_ms=0), in_subprocess=True) as sim:
             os.environ.update(ws.env(**sim.env))
