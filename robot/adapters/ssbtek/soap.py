@@ -278,7 +278,8 @@ def children_at(element: etree._Element, *path: str) -> Iterator[etree._Element]
 def path_text(element: etree._Element, *path: str) -> str | None:
     """`element.findtext("/".join(path))` for a path of child steps: the first match's text ("" when it has
     none), None when nothing matches."""
-    for found in children_at(element, *path):
+    # One step (most calls) straight from lxml's filter: the walk's generator costs about 1 % of a worker's CPU there.
+    for found in element.iterchildren(path[0]) if len(path) == 1 else children_at(element, *path):
         return found.text or ""
     return None
 
