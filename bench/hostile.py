@@ -44,8 +44,11 @@ class _Handler(socketserver.BaseRequestHandler):
         sock = self.request
         try:
             if self.server.tls is not None:
+                # The handshake is done apart from the wrap: a failing wrap closes the socket at once, and a
+                # close with the client's request unread resets the connection before the client reads the alert.
+                sock = self.server.tls_context.wrap_socket(sock, server_side=True, do_handshake_on_connect=False)
                 try:
-                    sock = self.server.tls_context.wrap_socket(sock, server_side=True)
+                    sock.do_handshake()
                 except ssl.SSLError:
                     _linger(sock)  # as web servers close: the alert is read, not lost to a reset
                     return
