@@ -338,3 +338,13 @@ def test_a_renewal_extends_the_leases_still_held_and_no_other(engine, settings, 
     with engine.connect() as conn:
         until = dict(conn.execute(select(applications.c.application_id, applications.c.lease_expires_at)).all())
     assert until == {"A": clock.now() + dt.timedelta(seconds=45), "B": clock.now() + dt.timedelta(seconds=45)}
+
+
+def test_an_error_is_described_with_its_message_only_where_that_cannot_hold_personal_data():
+    import httpx
+
+    from robot.worker.processing import describe
+
+    assert describe(httpx.ConnectTimeout("connect timed out")) == "ConnectTimeout: connect timed out"
+    assert describe(OSError("no space left for 199001011234")) == "OSError: no space left for [personnummer]"
+    assert describe(KeyError("199001011234")) == "KeyError"

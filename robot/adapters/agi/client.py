@@ -14,7 +14,6 @@ import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-import httpx
 import structlog
 
 from robot.adapters.agi import wire
@@ -61,6 +60,8 @@ class AgiSource:
         self.settings = settings
         endpoint = agi_endpoint(settings)
         self.certificate: Certificate | None = check_endpoint(endpoint)
+        import httpx  # only with [agi] set: a worker without it never imports httpx
+
         self._url = str(httpx.URL(a.url).join(wire.PATH))
         self._observer = observer or NoObserver()
         self._http = exchange or service_http(endpoint, a, settings, budget, self._observer)
