@@ -21,9 +21,9 @@ import ssl
 from dataclasses import dataclass
 from pathlib import Path
 
-import structlog
+from robot import logs
 
-log = structlog.get_logger("robot.tls")
+log = logs.get("robot.tls")
 
 EXPIRY_WARNING_DAYS = 30
 _LOCAL_NAMES = {"localhost", "localhost.localdomain"}

@@ -14,8 +14,7 @@ import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-import structlog
-
+from robot import logs
 from robot.adapters.agi import wire
 from robot.adapters.budget import AnswerBudget
 from robot.adapters.calls import TRANSIENT_STATUS, Transient, retrying
@@ -28,7 +27,7 @@ from robot.config import Settings
 from robot.formats.period import of
 from robot.formats.register import RegisterIncome
 
-log = structlog.get_logger("robot.agi")
+log = logs.get("robot.agi")
 
 _HEADERS = {"content-type": "application/json", "accept": "application/json"}
 
