@@ -128,6 +128,12 @@ def test_a_worker_on_ssbtek_loads_only_what_it_runs(tmp_path):
     assert unwanted(loaded) == []
 
 
+def test_a_help_page_loads_no_database_library(tmp_path):
+    loaded, done = loaded_modules(tmp_path, robot_env(tmp_path), "run", "--help")
+    assert done.returncode == 0 and "Användning: robot run" in done.stdout
+    assert "sqlalchemy" not in loaded
+
+
 def test_batch_processes_everything_due_and_a_second_batch_does_nothing(tmp_path):
     env = robot_env(tmp_path)
     robot(env, "db", "upgrade")
