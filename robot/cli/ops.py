@@ -248,10 +248,10 @@ def _runtime(config):
 
 def _run(rt, *, until_idle: bool, watch_inbox: bool, schedule: bool, batch_key: str | None, serve_http: bool) -> None:
     from robot.cli.progress import progress
-    from robot.queue.status import queue_status
+    from robot.queue.status import due_now
     from robot.worker.daemon import run_worker
 
-    with progress(queue_status(rt.engine)["due_now"], on_terminal=is_terminal()) as written:
+    with progress(due_now(rt.engine), on_terminal=is_terminal()) as written:
         stats = asyncio.run(
             run_worker(rt, until_idle=until_idle, watch_inbox=watch_inbox, schedule=schedule, batch_key=batch_key,
                        on_written=written, serve_http=serve_http)
