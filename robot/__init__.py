@@ -5,5 +5,5 @@ or sends the application to manual handling with its reasons.
 """
 
 __version__ = "0.1.0"
-"""The program's version; every verdict records it. pyproject.toml reads it from here (the package's
-metadata), so a worker need not look up its own distribution at start (importlib.metadata, ~20 ms)."""
+"""The program's version; every verdict records it. pyproject.toml reads it from here for the package's
+metadata, so that a worker need not look its own distribution up at start (importlib.metadata.version)."""
