@@ -9,11 +9,33 @@ from __future__ import annotations
 import logging
 import re
 import sys
+from types import ModuleType
 from typing import Any, TextIO
 
-import structlog
-
 from robot.formats.text import terminal_safe
+
+
+def _import_structlog() -> ModuleType:
+    """structlog, loaded without rich where nothing has loaded rich yet.
+
+    structlog's package imports its console renderer and its traceback module, and they import rich when it is
+    installed (~35 ms of a worker's start) to draw an exception handed over as `exc_info`. The robot never
+    hands one to a renderer (`format_exc_info` below makes every exception text first, and no code logs with
+    `exc_info` unconfigured), so rich is hidden while structlog loads: structlog then takes it as not installed.
+    Every module of the robot gets structlog through this one (`get`). The help pages load rich later themselves.
+    """
+    if "structlog" in sys.modules or "rich" in sys.modules:
+        import structlog
+    else:
+        sys.modules["rich"] = None  # type: ignore[assignment]  # `import rich` now raises ImportError
+        try:
+            import structlog
+        finally:
+            del sys.modules["rich"]
+    return structlog
+
+
+structlog = _import_structlog()
 
 PERSONNUMMER_SHAPE = re.compile(r"(?<![0-9])(?:[0-9]{6}|[0-9]{8})[-+]?[0-9]{4}(?![0-9])")
 

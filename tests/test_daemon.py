@@ -77,32 +77,61 @@ def test_the_daemon_refuses_to_start_without_a_stickprov_key(tmp_path):
 
 NOT_FOR_A_PLAIN_WORKER = (
     "robot.web", "robot.adapters.casesystem", "robot.intake.casesystem", "robot.observability.app", "uvicorn",
-    "starlette", "apscheduler", "authlib", "typer.rich_utils", "alembic",
+    "starlette", "apscheduler", "authlib", "typer.rich_utils", "alembic", "sqlalchemy.dialects.postgresql", "httpx",
+    "rich",
 )  # fmt: skip
 """What a worker without a case system, a schedule or an HTTP port must not load (Alembic: only `robot db
-upgrade` needs it): every worker start pays for its imports in CPU (docs/benchmarks.md, `python -m bench.startup`)."""
+upgrade` needs it; PostgreSQL's dialect: not on SQLite; httpx: only an HTTP outbox, the case system and AGI;
+rich: only help pages, robot.logs keeps structlog from loading it): every worker start pays for its imports in
+CPU (docs/benchmarks.md, `python -m bench.startup`)."""
 
 
-def test_a_worker_loads_only_what_it_runs(tmp_path):
-    env = robot_env(tmp_path, ROBOT_HTTP_PORT="0")
-    assert robot(env, "db", "upgrade").returncode == 0
-    queue(env, 5)
+def loaded_modules(tmp_path, env, *args: str) -> tuple[set[str], subprocess.CompletedProcess[str]]:
+    """The modules `robot ARGS…` has loaded when it ends, and how it ended."""
     modules = tmp_path / "modules.txt"
     run = (
         "import runpy, sys\n"
-        "sys.argv = ['robot', 'run', '--no-schedule', '--until-idle']\n"
+        f"sys.argv = ['robot', *{list(args)!r}]\n"
         "try:\n"
         "    runpy.run_module('robot', run_name='__main__')\n"
         "finally:\n"
         f"    open({str(modules)!r}, 'w').write('\\n'.join(sys.modules))\n"
     )
     done = subprocess.run([sys.executable, "-c", run], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    return set(modules.read_text().split()), done
+
+
+def unwanted(loaded: set[str]) -> list[str]:
+    return sorted(m for m in loaded if any(m == p or m.startswith(p + ".") for p in NOT_FOR_A_PLAIN_WORKER))
+
+
+def test_a_worker_loads_only_what_it_runs(tmp_path):
+    env = robot_env(tmp_path, ROBOT_HTTP_PORT="0")
+    assert robot(env, "db", "upgrade").returncode == 0
+    queue(env, 5)
+    loaded, done = loaded_modules(tmp_path, env, "run", "--no-schedule", "--until-idle")
     assert done.returncode == 0, done.stderr
     assert "behandlade 5" in done.stdout
-    loaded = set(modules.read_text().split())
     assert {"robot.worker.daemon", "robot.intake.inbox", "robot.observability.server"} <= loaded
-    unwanted = sorted(m for m in loaded if any(m == p or m.startswith(p + ".") for p in NOT_FOR_A_PLAIN_WORKER))
-    assert unwanted == []
+    assert unwanted(loaded) == []
+
+
+def test_a_worker_on_ssbtek_loads_only_what_it_runs(tmp_path):
+    """As bench.startup starts one: SSBTEK and the activity file, nothing due (SSBTEK is never called)."""
+    env = robot_env(tmp_path, ROBOT_HTTP_PORT="0", ROBOT_SSBTEK_URL="http://127.0.0.1:9/", ROBOT_SSBTEK_PROTOCOL="v11",
+                    ROBOT_ACTIVITY_FILE=str(tmp_path / "register.json"))  # fmt: skip
+    assert robot(env, "db", "upgrade").returncode == 0
+    loaded, done = loaded_modules(tmp_path, env, "run", "--no-schedule", "--no-inbox", "--until-idle")
+    assert done.returncode == 0, done.stderr
+    assert "behandlade 0" in done.stdout
+    assert {"robot.worker.daemon", "robot.adapters.ssbtek.client", "robot.adapters.activity"} <= loaded
+    assert unwanted(loaded) == []
+
+
+def test_a_help_page_loads_no_database_library(tmp_path):
+    loaded, done = loaded_modules(tmp_path, robot_env(tmp_path), "run", "--help")
+    assert done.returncode == 0 and "Användning: robot run" in done.stdout
+    assert "sqlalchemy" not in loaded
 
 
 def test_batch_processes_everything_due_and_a_second_batch_does_nothing(tmp_path):

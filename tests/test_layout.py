@@ -6,9 +6,13 @@ ARCHITECTURE.md describes the rooms; these tests keep the code in them.
 from __future__ import annotations
 
 import ast
+import importlib.metadata
+import tomllib
 from pathlib import Path
 
 import pytest
+
+import robot
 
 ROBOT = Path(__file__).resolve().parent.parent / "robot"
 SHARED_SERVICES = {"__init__", "__main__", "clock", "config", "logs"}
@@ -170,3 +174,12 @@ def test_rooms_import_only_rooms_below_them():
             if not allowed:
                 upward.add(f"{module} → {target}")
     assert sorted(upward) == []
+
+
+def test_the_package_takes_its_version_from_robot():
+    """Every verdict records `robot.__version__`: the package's metadata (pyproject.toml) reads it from there, and
+    the installed package says the same."""
+    project = tomllib.loads((ROBOT.parent / "pyproject.toml").read_text(encoding="utf-8"))
+    assert "version" in project["project"]["dynamic"] and "version" not in project["project"]
+    assert project["tool"]["setuptools"]["dynamic"]["version"] == {"attr": "robot.__version__"}
+    assert importlib.metadata.version("bistandsrobot") == robot.__version__

@@ -1,13 +1,17 @@
-"""The logs' scrubbing of personnummer shapes: the short-cut for short strings changes nothing."""
+"""The logs' scrubbing of personnummer shapes: the short-cut for short strings changes nothing; structlog without rich."""
 
 from __future__ import annotations
 
 import enum
+import re
+import subprocess
+import sys
 
 from hypothesis import given
 from hypothesis import strategies as st
 
 from robot import logs
+from tests.conftest import ROOT
 
 
 def _scrub_every_string(event: dict) -> dict:
@@ -50,3 +54,41 @@ def test_a_personnummer_shape_is_masked_and_a_short_string_kept():
         "a": "x [personnummer] y", "b": "[personnummer]", "c": "GBG", "d": "AB", "e": ["[personnummer]", 3],
     }  # fmt: skip
     assert type(event["d"]) is str
+
+
+_LOG_EVERY_WAY = """
+import sys
+if sys.argv[1] == "rich first":
+    import rich.console  # as when something loaded rich before the logs: structlog then loads it too
+from robot import logs
+print("rich" in sys.modules, sys.modules["structlog.dev"].rich is not None, file=sys.stderr)
+for fmt in ("json", "console"):
+    logs.configure(fmt, stream=sys.stdout)
+    log = logs.get("robot.test")
+    log.info("started", worker_id="w1", pnr="199001011234", reasons=["A", "B"])
+    try:
+        {}["missing"]
+    except KeyError:
+        log.error("failed", exc_info=True)
+        log.exception("failed again")
+import rich.pretty  # loads for whoever needs it after the logs
+"""
+
+
+def _logged(how: str) -> tuple[str, str]:
+    done = subprocess.run([sys.executable, "-c", _LOG_EVERY_WAY, how], cwd=ROOT, capture_output=True, text=True,
+                          timeout=60)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    return re.sub(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z", "<time>", done.stdout), done.stderr.strip()
+
+
+def test_structlog_loads_without_rich_and_logs_exactly_as_with_it():
+    """robot.logs keeps structlog from importing rich (a worker's start); what the logs say is the same, every
+    exception included, and rich still loads for whoever needs it afterwards."""
+    without, loaded = _logged("logs first")
+    assert loaded == "False False"
+    with_rich, loaded = _logged("rich first")
+    assert loaded == "True True"
+    assert without == with_rich
+    assert "Traceback (most recent call last)" in without and "KeyError: 'missing'" in without
+    assert "199001011234" not in without

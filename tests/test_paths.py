@@ -224,3 +224,19 @@ def test_a_mistyped_command_is_one_swedish_line(elsewhere, args, line):
     result = robot(*args)
     assert result.exit_code == 2
     assert one_line(result) == line
+
+
+def test_a_database_refusal_no_command_caught_is_one_swedish_line(elsewhere, monkeypatch):
+    from sqlalchemy.exc import OperationalError
+
+    from robot.cli import ops
+    from robot.queue import status
+
+    def refused(_engine):
+        raise OperationalError("SELECT secret FROM applications", {"pnr": "199001011234"}, Exception("connection refused"))
+
+    monkeypatch.setattr(ops, "engine", lambda _config: None)
+    monkeypatch.setattr(status, "queue_status", refused)
+    result = robot("status")
+    assert result.exit_code == 3
+    assert one_line(result) == "robot: kan inte använda databasen: servern svarar inte (anslutningen nekades) [connection refused]"

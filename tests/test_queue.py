@@ -257,6 +257,21 @@ def test_applications_wait_for_their_batch_when_held(engine, settings, ruleset):
     assert run_until_idle(engine, settings, ruleset, DictSource(), clock).processed == 1
 
 
+def test_what_a_run_starts_with_is_what_the_status_calls_due_now(engine, settings, ruleset):
+    from robot.queue.status import due_now, queue_status
+
+    clock = FixedClock(dt.datetime(2026, 11, 24, 9, 0, tzinfo=dt.UTC))
+    settings.queue.hold_until_batch = True
+    put(engine, settings, clock, *many(2, prefix="H"))  # held for the batch
+    settings.queue.hold_until_batch = False
+    put(engine, settings, clock, *many(3, prefix="D"))
+    assert due_now(engine, clock) == queue_status(engine, clock)["due_now"] == 3
+    clock.at = dt.datetime(2026, 12, 1, 5, 1, tzinfo=dt.UTC)
+    assert due_now(engine, clock) == queue_status(engine, clock)["due_now"] == 5
+    run_until_idle(engine, settings, ruleset, DictSource(), clock)
+    assert due_now(engine, clock) == queue_status(engine, clock)["due_now"] == 0
+
+
 def test_many_applications_each_get_exactly_one_verdict(engine, settings, ruleset, clock):
     put(engine, settings, clock, *many(300))
     stats = run_until_idle(engine, settings, ruleset, DictSource(), clock)
@@ -338,3 +353,13 @@ def test_a_renewal_extends_the_leases_still_held_and_no_other(engine, settings, 
     with engine.connect() as conn:
         until = dict(conn.execute(select(applications.c.application_id, applications.c.lease_expires_at)).all())
     assert until == {"A": clock.now() + dt.timedelta(seconds=45), "B": clock.now() + dt.timedelta(seconds=45)}
+
+
+def test_an_error_is_described_with_its_message_only_where_that_cannot_hold_personal_data():
+    import httpx
+
+    from robot.worker.processing import describe
+
+    assert describe(httpx.ConnectTimeout("connect timed out")) == "ConnectTimeout: connect timed out"
+    assert describe(OSError("no space left for 199001011234")) == "OSError: no space left for [personnummer]"
+    assert describe(KeyError("199001011234")) == "KeyError"

@@ -5,13 +5,17 @@ from __future__ import annotations
 
 import datetime as dt
 import ipaddress
+import itertools
 from pathlib import Path
 
+import httpx
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 from structlog.testing import capture_logs
 from typer.testing import CliRunner
 
@@ -19,7 +23,7 @@ from robot.adapters.agi.client import AgiSource
 from robot.adapters.serving import SimulatorTls
 from robot.adapters.ssbtek.client import SoapRegisterSource
 from robot.adapters.ssbtek.simulator import ssbtek_simulator
-from robot.adapters.tls import Endpoint, check_endpoint, client_context, is_local
+from robot.adapters.tls import _LOCAL_NAMES, Endpoint, NotAUrl, check_endpoint, client_context, is_local, url_scheme
 from robot.config import AgiSettings, Settings, SsbtekSettings
 from tests.sources_fixture import REGISTER_FILE
 from tests.test_ssbtek_cli import cli
@@ -166,3 +170,69 @@ def test_ping_shows_when_the_client_certificate_expires(pki: Path):
 
 def test_check_endpoint_returns_nothing_for_a_local_address_without_a_certificate():
     assert check_endpoint(Endpoint("SSBTEK", "ROBOT_SSBTEK", "http://127.0.0.1:9/")) is None
+
+
+def _httpx_is_local(url: str) -> bool:
+    """`is_local` as it was when it read every URL with httpx: the oracle for the one that reads most itself."""
+    try:
+        host = (httpx.URL(url).host or "").lower()
+    except (httpx.InvalidURL, TypeError):
+        return False
+    if host in _LOCAL_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _httpx_scheme(url: str) -> str:
+    try:
+        return httpx.URL(url).scheme
+    except (httpx.InvalidURL, TypeError):
+        raise NotAUrl(url) from None
+
+
+def _outcome(read, url: str) -> tuple[str, object]:
+    try:
+        return "read", read(url)
+    except Exception as exc:
+        return "raised", type(exc)
+
+
+_SCHEMES = ["http", "https", "HTTP", "Https", "ftp", "h2+x.y-z", "", "1http"]
+_HOSTS = [
+    "localhost", "LOCALHOST", "localhost.localdomain", "localhost.", "127.0.0.1", "127.000.0.1", "999.1.1.1", "127.1",
+    "0x7f.0.0.1", "127.0.0.1.example.se", "[::1]", "[ABCD::1]", "[0:0:0:0:0:0:0:1]", "[::ffff:127.0.0.1]", "[zz]",
+    "[::1", "::1]", "[v1.x]", "[::1%25x]", "xn--bcher-kva.de", "xn--invalid", "XN--bcher-kva", "a.xn--bcher-kva",
+    "bücher.de", "ｌｏｃａｌｈｏｓｔ", "\u212aexample.se", "loca\u017fhost", "exa mple", "", "ssbtek.example.se", "-a-.b",
+    "a..b", "a_b", "%6cocalhost", "xn--ls8h", "xn--", "xn--zz", "[1:2]", "[::1::]", "[12345::1]",
+]  # fmt: skip
+_PORTS = ["", ":", ":80", ":8088", ":99999", ":+80", ":-1", ":abc", ":0443", ":80:80", ":١", ":1-2"]
+_RESTS = ["", "/", "/x/y", "?q=1", "#f", "/a b", "/\t", "/\x7f", "/ä", "/@h", "?@h", "//x", "\\x", "/\u212a"]
+
+
+def _same_reading(url: str) -> bool:
+    return _outcome(url_scheme, url) == _outcome(_httpx_scheme, url) and _outcome(is_local, url) == _outcome(
+        _httpx_is_local, url
+    )
+
+
+def test_a_url_is_read_as_httpx_reads_it():
+    """`is_local` and `check_endpoint` read the plain shape of a URL themselves, so that a worker need not import
+    httpx at start: they must take every URL as httpx does (the same scheme, the same locality, the same refusals).
+    Every scheme, host, port and path here, in every combination, and each host behind odd beginnings."""
+    urls = [f"{s}://{h}{p}{r}" for s, h, p, r in itertools.product(_SCHEMES, _HOSTS, _PORTS, _RESTS)]
+    urls += [
+        f"{lead}http{sep}{user}{h}/"
+        for lead, sep, user, h in itertools.product(["", " ", "\t"], ["://", ":", "//", ":///", "", "://://"],
+                                                    ["", "u@", "u:p@", "a@b@", "@"], _HOSTS)
+    ]  # fmt: skip
+    assert [url for url in urls if not _same_reading(url)] == []
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.one_of(st.text(max_size=30), st.text(st.sampled_from("htps:/[]@.1270lo:cahx-n%"), max_size=30)))
+@example("http://127.0.0.1:9/")
+def test_any_string_is_read_as_httpx_reads_it(url: str):
+    assert _same_reading(url)

@@ -24,15 +24,14 @@ import asyncio
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
-import structlog
-
+from robot import logs
 from robot.adapters.activity import ActivitySource
 from robot.adapters.agi.client import AgiSource, PayRecords
 from robot.adapters.register_source import RegisterRequest, RegisterSource
 from robot.adapters.ssbtek.response import income_order
 from robot.formats.register import Authority, ProviderAttendance, Register, RegisterPerson
 
-log = structlog.get_logger("robot.register")
+log = logs.get("robot.register")
 
 
 class ComposedRegisterSource:

@@ -37,15 +37,15 @@ from dataclasses import dataclass, replace
 from typing import Protocol
 
 import aiohttp
-import structlog
 
+from robot import logs
 from robot.adapters.budget import AnswerBudget
 from robot.adapters.calls import CertificateRefused, Transient
 from robot.adapters.register_source import RegisterUnavailable
 from robot.adapters.tls import Endpoint, client_context
 from robot.config import AgiSettings, HttpSettings, Settings, SsbtekSettings
 
-log = structlog.get_logger("robot.http")
+log = logs.get("robot.http")
 
 CHUNK = 64 * 1024
 KEEPALIVE_SECONDS = 4.0

@@ -11,9 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import structlog
-
-from robot import __version__
+from robot import __version__, logs
 from robot.chain.context import Context
 from robot.chain.inputs import Circumstances, recorded_json
 from robot.chain.ruleset import Ruleset
@@ -25,7 +23,7 @@ from robot.formats.reasons import Code
 from robot.formats.register import Register
 from robot.formats.verdict import Reason, StepEntry, Verdict
 
-log = structlog.get_logger("robot.chain")
+log = logs.get("robot.chain")
 
 
 @dataclass(frozen=True)

@@ -248,12 +248,10 @@ def _runtime(config):
 
 def _run(rt, *, until_idle: bool, watch_inbox: bool, schedule: bool, batch_key: str | None, serve_http: bool) -> None:
     from robot.cli.progress import progress
-    from robot.queue.status import queue_status
-    from robot.worker import heap
+    from robot.queue.status import due_now
     from robot.worker.daemon import run_worker
 
-    heap.settle()
-    with progress(queue_status(rt.engine)["due_now"], on_terminal=is_terminal()) as written:
+    with progress(due_now(rt.engine), on_terminal=is_terminal()) as written:
         stats = asyncio.run(
             run_worker(rt, until_idle=until_idle, watch_inbox=watch_inbox, schedule=schedule, batch_key=batch_key,
                        on_written=written, serve_http=serve_http)
@@ -274,10 +272,13 @@ def run(
 
     Svarar på /metrics, /healthz och /readyz på ROBOT_HTTP_HOST:ROBOT_HTTP_PORT (127.0.0.1:9108; port 0: inga).
     """
-    config = settings()
-    configure_logs(config, quiet_on_terminal=True)
-    _run(_runtime(config), until_idle=until_idle, watch_inbox=inbox, schedule=schedule, batch_key=None,
-         serve_http=True)  # fmt: skip
+    from robot.worker import heap
+
+    with heap.start_up():
+        config = settings()
+        configure_logs(config, quiet_on_terminal=True)
+        rt = _runtime(config)
+    _run(rt, until_idle=until_idle, watch_inbox=inbox, schedule=schedule, batch_key=None, serve_http=True)
 
 
 def batch() -> None:
@@ -287,10 +288,12 @@ def batch() -> None:
     """
     from robot.clock import SYSTEM
     from robot.intake.inbox import scan_inbox
+    from robot.worker import heap
 
-    config = settings()
-    configure_logs(config, quiet_on_terminal=True)
-    rt = _runtime(config)
+    with heap.start_up():
+        config = settings()
+        configure_logs(config, quiet_on_terminal=True)
+        rt = _runtime(config)
     try:
         inbox = scan_inbox(rt.engine, config)
     except OSError as exc:

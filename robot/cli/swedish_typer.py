@@ -11,6 +11,7 @@ just before Typer shows them (`typer_words`).
 from __future__ import annotations
 
 import re
+import sys
 from difflib import get_close_matches
 from typing import Any
 
@@ -82,20 +83,18 @@ class SwedishGroup(TyperGroup):
             fail(usage_text(exc), code=2)
 
     def invoke(self, ctx: Any) -> Any:
-        from sqlalchemy.exc import SQLAlchemyError
-
         # The subcommand's path, for the hint of an error raised before its context exists.
         first = (getattr(ctx, "_protected_args", None) or ctx.args or [""])[0]
         path = f"{ctx.command_path} {first}" if first in self.commands else ctx.command_path
         try:
             return super().invoke(ctx)
-        except SQLAlchemyError as exc:
-            fail(f"kan inte använda databasen: {database_problem(exc)}", code=3)
         except OSError as exc:
             if exc.filename is None:
                 raise
             fail(f"{exc.filename} {os_problem(exc)}", code=3)
         except Exception as exc:
+            if _is_database_error(exc):
+                fail(f"kan inte använda databasen: {database_problem(exc)}", code=3)
             if not _is_usage_error(exc):
                 _before_typer_shows(exc)
                 raise
@@ -129,6 +128,12 @@ def _before_typer_shows(exc: BaseException) -> None:
     """Typer shows these itself, with its words (an EOFError as an abort)."""
     if _kinds(exc) & {"ClickException", "Abort", "EOFError"}:
         typer_words()
+
+
+def _is_database_error(exc: BaseException) -> bool:
+    """A SQLAlchemy error. Only a loaded SQLAlchemy raises one: a help page or a usage error need not load it."""
+    errors = sys.modules.get("sqlalchemy.exc")
+    return errors is not None and isinstance(exc, errors.SQLAlchemyError)
 
 
 def _is_usage_error(exc: BaseException) -> bool:

@@ -18,13 +18,14 @@ import re
 import time
 import uuid
 from pathlib import Path
-from typing import Protocol
-
-import httpx
+from typing import TYPE_CHECKING, Protocol
 
 from robot.config import OutputSettings, check_secret
 from robot.outbox.signing import signature
 from robot.queue.outbox import StoredDecision
+
+if TYPE_CHECKING:
+    import httpx  # loaded by HttpTarget only: a worker with a folder or no target never imports it
 
 _TEMPORARY = re.compile(r"^\..+\.json\.[0-9]+\.[0-9a-f]{8}\.tmp$")
 
@@ -104,6 +105,8 @@ class HttpTarget:
     def __init__(self, settings: OutputSettings, transport: httpx.AsyncBaseTransport | None = None):
         if not settings.url or settings.secret is None:
             raise ValueError("HttpTarget needs output.url and output.secret")
+        import httpx
+
         self.url = settings.url
         self.name = settings.url
         self._secret = settings.secret.get_secret_value().encode()
@@ -115,6 +118,8 @@ class HttpTarget:
         )
 
     async def send(self, record: StoredDecision) -> str:
+        import httpx
+
         body = record.body.encode()
         headers = {
             "content-type": "application/json; charset=utf-8",

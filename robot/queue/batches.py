@@ -5,17 +5,16 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import Engine, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from robot.clock import SYSTEM, Clock
+from robot.queue.db import insert_on_conflict
 from robot.queue.schema import batch_runs, events
 
 
 def start(engine: Engine, key: str, trigger: str, worker_id: str, clock: Clock = SYSTEM) -> bool:
     """Record that batch `key` starts; False if it already ran or runs (on this or another worker)."""
-    dialect = postgresql if engine.dialect.name == "postgresql" else sqlite
     statement = (
-        dialect.insert(batch_runs)
+        insert_on_conflict(engine.dialect.name, batch_runs)
         .values(key=key, trigger=trigger, started_at=clock.now(), worker_id=worker_id)
         .on_conflict_do_nothing(index_elements=["key"])
         .returning(batch_runs.c.key)

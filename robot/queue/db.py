@@ -7,7 +7,7 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, Insert, Table, create_engine, event
 from sqlalchemy.engine import make_url
 
 from robot.config import private_folder
@@ -85,3 +85,14 @@ def _sqlite_engine(url: str, database: str | None) -> Engine:
 def read(engine: Engine) -> Iterator[Connection]:
     with engine.connect().execution_options(**READ_ONLY) as conn, conn.begin():
         yield conn
+
+
+def insert_on_conflict(dialect_name: str, table: Table) -> Insert:
+    """`INSERT` into `table` with the ON CONFLICT clauses of this database's dialect (PostgreSQL's, else SQLite's).
+
+    Only that dialect's module is imported: PostgreSQL's brings ~17 ms of imports a SQLite worker never uses."""
+    if dialect_name == "postgresql":
+        from sqlalchemy.dialects import postgresql as dialect
+    else:
+        from sqlalchemy.dialects import sqlite as dialect
+    return dialect.insert(table)

@@ -11,14 +11,14 @@ raw application that holds the number itself.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 
-from sqlalchemy import Connection, Engine, func, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Connection, Engine, Insert, func, select
 
 from robot.formats.verdict import Verdict
 from robot.queue import bulk
-from robot.queue.db import read
+from robot.queue.db import insert_on_conflict, read
 from robot.queue.schema import application_persons as P
 from robot.queue.schema import applications as A
 from robot.queue.schema import verdicts as V
@@ -36,8 +36,7 @@ def remember(conn: Connection, application_pk: int, personnummer: list[str]) -> 
     rows = [{"application_pk": application_pk, "person_key": person_key(p)} for p in dict.fromkeys(personnummer)]
     if not rows:
         return
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    conn.execute(dialect.insert(P).on_conflict_do_nothing(), rows)
+    conn.execute(insert_on_conflict(conn.dialect.name, P).on_conflict_do_nothing(), rows)
 
 
 def remember_all(conn: Connection, applications: list[tuple[int, list[str]]]) -> None:
@@ -45,13 +44,13 @@ def remember_all(conn: Connection, applications: list[tuple[int, list[str]]]) ->
     rows = [
         {"application_pk": pk, "person_key": person_key(p)} for pk, pnrs in applications for p in dict.fromkeys(pnrs)
     ]
-    bulk.executemany(conn, _INSERT_NEW["postgresql" if conn.dialect.name == "postgresql" else "sqlite"], rows)
+    bulk.executemany(conn, _insert_new(conn.dialect.name), rows)
 
 
-_INSERT_NEW = {
-    "postgresql": postgresql.insert(P).on_conflict_do_nothing(),
-    "sqlite": sqlite.insert(P).on_conflict_do_nothing(),
-}
+@functools.cache
+def _insert_new(dialect_name: str) -> Insert:
+    """One statement per database, built once: `bulk` keeps its compiled plan by the statement."""
+    return insert_on_conflict(dialect_name, P).on_conflict_do_nothing()
 
 
 def earlier_verdicts(engine: Engine, personnummer: list[str], period: str, application_id: str) -> list[Verdict]:

@@ -15,11 +15,10 @@ from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 from sqlalchemy import Connection, Engine, select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from robot.formats.reasons import Code
 from robot.formats.verdict import Reason
-from robot.queue.db import read
+from robot.queue.db import insert_on_conflict, read
 from robot.queue.events import event_row, record
 from robot.queue.schema import applications, manual_items
 from robot.queue.states import ManualStatus, State
@@ -132,9 +131,8 @@ def _insert(conn: Connection, rows: list[dict[str, Any]]) -> dict[str, int]:
     """Insert the rows whose application_id is new; their ids by application_id."""
     if not rows:
         return {}
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     statement = (
-        dialect.insert(applications)
+        insert_on_conflict(conn.dialect.name, applications)
         .on_conflict_do_nothing(index_elements=["application_id"])
         .returning(applications.c.id, applications.c.application_id)
     )

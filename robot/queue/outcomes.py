@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Connection, Engine, bindparam, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from robot.chain.engine import Evaluation
 from robot.chain.ruleset import Ruleset
@@ -24,6 +23,7 @@ from robot.formats.reasons import Code
 from robot.formats.verdict import Reason
 from robot.queue import bulk, households, ledger
 from robot.queue.claims import STILL_HELD, Claimed
+from robot.queue.db import insert_on_conflict
 from robot.queue.events import event_row
 from robot.queue.outbox import NewDecision, add_decision
 from robot.queue.schema import applications as A
@@ -148,7 +148,6 @@ def _store_rulesets(conn: Connection, outcomes: list[VerdictOutcome], now: dt.da
     new = {o.ruleset.identifier: o.ruleset for o in outcomes}
     if not new:
         return
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     rows = [
         {
             "identifier": rs.identifier,
@@ -159,7 +158,7 @@ def _store_rulesets(conn: Connection, outcomes: list[VerdictOutcome], now: dt.da
         }
         for rs in new.values()
     ]
-    conn.execute(dialect.insert(rulesets).on_conflict_do_nothing(index_elements=["identifier"]), rows)
+    conn.execute(insert_on_conflict(conn.dialect.name, rulesets).on_conflict_do_nothing(index_elements=["identifier"]), rows)
 
 
 _UPDATE = (

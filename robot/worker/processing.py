@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-import httpx
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 
@@ -38,8 +38,8 @@ from robot.swedish.dates import STOCKHOLM, today
 from robot.worker.database import FIRST_DELAY, next_delay, unreachable, waiting_out
 from robot.worker.retry import RetryPolicy
 
-# Exceptions whose messages are our own or a library's and carry no personal data.
-_SAFE_MESSAGES = (RegisterUnavailable, httpx.HTTPError, TimeoutError, ConnectionError, OSError)
+# Exceptions whose messages are our own or a library's and carry no personal data (and httpx's HTTPError).
+_SAFE_MESSAGES = (RegisterUnavailable, TimeoutError, ConnectionError, OSError)
 
 
 HouseholdLookup = Callable[[Application], HouseholdHistory | None]
@@ -152,9 +152,16 @@ def household_from_verdicts(engine: Engine) -> HouseholdLookup:
 
 def describe(exc: BaseException) -> str:
     """An error for ops: the type, and the message only where it cannot hold personal data."""
-    if isinstance(exc, _SAFE_MESSAGES):
+    if isinstance(exc, _SAFE_MESSAGES) or _is_httpx_error(exc):
         return redact(f"{type(exc).__name__}: {str(exc)[:300]}")
     return type(exc).__name__
+
+
+def _is_httpx_error(exc: BaseException) -> bool:
+    """Only a loaded httpx raises its errors, and a worker loads it only where it needs it (an HTTP outbox, the
+    case system, AGI): not at start."""
+    httpx = sys.modules.get("httpx")
+    return httpx is not None and isinstance(exc, httpx.HTTPError)
 
 
 def _ms(started: float) -> int:

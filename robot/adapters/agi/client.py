@@ -14,9 +14,7 @@ import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-import httpx
-import structlog
-
+from robot import logs
 from robot.adapters.agi import wire
 from robot.adapters.budget import AnswerBudget
 from robot.adapters.calls import TRANSIENT_STATUS, Transient, retrying
@@ -29,7 +27,7 @@ from robot.config import Settings
 from robot.formats.period import of
 from robot.formats.register import RegisterIncome
 
-log = structlog.get_logger("robot.agi")
+log = logs.get("robot.agi")
 
 _HEADERS = {"content-type": "application/json", "accept": "application/json"}
 
@@ -61,6 +59,8 @@ class AgiSource:
         self.settings = settings
         endpoint = agi_endpoint(settings)
         self.certificate: Certificate | None = check_endpoint(endpoint)
+        import httpx  # only with [agi] set: a worker without it never imports httpx
+
         self._url = str(httpx.URL(a.url).join(wire.PATH))
         self._observer = observer or NoObserver()
         self._http = exchange or service_http(endpoint, a, settings, budget, self._observer)

@@ -18,8 +18,7 @@ import uuid
 from collections.abc import Callable
 from typing import TypeVar
 
-import structlog
-
+from robot import logs
 from robot.adapters.budget import AnswerBudget
 from robot.adapters.calls import TRANSIENT_STATUS, Transient, retrying
 from robot.adapters.http import CallObserver, Exchange, NoObserver, service_http
@@ -39,7 +38,7 @@ from robot.adapters.tls import Certificate, Endpoint, check_endpoint
 from robot.config import Settings
 from robot.formats.register import Authority, Register, RegisterPerson
 
-log = structlog.get_logger("robot.ssbtek")
+log = logs.get("robot.ssbtek")
 
 T = TypeVar("T")
 
