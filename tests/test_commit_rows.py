@@ -55,7 +55,8 @@ def reference_prepare(chain: ledger.Chain, rows: list[dict[str, Any]]) -> list[t
 
 
 _ZONES = st.sampled_from([dt.UTC, zoneinfo.ZoneInfo("Europe/Stockholm"), dt.timezone(dt.timedelta(hours=-3))])
-_TIME = st.datetimes(timezones=_ZONES)
+# The times the robot stores are clock readings (this century); year 1 in Stockholm has no UTC (year 0).
+_TIME = st.datetimes(min_value=dt.datetime(1970, 1, 1), max_value=dt.datetime(2200, 1, 1), timezones=_ZONES)
 _TEXT = st.text(max_size=40)
 # Text a hostile field could hold: quotes, backslashes, control characters, `"id":0`, beyond the BMP.
 _TRICKY = st.one_of(_TEXT, st.sampled_from(['"id":0', '\\"id\\":0', ',"id":0,', "\x00\x7f\u2028\U0001f600", "åäö§–−"]))
