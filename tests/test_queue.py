@@ -166,6 +166,17 @@ def test_a_worker_that_lost_its_lease_cannot_write(engine, settings, ruleset, cl
     assert report.written and count(engine, verdicts) == 1
 
 
+def test_on_postgres_a_claim_takes_no_more_than_it_asks_for(postgres_url, settings, clock):
+    """Over a table without statistics PostgreSQL planned the claim's subquery to be rescanned for each row, and
+    each rescan skipped the rows already claimed and locked the next: a claim of 1 took the whole queue."""
+    from robot.queue.db import make_engine
+
+    eng = make_engine(postgres_url)
+    put(eng, settings, clock, *many(4))
+    assert [len(claims.claim(eng, "w", n, 5, clock)) for n in (1, 2, 2)] == [1, 2, 1]
+    eng.dispose()
+
+
 def test_ssbtek_unavailable_waits_then_goes_manual_after_the_cutoff(engine, settings, ruleset, clock):
     put(engine, settings, clock, application())
     source = FailingSource(failures=100)

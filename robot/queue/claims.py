@@ -74,16 +74,20 @@ def _claim_statement() -> Update:
     it cost more CPU than running it on SQLite, once per claim."""
     is_new, to_in_progress = change(State.NEW, State.IN_PROGRESS)
     now = _now()
+    # Locked and limited once, before the update (MATERIALIZED): a subquery the update rescans, as PostgreSQL
+    # plans it over a table without statistics, skips the rows the update already changed and locks more.
     due = (
         select(A.c.id)
         .where(is_new, A.c.available_at <= now)
         .order_by(A.c.deadline, A.c.submitted_at, A.c.id)
         .limit(bindparam("n", type_=Integer))
         .with_for_update(skip_locked=True)
+        .cte("due")
+        .prefix_with("MATERIALIZED", dialect="postgresql")
     )
     return (
         update(A)
-        .where(A.c.id.in_(due.scalar_subquery()), is_new)
+        .where(A.c.id.in_(select(due.c.id)), is_new)
         .values(
             **to_in_progress,
             lease_owner=bindparam("worker_id", type_=A.c.lease_owner.type),
