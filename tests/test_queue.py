@@ -177,6 +177,40 @@ def test_on_postgres_a_claim_takes_no_more_than_it_asks_for(postgres_url, settin
     eng.dispose()
 
 
+@pytest.mark.parametrize("database", ["sqlite", "postgresql"])
+def test_a_batch_writes_the_results_still_under_their_lease_and_nothing_of_the_others(
+    database, engine, settings, ruleset, clock, request
+):
+    """On PostgreSQL one statement changes the states and says which leases held (`outcomes._change_all`)."""
+    from robot.queue.db import make_engine
+    from robot.queue.outcomes import FailureOutcome, RetryOutcome
+
+    eng = make_engine(request.getfixturevalue("postgres_url")) if database == "postgresql" else engine
+    put(eng, settings, clock, *many(4))
+    lost = claims.claim(eng, "slow", 1, 5, clock)[0]
+    clock.advance(seconds=6)
+    claims.rescue_expired(eng, clock)
+    claims.claim(eng, "fast", 1, 5, clock)
+    held = claims.claim(eng, "slow", 3, 5, clock)
+    later = clock.now() + dt.timedelta(minutes=5)
+    batch = [RetryOutcome(lost, later, "SSBTEK svarar inte", False, 1), RetryOutcome(held[0], later, "HTTP 503", True, 1),
+             RetryOutcome(held[1], later, "SSBTEK svarar inte", False, 1), FailureOutcome(held[2], "krasch", 3, 1)]  # fmt: skip
+    report = commit(eng, batch, "slow", clock)
+    assert [o.claimed.pk for o in report.written] == [c.pk for c in held] and report.stale == batch[:1]
+    with eng.connect() as conn:
+        rows = conn.execute(select(applications).order_by(applications.c.id)).all()
+    assert count(eng, manual_items) == 1 and count(eng, events, events.c.kind == "processed") == 3
+    first = rows[0]
+    assert (first.state, first.lease_owner, first.fencing_token) == (State.IN_PROGRESS, "fast", lost.token + 1)
+    assert [(r.state, r.attempts, r.waits, r.last_error, r.lease_owner) for r in rows[1:]] == [
+        (State.RETRY_WAIT, 1, 0, "HTTP 503", None), (State.RETRY_WAIT, 0, 1, "SSBTEK svarar inte", None),
+        (State.MANUAL, 1, 0, "krasch", None),
+    ]  # fmt: skip
+    assert [r.next_attempt_at for r in rows[1:]] == [later, later, None]
+    if eng is not engine:
+        eng.dispose()
+
+
 def test_ssbtek_unavailable_waits_then_goes_manual_after_the_cutoff(engine, settings, ruleset, clock):
     put(engine, settings, clock, application())
     source = FailingSource(failures=100)
