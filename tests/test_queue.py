@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 
 import pytest
@@ -383,3 +384,36 @@ def test_a_renewal_extends_the_leases_still_held_and_no_other(engine, settings, 
     with engine.connect() as conn:
         until = dict(conn.execute(select(applications.c.application_id, applications.c.lease_expires_at)).all())
     assert until == {"A": clock.now() + dt.timedelta(seconds=45), "B": clock.now() + dt.timedelta(seconds=45)}
+
+
+@pytest.mark.parametrize("database", ["sqlite", "postgresql"])
+def test_anything_due_says_what_a_count_of_the_due_and_in_progress_said(database, engine, settings, clock, request):
+    """`claims.anything_due` asks one EXISTS per state (read from that state's index, stopped at the first row)
+    where it counted the rows; every state, due or not yet, alone and together."""
+    from sqlalchemy import func, or_
+
+    from robot.queue.db import make_engine
+
+    eng = make_engine(request.getfixturevalue("postgres_url")) if database == "postgresql" else engine
+    now, soon = clock.now(), clock.now() + dt.timedelta(minutes=1)
+    a = applications.c
+    counted = select(func.count()).where(or_(
+        (a.state == State.NEW.value) & (a.available_at <= now),
+        (a.state == State.RETRY_WAIT.value) & (a.next_attempt_at <= now), a.state == State.IN_PROGRESS.value,
+    ))  # fmt: skip
+    put(eng, settings, clock, *many(2))
+    cases = [(State.DONE, now, None), (State.NEW, soon, None), (State.RETRY_WAIT, now, soon), (State.MANUAL, now, None),
+             (State.NEW, now, None), (State.RETRY_WAIT, now, now), (State.IN_PROGRESS, soon, None)]  # fmt: skip
+    answers = []
+    for first, second in [(c, (State.DONE, now, None)) for c in cases] + list(itertools.pairwise(cases)):
+        for pk, (state, available_at, next_attempt_at) in zip((1, 2), (first, second), strict=True):
+            with eng.begin() as conn:
+                conn.execute(update(applications).where(a.id == pk).values(state=state, available_at=available_at,
+                                                                           next_attempt_at=next_attempt_at))  # fmt: skip
+        with eng.connect() as conn:
+            due = bool(conn.execute(counted).scalar())
+        assert claims.anything_due(eng, clock) == due, (first, second)
+        answers.append(due)
+    assert True in answers and False in answers
+    if eng is not engine:
+        eng.dispose()

@@ -19,7 +19,7 @@ import functools
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import BindParameter, Engine, Integer, Select, Update, bindparam, func, or_, select, update
+from sqlalchemy import BindParameter, Engine, Integer, Select, Update, bindparam, exists, literal, or_, select, update
 
 from robot.clock import SYSTEM, Clock
 from robot.queue.db import read
@@ -234,11 +234,19 @@ def _promote_statement() -> Update:
 
 @functools.cache
 def _due_query() -> Select[Any]:
+    """Whether any application is due or in progress: one EXISTS per state, each read from its own index and
+    stopped at the first row (a count of them read every such row, every poll interval of a scheduled batch, on
+    every worker). The states are written into the SQL: with them as parameters PostgreSQL's generic plan, the one
+    a prepared statement settles on, expects an EXISTS to stop early and scans the table."""
     now = _now()
-    return select(func.count()).where(
+    return select(
         or_(
-            (A.c.state == State.NEW.value) & (A.c.available_at <= now),
-            (A.c.state == State.RETRY_WAIT.value) & (A.c.next_attempt_at <= now),
-            A.c.state == State.IN_PROGRESS.value,
+            exists().where(A.c.state == _state(State.NEW), A.c.available_at <= now),
+            exists().where(A.c.state == _state(State.RETRY_WAIT), A.c.next_attempt_at <= now),
+            exists().where(A.c.state == _state(State.IN_PROGRESS)),
         )
     )
+
+
+def _state(state: State) -> BindParameter[str]:
+    return literal(state.value, A.c.state.type, literal_execute=True)
