@@ -181,9 +181,10 @@ def test_bulk_on_postgresql_stores_what_execute_stores_whatever_the_values(postg
     })  # fmt: skip
 
     @settings(max_examples=40, deadline=None)
-    @given(st.lists(row, min_size=2, max_size=6))
-    def stores_the_same(rows: list[dict[str, Any]]) -> None:
-        rows = [r | {"id": i} for i, r in enumerate(rows)]
+    @given(st.lists(row, min_size=2, max_size=6), st.booleans())
+    def stores_the_same(rows: list[dict[str, Any]], long: bool) -> None:
+        """Long rows (a verdict's) go one statement each (`bulk.LONG_ROW`)."""
+        rows = [r | {"id": i} | ({"body": f"{r['body']}{'å' * bulk.LONG_ROW}"} if long else {}) for i, r in enumerate(rows)]
         stored = []
         for execute in ((lambda conn, statement, rows: conn.execute(statement, rows)), bulk.executemany):
             _META.drop_all(engine)

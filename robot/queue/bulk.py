@@ -10,8 +10,10 @@ dicts): the same values reach the database.
 On PostgreSQL (psycopg) an INSERT's rows go as one statement, its columns as arrays
 (`INSERT … SELECT * FROM unnest(…)`), sent in binary: the server then runs one statement per batch
 instead of one per row (psycopg's `executemany` sends every row through the executor on its own),
-which cost it about a third more per row, and the client about twice as much. `execute` runs any
-statement over arrays that way (the commit's state changes).
+which cost it about a third more per row, and the client about twice as much. Not for long rows
+(`LONG_ROW`): the server builds an array whole, zeroed and copied, before unnest reads it, which for
+a verdict's 17 KB cost it more than the statement per row. `execute` runs any statement over arrays
+that way (the commit's state changes).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Connection, CursorResult, String, bindparam, func, literal_column, select
+from sqlalchemy import Connection, CursorResult, LargeBinary, String, bindparam, func, literal_column, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Compiled, Dialect
 from sqlalchemy.sql.dml import Insert, UpdateBase
@@ -38,8 +40,15 @@ class _Plan:
     converters: tuple[tuple[int, Callable[[Any], Any]], ...]
     names: tuple[str, ...] | None
     """The parameter names, for a driver that takes named parameters (None: positional)."""
-    arrays: bool
-    """One statement for all rows, each parameter the array of a column's values (PostgreSQL's INSERTs)."""
+    arrays: str | None
+    """The statement for all rows at once, each parameter the array of a column's values (PostgreSQL's INSERTs)."""
+    unbounded: tuple[int, ...]
+    """The parameters of columns without a length (texts, bytes): what makes a row long."""
+
+
+LONG_ROW = 2048
+"""Characters (or bytes) a row holds on average in its columns without a length, beyond which a batch goes one
+statement per row rather than as arrays."""
 
 
 def executemany(conn: Connection, statement: UpdateBase, rows: list[dict[str, Any]]) -> None:
@@ -57,10 +66,14 @@ def executemany(conn: Connection, statement: UpdateBase, rows: list[dict[str, An
             for i, convert in plan.converters:
                 values[i] = convert(values[i])
         params.append(dict(zip(plan.names, values, strict=True)) if plan.names is not None else tuple(values))
-    if plan.arrays:
-        conn.exec_driver_sql(plan.sql, tuple(map(list, zip(*params, strict=True))))
+    if plan.arrays is not None and not _long(params, plan.unbounded):
+        conn.exec_driver_sql(plan.arrays, tuple(map(list, zip(*params, strict=True))))
     else:
         conn.exec_driver_sql(plan.sql, params)
+
+
+def _long(rows: list[tuple[Any, ...]], columns: tuple[int, ...]) -> bool:
+    return sum(len(row[i]) for row in rows for i in columns if row[i] is not None) > LONG_ROW * len(rows)
 
 
 def execute(conn: Connection, statement: UpdateBase, values: dict[str, Any]) -> CursorResult[Any]:
@@ -102,10 +115,12 @@ def _plan(statement: UpdateBase, dialect: Dialect, keys: tuple[str, ...]) -> _Pl
         values = lambda row: tuple(g(row) for g in getters)  # noqa: E731
     processors = compiled._bind_processors  # the ones `conn.execute` applies (SQLAlchemy keeps them here)
     converters = tuple((i, processors[name]) for i, name in enumerate(names) if name in processors)
-    arrays = dialect.driver == "psycopg" and isinstance(statement, Insert)
-    if arrays:
-        sql = _unnest(statement, dialect, names)
-    return _Plan(sql, values, converters, names if named else None, arrays)
+    arrays, unbounded = None, ()
+    if dialect.driver == "psycopg" and isinstance(statement, Insert):
+        arrays = _unnest(statement, dialect, names)
+        columns = [statement.table.c[name].type for name in names]
+        unbounded = tuple(i for i, t in enumerate(columns) if isinstance(t, String | LargeBinary) and t.length is None)
+    return _Plan(sql, values, converters, names if named else None, arrays, unbounded)
 
 
 def _unnest(statement: Insert, dialect: Dialect, names: tuple[str, ...]) -> str:
