@@ -22,9 +22,11 @@ from sqlalchemy import (
     Text,
     bindparam,
     insert,
+    select,
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DBAPIError
 
 from robot.queue import bulk, ledger
 from robot.queue.db import make_engine
@@ -167,6 +169,82 @@ def test_bulk_executemany_stores_what_execute_stores(database, tmp_path, request
         engine.dispose()
     assert len(plain) == 16
     assert fast == plain
+
+
+def test_bulk_on_postgresql_stores_what_execute_stores_whatever_the_values(postgres_url):
+    """On PostgreSQL an INSERT's rows go as arrays in binary (`INSERT … SELECT * FROM unnest(…)`)."""
+    engine = make_engine(postgres_url)
+    text = st.text(st.characters(blacklist_characters="\x00"), max_size=30)  # PostgreSQL's text holds no NUL
+    row = st.fixed_dictionaries({
+        "name": text.map(lambda t: t[:40]), "body": st.none() | text | _TRICKY.filter(lambda t: "\x00" not in t),
+        "flag": st.booleans(), "count": st.integers(-(2**31), 2**31 - 1), "at": st.none() | _TIME,
+        "kind": st.sampled_from(["probe", "other", ""]),
+    })  # fmt: skip
+
+    @settings(max_examples=40, deadline=None)
+    @given(st.lists(row, min_size=2, max_size=6), st.booleans())
+    def stores_the_same(rows: list[dict[str, Any]], long: bool) -> None:
+        """Long rows (a verdict's) go one statement each (`bulk.LONG_ROW`)."""
+        rows = [r | {"id": i} | ({"body": f"{r['body']}{'å' * bulk.LONG_ROW}"} if long else {}) for i, r in enumerate(rows)]
+        stored = []
+        for execute in ((lambda conn, statement, rows: conn.execute(statement, rows)), bulk.executemany):
+            _META.drop_all(engine)
+            _META.create_all(engine)
+            with engine.begin() as conn:
+                execute(conn, _INSERT, rows)
+                execute(conn, _ON_CONFLICT["postgresql"], rows)
+                stored.append(conn.exec_driver_sql("SELECT * FROM bulk_probe ORDER BY id").fetchall())
+        assert stored[0] == stored[1]
+
+    try:
+        stores_the_same()
+        _META.drop_all(engine)
+        _META.create_all(engine)
+        too_long = [r | {"name": "x" * 41} for r in _probe_rows(1, 2)]
+        with pytest.raises(DBAPIError, match="too long"), engine.begin() as conn:  # not cut short to fit
+            bulk.executemany(conn, _INSERT, too_long)
+    finally:
+        _META.drop_all(engine)
+        engine.dispose()
+
+
+def test_the_state_changes_in_one_statement_are_those_made_one_by_one(postgres_url, settings):
+    """`outcomes._change_all` (PostgreSQL) against `_change_each` (SQLite) on the same database: the same rows, the
+    same answer, for every kind of outcome, a lease lost, an application from the case system."""
+    from robot.clock import FixedClock
+    from robot.intake.documents import Document
+    from robot.intake.enqueue import enqueue
+    from robot.queue import claims, outcomes
+    from robot.queue.schema import applications
+    from tests.builders import raw
+    from tests.queue_helpers import many
+
+    clock = FixedClock(dt.datetime(2026, 12, 1, 8, 0, tzinfo=dt.UTC))
+    engine = make_engine(postgres_url)
+    docs = many(5)
+    enqueue(engine, [Document(raw(d), "caremanagement:E1" if i == 2 else "test") for i, d in enumerate(docs)],
+            settings, clock)  # fmt: skip
+    lost = claims.claim(engine, "slow", 1, 5, clock)[0]
+    clock.advance(seconds=6)
+    claims.rescue_expired(engine, clock)
+    claims.claim(engine, "fast", 1, 5, clock)
+    held = claims.claim(engine, "slow", 4, 5, clock)
+    later = clock.now() + dt.timedelta(minutes=5)
+    batch = [outcomes.RetryOutcome(lost, later, "x", False, 1), outcomes.RetryOutcome(held[0], later, "HTTP 503", True, 1),
+             outcomes.RetryOutcome(held[1], later, "väntar", False, 1), outcomes.FailureOutcome(held[2], "krasch", 3, 1),
+             outcomes.FailureOutcome(held[3], "krasch igen", 3, 1)]  # fmt: skip
+    rows = [outcomes._state_row(o) for o in batch]
+    answers, stored = [], []
+    with engine.connect() as conn:
+        for change in (outcomes._change_each, outcomes._change_all):
+            with conn.begin() as transaction:
+                answers.append(change(conn, rows, clock.now()))
+                stored.append(conn.execute(select(applications).order_by(applications.c.id)).all())
+                transaction.rollback()
+    engine.dispose()
+    assert answers[0] == answers[1] == {held[0].pk: False, held[1].pk: True, held[2].pk: False, held[3].pk: False}
+    assert stored[0] == stored[1]
+    assert [r.state for r in stored[0]] == ["IN_PROGRESS", "RETRY_WAIT", "RETRY_WAIT", "MANUAL", "MANUAL"]
 
 
 @settings(max_examples=60, deadline=None)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 
 import pytest
@@ -164,6 +165,51 @@ def test_a_worker_that_lost_its_lease_cannot_write(engine, settings, ruleset, cl
     assert count(engine, verdicts) == 0 and states(engine)["TEST-2026-12-000001"] == State.IN_PROGRESS
     report = commit(engine, [VerdictOutcome(fresh, evaluation, ruleset, 0.0, 1)], "fast", clock)
     assert report.written and count(engine, verdicts) == 1
+
+
+def test_on_postgres_a_claim_takes_no_more_than_it_asks_for(postgres_url, settings, clock):
+    """Over a table without statistics PostgreSQL planned the claim's subquery to be rescanned for each row, and
+    each rescan skipped the rows already claimed and locked the next: a claim of 1 took the whole queue."""
+    from robot.queue.db import make_engine
+
+    eng = make_engine(postgres_url)
+    put(eng, settings, clock, *many(4))
+    assert [len(claims.claim(eng, "w", n, 5, clock)) for n in (1, 2, 2)] == [1, 2, 1]
+    eng.dispose()
+
+
+@pytest.mark.parametrize("database", ["sqlite", "postgresql"])
+def test_a_batch_writes_the_results_still_under_their_lease_and_nothing_of_the_others(
+    database, engine, settings, ruleset, clock, request
+):
+    """On PostgreSQL one statement changes the states and says which leases held (`outcomes._change_all`)."""
+    from robot.queue.db import make_engine
+    from robot.queue.outcomes import FailureOutcome, RetryOutcome
+
+    eng = make_engine(request.getfixturevalue("postgres_url")) if database == "postgresql" else engine
+    put(eng, settings, clock, *many(4))
+    lost = claims.claim(eng, "slow", 1, 5, clock)[0]
+    clock.advance(seconds=6)
+    claims.rescue_expired(eng, clock)
+    claims.claim(eng, "fast", 1, 5, clock)
+    held = claims.claim(eng, "slow", 3, 5, clock)
+    later = clock.now() + dt.timedelta(minutes=5)
+    batch = [RetryOutcome(lost, later, "SSBTEK svarar inte", False, 1), RetryOutcome(held[0], later, "HTTP 503", True, 1),
+             RetryOutcome(held[1], later, "SSBTEK svarar inte", False, 1), FailureOutcome(held[2], "krasch", 3, 1)]  # fmt: skip
+    report = commit(eng, batch, "slow", clock)
+    assert [o.claimed.pk for o in report.written] == [c.pk for c in held] and report.stale == batch[:1]
+    with eng.connect() as conn:
+        rows = conn.execute(select(applications).order_by(applications.c.id)).all()
+    assert count(eng, manual_items) == 1 and count(eng, events, events.c.kind == "processed") == 3
+    first = rows[0]
+    assert (first.state, first.lease_owner, first.fencing_token) == (State.IN_PROGRESS, "fast", lost.token + 1)
+    assert [(r.state, r.attempts, r.waits, r.last_error, r.lease_owner) for r in rows[1:]] == [
+        (State.RETRY_WAIT, 1, 0, "HTTP 503", None), (State.RETRY_WAIT, 0, 1, "SSBTEK svarar inte", None),
+        (State.MANUAL, 1, 0, "krasch", None),
+    ]  # fmt: skip
+    assert [r.next_attempt_at for r in rows[1:]] == [later, later, None]
+    if eng is not engine:
+        eng.dispose()
 
 
 def test_ssbtek_unavailable_waits_then_goes_manual_after_the_cutoff(engine, settings, ruleset, clock):
@@ -363,3 +409,36 @@ def test_an_error_is_described_with_its_message_only_where_that_cannot_hold_pers
     assert describe(httpx.ConnectTimeout("connect timed out")) == "ConnectTimeout: connect timed out"
     assert describe(OSError("no space left for 199001011234")) == "OSError: no space left for [personnummer]"
     assert describe(KeyError("199001011234")) == "KeyError"
+
+
+@pytest.mark.parametrize("database", ["sqlite", "postgresql"])
+def test_anything_due_says_what_a_count_of_the_due_and_in_progress_said(database, engine, settings, clock, request):
+    """`claims.anything_due` asks one EXISTS per state (read from that state's index, stopped at the first row)
+    where it counted the rows; every state, due or not yet, alone and together."""
+    from sqlalchemy import func, or_
+
+    from robot.queue.db import make_engine
+
+    eng = make_engine(request.getfixturevalue("postgres_url")) if database == "postgresql" else engine
+    now, soon = clock.now(), clock.now() + dt.timedelta(minutes=1)
+    a = applications.c
+    counted = select(func.count()).where(or_(
+        (a.state == State.NEW.value) & (a.available_at <= now),
+        (a.state == State.RETRY_WAIT.value) & (a.next_attempt_at <= now), a.state == State.IN_PROGRESS.value,
+    ))  # fmt: skip
+    put(eng, settings, clock, *many(2))
+    cases = [(State.DONE, now, None), (State.NEW, soon, None), (State.RETRY_WAIT, now, soon), (State.MANUAL, now, None),
+             (State.NEW, now, None), (State.RETRY_WAIT, now, now), (State.IN_PROGRESS, soon, None)]  # fmt: skip
+    answers = []
+    for first, second in [(c, (State.DONE, now, None)) for c in cases] + list(itertools.pairwise(cases)):
+        for pk, (state, available_at, next_attempt_at) in zip((1, 2), (first, second), strict=True):
+            with eng.begin() as conn:
+                conn.execute(update(applications).where(a.id == pk).values(state=state, available_at=available_at,
+                                                                           next_attempt_at=next_attempt_at))  # fmt: skip
+        with eng.connect() as conn:
+            due = bool(conn.execute(counted).scalar())
+        assert claims.anything_due(eng, clock) == due, (first, second)
+        answers.append(due)
+    assert True in answers and False in answers
+    if eng is not engine:
+        eng.dispose()

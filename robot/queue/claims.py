@@ -19,7 +19,7 @@ import functools
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import BindParameter, Engine, Integer, Select, Update, bindparam, func, or_, select, update
+from sqlalchemy import BindParameter, Engine, Integer, Select, Update, bindparam, exists, literal, or_, select, update
 
 from robot.clock import SYSTEM, Clock
 from robot.queue.db import read
@@ -74,16 +74,20 @@ def _claim_statement() -> Update:
     it cost more CPU than running it on SQLite, once per claim."""
     is_new, to_in_progress = change(State.NEW, State.IN_PROGRESS)
     now = _now()
+    # Locked and limited once, before the update (MATERIALIZED): a subquery the update rescans, as PostgreSQL
+    # plans it over a table without statistics, skips the rows the update already changed and locks more.
     due = (
         select(A.c.id)
         .where(is_new, A.c.available_at <= now)
         .order_by(A.c.deadline, A.c.submitted_at, A.c.id)
         .limit(bindparam("n", type_=Integer))
         .with_for_update(skip_locked=True)
+        .cte("due")
+        .prefix_with("MATERIALIZED", dialect="postgresql")
     )
     return (
         update(A)
-        .where(A.c.id.in_(due.scalar_subquery()), is_new)
+        .where(A.c.id.in_(select(due.c.id)), is_new)
         .values(
             **to_in_progress,
             lease_owner=bindparam("worker_id", type_=A.c.lease_owner.type),
@@ -230,11 +234,19 @@ def _promote_statement() -> Update:
 
 @functools.cache
 def _due_query() -> Select[Any]:
+    """Whether any application is due or in progress: one EXISTS per state, each read from its own index and
+    stopped at the first row (a count of them read every such row, every poll interval of a scheduled batch, on
+    every worker). The states are written into the SQL: with them as parameters PostgreSQL's generic plan, the one
+    a prepared statement settles on, expects an EXISTS to stop early and scans the table."""
     now = _now()
-    return select(func.count()).where(
+    return select(
         or_(
-            (A.c.state == State.NEW.value) & (A.c.available_at <= now),
-            (A.c.state == State.RETRY_WAIT.value) & (A.c.next_attempt_at <= now),
-            A.c.state == State.IN_PROGRESS.value,
+            exists().where(A.c.state == _state(State.NEW), A.c.available_at <= now),
+            exists().where(A.c.state == _state(State.RETRY_WAIT), A.c.next_attempt_at <= now),
+            exists().where(A.c.state == _state(State.IN_PROGRESS)),
         )
     )
+
+
+def _state(state: State) -> BindParameter[str]:
+    return literal(state.value, A.c.state.type, literal_execute=True)

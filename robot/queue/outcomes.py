@@ -13,7 +13,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, Engine, bindparam, select, update
+from sqlalchemy import Connection, Engine, Integer, bindparam, func, select, update
 
 from robot.chain.engine import Evaluation
 from robot.chain.ruleset import Ruleset
@@ -114,19 +114,17 @@ def commit(engine: Engine, outcomes: list[Outcome], worker_id: str, clock: Clock
     pending_events = {o.claimed.pk: [next(event_rows) for _ in e] for o, e in zip(outcomes, per_outcome, strict=True)}
     adults = [(o.claimed.pk, list(o.adults)) for o in verdict_outcomes]
     with engine.begin() as conn:
-        current = _current_tokens(conn, [o.claimed.pk for o in outcomes])
+        held = _change_states(conn, outcomes, now)
         for o in outcomes:
-            (report.written if current.get(o.claimed.pk) == o.claimed.token else report.stale).append(o)
+            (report.written if o.claimed.pk in held else report.stale).append(o)
         if not report.written:
             return report
-        written = {o.claimed.pk for o in report.written}
         _store_rulesets(conn, [o for o in report.written if isinstance(o, VerdictOutcome)], now)
-        _update_applications(conn, report.written, now)
-        households.remember_all(conn, [(pk, pnrs) for pk, pnrs in adults if pk in written])
-        proposals = _proposals(conn, report.written, now)
+        households.remember_all(conn, [(pk, pnrs) for pk, pnrs in adults if pk in held])
+        proposals = _proposals(report.written, {pk for pk, from_casesystem in held.items() if from_casesystem}, now)
         # The heads, last, in the order of ledger.CHAINS: verdicts, then the items that name them, then the
         # case system's proposals (decisions), then the events.
-        pks = [pk for pk in pending_verdicts if pk in written]
+        pks = [pk for pk in pending_verdicts if pk in held]
         ids = ledger.link(conn, ledger.Prepared(verdict_rows.chain, [pending_verdicts[pk] for pk in pks]))
         _insert_items(conn, report.written, dict(zip(pks, ids, strict=True)), now)
         for pk, new in proposals:
@@ -136,11 +134,89 @@ def commit(engine: Engine, outcomes: list[Outcome], worker_id: str, clock: Clock
     return report
 
 
-def _current_tokens(conn: Connection, pks: list[int]) -> dict[int, int]:
-    query = select(A.c.id, A.c.fencing_token).where(A.c.id.in_(pks), A.c.state == State.IN_PROGRESS.value)
-    if conn.dialect.name == "postgresql":
-        query = query.with_for_update()
-    return {r.id: r.fencing_token for r in conn.execute(query)}
+def _change_states(conn: Connection, outcomes: list[Outcome], now: dt.datetime) -> dict[int, bool]:
+    """Each application's change of state, if the lease its result was made under is still current; returns the
+    applications changed, each with whether it came from the case system (it gets a proposal)."""
+    rows = [_state_row(o) for o in outcomes]
+    return (_change_all if conn.dialect.name == "postgresql" else _change_each)(conn, rows, now)
+
+
+def _change_all(conn: Connection, rows: list[dict[str, Any]], now: dt.datetime) -> dict[int, bool]:
+    """One statement changes (and locks) the applications whose lease is current, and names them."""
+    columns = {key: [row[key] for row in rows] for key in _STATE_TYPES}
+    return {pk: from_casesystem for pk, from_casesystem in bulk.execute(conn, _CHANGE, columns | {"now": now})}
+
+
+def _change_each(conn: Connection, rows: list[dict[str, Any]], now: dt.datetime) -> dict[int, bool]:
+    """The applications still in progress under their token, then each one's change (SQLite: its write lock keeps
+    them so until the commit)."""
+    current = {r.id: r for r in conn.execute(_HELD, {"pks": [row["pk"] for row in rows]})}
+    rows = [row for row in rows if (r := current.get(row["pk"])) is not None and r.fencing_token == row["token"]]
+    bulk.executemany(conn, _UPDATE, [row | {"now": now} for row in rows])
+    return {row["pk"]: bool(current[row["pk"]].from_casesystem) for row in rows}
+
+
+def _state_row(o: Outcome) -> dict[str, Any]:
+    retry = o if isinstance(o, RetryOutcome) else None
+    return {
+        "pk": o.claimed.pk,
+        "token": o.claimed.token,
+        "state": require(State.IN_PROGRESS, o.state).value,
+        "next_attempt_at": retry.next_attempt_at if retry else None,
+        "last_error": getattr(o, "error", None),
+        "undo_attempt": int(bool(retry and not retry.counts_as_attempt)),
+        "wait": int(bool(retry and not retry.counts_as_attempt)),
+    }
+
+
+_FROM_CASESYSTEM = A.c.source.startswith(forslag.SOURCE_PREFIX)
+_HELD = select(A.c.id, A.c.fencing_token, _FROM_CASESYSTEM.label("from_casesystem")).where(
+    A.c.id.in_(bindparam("pks", expanding=True)), A.c.state == State.IN_PROGRESS.value
+)
+"""The applications of a batch still in progress, under which token (`_change_each`)."""
+
+
+_UPDATE = (
+    update(A)
+    .where(*STILL_HELD)
+    .values(
+        state=bindparam("state"),
+        lease_owner=None,
+        lease_expires_at=None,
+        next_attempt_at=bindparam("next_attempt_at"),
+        last_error=bindparam("last_error"),
+        attempts=A.c.attempts - bindparam("undo_attempt"),
+        waits=A.c.waits + bindparam("wait"),
+        updated_at=bindparam("now"),
+    )
+)
+"""One application's change of state (`_change_each`)."""
+
+
+_STATE_TYPES = {"pk": A.c.id.type, "token": A.c.fencing_token.type, "state": A.c.state.type,
+                "next_attempt_at": A.c.next_attempt_at.type, "last_error": A.c.last_error.type,
+                "undo_attempt": Integer(), "wait": Integer()}  # fmt: skip
+_OUTCOME = (
+    func.unnest(*(bulk.array(k, t) for k, t in _STATE_TYPES.items()))
+    .table_valued(*_STATE_TYPES)
+    .render_derived("outcome")
+)
+_CHANGE = (
+    update(A)
+    .where(A.c.id == _OUTCOME.c.pk, A.c.fencing_token == _OUTCOME.c.token, A.c.state == State.IN_PROGRESS.value)
+    .values(
+        state=_OUTCOME.c.state,
+        lease_owner=None,
+        lease_expires_at=None,
+        next_attempt_at=_OUTCOME.c.next_attempt_at,
+        last_error=_OUTCOME.c.last_error,
+        attempts=A.c.attempts - _OUTCOME.c.undo_attempt,
+        waits=A.c.waits + _OUTCOME.c.wait,
+        updated_at=bindparam("now"),
+    )
+    .returning(A.c.id, _FROM_CASESYSTEM)
+)
+"""The batch's changes of state in one statement, the values of `_UPDATE` (`_change_all`, PostgreSQL)."""
 
 
 def _store_rulesets(conn: Connection, outcomes: list[VerdictOutcome], now: dt.datetime) -> None:
@@ -158,42 +234,9 @@ def _store_rulesets(conn: Connection, outcomes: list[VerdictOutcome], now: dt.da
         }
         for rs in new.values()
     ]
-    conn.execute(insert_on_conflict(conn.dialect.name, rulesets).on_conflict_do_nothing(index_elements=["identifier"]), rows)
-
-
-_UPDATE = (
-    update(A)
-    .where(*STILL_HELD)
-    .values(
-        state=bindparam("state"),
-        lease_owner=None,
-        lease_expires_at=None,
-        next_attempt_at=bindparam("next_attempt_at"),
-        last_error=bindparam("last_error"),
-        attempts=A.c.attempts - bindparam("undo_attempt"),
-        waits=A.c.waits + bindparam("wait"),
-        updated_at=bindparam("now"),
+    conn.execute(
+        insert_on_conflict(conn.dialect.name, rulesets).on_conflict_do_nothing(index_elements=["identifier"]), rows
     )
-)
-
-
-def _update_applications(conn: Connection, outcomes: list[Outcome], now: dt.datetime) -> None:
-    rows = []
-    for o in outcomes:
-        retry = o if isinstance(o, RetryOutcome) else None
-        rows.append(
-            {
-                "pk": o.claimed.pk,
-                "token": o.claimed.token,
-                "state": require(State.IN_PROGRESS, o.state).value,
-                "next_attempt_at": retry.next_attempt_at if retry else None,
-                "last_error": getattr(o, "error", None),
-                "undo_attempt": int(bool(retry and not retry.counts_as_attempt)),
-                "wait": int(bool(retry and not retry.counts_as_attempt)),
-                "now": now,
-            }
-        )
-    bulk.executemany(conn, _UPDATE, rows)
 
 
 def _verdict_row(o: VerdictOutcome, worker_id: str, now: dt.datetime) -> dict[str, Any]:
@@ -220,21 +263,14 @@ LAGRUM_WITHOUT_VERDICT = ["12 kap. 1 § socialtjänstlagen (2025:400)"]
 """As `output.lagrum`'s default: the law a technical failure's record cites (there is no verdict to take it from)."""
 
 
-def _proposals(conn: Connection, outcomes: list[Outcome], now: dt.datetime) -> list[tuple[int, NewDecision]]:
+def _proposals(outcomes: list[Outcome], from_casesystem: set[int], now: dt.datetime) -> list[tuple[int, NewDecision]]:
     """A `forslag/1` outbox record for each verdict (or technical failure) on an application from the case
     system, written in the verdict's transaction (`add_decision`, under the heads): the case system gets it
-    exactly once in effect. Read and built before the heads are locked."""
-    final = [o for o in outcomes if isinstance(o, VerdictOutcome | FailureOutcome)]
-    if not final:
-        return []
-    pks = [o.claimed.pk for o in final]
-    from_casesystem = set(
-        conn.execute(select(A.c.id).where(A.c.id.in_(pks), A.c.source.startswith(forslag.SOURCE_PREFIX))).scalars()
-    )
+    exactly once in effect. Built before the heads are locked."""
     decided_at = now.astimezone(STOCKHOLM).isoformat(timespec="seconds")
     proposals = []
-    for o in final:
-        if o.claimed.pk not in from_casesystem:
+    for o in outcomes:
+        if o.claimed.pk not in from_casesystem or isinstance(o, RetryOutcome):
             continue
         event_id = str(uuid.uuid4())
         if isinstance(o, VerdictOutcome):
