@@ -25,8 +25,7 @@ from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Connection, CursorResult, LargeBinary, String, bindparam, func, literal_column, select
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import ARRAY, Connection, CursorResult, LargeBinary, String, bindparam, func, literal_column, select
 from sqlalchemy.engine import Compiled, Dialect
 from sqlalchemy.sql.dml import Insert, UpdateBase
 from sqlalchemy.types import TypeEngine
@@ -85,7 +84,8 @@ def execute(conn: Connection, statement: UpdateBase, values: dict[str, Any]) -> 
 
 
 def array(name: str, type_: TypeEngine[Any]) -> Any:
-    """A parameter holding a column's values, for `execute`."""
+    """A parameter holding a column's values, for `execute` (SQLAlchemy's generic ARRAY, which PostgreSQL's
+    dialect renders as its own: importing that dialect here would load it in a SQLite worker)."""
     return bindparam(name, type_=ARRAY(_element(type_)))
 
 
