@@ -174,11 +174,13 @@ class ServiceHttp:
         if length is not None and length > limit:
             raise RegisterUnavailable(f"{self.service}'s answer is larger than {limit} bytes")
         reserved = min(length if length is not None else CHUNK, limit)
-        await self.budget.take(reserved)
+        if not self.budget.try_take(reserved):  # most often free: no waiter to build
+            await self.budget.take(reserved)
         chunks: list[bytes] = []
         try:
             size = 0
-            async for chunk in response.content.iter_chunked(CHUNK):
+            content = response.content
+            while chunk := await content.read(CHUNK):  # `iter_chunked(CHUNK)`, without its iterator's frames
                 size += len(chunk)
                 if size > limit:
                     raise RegisterUnavailable(f"{self.service}'s answer is larger than {limit} bytes")
