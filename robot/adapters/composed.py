@@ -29,7 +29,7 @@ from robot.adapters.activity import ActivitySource
 from robot.adapters.agi.client import AgiSource, PayRecords
 from robot.adapters.register_source import RegisterRequest, RegisterSource
 from robot.adapters.ssbtek.response import income_order
-from robot.formats.register import Authority, ProviderAttendance, Register, RegisterPerson
+from robot.formats.register import Authority, ProviderAttendance, Register, RegisterIncome, RegisterPerson
 
 log = logs.get("robot.register")
 
@@ -101,7 +101,7 @@ def _merge(
     activity: list[ProviderAttendance] | None,
 ) -> RegisterPerson:
     """SSBTEK's person with the activity; with `pay_from_second_source`, SKV `lon` from `pay` instead of SSBTEK's."""
-    incomes = list(person.incomes)
+    incomes: list[RegisterIncome] = person.incomes
     unavailable = set(person.unavailable)
     if pay_from_second_source:
         incomes = [i for i in incomes if i.source != "SKV"]
@@ -112,7 +112,7 @@ def _merge(
     return RegisterPerson(
         af=person.af,
         incomes=sorted(incomes, key=income_order),
-        unavailable=sorted(unavailable, key=lambda a: a.value),
+        unavailable=sorted(unavailable),  # Authority is a StrEnum: by value
         activity=activity,
         business=person.business,
     )

@@ -168,7 +168,7 @@ def parse_fetch_answer(
     for authority in include - answered:
         errors[authority] = NO_ANSWER
 
-    unavailable = sorted(errors, key=_by_value) if errors else []
+    unavailable = sorted(errors) if errors else []  # Authority is a StrEnum: by value
     if Authority.AF in errors:
         af = AF_UNKNOWN
     if errors:
@@ -230,7 +230,7 @@ def income_order(income: RegisterIncome) -> tuple[int, str, str, int, int]:
     return (
         _SOURCE_ORDER[income.source],
         income.month,
-        income.type.value,
+        income.type,  # a StrEnum orders as its value (`.value` is a descriptor call on Python 3.11)
         income.amount,
         -1 if income.tax_withheld is None else income.tax_withheld,
     )
@@ -263,10 +263,6 @@ def _tags(namespace: str) -> _Tags:
         csn_svar=f"{g}svar",
         authorities={f"{g}{name}": authority for name, authority in _AUTHORITY_BY_NAME.items()},
     )
-
-
-def _by_value(authority: Authority) -> str:
-    return authority.value
 
 
 _TNS_RESULTAT = f"{{{TNS}}}resultat"
