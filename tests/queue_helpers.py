@@ -16,6 +16,8 @@ from robot.clock import Clock
 from robot.formats.register import Register, RegisterPerson
 from robot.intake.documents import Document
 from robot.intake.enqueue import enqueue
+from robot.queue import claims
+from robot.queue.claims import Claimed
 from robot.queue.schema import applications
 from robot.worker.loop import Worker
 from robot.worker.processing import Processor, household_from_verdicts
@@ -57,6 +59,16 @@ class FailingSource(DictSource):
             self.calls += 1
             raise self.error
         return await super().fetch(request)
+
+
+def a_lost_lease_and_held_ones(engine, clock, held: int) -> tuple[Claimed, list[Claimed]]:
+    """Worker "slow" claims the first application and loses its lease to "fast" (expired and rescued), then
+    claims `held` more: what a batch mixing a stale result with results still under their lease is made of."""
+    lost = claims.claim(engine, "slow", 1, 5, clock)[0]
+    clock.advance(seconds=6)
+    claims.rescue_expired(engine, clock)
+    claims.claim(engine, "fast", 1, 5, clock)
+    return lost, claims.claim(engine, "slow", held, 5, clock)
 
 
 def put(engine, settings, clock: Clock, *docs: dict[str, Any]) -> None:

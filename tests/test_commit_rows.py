@@ -214,21 +214,17 @@ def test_the_state_changes_in_one_statement_are_those_made_one_by_one(postgres_u
     from robot.clock import FixedClock
     from robot.intake.documents import Document
     from robot.intake.enqueue import enqueue
-    from robot.queue import claims, outcomes
+    from robot.queue import outcomes
     from robot.queue.schema import applications
     from tests.builders import raw
-    from tests.queue_helpers import many
+    from tests.queue_helpers import a_lost_lease_and_held_ones, many
 
     clock = FixedClock(dt.datetime(2026, 12, 1, 8, 0, tzinfo=dt.UTC))
     engine = make_engine(postgres_url)
     docs = many(5)
     enqueue(engine, [Document(raw(d), "caremanagement:E1" if i == 2 else "test") for i, d in enumerate(docs)],
             settings, clock)  # fmt: skip
-    lost = claims.claim(engine, "slow", 1, 5, clock)[0]
-    clock.advance(seconds=6)
-    claims.rescue_expired(engine, clock)
-    claims.claim(engine, "fast", 1, 5, clock)
-    held = claims.claim(engine, "slow", 4, 5, clock)
+    lost, held = a_lost_lease_and_held_ones(engine, clock, 4)
     later = clock.now() + dt.timedelta(minutes=5)
     batch = [outcomes.RetryOutcome(lost, later, "x", False, 1), outcomes.RetryOutcome(held[0], later, "HTTP 503", True, 1),
              outcomes.RetryOutcome(held[1], later, "väntar", False, 1), outcomes.FailureOutcome(held[2], "krasch", 3, 1),

@@ -19,6 +19,7 @@ from tests.builders import APPLICANT, application, register
 from tests.queue_helpers import (
     DictSource,
     FailingSource,
+    a_lost_lease_and_held_ones,
     count,
     many,
     put,
@@ -188,11 +189,7 @@ def test_a_batch_writes_the_results_still_under_their_lease_and_nothing_of_the_o
 
     eng = make_engine(request.getfixturevalue("postgres_url")) if database == "postgresql" else engine
     put(eng, settings, clock, *many(4))
-    lost = claims.claim(eng, "slow", 1, 5, clock)[0]
-    clock.advance(seconds=6)
-    claims.rescue_expired(eng, clock)
-    claims.claim(eng, "fast", 1, 5, clock)
-    held = claims.claim(eng, "slow", 3, 5, clock)
+    lost, held = a_lost_lease_and_held_ones(eng, clock, 3)
     later = clock.now() + dt.timedelta(minutes=5)
     batch = [RetryOutcome(lost, later, "SSBTEK svarar inte", False, 1), RetryOutcome(held[0], later, "HTTP 503", True, 1),
              RetryOutcome(held[1], later, "SSBTEK svarar inte", False, 1), FailureOutcome(held[2], "krasch", 3, 1)]  # fmt: skip
