@@ -23,7 +23,7 @@ from robot.adapters.agi.client import AgiSource
 from robot.adapters.serving import SimulatorTls
 from robot.adapters.ssbtek.client import SoapRegisterSource
 from robot.adapters.ssbtek.simulator import ssbtek_simulator
-from robot.adapters.tls import _LOCAL_NAMES, Endpoint, NotAUrl, check_endpoint, client_context, is_local, url_scheme
+from robot.adapters.tls import Endpoint, NotAUrl, check_endpoint, client_context, is_local, is_local_host, url_scheme
 from robot.config import AgiSettings, Settings, SsbtekSettings
 from tests.sources_fixture import REGISTER_FILE
 from tests.test_ssbtek_cli import cli
@@ -178,12 +178,7 @@ def _httpx_is_local(url: str) -> bool:
         host = (httpx.URL(url).host or "").lower()
     except (httpx.InvalidURL, TypeError):
         return False
-    if host in _LOCAL_NAMES:
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+    return is_local_host(host)  # the URL's reading is what is compared; what a host means is shared
 
 
 def _httpx_scheme(url: str) -> str:

@@ -20,8 +20,12 @@ import re
 import ssl
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from robot import logs
+
+if TYPE_CHECKING:
+    import httpx
 
 log = logs.get("robot.tls")
 
@@ -89,14 +93,7 @@ def _plain(url: str) -> re.Match[str] | None:
 def url_scheme(url: str) -> str:
     """The URL's scheme in lowercase, as httpx reads it; NotAUrl where httpx refuses the URL."""
     plain = _plain(url)
-    if plain is not None:
-        return plain["scheme"].lower()
-    import httpx
-
-    try:
-        return httpx.URL(url).scheme
-    except (httpx.InvalidURL, TypeError):
-        raise NotAUrl(url) from None
+    return plain["scheme"].lower() if plain is not None else _httpx_url(url).scheme
 
 
 def url_host(url: str) -> str:
@@ -105,13 +102,17 @@ def url_host(url: str) -> str:
     plain = _plain(url)
     if plain is not None:
         return (plain["ipv6"] or plain["host"]).lower()
+    return (_httpx_url(url).host or "").lower()  # httpx decodes the host only here (IDNA), and may refuse it then
+
+
+def _httpx_url(url: str) -> httpx.URL:
+    """httpx's reading of a URL of any other shape (imported only then); NotAUrl where httpx refuses it."""
     import httpx
 
     try:
-        parsed = httpx.URL(url)
+        return httpx.URL(url)
     except (httpx.InvalidURL, TypeError):
         raise NotAUrl(url) from None
-    return (parsed.host or "").lower()
 
 
 def is_local(url: str) -> bool:
@@ -119,6 +120,11 @@ def is_local(url: str) -> bool:
         host = url_host(url)
     except NotAUrl:
         return False
+    return is_local_host(host)
+
+
+def is_local_host(host: str) -> bool:
+    """Whether a host (in lowercase) names this machine: localhost or a loopback address."""
     if host in _LOCAL_NAMES:
         return True
     try:
