@@ -31,16 +31,8 @@ def person_key(personnummer: str) -> str:
     return hashlib.sha256(_DOMAIN + personnummer.encode("ascii")).hexdigest()
 
 
-def remember(conn: Connection, application_pk: int, personnummer: list[str]) -> None:
-    """Record the application's adults (once; a second verdict for it adds nothing)."""
-    rows = [{"application_pk": application_pk, "person_key": person_key(p)} for p in dict.fromkeys(personnummer)]
-    if not rows:
-        return
-    conn.execute(insert_on_conflict(conn.dialect.name, P).on_conflict_do_nothing(), rows)
-
-
 def remember_all(conn: Connection, applications: list[tuple[int, list[str]]]) -> None:
-    """`remember` for several applications, in one statement."""
+    """Record each application's adults (once; a second verdict for an application adds nothing), in one statement."""
     rows = [
         {"application_pk": pk, "person_key": person_key(p)} for pk, pnrs in applications for p in dict.fromkeys(pnrs)
     ]

@@ -42,7 +42,7 @@ class VerdictOutcome:
     rate_override: float | None
     duration_ms: int
     adults: tuple[str, ...] = ()
-    """The application's adults' personnummer, remembered as digests (`households.remember`)."""
+    """The application's adults' personnummer, remembered as digests (`households.remember_all`)."""
 
     @property
     def state(self) -> State:
