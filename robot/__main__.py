@@ -1,3 +1,9 @@
-from robot.cli.main import app
+import gc
+
+gc.disable()  # the command's modules live as long as the process: no collections while they load (worker/heap.py)
+try:
+    from robot.cli.main import app
+finally:
+    gc.enable()
 
 app(prog_name="robot")
