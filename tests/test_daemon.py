@@ -78,12 +78,13 @@ def test_the_daemon_refuses_to_start_without_a_stickprov_key(tmp_path):
 NOT_FOR_A_PLAIN_WORKER = (
     "robot.web", "robot.adapters.casesystem", "robot.intake.casesystem", "robot.observability.app", "uvicorn",
     "starlette", "apscheduler", "authlib", "typer.rich_utils", "alembic", "sqlalchemy.dialects.postgresql", "httpx",
-    "rich",
+    "rich", "tenacity", "robot.adapters.agi",
 )  # fmt: skip
 """What a worker without a case system, a schedule or an HTTP port must not load (Alembic: only `robot db
 upgrade` needs it; PostgreSQL's dialect: not on SQLite; httpx: only an HTTP outbox, the case system and AGI;
-rich: only help pages, robot.logs keeps structlog from loading it): every worker start pays for its imports in
-CPU (docs/benchmarks.md, `python -m bench.startup`)."""
+rich: only help pages, robot.logs keeps structlog from loading it; tenacity: only a call or a delivery that
+failed once; AGI's client: only with ROBOT_AGI_URL): every worker start pays for its imports in CPU
+(docs/benchmarks.md, `python -m bench.startup`)."""
 
 
 def loaded_modules(tmp_path, env, *args: str) -> tuple[set[str], subprocess.CompletedProcess[str]]:

@@ -6,6 +6,9 @@ Each case runs the real client (`robot.adapters.http`) against a local server th
 from __future__ import annotations
 
 import asyncio
+import json
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -137,6 +140,42 @@ def test_calls_go_through_the_proxy_the_environment_names_unless_no_proxy_names_
         monkeypatch.delenv("HTTP_PROXY")
         (answer,) = post(settings("http://127.0.0.1:9/", proxy=proxy))  # or the service's own setting
         assert answer.content == b"xxxxx"
+
+
+AIOHTTP_STORES = """
+import asyncio, json, ssl
+from robot.adapters.http import CallBounds, ServiceHttp
+from robot.adapters.budget import AnswerBudget
+import aiohttp.connector as c
+
+def show(*contexts):
+    print(json.dumps([x.cert_store_stats()["x509_ca"] for x in contexts]))
+
+async def open_session(url, proxy):
+    http = ServiceHttp("ssbtek", None, CallBounds(1, 1, 1, 1, proxy, 10, 100, 100, 1), AnswerBudget(100))
+    http._open(url)
+    await http.aclose()
+
+show(c._SSL_CONTEXT_VERIFIED, c._SSL_CONTEXT_UNVERIFIED)
+asyncio.run(open_session("http://127.0.0.1:9/", None))
+show(c._SSL_CONTEXT_VERIFIED, c._SSL_CONTEXT_UNVERIFIED)
+show(ssl.create_default_context())
+print(json.dumps("set_default_verify_paths" in vars(ssl.SSLContext)))
+asyncio.run(open_session("http://127.0.0.1:9/", "https://proxy.example:3128"))
+show(c._SSL_CONTEXT_VERIFIED, c._SSL_CONTEXT_UNVERIFIED)
+"""
+
+
+def test_aiohttp_s_own_contexts_get_the_ca_store_when_a_service_could_reach_them_not_at_import():
+    """aiohttp loads the CA store into its two default contexts when imported (13 % of a worker's start-up);
+    robot.adapters.http defers that until a service without a context of its own has a proxy (or https)."""
+    done = subprocess.run([sys.executable, "-c", AIOHTTP_STORES], capture_output=True, text=True, timeout=60,
+                          cwd=Path(__file__).resolve().parent.parent)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    at_import, plain_http, (fresh,), patched, behind_proxy = map(json.loads, done.stdout.splitlines())
+    assert at_import == plain_http == [0, 0]
+    assert fresh > 0 and patched is False  # a context made after the import gets it: ssl is as it was
+    assert behind_proxy == [fresh, fresh]
 
 
 # Plain http and certificates ----------------------------------------------------------------

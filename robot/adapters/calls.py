@@ -5,11 +5,12 @@ from __future__ import annotations
 import asyncio
 import random
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
-
-from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt
+from typing import TYPE_CHECKING, TypeVar
 
 from robot.adapters.register_source import RegisterUnavailable
+
+if TYPE_CHECKING:
+    from tenacity import RetryCallState
 
 TRANSIENT_STATUS = frozenset({408, 429})
 """HTTP statuses worth another try besides 5xx."""
@@ -41,7 +42,7 @@ async def retrying(
     the last `Transient` is raised. `on_retry(n, wait, reason)` before each wait.
 
     The first attempt runs without tenacity: most calls succeed at once, and building the retry machinery
-    for each of them cost more CPU than the call's HTTP.
+    for each of them cost more CPU than the call's HTTP. Nor is tenacity imported until a call fails.
     """
     try:
         return await attempt()
@@ -51,6 +52,7 @@ async def retrying(
         wait = backoff(1, initial, maximum)
         on_retry(1, wait, str(exc))
     await asyncio.sleep(wait)
+    from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt
 
     def before_sleep(state: RetryCallState) -> None:
         outcome = state.outcome

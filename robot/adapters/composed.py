@@ -22,14 +22,16 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from robot import logs
 from robot.adapters.activity import ActivitySource
-from robot.adapters.agi.client import AgiSource, PayRecords
 from robot.adapters.register_source import RegisterRequest, RegisterSource
 from robot.adapters.ssbtek.response import income_order
 from robot.formats.register import Authority, ProviderAttendance, Register, RegisterIncome, RegisterPerson
+
+if TYPE_CHECKING:  # AGI's client is loaded only with ROBOT_AGI_URL (adapters/sources.py)
+    from robot.adapters.agi.client import AgiSource, PayRecords
 
 log = logs.get("robot.register")
 

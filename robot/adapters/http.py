@@ -36,14 +36,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Protocol
 
-import aiohttp
-
 from robot import logs
+from robot.adapters import ca_store
 from robot.adapters.budget import AnswerBudget
 from robot.adapters.calls import CertificateRefused, Transient
 from robot.adapters.register_source import RegisterUnavailable
 from robot.adapters.tls import Endpoint, client_context
 from robot.config import AgiSettings, HttpSettings, Settings, SsbtekSettings
+
+with ca_store.deferred():
+    import aiohttp
 
 log = logs.get("robot.http")
 
@@ -157,7 +159,7 @@ class ServiceHttp:
             raise self._sorted(exc) from None
 
     async def _exchange(self, url: str, headers: Mapping[str, str], body: bytes) -> Answer:
-        session = self._session or self._open()
+        session = self._session or self._open(url)
         async with session.post(
             url, data=body, headers=headers, proxy=self.bounds.proxy, allow_redirects=False
         ) as response:
@@ -216,8 +218,10 @@ class ServiceHttp:
             return Transient(f"transport error ({_NETWORK_ERRORS.get(type(exc), type(exc).__name__)})")
         return RegisterUnavailable(f"{self.service} cannot be called ({type(exc).__name__})")
 
-    def _open(self) -> aiohttp.ClientSession:
+    def _open(self, url: str) -> aiohttp.ClientSession:
         b = self.bounds
+        if self._context is None and (b.proxy is not None or not url.startswith("http://")):
+            ca_store.load_deferred()  # TLS without a context of its own: aiohttp's (an https proxy, say)
         connector = aiohttp.TCPConnector(
             ssl=self._context or True, limit=b.concurrency, keepalive_timeout=KEEPALIVE_SECONDS, ttl_dns_cache=300
         )

@@ -21,14 +21,17 @@ def make_register_source(settings: Settings, observer: CallObserver | None = Non
     """
     if settings.ssbtek.url:
         from robot.adapters.activity import FileActivitySource
-        from robot.adapters.agi.client import AgiSource
         from robot.adapters.budget import AnswerBudget
         from robot.adapters.composed import ComposedRegisterSource
         from robot.adapters.ssbtek.client import SoapRegisterSource
 
         activity = FileActivitySource(settings.activity.file) if settings.activity.file is not None else None
         budget = AnswerBudget(settings.http.max_answers_in_flight_bytes)
-        pay = AgiSource(settings, budget=budget, observer=observer) if settings.agi.url else None
+        pay = None
+        if settings.agi.url:
+            from robot.adapters.agi.client import AgiSource
+
+            pay = AgiSource(settings, budget=budget, observer=observer)
         ssbtek = SoapRegisterSource(settings, budget=budget, observer=observer)
         return ComposedRegisterSource(ssbtek, pay, activity, always_asked=frozenset(settings.ssbtek.include))
     if settings.ssbtek.register_file is not None:

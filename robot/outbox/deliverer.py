@@ -26,7 +26,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Engine
-from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_random_exponential
 
 from robot import logs
 from robot.clock import SYSTEM, Clock
@@ -157,6 +156,8 @@ class Deliverer:
     async def _send(self, lease: Lease, record: StoredDecision) -> tuple[str, int]:
         """One try and up to `retries` more, each recorded; the lease renewed first when a third of it has passed."""
         assert self.target is not None
+        from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_random_exponential
+
         retrying = AsyncRetrying(
             stop=stop_after_attempt(self.settings.retries + 1),
             wait=wait_random_exponential(multiplier=0.5, max=5.0),
