@@ -32,7 +32,7 @@ from lxml import etree
 
 from robot.adapters.decoding import PayloadError, base64_bytes, checked_amount, code_text, twelve_digit
 from robot.adapters.ssbtek import codes
-from robot.adapters.ssbtek.soap import children_at, escape, parse_xml, path_text
+from robot.adapters.ssbtek.soap import children_at, escape, parse_xml
 from robot.formats.period import first_day, last_day, of
 from robot.formats.register import RegisterIncome
 
@@ -72,7 +72,7 @@ def read_answer(text: str, personnummer: str) -> CsnAnswer:
     version = version if version in codes.CSN_VERSIONS else _normalised(version)
     if root.tag != f"{{{codes.CSN_VERSIONS.get(version, '?')}}}CSNSvar":
         raise PayloadError(f"CSN svar: not a CSNSvar of a known schema version ({code_text(version)})")
-    result = (path_text(root, "{*}GemensamtSvarEkbistand", "{*}Resultat", "{*}ResultatKod") or "").strip()
+    result = (_result_code(root) or "").strip()
     if result != codes.CSN_RESULT_OK:
         raise PayloadError(f"CSN: ResultatKod {code_text(result)}", f"CSN_RESULTAT_{code_text(result) or 'SAKNAS'}")
     person = _person(root, personnummer)
@@ -108,6 +108,16 @@ def decode_answer(text: str, personnummer: str) -> list[RegisterIncome]:
 _PAYMENTS = ("{*}Arenden", "{*}Arende", "{*}UtbetalningsPlan", "{*}Utbetalning")
 
 
+def _result_code(root: etree._Element) -> str | None:
+    """`path_text(root, "{*}GemensamtSvarEkbistand", "{*}Resultat", "{*}ResultatKod")`, its steps written out:
+    no generator per step."""
+    for common in root.iterchildren("{*}GemensamtSvarEkbistand"):
+        for result in common.iterchildren("{*}Resultat"):
+            for code in result.iterchildren("{*}ResultatKod"):
+                return code.text or ""
+    return None
+
+
 def _normalised(version: str) -> str:
     """`4`, `4.00` → `4.0` (schemaVersion is an xs:decimal)."""
     try:
@@ -117,10 +127,11 @@ def _normalised(version: str) -> str:
 
 
 def _person(root: etree._Element, personnummer: str) -> etree._Element:
-    for person in children_at(root, "{*}Personer", "{*}Person"):
-        number = twelve_digit(person.get("personnummer") or "", person.get("sekel"))
-        if number == personnummer or (len(number) == 10 and number == personnummer[2:]):
-            return person
+    for persons in root.iterchildren("{*}Personer"):
+        for person in persons.iterchildren("{*}Person"):
+            number = twelve_digit(person.get("personnummer") or "", person.get("sekel"))
+            if number == personnummer or (len(number) == 10 and number == personnummer[2:]):
+                return person
     raise PayloadError("CSN: the person asked about is not in the answer")
 
 

@@ -145,15 +145,12 @@ def parse_fetch_answer(
                 incomes.extend(skv_answer.pay)
                 business = skv_answer.business
             continue
-        data = None
-        for child in element:
-            if child.tag.__class__ is str:
-                data = child
-                break
-        if data is not None and data.tag == t.error:
+        data = next(element.iterchildren(etree.Element), None)  # the first element (no comment, no PI)
+        data_tag = None if data is None else data.tag
+        if data_tag == t.error:
             errors[authority] = _error(data, g)
             continue
-        if data is None or data.tag != t.data:
+        if data_tag != t.data:
             errors[authority] = AuthorityError("adapter", "NO_DATA", ("Neither data nor error",))
             continue
         try:
