@@ -18,6 +18,7 @@ from sqlalchemy import Connection, Engine, select
 
 from robot.formats.reasons import Code
 from robot.formats.verdict import Reason
+from robot.queue import bulk
 from robot.queue.db import insert_on_conflict, read
 from robot.queue.events import event_row, record
 from robot.queue.schema import applications, manual_items
@@ -136,7 +137,7 @@ def _insert(conn: Connection, rows: list[dict[str, Any]]) -> dict[str, int]:
         .on_conflict_do_nothing(index_elements=["application_id"])
         .returning(applications.c.id, applications.c.application_id)
     )
-    return {r.application_id: r.id for r in conn.execute(statement, rows)}
+    return {r.application_id: r.id for r in bulk.insert_returning(conn, statement, rows)}
 
 
 def _store_conflicts(
