@@ -263,7 +263,7 @@ def load_top_level(raw: bytes) -> dict[str, Any]:
     ):
         return load_json_object(raw)
     try:
-        doc = json.loads(raw)
+        doc = json.loads(raw.decode())  # strictly UTF-8 (json.loads of bytes guesses the encoding, in Python)
     except (ValueError, RecursionError):
         doc = None
     return doc if type(doc) is dict else load_json_object(raw)
