@@ -26,7 +26,18 @@ from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import ARRAY, Connection, CursorResult, LargeBinary, Row, String, bindparam, func, literal_column, select
+from sqlalchemy import (
+    ARRAY,
+    Connection,
+    CursorResult,
+    LargeBinary,
+    Row,
+    String,
+    bindparam,
+    func,
+    literal_column,
+    select,
+)
 from sqlalchemy.engine import Compiled, Dialect
 from sqlalchemy.sql.dml import Insert, UpdateBase
 from sqlalchemy.types import TypeEngine
