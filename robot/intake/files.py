@@ -51,12 +51,13 @@ def collect(paths: list[Path]) -> Iterator[Path]:
             continue
         folders = [path]
         while folders:
-            with os.scandir(folders.pop()) as entries:
-                for entry in entries:
+            folder = folders.pop()
+            with os.scandir(folder) as entries:
+                for entry in entries:  # `folder / name`: the Path of entry.path, without parsing the folder again
                     if entry.is_dir(follow_symlinks=False):
-                        folders.append(Path(entry.path))
+                        folders.append(folder / entry.name)
                     elif entry.name.endswith(".json") and _wanted(entry.name):
-                        yield Path(entry.path)
+                        yield folder / entry.name
 
 
 def chunked(paths: Iterator[Path], size: int) -> Iterator[list[Path]]:
