@@ -315,18 +315,16 @@ def test_bulk_insert_returning_refuses_a_statement_without_returning(engine):
         bulk.insert_returning(conn, _INSERT, _probe_rows(1, 2))
 
 
-# UtcDateTime remembers recent conversions: each the one the plain conversion makes ----------------------
+# UtcDateTime remembers its last conversion: the one the plain conversion makes ----------------------
 
 
 def test_a_remembered_time_is_converted_as_the_plain_way_converts_it():
     from sqlalchemy.dialects.postgresql import psycopg
 
-    from robot.queue import schema
-
     stockholm = zoneinfo.ZoneInfo("Europe/Stockholm")
     fold0 = dt.datetime(2026, 10, 25, 2, 30, tzinfo=stockholm)
-    utc = [T0.astimezone(dt.UTC) + dt.timedelta(seconds=i) for i in range(schema._REMEMBERED + 10)]
-    values = [None, *utc, *utc[:5], fold0, fold0.replace(fold=1), fold0.astimezone(dt.UTC),
+    utc = [T0.astimezone(dt.UTC) + dt.timedelta(seconds=i) for i in range(10)]
+    values = [None, *utc, utc[-1], utc[-1], None, utc[-1], *utc[:5], fold0, fold0.replace(fold=1), fold0.astimezone(dt.UTC),
               fold0.replace(fold=1).astimezone(dt.UTC), T0, T0.astimezone(dt.timezone(dt.timedelta(hours=5)))]  # fmt: skip
     for dialect in (sqlite.dialect(), psycopg.dialect()):
         typ = UtcDateTime()

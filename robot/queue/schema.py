@@ -57,27 +57,22 @@ class UtcDateTime(TypeDecorator):
 
     def bind_processor(self, dialect):  # type: ignore[no-untyped-def]
         """SQLAlchemy's processor (this type's conversion, then the dialect's: on SQLite a string), remembering
-        what it made of recent UTC times: a batch repeats a few (its `now`, a period's deadlines) in every row,
-        and the conversion was most of a row's parameter processing (intake: a third of its insert)."""
+        what it made of the last UTC time: a batch's rows repeat a few in a row (its `now`, a period's deadlines),
+        and converting them again was most of a row's parameter processing (intake: a third of its insert)."""
         convert = super().bind_processor(dialect)
-        made: dict[dt.datetime, object] = {}
+        last: list[tuple[dt.datetime | None, object]] = [(None, None)]
 
         def process(value):  # type: ignore[no-untyped-def]
             # Only exact datetimes in UTC itself: equal ones are then the same instant and convert alike.
             if type(value) is not dt.datetime or value.tzinfo is not dt.UTC:
                 return convert(value)
-            done = made.get(value)
-            if done is None:
-                if len(made) >= _REMEMBERED:
-                    made.clear()
-                done = made[value] = convert(value)
-            return done
+            seen, made = last[0]
+            if value != seen:
+                made = convert(value)
+                last[0] = (value, made)
+            return made
 
         return process
-
-
-_REMEMBERED = 256
-"""Converted times a column's processor keeps (then forgets them all): a batch's repeated ones, bounded."""
 
 
 def ledger_columns() -> list[Column]:
