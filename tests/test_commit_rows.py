@@ -274,3 +274,61 @@ def test_bulk_refuses_a_statement_whose_defaults_python_would_compute(engine):
 
     with pytest.raises(ValueError, match="defaults"), engine.begin() as conn:
         bulk.executemany(conn, applications.insert(), [{"application_id": "a"}, {"application_id": "b"}])
+
+
+# bulk.insert_returning: what `conn.execute(statement, rows).all()` returned and stored ------------------
+
+
+def _returned_and_stored(engine, via_bulk: bool) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    _META.drop_all(engine)
+    _META.create_all(engine)
+    statement = _ON_CONFLICT[engine.dialect.name].returning(_ROWS.c.id, _ROWS.c.name)
+    returning = bulk.insert_returning if via_bulk else (lambda conn, statement, rows: conn.execute(statement, rows).all())
+    with engine.begin() as conn:
+        conn.execute(_INSERT, _probe_rows(1, 12))
+        returned = returning(conn, statement, _probe_rows(10, 9))  # 10..12 exist already: not returned
+        returned += returning(conn, statement, _probe_rows(50, 1))
+        assert bulk.insert_returning(conn, statement, []) == []
+    with engine.connect() as conn:
+        stored = conn.exec_driver_sql("SELECT * FROM bulk_probe ORDER BY id").fetchall()
+    _META.drop_all(engine)
+    return sorted(tuple(r) for r in returned), [tuple(r) for r in stored]
+
+
+@pytest.mark.parametrize("database", ["sqlite", "postgresql"])
+@pytest.mark.parametrize("page", [1000, 4])
+def test_bulk_insert_returning_returns_and_stores_what_execute_does(database, page, tmp_path, request):
+    url = request.getfixturevalue("postgres_url") if database == "postgresql" else f"sqlite:///{tmp_path / 'b.db'}"
+    engine = make_engine(url)
+    engine.dialect.insertmanyvalues_page_size = page  # a page of 4: the rows go in three statements
+    try:
+        plain = _returned_and_stored(engine, via_bulk=False)
+        fast = _returned_and_stored(engine, via_bulk=True)
+    finally:
+        engine.dispose()
+    assert [r[0] for r in plain[0]] == [*range(13, 19), 50]
+    assert fast == plain
+
+
+def test_bulk_insert_returning_refuses_a_statement_without_returning(engine):
+    with pytest.raises(ValueError, match="RETURNING"), engine.begin() as conn:
+        bulk.insert_returning(conn, _INSERT, _probe_rows(1, 2))
+
+
+# UtcDateTime remembers its last conversion: the one the plain conversion makes ----------------------
+
+
+def test_a_remembered_time_is_converted_as_the_plain_way_converts_it():
+    from sqlalchemy.dialects.postgresql import psycopg
+
+    stockholm = zoneinfo.ZoneInfo("Europe/Stockholm")
+    fold0 = dt.datetime(2026, 10, 25, 2, 30, tzinfo=stockholm)
+    utc = [T0.astimezone(dt.UTC) + dt.timedelta(seconds=i) for i in range(10)]
+    values = [None, *utc, utc[-1], utc[-1], None, utc[-1], *utc[:5], fold0, fold0.replace(fold=1), fold0.astimezone(dt.UTC),
+              fold0.replace(fold=1).astimezone(dt.UTC), T0, T0.astimezone(dt.timezone(dt.timedelta(hours=5)))]  # fmt: skip
+    for dialect in (sqlite.dialect(), psycopg.dialect()):
+        typ = UtcDateTime()
+        remembering, plain = typ.bind_processor(dialect), super(UtcDateTime, typ).bind_processor(dialect)
+        assert [remembering(v) for v in values] == [plain(v) for v in values]
+        with pytest.raises(ValueError, match="naive"):
+            remembering(dt.datetime(2026, 12, 1))

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from robot.formats import personnummer
-from robot.formats.application import NotAnApplication, parse_application
+from robot.formats.application import NotAnApplication, parse_application, printable
 from tests.builders import application, household_case, mutate, raw, register
 
 
@@ -158,3 +158,10 @@ def test_the_register_reads_tax_withheld_and_provider_attendance():
     assert got.incomes[0].tax_withheld == 2300
     assert got.activity[0].attended_hours == 152
     assert Register.model_validate_json(json.dumps(register()), strict=True).person("000").activity is None
+
+
+@given(text=st.text(st.characters(exclude_categories=())), limit=st.integers(1, 40))
+def test_printable_text_is_cleaned_as_it_was(text, limit):
+    """`printable` gives text already clean back as it is; the same as cleaning it character by character."""
+    cleaned = "".join(ch if ch.isprintable() and not 0xD800 <= ord(ch) <= 0xDFFF else "?" for ch in text[: limit + 1])
+    assert printable(text, limit) == (cleaned if len(cleaned) <= limit else cleaned[: limit - 1] + "…")

@@ -94,3 +94,18 @@ def test_a_rejected_name_that_exists_already_is_kept_beside_it(engine, settings)
         scan_inbox(engine, settings, CLOCK)
     names = sorted(p.name for p in settings.rejected_dir.iterdir())
     assert names == ["x.1.json", "x.1.json.error.txt", "x.json", "x.json.error.txt"]
+
+
+def test_a_new_applications_row_is_its_fields_and_the_queues_columns(settings):
+    """`queue.intake._row` copies the dataclass's __dict__: it must hold exactly the fields."""
+    import dataclasses
+
+    from robot.intake.documents import prepare
+    from robot.queue.intake import NewApplication, _row
+    from robot.queue.states import State
+
+    now = dt.datetime(2026, 12, 2, 8, 0, tzinfo=dt.UTC)
+    app = prepare(Document(raw(application()), "test:a.json"), now, settings)
+    row = _row(app, State.NEW, now, conflict_of=7)
+    fields = {f.name: getattr(app, f.name) for f in dataclasses.fields(NewApplication)}
+    assert row == fields | {"state": "NEW", "attempts": 0, "waits": 0, "fencing_token": 0, "updated_at": now, "conflict_of": 7}

@@ -229,10 +229,10 @@ def test_a_document_intake_cannot_prepare_costs_that_file_only(engine, settings,
 
     real = module.prepare
 
-    def failing(doc, now, config):  # type: ignore[no-untyped-def]
+    def failing(doc, *args):  # type: ignore[no-untyped-def]
         if b"TRASIG-1" in doc.raw:
             raise OverflowError("simulated defect")
-        return real(doc, now, config)
+        return real(doc, *args)
 
     monkeypatch.setattr(module, "prepare", failing)
     folder = settings.data_dir / "in"
@@ -245,3 +245,39 @@ def test_a_document_intake_cannot_prepare_costs_that_file_only(engine, settings,
     )
     assert report.queued == 1 and report.rejected == 1
     assert refused == ["could not be prepared for the queue: OverflowError"]
+
+
+TOP_LEVEL_TRICKS = st.sampled_from([
+    b'{"application_id": "A-1", "application_id": "A-2"}',
+    b'{"application_id": "A-1", "applic\\u0061tion_id": "A-2"}',
+    b'{"x": {"application_id": "A-2"}, "application_id": "A-1"}',
+    b'{"unmapped": ["application_id"], "application_id": "A-1"}',
+    b'{"period": "2026-12", "period": "2027-01", "application_id": "A-1"}',
+    json.dumps({"application_id": "A-1", "period": "2026-12"}).encode("utf-16"),
+    json.dumps({"application_id": "A-1", "period": "2026-12"}).encode("utf-32"),
+    b'\xef\xbb\xbf{"application_id": "A-1"}',
+    b'{"a":' * 995 + b"1" + b"}" * 995,
+    b'{"a":' * 400 + b"1" + b"}" * 400,
+    b'{"a": [' + b"[1]," * 600 + b'1], "application_id": "A-1"}',
+    b'{"application_id": "A-1"} x',
+    b"[]",
+    b'"application_id"',
+    b'{"a": 1' + b"0" * 5000 + b"}",
+    b'{"application_id": "\xff"}',
+])  # fmt: skip
+
+
+@given(document=st.one_of(DOCUMENTS, TOP_LEVEL_TRICKS))
+@hyp_settings(max_examples=300, deadline=None)
+def test_intake_reads_the_top_level_as_the_marked_parse_does(document):
+    """`load_top_level` skips marking repeated keys where only a repeated `application_id` could matter."""
+    from robot.formats.application import application_id_of, load_top_level
+
+    def read(load):  # type: ignore[no-untyped-def]
+        try:
+            doc = load(document)
+        except NotAnApplication as exc:
+            return ("rejected", str(exc))
+        return ("object", doc, application_id_of(doc, document))
+
+    assert read(load_top_level) == read(load_json_object)

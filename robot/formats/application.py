@@ -247,6 +247,33 @@ def load_json_object(raw: bytes) -> dict[str, Any]:
     return _load(raw)[0]
 
 
+def load_top_level(raw: bytes) -> dict[str, Any]:
+    """`load_json_object` for a reader of the top level alone, which of repeated keys minds only `application_id`
+    (intake: `application_id_of`); raises NotAnApplication as it does, for the same documents.
+
+    Marking repeated keys takes a Python call for every object in the document (two fifths of reading one).
+    It is skipped where no key can be named `application_id` twice (the name occurs once at most, and nothing
+    is escaped) and the nesting is too shallow for the calls to matter to Python's recursion limit; the
+    objects are then those `load_json_object` returns. Anything else, failures included, goes its way."""
+    if (
+        b"\\" in raw
+        or b"\x00" in raw  # UTF-16 or UTF-32: the name's bytes would not be found
+        or raw.count(b'"application_id"') > 1
+        or raw.count(b"{") + raw.count(b"[") > _SHALLOW
+    ):
+        return load_json_object(raw)
+    try:
+        doc = json.loads(raw.decode())  # strictly UTF-8 (json.loads of bytes guesses the encoding, in Python)
+    except (ValueError, RecursionError):
+        doc = None
+    return doc if type(doc) is dict else load_json_object(raw)
+
+
+_SHALLOW = 512
+"""Objects and lists a document may hold for `load_top_level` to parse it unmarked: however nested, far from the
+recursion limit (1 000 frames), which marking reaches a few levels sooner."""
+
+
 def _load(raw: bytes) -> tuple[dict[str, Any], bool]:
     """The JSON object in `raw`, and whether some object in it repeats a key (only then is it worth a walk)."""
     repeats = False
@@ -452,6 +479,8 @@ def _loc_text(loc: tuple[Any, ...]) -> str:
 
 def printable(text: str, limit: int) -> str:
     """Text from a document made safe to show and store: no control characters or lone surrogates, bounded."""
+    if len(text) <= limit and text.isprintable():  # most text: a surrogate is not printable either
+        return text
     cleaned = "".join(ch if ch.isprintable() and not 0xD800 <= ord(ch) <= 0xDFFF else "?" for ch in text[: limit + 1])
     return cleaned if len(cleaned) <= limit else cleaned[: limit - 1] + "…"
 

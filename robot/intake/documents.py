@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,7 +23,7 @@ from robot.formats.application import (
     printable,
 )
 from robot.formats.period import is_month
-from robot.intake.deadlines import deadlines_for
+from robot.intake.deadlines import Deadlines, deadlines_for
 from robot.queue.intake import NewApplication
 
 
@@ -38,11 +39,16 @@ class Document:
     parsed: dict[str, Any] | None = field(default=None, compare=False, repr=False)
 
 
-def prepare(doc: Document, now: dt.datetime, settings: Settings) -> NewApplication:
-    """The application to store for a document that is a JSON object (callers reject anything else first)."""
+def prepare(
+    doc: Document, now: dt.datetime, settings: Settings, times_for: Callable[[str | None], Deadlines] | None = None
+) -> NewApplication:
+    """The application to store for a document that is a JSON object (callers reject anything else first).
+
+    `times_for` gives a period's deadlines (`deadlines_for` at `now`), for a caller that keeps them per period.
+    """
     parsed = doc.parsed if doc.parsed is not None else load_json_object(doc.raw)
     period = parsed.get("period") if isinstance(parsed.get("period"), str) and is_month(parsed["period"]) else None
-    times = deadlines_for(period, now, settings)
+    times = times_for(period) if times_for is not None else deadlines_for(period, now, settings)
     return NewApplication(
         application_id=application_id_of(parsed, doc.raw),
         raw=doc.raw,

@@ -11,6 +11,7 @@ the files not yet stored stay where they are.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +21,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 
 from robot.clock import SYSTEM, Clock
 from robot.config import Settings
+from robot.intake.deadlines import Deadlines, deadlines_for
 from robot.intake.documents import Document, prepare
 from robot.intake.files import Rejected, chunked, read_documents
 from robot.queue import intake as store
@@ -34,8 +36,9 @@ def enqueue(
     """Store documents that are JSON objects (callers reject anything else first)."""
     now = clock.now()
     report = Added()
+    times_for = _deadlines_at(now, settings)
     for start in range(0, len(documents), CHUNK):
-        chunk = [prepare(doc, now, settings) for doc in documents[start : start + CHUNK]]
+        chunk = [prepare(doc, now, settings, times_for) for doc in documents[start : start + CHUNK]]
         report.merge(store.add(engine, chunk, actor, now))
     return report
 
@@ -102,12 +105,18 @@ def _prepared(
     """
     prepared: list[tuple[Path, NewApplication]] = []
     refused: list[Rejected] = []
+    times_for = _deadlines_at(now, settings)
     for path, doc in accepted:
         try:
-            prepared.append((path, prepare(doc, now, settings)))
+            prepared.append((path, prepare(doc, now, settings, times_for)))
         except Exception as exc:  # one document must never stop intake
             refused.append(Rejected(path, f"could not be prepared for the queue: {type(exc).__name__}"))
     return prepared, refused
+
+
+def _deadlines_at(now: dt.datetime, settings: Settings) -> Callable[[str | None], Deadlines]:
+    """`deadlines_for` at `now`, each period's once: a chunk's applications share a few periods."""
+    return functools.lru_cache(maxsize=64)(lambda period: deadlines_for(period, now, settings))
 
 
 def _one_by_one(

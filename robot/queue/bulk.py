@@ -13,7 +13,8 @@ instead of one per row (psycopg's `executemany` sends every row through the exec
 which cost it about a third more per row, and the client about twice as much. Not for long rows
 (`LONG_ROW`): the server builds an array whole, zeroed and copied, before unnest reads it, which for
 a verdict's 17 KB cost it more than the statement per row. `execute` runs any statement over arrays
-that way (the commit's state changes).
+that way (the commit's state changes). `insert_returning` sends an INSERT … RETURNING as SQLAlchemy does
+(a page of rows in one multi-row VALUES), its values converted the same way (intake's new applications).
 """
 
 from __future__ import annotations
@@ -25,7 +26,18 @@ from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import ARRAY, Connection, CursorResult, LargeBinary, String, bindparam, func, literal_column, select
+from sqlalchemy import (
+    ARRAY,
+    Connection,
+    CursorResult,
+    LargeBinary,
+    Row,
+    String,
+    bindparam,
+    func,
+    literal_column,
+    select,
+)
 from sqlalchemy.engine import Compiled, Dialect
 from sqlalchemy.sql.dml import Insert, UpdateBase
 from sqlalchemy.types import TypeEngine
@@ -43,6 +55,9 @@ class _Plan:
     """The statement for all rows at once, each parameter the array of a column's values (PostgreSQL's INSERTs)."""
     unbounded: tuple[int, ...]
     """The parameters of columns without a length (texts, bytes): what makes a row long."""
+    rows_at_once: tuple[str, str, str, int] | None
+    """An INSERT … RETURNING's SQL cut around its row of placeholders (before, the row, after) and the rows one
+    statement takes (`insert_returning`); None for other statements."""
 
 
 LONG_ROW = 2048
@@ -57,6 +72,36 @@ def executemany(conn: Connection, statement: UpdateBase, rows: list[dict[str, An
             conn.execute(statement, rows)
         return
     plan = _plan(statement, conn.dialect, tuple(sorted(rows[0])))
+    params = _parameters(plan, rows)
+    if plan.arrays is not None and not _long(params, plan.unbounded):
+        conn.exec_driver_sql(plan.arrays, tuple(map(list, zip(*params, strict=True))))
+    else:
+        conn.exec_driver_sql(plan.sql, params)
+
+
+def insert_returning(conn: Connection, statement: Insert, rows: list[dict[str, Any]]) -> list[Row[Any]]:
+    """`conn.execute(statement, rows).all()` for an INSERT … RETURNING of rows that all have the same keys.
+
+    As SQLAlchemy sends them (its "insertmanyvalues"): a page of rows as one statement, `VALUES (…), (…), …`,
+    returning what the driver returns, in the database's order. Only the Python side is spared: the values
+    are converted as `executemany` converts them, not by building each row's parameters."""
+    if len(rows) < 2:
+        return conn.execute(statement, rows).all() if rows else []
+    plan = _plan(statement, conn.dialect, tuple(sorted(rows[0])))
+    if plan.rows_at_once is None or plan.names is not None:
+        raise ValueError("bulk.insert_returning takes an INSERT … RETURNING with positional parameters")
+    before, row, after, page = plan.rows_at_once
+    params = _parameters(plan, rows)
+    returned: list[Row[Any]] = []
+    for start in range(0, len(params), page):
+        some = params[start : start + page]
+        sql = before + ", ".join([row] * len(some)) + after
+        returned += conn.exec_driver_sql(sql, tuple(v for values in some for v in values)).all()
+    return returned
+
+
+def _parameters(plan: _Plan, rows: list[dict[str, Any]]) -> list[Any]:
+    """Each row's parameters as the driver takes them: converted, in the statement's order."""
     params: list[Any] = []
     for row in rows:
         values = plan.values(row)
@@ -65,10 +110,7 @@ def executemany(conn: Connection, statement: UpdateBase, rows: list[dict[str, An
             for i, convert in plan.converters:
                 values[i] = convert(values[i])
         params.append(dict(zip(plan.names, values, strict=True)) if plan.names is not None else tuple(values))
-    if plan.arrays is not None and not _long(params, plan.unbounded):
-        conn.exec_driver_sql(plan.arrays, tuple(map(list, zip(*params, strict=True))))
-    else:
-        conn.exec_driver_sql(plan.sql, params)
+    return params
 
 
 def _long(rows: list[tuple[Any, ...]], columns: tuple[int, ...]) -> bool:
@@ -115,12 +157,25 @@ def _plan(statement: UpdateBase, dialect: Dialect, keys: tuple[str, ...]) -> _Pl
         values = lambda row: tuple(g(row) for g in getters)  # noqa: E731
     processors = compiled._bind_processors  # the ones `conn.execute` applies (SQLAlchemy keeps them here)
     converters = tuple((i, processors[name]) for i, name in enumerate(names) if name in processors)
-    arrays, unbounded = None, ()
-    if dialect.driver == "psycopg" and isinstance(statement, Insert):
+    arrays, unbounded, rows_at_once = None, (), None
+    if isinstance(statement, Insert) and statement._returning and compiled._insertmanyvalues is not None:
+        rows_at_once = _rows_at_once(sql, compiled._insertmanyvalues.single_values_expr, dialect, len(names))
+    elif dialect.driver == "psycopg" and isinstance(statement, Insert):
         arrays = _unnest(statement, dialect, names)
         columns = [statement.table.c[name].type for name in names]
         unbounded = tuple(i for i, t in enumerate(columns) if isinstance(t, String | LargeBinary) and t.length is None)
-    return _Plan(sql, values, converters, names if named else None, arrays, unbounded)
+    return _Plan(sql, values, converters, names if named else None, arrays, unbounded, rows_at_once)
+
+
+def _rows_at_once(sql: str, placeholders: str, dialect: Dialect, n: int) -> tuple[str, str, str, int]:
+    row = f"({_positional(placeholders)[0] if dialect.paramstyle == 'pyformat' else placeholders})"
+    if sql.count(row) != 1 or len(_PLACEHOLDER.findall(row)) != n:
+        raise ValueError(f"bulk.insert_returning could not find the row of parameters in {sql!r}")
+    before, _, after = sql.partition(row)
+    return before, row, after, max(1, min(dialect.insertmanyvalues_page_size, dialect.insertmanyvalues_max_parameters // n))
+
+
+_PLACEHOLDER = re.compile(r"\?|%s")
 
 
 def _unnest(statement: Insert, dialect: Dialect, names: tuple[str, ...]) -> str:

@@ -31,11 +31,11 @@ def event_row(
         "actor": actor,
         "from_state": from_state,
         "to_state": to_state,
-        "details": _DETAILS.encode(details) if details else None,
+        "details": _encode_details(details) if details else None,
     }
 
 
-_DETAILS = json.JSONEncoder(ensure_ascii=False, sort_keys=True)
+_encode_details = ledger.one_shot(json.JSONEncoder(ensure_ascii=False, sort_keys=True))
 """`json.dumps(…, ensure_ascii=False, sort_keys=True)` without building an encoder for each event."""
 
 

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import Connection, Engine, select
 
 from robot.formats.reasons import Code
 from robot.formats.verdict import Reason
+from robot.queue import bulk
 from robot.queue.db import insert_on_conflict, read
 from robot.queue.events import event_row, record
 from robot.queue.schema import applications, manual_items
@@ -119,12 +120,10 @@ def stored_ids(engine: Engine, application_ids: list[str]) -> set[str]:
     return found
 
 
-_COLUMNS = tuple(f.name for f in fields(NewApplication))
-
-
 def _row(app: NewApplication, state: State, now: dt.datetime, **extra: Any) -> dict[str, Any]:
-    # Not dataclasses.asdict: it deep-copies every value (a third of intake's CPU), and these are immutable.
-    return {**{c: getattr(app, c) for c in _COLUMNS}, "state": state.value, "attempts": 0, "waits": 0, "fencing_token": 0, "updated_at": now} | extra
+    # Its fields as they are: a dataclass's __dict__ holds exactly them (a copy, half the cost of reading each by
+    # name). Not dataclasses.asdict: it deep-copies every value (a third of intake's CPU), and these are immutable.
+    return {**vars(app), "state": state.value, "attempts": 0, "waits": 0, "fencing_token": 0, "updated_at": now} | extra
 
 
 def _insert(conn: Connection, rows: list[dict[str, Any]]) -> dict[str, int]:
@@ -136,7 +135,7 @@ def _insert(conn: Connection, rows: list[dict[str, Any]]) -> dict[str, int]:
         .on_conflict_do_nothing(index_elements=["application_id"])
         .returning(applications.c.id, applications.c.application_id)
     )
-    return {r.application_id: r.id for r in conn.execute(statement, rows)}
+    return {r.application_id: r.id for r in bulk.insert_returning(conn, statement, rows)}
 
 
 def _store_conflicts(

@@ -55,6 +55,25 @@ class UtcDateTime(TypeDecorator):
     def process_result_value(self, value: dt.datetime | None, dialect):  # type: ignore[override]
         return None if value is None else value.replace(tzinfo=dt.UTC)
 
+    def bind_processor(self, dialect):  # type: ignore[no-untyped-def]
+        """SQLAlchemy's processor (this type's conversion, then the dialect's: on SQLite a string), remembering
+        what it made of the last UTC time: a batch's rows repeat a few in a row (its `now`, a period's deadlines),
+        and converting them again was most of a row's parameter processing (intake: a third of its insert)."""
+        convert = super().bind_processor(dialect)
+        last: list[tuple[dt.datetime | None, object]] = [(None, None)]
+
+        def process(value):  # type: ignore[no-untyped-def]
+            # Only exact datetimes in UTC itself: equal ones are then the same instant and convert alike.
+            if type(value) is not dt.datetime or value.tzinfo is not dt.UTC:
+                return convert(value)
+            seen, made = last[0]
+            if value != seen:
+                made = convert(value)
+                last[0] = (value, made)
+            return made
+
+        return process
+
 
 def ledger_columns() -> list[Column]:
     """The columns every hash-chained (append-only) table carries; see `ledger.py`.
