@@ -174,7 +174,8 @@ def test_bulk_executemany_stores_what_execute_stores(database, tmp_path, request
 def test_bulk_on_postgresql_stores_what_execute_stores_whatever_the_values(postgres_url):
     """On PostgreSQL an INSERT's rows go as arrays in binary (`INSERT … SELECT * FROM unnest(…)`)."""
     engine = make_engine(postgres_url)
-    text = st.text(st.characters(blacklist_characters="\x00"), max_size=30)  # PostgreSQL's text holds no NUL
+    # PostgreSQL's text holds no NUL, and UTF-8 no lone surrogate (`characters` draws them once a character is excluded)
+    text = st.text(st.characters(exclude_categories=("Cs",), exclude_characters="\x00"), max_size=30)
     row = st.fixed_dictionaries({
         "name": text.map(lambda t: t[:40]), "body": st.none() | text | _TRICKY.filter(lambda t: "\x00" not in t),
         "flag": st.booleans(), "count": st.integers(-(2**31), 2**31 - 1), "at": st.none() | _TIME,
