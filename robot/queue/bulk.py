@@ -18,6 +18,7 @@ that way (the commit's state changes).
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import re
 from collections.abc import Callable
@@ -58,12 +59,18 @@ def executemany(conn: Connection, statement: UpdateBase, rows: list[dict[str, An
         return
     plan = _plan(statement, conn.dialect, tuple(sorted(rows[0])))
     params: list[Any] = []
+    times: dict[tuple[int, dt.datetime], Any] = {}  # a batch's rows share a few instants: each converted once
     for row in rows:
         values = plan.values(row)
         if plan.converters:
             values = list(values)
             for i, convert in plan.converters:
-                values[i] = convert(values[i])
+                value = values[i]
+                if type(value) is dt.datetime and value.tzinfo is dt.UTC:  # no folds: equal means the same fields
+                    key = (i, value)
+                    values[i] = times[key] if key in times else times.setdefault(key, convert(value))
+                else:
+                    values[i] = convert(value)
         params.append(dict(zip(plan.names, values, strict=True)) if plan.names is not None else tuple(values))
     if plan.arrays is not None and not _long(params, plan.unbounded):
         conn.exec_driver_sql(plan.arrays, tuple(map(list, zip(*params, strict=True))))
