@@ -304,6 +304,12 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--baseline-sample", type=int, default=200, help="applications in the sequential baseline")
     parser.add_argument("--no-baseline", action="store_true")
+    parser.add_argument(
+        "--commit-gather-ms",
+        type=float,
+        default=None,
+        help="the workers' worker.commit_gather_ms (default: the robot's own)",
+    )
     parser.add_argument("--json", type=Path, help="also write the figures as JSON here")
     parser.add_argument("--keep", action="store_true", help="keep the workspace (logs, database) for inspection")
     args = parser.parse_args(argv)
@@ -333,8 +339,11 @@ def main(argv: list[str] | None = None) -> None:
 
         runs = []
         for latency in args.latency_ms:
+            gather = (
+                {} if args.commit_gather_ms is None else {"ROBOT_WORKER_COMMIT_GATHER_MS": f"{args.commit_gather_ms:g}"}
+            )
             result = run_pipeline(ws, f"pipeline-{latency:g}ms", args.applications, latency, args.workers,
-                                  args.concurrency, args.database, ws.apps_dir)  # fmt: skip
+                                  args.concurrency, args.database, ws.apps_dir, gather)  # fmt: skip
             runs.append(result)
             print(f"pipeline, latency {latency:g} ms: {result.seconds:.1f} s, {result.per_second:.0f} applications/s "
                   f"({100 * result.per_second / limit['per_second']:.0f} % of the compute-only limit)")  # fmt: skip

@@ -135,6 +135,8 @@ class WorkerSettings(_Section):
     id: str | None = None
     concurrency: Annotated[int, Field(ge=1, le=4096)] = 128
     commit_batch: Annotated[int, Field(ge=1, le=10_000)] = 128
+    commit_gather_ms: Annotated[float, Field(ge=0, le=1000)] = 5.0
+    """How long a result that finds few others waiting waits for more to write with it (0: not at all)."""
 
 
 class PaymentSettings(_Section):

@@ -8,12 +8,13 @@ verdict's atomicity: an application whose fencing token is no longer current is 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Integer, bindparam, func, select, update
+from sqlalchemy import Connection, Engine, Insert, Integer, bindparam, func, select, update
 
 from robot.chain.engine import Evaluation
 from robot.chain.ruleset import Ruleset
@@ -234,9 +235,13 @@ def _store_rulesets(conn: Connection, outcomes: list[VerdictOutcome], now: dt.da
         }
         for rs in new.values()
     ]
-    conn.execute(
-        insert_on_conflict(conn.dialect.name, rulesets).on_conflict_do_nothing(index_elements=["identifier"]), rows
-    )
+    conn.execute(_insert_ruleset(conn.dialect.name), rows)
+
+
+@functools.cache
+def _insert_ruleset(dialect_name: str) -> Insert:
+    """Built once per database: building it cost more than running it, once per commit."""
+    return insert_on_conflict(dialect_name, rulesets).on_conflict_do_nothing(index_elements=["identifier"])
 
 
 def _verdict_row(o: VerdictOutcome, worker_id: str, now: dt.datetime) -> dict[str, Any]:

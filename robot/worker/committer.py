@@ -1,13 +1,17 @@
 """The committer: writes results as they come, everything waiting together (up to `worker.commit_batch`).
 
-Under load, results pile up while a write runs, so batches grow by themselves; when results
-trickle in, each is written at once. No result waits for a batch to fill. Each verdict is still
-written atomically with its state change, and only under its current lease (`queue.outcomes`).
+Under load, results pile up while a write runs, so batches grow by themselves. When results
+trickle in, the first waits a moment (`worker.commit_gather_ms`) for others to join it, so that a
+write carries a few dozen rather than five: each write costs much the same for one result as for
+many. The wait ends as soon as a quarter of a batch is waiting, every application in hand has its
+result here (no more can come until the next claim), or the worker is closing. Each verdict is
+still written atomically with its state change, and only under its current lease (`queue.outcomes`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Callable
 
@@ -36,6 +40,7 @@ class Committer:
         batch_size: int,
         on_written: Callable[[Outcome], None] | None,
         written: asyncio.Event,
+        gather_seconds: float = 0.0,
     ):
         self.engine = engine
         self.db = db
@@ -46,20 +51,30 @@ class Committer:
         self.on_written = on_written
         self.written = written
         """Set after each write: there is room to claim more."""
+        self.gather_seconds = gather_seconds
+        self._enough = max(1, batch_size // 4)
+        """Results waiting that end a gathering wait at once."""
         self._results: asyncio.Queue[object] = asyncio.Queue()
+        self._gathered = asyncio.Event()
+        """Set by `put` and `close` when a gathering wait should end before its time."""
         self.cpu_seconds = 0.0
         """The event loop's CPU for written results: counts, metrics, the log line of each."""
 
     async def put(self, outcome: Outcome) -> None:
         await self._results.put(outcome)
+        if self._gather_done(self._results.qsize()):
+            self._gathered.set()
 
     async def close(self) -> None:
         """No more results will come: write the rest, then `run` returns."""
         await self._results.put(_CLOSE)
+        self._gathered.set()
 
     async def run(self, stop: asyncio.Event) -> None:
         while True:
             batch = [await self._results.get()]
+            if self.gather_seconds > 0 and batch[0] is not _CLOSE:
+                await self._gather()
             while len(batch) < self.batch_size and not self._results.empty():
                 batch.append(self._results.get_nowait())
             outcomes: list[Outcome] = [o for o in batch if o is not _CLOSE]  # type: ignore[misc]
@@ -67,6 +82,18 @@ class Committer:
                 await self._flush(outcomes, stop)
             if len(outcomes) < len(batch):
                 return
+
+    def _gather_done(self, waiting: int) -> bool:
+        """Enough results are waiting (`waiting` besides the one taken) to write them without more ado."""
+        return waiting + 1 >= min(self._enough, len(self.in_hand))
+
+    async def _gather(self) -> None:
+        """Wait at most `gather_seconds` for more results to join the one taken."""
+        self._gathered.clear()
+        if self._gather_done(self._results.qsize()):
+            return
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._gathered.wait(), self.gather_seconds)
 
     async def _flush(self, outcomes: list[Outcome], stop: asyncio.Event) -> None:
         worker_id = self.db.worker_id

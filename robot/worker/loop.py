@@ -51,7 +51,15 @@ class Worker:
         self._in_hand: dict[int, Claimed] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._committer = Committer(
-            engine, self.db, self._in_hand, self.stats, clock, settings.worker.commit_batch, on_written, self.wake
+            engine,
+            self.db,
+            self._in_hand,
+            self.stats,
+            clock,
+            settings.worker.commit_batch,
+            on_written,
+            self.wake,
+            settings.worker.commit_gather_ms / 1000,
         )
         self._upkeep = Upkeep(engine, self.db, self._in_hand, settings.queue.lease_seconds, clock)
 
