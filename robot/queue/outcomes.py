@@ -11,6 +11,7 @@ import datetime as dt
 import functools
 import json
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -177,20 +178,21 @@ _HELD = select(A.c.id, A.c.fencing_token, _FROM_CASESYSTEM.label("from_casesyste
 """The applications of a batch still in progress, under which token (`_change_each`)."""
 
 
-_UPDATE = (
-    update(A)
-    .where(*STILL_HELD)
-    .values(
-        state=bindparam("state"),
-        lease_owner=None,
-        lease_expires_at=None,
-        next_attempt_at=bindparam("next_attempt_at"),
-        last_error=bindparam("last_error"),
-        attempts=A.c.attempts - bindparam("undo_attempt"),
-        waits=A.c.waits + bindparam("wait"),
-        updated_at=bindparam("now"),
-    )
-)
+def _state_change(value: Callable[[str], Any]) -> dict[str, Any]:
+    """The columns an outcome's change of state sets, each of its values (`_state_row`'s keys) read by `value`."""
+    return {
+        "state": value("state"),
+        "lease_owner": None,
+        "lease_expires_at": None,
+        "next_attempt_at": value("next_attempt_at"),
+        "last_error": value("last_error"),
+        "attempts": A.c.attempts - value("undo_attempt"),
+        "waits": A.c.waits + value("wait"),
+        "updated_at": bindparam("now"),
+    }
+
+
+_UPDATE = update(A).where(*STILL_HELD).values(_state_change(bindparam))
 """One application's change of state (`_change_each`)."""
 
 
@@ -205,19 +207,10 @@ _OUTCOME = (
 _CHANGE = (
     update(A)
     .where(A.c.id == _OUTCOME.c.pk, A.c.fencing_token == _OUTCOME.c.token, A.c.state == State.IN_PROGRESS.value)
-    .values(
-        state=_OUTCOME.c.state,
-        lease_owner=None,
-        lease_expires_at=None,
-        next_attempt_at=_OUTCOME.c.next_attempt_at,
-        last_error=_OUTCOME.c.last_error,
-        attempts=A.c.attempts - _OUTCOME.c.undo_attempt,
-        waits=A.c.waits + _OUTCOME.c.wait,
-        updated_at=bindparam("now"),
-    )
+    .values(_state_change(lambda name: _OUTCOME.c[name]))
     .returning(A.c.id, _FROM_CASESYSTEM)
 )
-"""The batch's changes of state in one statement, the values of `_UPDATE` (`_change_all`, PostgreSQL)."""
+"""The batch's changes of state in one statement (`_change_all`, PostgreSQL)."""
 
 
 def _store_rulesets(conn: Connection, outcomes: list[VerdictOutcome], now: dt.datetime) -> None:
