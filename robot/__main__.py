@@ -1,14 +1,11 @@
 """The `robot` command: `python -m robot`, and the installed `robot` (pyproject.toml's script)."""
 
-import gc
-
 
 def main() -> None:
-    gc.disable()  # the command's modules live as long as the process: no collections while they load (worker/heap.py)
-    try:
+    from robot.worker import heap
+
+    with heap.paused():  # the command's modules live as long as the process: no collections while they load
         from robot.cli.main import app
-    finally:
-        gc.enable()
     app(prog_name="robot")
 
 

@@ -10,7 +10,8 @@ objects live as long as the process anyway, and the threshold bounds the cycles 
 
 While start-up builds that heap the collector waits (`start_up`): it would otherwise walk the growing heap
 again and again (two full collections and some 300 young ones, ~60 ms of a worker's start in
-`bench.startup`), only for `settle` to collect it once more at the end.
+`bench.startup`), only for `settle` to collect it once more at the end. Every command's own import waits the same way
+(`paused`, robot/__main__.py).
 """
 
 from __future__ import annotations
@@ -26,16 +27,23 @@ _settled = False
 
 
 @contextlib.contextmanager
-def start_up() -> Iterator[None]:
-    """A worker's start-up without automatic collections, then `settle`; on a failure the collector as it was."""
+def paused() -> Iterator[None]:
+    """No automatic collections within it (long-lived objects being made); then the collector as it was."""
     enabled = gc.isenabled()
     gc.disable()
     try:
         yield
-        settle()
     finally:
         if enabled:
             gc.enable()
+
+
+@contextlib.contextmanager
+def start_up() -> Iterator[None]:
+    """A worker's start-up without automatic collections, then `settle`; on a failure the collector as it was."""
+    with paused():
+        yield
+        settle()
 
 
 def settle() -> None:
