@@ -2,6 +2,7 @@
 
     .venv/bin/python -m bench.instructions                          # 300 applications, this checkout
     .venv/bin/python -m bench.instructions --root ../before         # the same, another checkout's robot
+    .venv/bin/python -m bench.instructions --processes 2            # one `robot run --processes 2`: every process counted
 
 Seconds of CPU swing by ±15 % on this 2-core machine from run to run, more when anything else runs;
 instruction counts do not: the same robot, inputs and settings give the same count within a fraction of
@@ -53,20 +54,25 @@ def total_instructions(callgrind_out: Path) -> int:
     raise ValueError(f"{callgrind_out}: no summary line")
 
 
-def counted(root: Path, args: tuple[str, ...], env: dict[str, str]) -> int:
-    """Instructions of one `robot …` run from `root` under callgrind; raises SystemExit when it fails."""
+def counted(root: Path, args: tuple[str, ...], env: dict[str, str], processes: int = 1) -> int:
+    """Instructions of one `robot …` run from `root` under callgrind, its forked worker processes included
+    (callgrind follows a fork and writes one file per process); raises SystemExit when it fails."""
     with tempfile.TemporaryDirectory(prefix="robot-callgrind-") as tmp:
-        out = Path(tmp) / "callgrind.out"
         proc = subprocess.run(
-            ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", sys.executable, "-m", "robot", *args],
+            ["valgrind", "--tool=callgrind", f"--callgrind-out-file={tmp}/callgrind.out.%p",
+             sys.executable, "-m", "robot", *args],
             cwd=root, env=env, capture_output=True, text=True,
         )  # fmt: skip
         if proc.returncode:
             raise SystemExit(f"robot {' '.join(args)} under valgrind exited with {proc.returncode}: {proc.stderr[-800:]}")
-        return total_instructions(out)
+        outs = sorted(Path(tmp).glob("callgrind.out.*"))
+        expected = 1 if processes == 1 else processes + 1
+        if len(outs) != expected:
+            raise SystemExit(f"robot {' '.join(args)}: {len(outs)} callgrind files, expected {expected} (the processes)")
+        return sum(total_instructions(out) for out in outs)
 
 
-def measure(root: Path, applications: int, concurrency: int) -> dict[str, float]:
+def measure(root: Path, applications: int, concurrency: int, processes: int = 1) -> dict[str, float]:
     compileall.compile_dir(root / "robot", quiet=1)
     with Workspace.create() as ws:
         ws.generate(applications)
@@ -81,14 +87,16 @@ def measure(root: Path, applications: int, concurrency: int) -> dict[str, float]
         with ssbtek_simulator(ws.register_file, FaultInjection(latency_ms=0), in_subprocess=True) as sim:
             env = ws.env(**sim.env, **PINNED, ROBOT_WORKER_CONCURRENCY=str(concurrency),
                          ROBOT_SSBTEK_CONCURRENCY=str(concurrency))  # fmt: skip
-            startup = counted(root, RUN, env)
+            run = RUN if processes == 1 else (*RUN, "--processes", str(processes))
+            startup = counted(root, run, env, processes)
             robot("enqueue", str(ws.apps_dir), **sim.env)
-            total = counted(root, RUN, env)
+            total = counted(root, run, env, processes)
         counts = verdicts_per_application(ws.engine())
         if len(counts) != applications or set(counts.values()) != {1}:
             raise SystemExit(f"expected one verdict for each of {applications} applications, found {len(counts)}")
     return {
         "applications": applications,
+        "processes": processes,
         "startup_instructions": startup,
         "instructions_per_application": (total - startup) / applications,
         "instructions_per_application_with_startup": total / applications,
@@ -100,13 +108,17 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--applications", type=int, default=300)
     parser.add_argument("--root", type=Path, default=ROOT, help="the checkout whose robot runs (default: this one)")
     parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--processes", type=int, default=1,
+                        help="`robot run --processes N`: one start-up, N forked workers (default 1: no fork)")
     parser.add_argument("--json", type=Path, help="also write the figures as JSON here")
     args = parser.parse_args(argv)
     if shutil.which("valgrind") is None:
         raise SystemExit("valgrind is not installed (Debian: apt-get install valgrind)")
-    figures = measure(args.root.resolve(), args.applications, args.concurrency)
-    print(f"robot at {args.root.resolve()}, {args.applications} applications, SQLite, concurrency {args.concurrency}")
-    print(f"start-up: {figures['startup_instructions'] / 1e9:.3f} G instructions")
+    figures = measure(args.root.resolve(), args.applications, args.concurrency, args.processes)
+    print(f"robot at {args.root.resolve()}, {args.applications} applications, SQLite, concurrency {args.concurrency}"
+          + (f", {args.processes} forked worker processes" if args.processes > 1 else ""))
+    print(f"start-up: {figures['startup_instructions'] / 1e9:.3f} G instructions"
+          + (" (the parent's and its workers', on an empty queue)" if args.processes > 1 else ""))
     print(f"per application: {figures['instructions_per_application'] / 1e6:.2f} M instructions without the start-up, "
           f"{figures['instructions_per_application_with_startup'] / 1e6:.2f} M with it")  # fmt: skip
     if args.json:
