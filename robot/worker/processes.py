@@ -188,7 +188,8 @@ def _work(rt: Runtime, first: bool, report: int, *, until_idle: bool, watch_inbo
             run_worker(rt, until_idle=until_idle, watch_inbox=watch_inbox and first, schedule=schedule and first,
                        on_written=written, serve_http=first, deliver=first)
         )  # fmt: skip
-    os.write(report, json.dumps({name: getattr(stats, name) for name in _COUNTS}).encode())
+    with contextlib.suppress(BrokenPipeError):  # the parent is gone: nobody to report to
+        os.write(report, json.dumps({name: getattr(stats, name) for name in _COUNTS}).encode())
     return 0
 
 
