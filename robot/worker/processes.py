@@ -27,7 +27,7 @@ import signal
 import sys
 import threading
 import traceback
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import NoReturn
 
@@ -62,7 +62,7 @@ def run_processes(rt: Runtime, count: int, *, until_idle: bool, watch_inbox: boo
     for stream in (sys.stdout, sys.stderr):
         stream.flush()  # else what waits in a buffer would be written once by each child as well
     supervisor = _Supervisor(until_idle)
-    parent = os.getpid()
+    parent, prctl = os.getpid(), _prctl()
     # A stop signal before every child has its handlers waits until they all have: then it reaches all of them.
     blocked = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
     try:
@@ -83,7 +83,7 @@ def run_processes(rt: Runtime, count: int, *, until_idle: bool, watch_inbox: boo
                 os.close(read)
                 for other in supervisor.pipes():
                     os.close(other)
-                _child(dataclasses.replace(rt, worker_id=worker_id), index, parent, write, blocked,
+                _child(dataclasses.replace(rt, worker_id=worker_id), index, (parent, prctl), write, blocked,
                        until_idle=until_idle, watch_inbox=watch_inbox, schedule=schedule)  # fmt: skip
             os.close(write)
             supervisor.add(pid, worker_id, read)
@@ -159,15 +159,15 @@ def _read_all(fd: int) -> bytes:
     return b"".join(chunks)
 
 
-def _child(rt: Runtime, index: int, parent: int, report: int, mask: Iterable[int], *, until_idle: bool,
-           watch_inbox: bool, schedule: bool) -> NoReturn:  # fmt: skip
+def _child(rt: Runtime, index: int, parent: tuple[int, Callable[..., int] | None], report: int, mask: Iterable[int],
+           *, until_idle: bool, watch_inbox: bool, schedule: bool) -> NoReturn:  # fmt: skip
     """One worker, in the forked process; it never returns into the parent's code (os._exit)."""
     code = 1
     try:
         for sig in STOP_SIGNALS:
             signal.signal(sig, signal.SIG_DFL)  # the parent's forwarding handler; run_worker installs its own
         signal.pthread_sigmask(signal.SIG_SETMASK, mask)
-        if not _stop_with(parent):
+        if not _stop_with(*parent):
             code = 0  # the parent is gone already: nothing was claimed
             return _exit(code)
         rt.engine.dispose(close=False)  # SQLAlchemy on os.fork: a fresh pool, the parent's connections left alone
@@ -183,22 +183,33 @@ def _child(rt: Runtime, index: int, parent: int, report: int, mask: Iterable[int
 def _work(rt: Runtime, first: bool, report: int, *, until_idle: bool, watch_inbox: bool, schedule: bool) -> int:
     from robot.cli.progress import progress
 
-    with progress(0, on_terminal=False) as written:
-        stats = asyncio.run(
-            run_worker(rt, until_idle=until_idle, watch_inbox=watch_inbox and first, schedule=schedule and first,
-                       on_written=written, serve_http=first, deliver=first)
-        )  # fmt: skip
+    try:
+        with progress(0, on_terminal=False) as written:
+            stats = asyncio.run(
+                run_worker(rt, until_idle=until_idle, watch_inbox=watch_inbox and first, schedule=schedule and first,
+                           on_written=written, serve_http=first, deliver=first)
+            )  # fmt: skip
+    finally:
+        rt.engine.dispose()  # os._exit runs no finalizers: the database would log each connection as lost
     with contextlib.suppress(BrokenPipeError):  # the parent is gone: nobody to report to
         os.write(report, json.dumps({name: getattr(stats, name) for name in _COUNTS}).encode())
     return 0
 
 
-def _stop_with(parent: int) -> bool:
-    """SIGTERM to this process when its parent dies (Linux); False if the parent has died already."""
+def _prctl() -> Callable[..., int] | None:
+    """libc's prctl, looked up in the parent (once, not in every child); None where there is none (not Linux)."""
     import ctypes
 
-    with contextlib.suppress(OSError, AttributeError):  # not Linux: no prctl (see the module's note)
-        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, int(signal.SIGTERM), 0, 0, 0)
+    try:
+        return ctypes.CDLL(None, use_errno=True).prctl  # type: ignore[no-any-return]
+    except (OSError, AttributeError):
+        return None
+
+
+def _stop_with(parent: int, prctl: Callable[..., int] | None) -> bool:
+    """SIGTERM to this process when its parent dies (Linux); False if the parent has died already."""
+    if prctl is not None:
+        prctl(PR_SET_PDEATHSIG, int(signal.SIGTERM), 0, 0, 0)
     return os.getppid() == parent  # a parent that died before the call above sent nothing
 
 
