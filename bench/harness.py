@@ -177,6 +177,27 @@ def vm_hwm(pid: int) -> int:
     return 0
 
 
+def children_of(pid: int) -> list[int]:
+    """A process's children now (Linux): the worker processes of one `robot run --processes N`."""
+    try:
+        return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+def pss(pid: int) -> int:
+    """A process's proportional set size now (bytes; 0 if gone): pages shared with others (copy-on-write after
+    a fork) counted in part, so the sum over processes is what they hold together."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        return 0
+    return 0
+
+
 def _name_and_cpu(stat: Path) -> tuple[str, float] | None:
     """A process's name and user + system CPU so far, from its /proc/PID/stat (None if it is gone)."""
     try:

@@ -16,6 +16,11 @@ The workers' CPU is shown per application by stage, from what each worker counts
 decoding, merging, scheduling), the chain (reading the application and evaluating it), the claims
 and the commits (the database thread), the written results' counts, metrics and log lines (the
 event loop), upkeep, and the rest (start-up: imports, the ruleset, the activity file).
+
+`--one-daemon` starts one `robot run --processes N` instead of N `robot run` processes: one start-up, N forked
+workers. Its CPU is the daemon's wait4 rusage, which on Linux includes the children it reaped; its peak RSS
+the largest child's VmHWM, read before the stop (a child's VmHWM counts the pages it shares with the others).
+The workers' PSS, summed before the stop, shows what they hold together in either mode.
 """
 
 from __future__ import annotations
@@ -37,10 +42,12 @@ from sqlalchemy.engine import make_url
 from bench.generate import Generated
 from bench.harness import (
     Workspace,
+    children_of,
     machine,
     machine_busy_seconds,
     percentile,
     process_cpu_seconds,
+    pss,
     state_counts,
     unfinished,
     verdicts_per_application,
@@ -80,6 +87,8 @@ class PipelineResult:
     worker_cpu_ms_per_application: float
     peak_rss_mb_workers: list[float]
     peak_rss_mb_simulator: float
+    pss_mb_workers: float
+    """The worker processes' PSS summed just before the stop (one daemon: the parent and its children)."""
     intake_cpu_ms_per_application: float
     simulator_cpu_ms_per_application: float
     machine_busy_cpu_ms_per_application: float
@@ -141,6 +150,7 @@ def run_pipeline(
     extra_env: dict[str, str] | None = None,
     poll_seconds: float = 0.25,
     keep_database: bool = False,
+    one_daemon: bool = False,
 ) -> PipelineResult:
     """With `keep_database`, `database_url` is used as it is and left for the caller (else a fresh one, dropped).
 
@@ -168,11 +178,16 @@ def run_pipeline(
             started = time.perf_counter()
             # Intake and processing overlap, as with the daemon's inbox: workers claim what has arrived.
             intake = ws.spawn("enqueue", str(apps_dir), log=ws.root / f"{name}-enqueue.log", **env)
-            procs = [
-                ws.spawn("run", "--no-schedule", "--no-inbox", log=ws.root / f"{name}-worker-{i}.log",
-                         ROBOT_WORKER_ID=f"{name}-{i}", **env)
-                for i in range(workers)
-            ]  # fmt: skip
+            if one_daemon:
+                logs = [ws.root / f"{name}-daemon.log"]
+                procs = [ws.spawn("run", "--no-schedule", "--no-inbox", "--processes", str(workers), log=logs[0],
+                                  ROBOT_WORKER_ID=name, **env)]  # fmt: skip
+            else:
+                logs = [ws.root / f"{name}-worker-{i}.log" for i in range(workers)]
+                procs = [
+                    ws.spawn("run", "--no-schedule", "--no-inbox", log=logs[i], ROBOT_WORKER_ID=f"{name}-{i}", **env)
+                    for i in range(workers)
+                ]  # fmt: skip
             sampler = LockSampler(ws.database_url) if ws.database_url else None
             intake_usage = wait_with_rusage(intake)
             queued = time.perf_counter()
@@ -187,11 +202,15 @@ def run_pipeline(
             sim_cpu = process_cpu_seconds(sim.process.pid) - sim_cpu
             sim_rss = vm_hwm(sim.process.pid)
             alive_peaks = [vm_hwm(p.pid) for p in procs]  # now, while all live: they are waited for one by one
+            held = [p.pid for p in procs] + ([pid for p in procs for pid in children_of(p.pid)] if one_daemon else [])
+            pss_total = sum(pss(pid) for pid in held)
+            if one_daemon:  # the children's peaks, not the parent's (its start-up only)
+                alive_peaks = [vm_hwm(pid) for pid in children_of(procs[0].pid)]
             for p in procs:
                 p.send_signal(signal.SIGTERM)
             results = [wait_with_rusage(p) for p in procs]
         if any(r.code for r in results):
-            raise SystemExit(f"a worker failed; see {ws.root}/{name}-worker-*.log")
+            raise SystemExit(f"a worker failed; see {ws.root}/{name}-*.log")
         with eng.connect() as conn:
             durations = [r[0] for r in conn.execute(select(verdicts.c.duration_ms))]
         counts = verdicts_per_application(eng)
@@ -200,6 +219,8 @@ def run_pipeline(
     finally:
         drop()
     total = finished - started
+    # One daemon: its children's peaks (sampled before the stop); else each worker's, sampled and at its end.
+    peaks = alive_peaks if one_daemon else [max(r.peak_rss, a) for r, a in zip(results, alive_peaks, strict=True)]
     return PipelineResult(
         name=name,
         applications=n,
@@ -215,19 +236,18 @@ def run_pipeline(
         p95_ms=percentile(durations, 0.95),
         max_ms=max(durations, default=0),
         peak_rss_mb_intake=round(intake_usage.peak_rss / 2**20, 1),
-        peak_rss_mb_worker=round(max(max(r.peak_rss, a) for r, a in zip(results, alive_peaks, strict=True)) / 2**20, 1),
+        peak_rss_mb_worker=round(max(peaks) / 2**20, 1),
         worker_cpu_ms_per_application=round(1000 * sum(r.cpu_seconds for r in results) / max(n, 1), 2),
-        peak_rss_mb_workers=[round(max(r.peak_rss, a) / 2**20, 1) for r, a in zip(results, alive_peaks, strict=True)],
+        peak_rss_mb_workers=[round(p / 2**20, 1) for p in peaks],
         peak_rss_mb_simulator=round(sim_rss / 2**20, 1),
+        pss_mb_workers=round(pss_total / 2**20, 1),
         intake_cpu_ms_per_application=round(1000 * intake_usage.cpu_seconds / max(n, 1), 2),
         simulator_cpu_ms_per_application=round(1000 * sim_cpu / max(n, 1), 2),
         machine_busy_cpu_ms_per_application=round(1000 * busy / max(n, 1), 2),
         outcomes=states,
         exactly_one_verdict=len(counts) == n and set(counts.values()) == {1} if counts else n == 0,
         postgres_samples=locks,
-        worker_cpu_ms_by_stage=stage_cpu(
-            [ws.root / f"{name}-worker-{i}.log" for i in range(workers)], sum(r.cpu_seconds for r in results), n
-        ),
+        worker_cpu_ms_by_stage=stage_cpu(logs, sum(r.cpu_seconds for r in results), n),
     )
 
 
@@ -310,6 +330,8 @@ def main(argv: list[str] | None = None) -> None:
         default=None,
         help="the workers' worker.commit_gather_ms (default: the robot's own)",
     )
+    parser.add_argument("--one-daemon", action="store_true",
+                        help="one `robot run --processes WORKERS` (forked after one start-up) instead of WORKERS runs")  # fmt: skip
     parser.add_argument("--json", type=Path, help="also write the figures as JSON here")
     parser.add_argument("--keep", action="store_true", help="keep the workspace (logs, database) for inspection")
     args = parser.parse_args(argv)
@@ -343,13 +365,15 @@ def main(argv: list[str] | None = None) -> None:
                 {} if args.commit_gather_ms is None else {"ROBOT_WORKER_COMMIT_GATHER_MS": f"{args.commit_gather_ms:g}"}
             )
             result = run_pipeline(ws, f"pipeline-{latency:g}ms", args.applications, latency, args.workers,
-                                  args.concurrency, args.database, ws.apps_dir, gather)  # fmt: skip
+                                  args.concurrency, args.database, ws.apps_dir, gather,
+                                  one_daemon=args.one_daemon)  # fmt: skip
             runs.append(result)
             print(f"pipeline, latency {latency:g} ms: {result.seconds:.1f} s, {result.per_second:.0f} applications/s "
                   f"({100 * result.per_second / limit['per_second']:.0f} % of the compute-only limit)")  # fmt: skip
 
     print()
-    print(f"settings: {args.applications} applications, {args.workers} worker process(es), concurrency "
+    print(f"settings: {args.applications} applications, {args.workers} worker process(es)"
+          f"{' forked by one daemon' if args.one_daemon else ''}, concurrency "
           f"{args.concurrency}, {'PostgreSQL' if args.database else 'SQLite'}, simulator in its own process")  # fmt: skip
     header = f"{'run':<22}{'apps':>8}{'total s':>9}{'intake s':>9}{'apps/s':>9}{'% limit':>8}{'p50 ms':>8}{'p95 ms':>8}{'max ms':>8}{'RSS MB':>8}  one verdict each"
     print(header)
@@ -363,7 +387,8 @@ def main(argv: list[str] | None = None) -> None:
     )
     for r in runs:
         print(f"outcomes ({r.name}): {json.dumps(r.outcomes)}; peak RSS intake {r.peak_rss_mb_intake} MB, worker "
-              f"{r.peak_rss_mb_worker} MB; worker CPU {r.worker_cpu_ms_per_application} ms per application")  # fmt: skip
+              f"{r.peak_rss_mb_worker} MB, workers' PSS together {r.pss_mb_workers} MB; worker CPU "
+              f"{r.worker_cpu_ms_per_application} ms per application")  # fmt: skip
     print()
     limit_ms = 1000 / limit["per_second"]
     stages = list(runs[0].worker_cpu_ms_by_stage) if runs else []

@@ -20,6 +20,9 @@ ruleset and activity file) to the look, every 0.05 s, that finds nothing left. `
 items written after the first write, over the time from the first write to the last (the verdicts'
 `created_at`, a commit batch's; procrastinate's `succeeded` events), so without start-up or the
 last look. The workers' CPU per item comes from their rusage (start-up included).
+
+`--one-daemon`: the robot's workers are one `robot run --processes 2` (one start-up, two forked workers);
+its rusage includes the children it reaped (Linux).
 """
 
 from __future__ import annotations
@@ -126,7 +129,8 @@ def steady_rate(items: int, first: dt.datetime | None, last: dt.datetime | None,
     return round((items - at_first) / (last - first).total_seconds(), 1)
 
 
-def robot_round(ws: Workspace, round_no: int, n: int, database: str, concurrency: int) -> RoundResult:
+def robot_round(ws: Workspace, round_no: int, n: int, database: str, concurrency: int,
+                one_daemon: bool = False) -> RoundResult:  # fmt: skip
     from robot.adapters.ssbtek.simulator import FaultInjection, ssbtek_simulator
     from robot.queue.schema import verdicts
 
@@ -145,15 +149,16 @@ def robot_round(ws: Workspace, round_no: int, n: int, database: str, concurrency
             env.update(sim.env)
             settle_server(ws.database_url)
             started = time.perf_counter()
+            one = ("--processes", str(WORKERS)) if one_daemon else ()
             with running(
-                ws.spawn("run", "--no-schedule", "--no-inbox", log=ws.root / f"{name}-worker-{i}.log",
+                ws.spawn("run", "--no-schedule", "--no-inbox", *one, log=ws.root / f"{name}-worker-{i}.log",
                          ROBOT_WORKER_ID=f"{name}-{i}", **env)
-                for i in range(WORKERS)
+                for i in range(1 if one_daemon else WORKERS)
             ) as procs:  # fmt: skip
                 finished = drained(lambda: unfinished(eng), procs, f"{ws.root}/{name}-worker-*.log")
                 usages = stop(procs)
         if any(u.code for u in usages):
-            raise SystemExit(f"a robot worker failed; see {ws.root}/{name}-worker-*.log")
+            raise SystemExit(f"a robot worker failed; see {ws.root}/{name}-*.log")
         with eng.connect() as conn:
             first, last = conn.execute(select(func.min(verdicts.c.created_at), func.max(verdicts.c.created_at))).one()
             at_first = conn.execute(select(func.count()).where(verdicts.c.created_at == first)).scalar_one()
@@ -303,6 +308,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--concurrency", type=int, default=128, help="the robot's applications in flight per worker")
     parser.add_argument("--procrastinate-concurrency", type=int, default=1,
                         help="procrastinate's jobs in flight per worker (default 1: procrastinate's own default)")  # fmt: skip
+    parser.add_argument("--one-daemon", action="store_true",
+                        help=f"the robot as one `robot run --processes {WORKERS}` instead of {WORKERS} runs")  # fmt: skip
     parser.add_argument("--json", type=Path, help="also write the figures as JSON here")
     parser.add_argument("--keep", action="store_true", help="keep the workspace (logs) for inspection")
     args = parser.parse_args(argv)
@@ -324,12 +331,13 @@ def main(argv: list[str] | None = None) -> None:
         print(f"workspace: {ws.root}")
         ws.generate(args.applications)
         print(f"{args.applications} applications and empty jobs, {args.rounds} round(s) each alternated, "
-              f"{WORKERS} workers each, robot concurrency {args.concurrency}, procrastinate concurrency "
+              f"{WORKERS} workers each{' (the robot: one daemon, forked)' if args.one_daemon else ''}, robot concurrency {args.concurrency}, procrastinate concurrency "
               f"{args.procrastinate_concurrency}, SSBTEK simulator at 0 ms")  # fmt: skip
         print(HEADER)
         print("-" * len(HEADER))
         for round_no in range(1, args.rounds + 1):
-            results.append(robot_round(ws, round_no, args.applications, args.database, args.concurrency))
+            results.append(robot_round(ws, round_no, args.applications, args.database, args.concurrency,
+                                       args.one_daemon))  # fmt: skip
             print(format_row(results[-1]), flush=True)
             results.append(procrastinate_round(ws.root, round_no, args.applications, args.database,
                                                args.procrastinate_concurrency))  # fmt: skip

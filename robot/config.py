@@ -137,6 +137,8 @@ class WorkerSettings(_Section):
     commit_batch: Annotated[int, Field(ge=1, le=10_000)] = 128
     commit_gather_ms: Annotated[float, Field(ge=0, le=1000)] = 5.0
     """How long a result that finds few others waiting waits for more to write with it (0: not at all)."""
+    processes: Annotated[int, Field(ge=1, le=64)] = 1
+    """`robot run`'s worker processes, forked after one start-up (robot/worker/processes.py); 1: no fork."""
 
 
 class PaymentSettings(_Section):

@@ -256,6 +256,10 @@ def _run(rt, *, until_idle: bool, watch_inbox: bool, schedule: bool, batch_key: 
             run_worker(rt, until_idle=until_idle, watch_inbox=watch_inbox, schedule=schedule, batch_key=batch_key,
                        on_written=written, serve_http=serve_http)
         )  # fmt: skip
+    _summary(stats)
+
+
+def _summary(stats) -> None:
     typer.echo(
         terminal_safe(f"behandlade {stats.processed}: {stats.recommendations} rekommendationer, {stats.manual} till manuell "
         f"handläggning, {stats.retry_wait} väntar på nytt försök, {stats.technical_failures} tekniska fel"
@@ -267,6 +271,9 @@ def run(
     until_idle: bool = typer.Option(False, "--until-idle", help="Avsluta när inget väntar (för demo och test)."),
     inbox: bool = typer.Option(True, "--inbox/--no-inbox", help="Bevaka inkorgen (datamappen/inbox)."),
     schedule: bool = typer.Option(True, "--schedule/--no-schedule", help="Kör schemalagda körningar (inställningen \\[schedule])."),
+    processes: int | None = typer.Option(None, "--processes", min=1, max=64, help="Antal arbetsprocesser, startade "
+                                         "från en och samma uppstart (t.ex. en per kärna; ersätter inställningen "
+                                         "\\[worker] processes, 1)."),
 ) -> None:
     """Tjänsten: bevakar kön och inkorgen hela tiden och kör månadens körningar. Stoppas med SIGTERM eller Ctrl-C.
 
@@ -278,7 +285,18 @@ def run(
         config = settings()
         configure_logs(config, quiet_on_terminal=True)
         rt = _runtime(config)
-    _run(rt, until_idle=until_idle, watch_inbox=inbox, schedule=schedule, batch_key=None, serve_http=True)
+    count = processes or config.worker.processes
+    if count == 1:
+        _run(rt, until_idle=until_idle, watch_inbox=inbox, schedule=schedule, batch_key=None, serve_http=True)
+        return
+    from robot.worker.processes import NotForkable, run_processes
+
+    try:
+        finished = run_processes(rt, count, until_idle=until_idle, watch_inbox=inbox, schedule=schedule)
+    except NotForkable as exc:
+        fail(f"kan inte starta {count} arbetsprocesser: {exc}; ett fel i roboten, inte i inställningarna")
+    _summary(finished.stats)
+    raise typer.Exit(finished.exit_code)
 
 
 def batch() -> None:
