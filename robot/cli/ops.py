@@ -291,8 +291,19 @@ def run(
         return
     from robot.worker.processes import NotForkable, run_processes
 
+    def work(child, first: bool):
+        """One forked worker: child 0 with the companions, the others the queue only; progress as log lines."""
+        from robot.cli.progress import progress
+        from robot.worker.daemon import run_worker
+
+        with progress(0, on_terminal=False) as written:
+            return asyncio.run(
+                run_worker(child, until_idle=until_idle, watch_inbox=inbox and first, schedule=schedule and first,
+                           on_written=written, serve_http=first, deliver=first)
+            )  # fmt: skip
+
     try:
-        finished = run_processes(rt, count, until_idle=until_idle, watch_inbox=inbox, schedule=schedule)
+        finished = run_processes(rt, count, work, until_idle=until_idle)
     except NotForkable as exc:
         fail(f"kan inte starta {count} arbetsprocesser: {exc}; ett fel i roboten, inte i inställningarna")
     _summary(finished.stats)

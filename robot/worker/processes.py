@@ -18,7 +18,6 @@ Linux's PR_SET_PDEATHSIG; elsewhere the call is missing and a child would run on
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import dataclasses
 import json
@@ -32,7 +31,7 @@ from dataclasses import dataclass
 from typing import NoReturn
 
 from robot import logs
-from robot.worker.daemon import Runtime, run_worker
+from robot.worker.daemon import Runtime
 from robot.worker.stats import WorkerStats
 
 log = logs.get("robot.daemon")
@@ -53,8 +52,13 @@ class Finished:
     """The totals of the children that finished their run."""
 
 
-def run_processes(rt: Runtime, count: int, *, until_idle: bool, watch_inbox: bool, schedule: bool) -> Finished:
-    """Fork `count` workers from this started process and supervise them until they have all ended."""
+Work = Callable[[Runtime, bool], WorkerStats]
+"""What a child runs: the worker with its runtime (its own worker id), told whether it is child 0 (the companions)."""
+
+
+def run_processes(rt: Runtime, count: int, work: Work, *, until_idle: bool) -> Finished:
+    """Fork `count` workers from this started process, each running `work`, and supervise them until they have
+    all ended."""
     rt.engine.dispose()  # no connection of the parent's may be used by a child
     if threading.active_count() != 1:
         names = ", ".join(t.name for t in threading.enumerate() if t is not threading.main_thread())
@@ -83,8 +87,7 @@ def run_processes(rt: Runtime, count: int, *, until_idle: bool, watch_inbox: boo
                 os.close(read)
                 for other in supervisor.pipes():
                     os.close(other)
-                _child(dataclasses.replace(rt, worker_id=worker_id), index, (parent, prctl), write, blocked,
-                       until_idle=until_idle, watch_inbox=watch_inbox, schedule=schedule)  # fmt: skip
+                _child(dataclasses.replace(rt, worker_id=worker_id), index == 0, work, (parent, prctl), write, blocked)
             os.close(write)
             supervisor.add(pid, worker_id, read)
             log.info("worker_process_started", worker_id=worker_id, pid=pid)
@@ -159,8 +162,8 @@ def _read_all(fd: int) -> bytes:
     return b"".join(chunks)
 
 
-def _child(rt: Runtime, index: int, parent: tuple[int, Callable[..., int] | None], report: int, mask: Iterable[int],
-           *, until_idle: bool, watch_inbox: bool, schedule: bool) -> NoReturn:  # fmt: skip
+def _child(rt: Runtime, first: bool, work: Work, parent: tuple[int, Callable[..., int] | None], report: int,
+           mask: Iterable[int]) -> NoReturn:  # fmt: skip
     """One worker, in the forked process; it never returns into the parent's code (os._exit)."""
     code = 1
     try:
@@ -172,28 +175,18 @@ def _child(rt: Runtime, index: int, parent: tuple[int, Callable[..., int] | None
             return _exit(code)
         rt.engine.dispose(close=False)  # SQLAlchemy on os.fork: a fresh pool, the parent's connections left alone
         logs.structlog.contextvars.bind_contextvars(worker_id=rt.worker_id)  # on every line this child writes
-        code = _work(rt, index == 0, report, until_idle=until_idle, watch_inbox=watch_inbox, schedule=schedule)
+        try:
+            stats = work(rt, first)
+        finally:
+            rt.engine.dispose()  # os._exit runs no finalizers: the database would log each connection as lost
+        with contextlib.suppress(BrokenPipeError):  # the parent is gone: nobody to report to
+            os.write(report, json.dumps({name: getattr(stats, name) for name in _COUNTS}).encode())
+        code = 0
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else 1
     except BaseException:
         traceback.print_exc()
     _exit(code)
-
-
-def _work(rt: Runtime, first: bool, report: int, *, until_idle: bool, watch_inbox: bool, schedule: bool) -> int:
-    from robot.cli.progress import progress
-
-    try:
-        with progress(0, on_terminal=False) as written:
-            stats = asyncio.run(
-                run_worker(rt, until_idle=until_idle, watch_inbox=watch_inbox and first, schedule=schedule and first,
-                           on_written=written, serve_http=first, deliver=first)
-            )  # fmt: skip
-    finally:
-        rt.engine.dispose()  # os._exit runs no finalizers: the database would log each connection as lost
-    with contextlib.suppress(BrokenPipeError):  # the parent is gone: nobody to report to
-        os.write(report, json.dumps({name: getattr(stats, name) for name in _COUNTS}).encode())
-    return 0
 
 
 def _prctl() -> Callable[..., int] | None:
