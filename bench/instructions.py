@@ -26,12 +26,15 @@ import argparse
 import compileall
 import json
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+import time
+from collections.abc import Callable
 from pathlib import Path
 
-from bench.harness import ROOT, Workspace, verdicts_per_application
+from bench.harness import ROOT, Workspace, unfinished, verdicts_per_application
 from robot.adapters.ssbtek.simulator import FaultInjection, ssbtek_simulator
 
 RUN = ("run", "--no-schedule", "--no-inbox", "--until-idle")
@@ -54,21 +57,34 @@ def total_instructions(callgrind_out: Path) -> int:
     raise ValueError(f"{callgrind_out}: no summary line")
 
 
-def counted(root: Path, args: tuple[str, ...], env: dict[str, str], processes: int = 1) -> int:
+def counted(root: Path, args: tuple[str, ...], env: dict[str, str], processes: int = 1,
+            done: Callable[[], bool] | None = None) -> int:  # fmt: skip
     """Instructions of one `robot …` run from `root` under callgrind, its forked worker processes included
-    (callgrind follows a fork and writes one file per process); raises SystemExit when it fails."""
-    with tempfile.TemporaryDirectory(prefix="robot-callgrind-") as tmp:
-        proc = subprocess.run(
-            ["valgrind", "--tool=callgrind", f"--callgrind-out-file={tmp}/callgrind.out.%p",
+    (callgrind follows a fork and writes a file per process, the parent one more per fork); raises SystemExit when
+    it fails.
+
+    With `done`, the run is stopped with SIGTERM once `done()` holds: with the poll interval pinned, a worker
+    that finds nothing to claim while another still works waits out the interval (`claims.anything_due`)."""
+    with tempfile.TemporaryDirectory(prefix="robot-callgrind-") as tmp, open(Path(tmp) / "stderr", "w+b") as err:
+        # A forked child starts with its parent's counts: the parent dumps (and zeroes) them as each fork begins.
+        at_fork = ["--dump-before=PyOS_BeforeFork"] if processes > 1 else []
+        proc = subprocess.Popen(
+            ["valgrind", "--tool=callgrind", *at_fork, f"--callgrind-out-file={tmp}/callgrind.out.%p",
              sys.executable, "-m", "robot", *args],
-            cwd=root, env=env, capture_output=True, text=True,
+            cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=err,
         )  # fmt: skip
-        if proc.returncode:
-            raise SystemExit(f"robot {' '.join(args)} under valgrind exited with {proc.returncode}: {proc.stderr[-800:]}")
+        if done is not None:
+            while proc.poll() is None and not done():
+                time.sleep(0.5)
+            proc.send_signal(signal.SIGTERM)
+        if proc.wait():
+            err.seek(0)
+            stderr = err.read().decode(errors="replace")
+            raise SystemExit(f"robot {' '.join(args)} under valgrind exited with {proc.returncode}: {stderr[-800:]}")
         outs = sorted(Path(tmp).glob("callgrind.out.*"))
-        expected = 1 if processes == 1 else processes + 1
+        expected = 1 if processes == 1 else 2 * processes + 1  # the parent's: one per fork and its last
         if len(outs) != expected:
-            raise SystemExit(f"robot {' '.join(args)}: {len(outs)} callgrind files, expected {expected} (the processes)")
+            raise SystemExit(f"robot {' '.join(args)}: {len(outs)} callgrind files, expected {expected}")
         return sum(total_instructions(out) for out in outs)
 
 
@@ -90,7 +106,8 @@ def measure(root: Path, applications: int, concurrency: int, processes: int = 1)
             run = RUN if processes == 1 else (*RUN, "--processes", str(processes))
             startup = counted(root, run, env, processes)
             robot("enqueue", str(ws.apps_dir), **sim.env)
-            total = counted(root, run, env, processes)
+            eng = ws.engine()
+            total = counted(root, run, env, processes, done=(lambda: not unfinished(eng)) if processes > 1 else None)
         counts = verdicts_per_application(ws.engine())
         if len(counts) != applications or set(counts.values()) != {1}:
             raise SystemExit(f"expected one verdict for each of {applications} applications, found {len(counts)}")
