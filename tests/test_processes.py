@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from bench.harness import children_of
 from robot.queue.schema import events, verdicts
 from tests.conftest import ROOT
 from tests.queue_helpers import states, verdict_counts
@@ -34,13 +35,6 @@ def lines(text: str) -> list[dict]:
     return [json.loads(line) for line in text.splitlines() if line.startswith("{")]
 
 
-def children(pid: int) -> list[int]:
-    try:
-        return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-    except FileNotFoundError:
-        return []
-
-
 def alive(pid: int) -> bool:
     try:
         status = Path(f"/proc/{pid}/status").read_text()
@@ -56,16 +50,29 @@ def wait_for(condition, timeout: float = 60) -> None:
         time.sleep(0.05)
 
 
-def working(eng) -> bool:
-    return any(s in ("DONE", "MANUAL") for s in states(eng).values())
-
-
-@pytest.mark.parametrize("database", ["sqlite", "postgresql"])
-def test_two_processes_give_one_verdict_per_application_from_two_workers(tmp_path, request, database):
+def migrated(tmp_path: Path, request, database: str) -> dict[str, str]:
+    """The daemon's settings on a migrated database: SQLite in tmp_path, or a fresh PostgreSQL one."""
     url = request.getfixturevalue("postgres_url") if database == "postgresql" else None
     env = robot_env(tmp_path, database_url=url, **SHARED)
     if url is None:
         assert robot(env, "db", "upgrade").returncode == 0
+    return env
+
+
+def working(eng) -> bool:
+    return any(s in ("DONE", "MANUAL") for s in states(eng).values())
+
+
+def at_work(env, tmp_path: Path, eng) -> tuple[subprocess.Popen[bytes], Path, list[int]]:
+    """`robot run --processes 2` started, once both children are up and verdicts are being written."""
+    proc, log = start_logged(env, tmp_path, "run", "--processes", "2", "--no-schedule")
+    wait_for(lambda: working(eng) and len(children_of(proc.pid)) == 2)
+    return proc, log, children_of(proc.pid)
+
+
+@pytest.mark.parametrize("database", ["sqlite", "postgresql"])
+def test_two_processes_give_one_verdict_per_application_from_two_workers(tmp_path, request, database):
+    env = migrated(tmp_path, request, database)
     eng = queue(env, 300)
     done = robot(env, "run", "--processes", "2", "--until-idle", "--no-schedule", "--no-inbox")
     assert done.returncode == 0, done.stderr[-2000:]
@@ -105,9 +112,7 @@ def test_sigterm_to_the_parent_stops_both_children_gracefully(tmp_path):
     env = robot_env(tmp_path, **SHARED)
     assert robot(env, "db", "upgrade").returncode == 0
     eng = queue(env, 3000)
-    proc, log = start_logged(env, tmp_path, "run", "--processes", "2", "--no-schedule")
-    wait_for(lambda: working(eng) and len(children(proc.pid)) == 2)
-    kids = children(proc.pid)
+    proc, log, kids = at_work(env, tmp_path, eng)
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(timeout=60) == 0, log.read_text()[-2000:]
     assert not any(alive(k) for k in kids)
@@ -123,14 +128,9 @@ def test_sigterm_to_the_parent_stops_both_children_gracefully(tmp_path):
 
 @pytest.mark.parametrize("database", ["sqlite", "postgresql"])
 def test_a_child_killed_stops_the_daemon_and_the_next_run_finishes_every_application_once(tmp_path, request, database):
-    url = request.getfixturevalue("postgres_url") if database == "postgresql" else None
-    env = robot_env(tmp_path, database_url=url, **SHARED)
-    if url is None:
-        assert robot(env, "db", "upgrade").returncode == 0
+    env = migrated(tmp_path, request, database)
     eng = queue(env, 2000)
-    proc, log = start_logged(env, tmp_path, "run", "--processes", "2", "--no-schedule")
-    wait_for(lambda: working(eng) and len(children(proc.pid)) == 2)
-    victim, other = children(proc.pid)
+    proc, log, (victim, other) = at_work(env, tmp_path, eng)
     os.kill(victim, signal.SIGKILL)
     assert proc.wait(timeout=60) == 1
     assert not alive(other)
@@ -152,9 +152,7 @@ def test_children_stop_when_the_parent_is_killed(tmp_path):
     env = robot_env(tmp_path, **SHARED)
     assert robot(env, "db", "upgrade").returncode == 0
     eng = queue(env, 3000)
-    proc, log = start_logged(env, tmp_path, "run", "--processes", "2", "--no-schedule")
-    wait_for(lambda: working(eng) and len(children(proc.pid)) == 2)
-    kids = children(proc.pid)
+    proc, log, kids = at_work(env, tmp_path, eng)
     proc.kill()
     proc.wait()
     wait_for(lambda: not any(alive(k) for k in kids), timeout=30)
