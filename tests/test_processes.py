@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,7 @@ from robot.queue.schema import events, verdicts
 from tests.conftest import ROOT
 from tests.queue_helpers import states, verdict_counts
 from tests.test_daemon import queue, robot, robot_env
+from tests.test_observability import free_port
 
 SHARED = {"ROBOT_WORKER_CONCURRENCY": "8", "ROBOT_WORKER_COMMIT_BATCH": "8", "ROBOT_QUEUE_CLAIM_BATCH": "8"}
 """Small claims, so that both children find work in a small queue."""
@@ -159,3 +161,38 @@ def test_children_stop_when_the_parent_is_killed(tmp_path):
     logged = lines(log.read_text())
     assert len({e["worker_id"] for e in logged if e["event"] == "shutdown_requested"}) == 2, "stopped by SIGTERM"
     assert "IN_PROGRESS" not in states(eng).values(), "work in hand finished or released, as on SIGTERM"
+
+
+def test_metrics_count_the_work_of_every_process_and_leave_no_files_behind(tmp_path):
+    port, scratch = free_port(), tmp_path / "tmp"
+    scratch.mkdir()
+    env = robot_env(tmp_path, ROBOT_HTTP_PORT=str(port), TMPDIR=str(scratch), **SHARED)
+    assert robot(env, "db", "upgrade").returncode == 0
+    eng = queue(env, 300)
+    proc, log = start_logged(env, tmp_path, "run", "--processes", "2", "--no-schedule", "--no-inbox")
+    try:
+        wait_for(lambda: set(states(eng).values()) <= {"DONE", "MANUAL"})
+        text = scrape(f"http://127.0.0.1:{port}/metrics")
+        assert [p.name for p in scratch.iterdir()] != [], "the counters' files, while the daemon runs"
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=60) == 0, log.read_text()[-2000:]
+    processed = [line for line in text.splitlines() if line.startswith("robot_applications_processed_total{")]
+    assert sum(float(line.rsplit(" ", 1)[1]) for line in processed) == 300, processed
+    with eng.connect() as conn:
+        assert len(set(conn.execute(select(verdicts.c.worker_id).distinct()).scalars())) == 2, "both did work"
+    assert 'robot_queue_applications{state="DONE"}' in text, "the queue's figures beside the counters"
+    assert list(scratch.iterdir()) == [], "the folder removed when the daemon stops"
+    eng.dispose()
+
+
+def scrape(url: str) -> str:
+    """The text at url, once the endpoint answers (child 0 starts serving soon after the fork)."""
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=5) as answer:
+                return answer.read().decode()
+        except OSError:
+            assert time.monotonic() < deadline, f"{url} never answered"
+            time.sleep(0.1)

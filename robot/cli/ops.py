@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from pathlib import Path
 
@@ -281,14 +282,32 @@ def run(
     """
     from robot.worker import heap
 
-    with heap.start_up():
-        config = settings()
-        configure_logs(config, quiet_on_terminal=True)
-        rt = _runtime(config)
-    count = processes or config.worker.processes
-    if count == 1:
-        _run(rt, until_idle=until_idle, watch_inbox=inbox, schedule=schedule, batch_key=None, serve_http=True)
-        return
+    with contextlib.ExitStack() as daemon:
+        with heap.start_up():
+            config = settings()
+            configure_logs(config, quiet_on_terminal=True)
+            count = processes or config.worker.processes
+            if count > 1:
+                daemon.callback(*_counters_shared())  # before the worker's modules load prometheus_client
+            rt = _runtime(config)
+        if count == 1:
+            _run(rt, until_idle=until_idle, watch_inbox=inbox, schedule=schedule, batch_key=None, serve_http=True)
+        else:
+            _run_forked(rt, count, until_idle=until_idle, watch_inbox=inbox, schedule=schedule)
+
+
+def _counters_shared():
+    """prometheus_client's multiprocess mode for `--processes N` (robot/observability/multiprocess.py), and how to
+    end it."""
+    from robot.observability.multiprocess import TooLate, share_counters, stop_sharing
+
+    try:
+        return stop_sharing, share_counters()
+    except TooLate as exc:
+        fail(f"{exc}; ett fel i roboten, inte i inställningarna")
+
+
+def _run_forked(rt, count: int, *, until_idle: bool, watch_inbox: bool, schedule: bool) -> None:
     from robot.worker.processes import NotForkable, run_processes
 
     def work(child, first: bool):
@@ -298,8 +317,8 @@ def run(
 
         with progress(0, on_terminal=False) as written:
             return asyncio.run(
-                run_worker(child, until_idle=until_idle, watch_inbox=inbox and first, schedule=schedule and first,
-                           on_written=written, serve_http=first, deliver=first)
+                run_worker(child, until_idle=until_idle, watch_inbox=watch_inbox and first,
+                           schedule=schedule and first, on_written=written, serve_http=first, deliver=first)
             )  # fmt: skip
 
     try:

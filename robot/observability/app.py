@@ -9,7 +9,7 @@ adds the same three paths to its own routes:
 - `/healthz`: 200 while the process answers (liveness: restart it when this fails).
 - `/readyz`: 200 when the database answers, its schema is current, the rules load and the register
   answers; else 503. JSON with each check and a sentence for ops (readiness: send no work here).
-- `/metrics`: Prometheus text (`metrics.REGISTRY`), with the queue's figures read at the scrape.
+- `/metrics`: Prometheus text (`metrics.EXPOSED`), with the queue's figures read at the scrape.
 """
 
 from __future__ import annotations
@@ -26,20 +26,20 @@ from robot.clock import SYSTEM, Clock
 from robot.config import Settings
 from robot.observability.collector import QueueCollector
 from robot.observability.health import ReadinessProbe
-from robot.observability.metrics import REGISTRY
+from robot.observability.metrics import EXPOSED
 
 _collectors: dict[int, QueueCollector] = {}
 
 
 def queue_collector(engine: Engine, clock: Clock = SYSTEM) -> QueueCollector:
-    """The queue figures in `REGISTRY` for this engine, registered once however many apps are built."""
+    """The queue figures in `EXPOSED` for this engine, registered once however many apps are built."""
     collector = _collectors.get(id(engine))
     if collector is None:
         for old in _collectors.values():
-            REGISTRY.unregister(old)
+            EXPOSED.unregister(old)
         _collectors.clear()
         collector = _collectors[id(engine)] = QueueCollector(engine, clock)
-        REGISTRY.register(collector)
+        EXPOSED.register(collector)
     return collector
 
 
@@ -55,7 +55,7 @@ def observability_routes(engine: Engine, settings: Settings, clock: Clock = SYST
         return JSONResponse(readiness.to_dict(), status_code=200 if readiness.ready else 503)
 
     async def metrics(request: Request) -> Response:
-        return Response(await run_in_threadpool(generate_latest, REGISTRY), media_type=CONTENT_TYPE_LATEST)
+        return Response(await run_in_threadpool(generate_latest, EXPOSED), media_type=CONTENT_TYPE_LATEST)
 
     return [
         Route("/healthz", healthz, methods=["GET", "HEAD"]),

@@ -12,6 +12,7 @@ by `collector.QueueCollector`, not counted here.
 from __future__ import annotations
 
 import functools
+import os
 
 from prometheus_client import (
     CollectorRegistry,
@@ -24,6 +25,7 @@ from prometheus_client import (
 )
 
 from robot.formats.reasons import Code
+from robot.observability.multiprocess import FOLDER
 from robot.queue.outcomes import FailureOutcome, Outcome, VerdictOutcome
 
 disable_created_metrics()  # no `_created` series beside every counter: half the text, nothing dashboards use
@@ -31,6 +33,22 @@ REGISTRY = CollectorRegistry(auto_describe=True)
 ProcessCollector(registry=REGISTRY)
 PlatformCollector(registry=REGISTRY)
 GCCollector(registry=REGISTRY)
+
+
+def _exposed() -> CollectorRegistry:
+    """What `/metrics` shows: `REGISTRY`; under `robot run --processes N` (multiprocess.py) the counters of every
+    worker process summed, from their files, in place of this process's own (and its process figures)."""
+    folder = os.environ.get(FOLDER)
+    if not folder:
+        return REGISTRY
+    from prometheus_client.multiprocess import MultiProcessCollector
+
+    shown = CollectorRegistry(auto_describe=True)
+    MultiProcessCollector(shown, path=folder)
+    return shown
+
+
+EXPOSED = _exposed()
 
 PROCESSED = Counter(
     "robot_applications_processed_total",
