@@ -167,11 +167,16 @@ def wait_with_rusage(proc: subprocess.Popen[Any]) -> ChildUsage:
 
 def vm_hwm(pid: int) -> int:
     """A process's peak resident memory so far (bytes), or 0 if it is gone."""
+    return _proc_kb(pid, "status", "VmHWM:") * 1024
+
+
+def _proc_kb(pid: int, file: str, key: str) -> int:
+    """The kB figure on the line of /proc/<pid>/<file> that starts with `key`; 0 if the process is gone."""
     try:
-        with open(f"/proc/{pid}/status", encoding="ascii") as f:
+        with open(f"/proc/{pid}/{file}", encoding="ascii") as f:
             for line in f:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) * 1024
+                if line.startswith(key):
+                    return int(line.split()[1])
     except OSError:
         return 0
     return 0
@@ -188,14 +193,7 @@ def children_of(pid: int) -> list[int]:
 def pss(pid: int) -> int:
     """A process's proportional set size now (bytes; 0 if gone): pages shared with others (copy-on-write after
     a fork) counted in part, so the sum over processes is what they hold together."""
-    try:
-        with open(f"/proc/{pid}/smaps_rollup", encoding="ascii") as f:
-            for line in f:
-                if line.startswith("Pss:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        return 0
-    return 0
+    return _proc_kb(pid, "smaps_rollup", "Pss:") * 1024
 
 
 def _name_and_cpu(stat: Path) -> tuple[str, float] | None:

@@ -38,7 +38,8 @@ log = logs.get("robot.daemon")
 
 PR_SET_PDEATHSIG = 1
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
-_COUNTS = ("claimed", "recommendations", "manual", "retry_wait", "technical_failures", "stale", "released")
+_COUNTS = tuple(f.name for f in dataclasses.fields(WorkerStats) if f.type == "int")
+"""What a child reports and the parent sums: the stats' counts (not the CPU per stage, which each child logs)."""
 
 
 class NotForkable(RuntimeError):
