@@ -12,7 +12,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from bench.harness import children_of
 from robot.queue.schema import events, verdicts
@@ -196,3 +196,18 @@ def scrape(url: str) -> str:
         except OSError:
             assert time.monotonic() < deadline, f"{url} never answered"
             time.sleep(0.1)
+
+
+def test_a_child_that_fails_on_the_database_says_so_in_one_swedish_line_not_a_traceback(tmp_path, request):
+    env = migrated(tmp_path, request, "postgresql")
+    eng = queue(env, 3000)
+    proc, log, _ = at_work(env, tmp_path, eng)
+    with eng.begin() as conn:  # every claim and commit from now on is refused by the database itself
+        conn.execute(text("ALTER TABLE applications RENAME TO applications_gone"))
+    assert proc.wait(timeout=60) == 1
+    output = log.read_text()
+    assert "Traceback" not in output and "[SQL:" not in output and "parameters" not in output, output[-3000:]
+    assert "robot: kan inte använda databasen: " in output
+    exited = [e for e in lines(output) if e["event"] == "worker_process_exited"]
+    assert exited and exited[0]["exit_code"] == 3, exited
+    eng.dispose()

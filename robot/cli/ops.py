@@ -311,15 +311,26 @@ def _run_forked(rt, count: int, *, until_idle: bool, watch_inbox: bool, schedule
     from robot.worker.processes import NotForkable, run_processes
 
     def work(child, first: bool):
-        """One forked worker: child 0 with the companions, the others the queue only; progress as log lines."""
+        """One forked worker: child 0 with the companions, the others the queue only; progress as log lines.
+
+        A failure ends the child as it ends a single worker's command: the same Swedish line (never a traceback
+        with the SQL's parameters) and exit code. The child never returns into the command line's own handling."""
         from robot.cli.progress import progress
+        from robot.cli.swedish_typer import explain_failure
         from robot.worker.daemon import run_worker
 
-        with progress(0, on_terminal=False) as written:
-            return asyncio.run(
-                run_worker(child, until_idle=until_idle, watch_inbox=watch_inbox and first,
-                           schedule=schedule and first, on_written=written, serve_http=first, deliver=first)
-            )  # fmt: skip
+        try:
+            with progress(0, on_terminal=False) as written:
+                return asyncio.run(
+                    run_worker(child, until_idle=until_idle, watch_inbox=watch_inbox and first,
+                               schedule=schedule and first, on_written=written, serve_http=first, deliver=first)
+                )  # fmt: skip
+        except Exception as exc:
+            try:
+                explain_failure(exc)
+            except typer.Exit as explained:
+                raise SystemExit(explained.exit_code) from None
+            raise
 
     try:
         finished = run_processes(rt, count, work, until_idle=until_idle)

@@ -88,13 +88,8 @@ class SwedishGroup(TyperGroup):
         path = f"{ctx.command_path} {first}" if first in self.commands else ctx.command_path
         try:
             return super().invoke(ctx)
-        except OSError as exc:
-            if exc.filename is None:
-                raise
-            fail(f"{exc.filename} {os_problem(exc)}", code=3)
         except Exception as exc:
-            if _is_database_error(exc):
-                fail(f"kan inte använda databasen: {database_problem(exc)}", code=3)
+            explain_failure(exc)
             if not _is_usage_error(exc):
                 _before_typer_shows(exc)
                 raise
@@ -111,6 +106,15 @@ class SwedishGroup(TyperGroup):
                 command.options_metavar = "[TILLVAL]"
             _in_swedish(command.get_help_option(ctx))
         return command
+
+
+def explain_failure(exc: Exception) -> None:
+    """`fail` with one Swedish line for what a command's failure the robot explains itself is (a file an OSError
+    names, the database: its driver's first line, never the SQL or its parameters); returns for any other."""
+    if isinstance(exc, OSError) and exc.filename is not None:
+        fail(f"{exc.filename} {os_problem(exc)}", code=3)
+    if _is_database_error(exc):
+        fail(f"kan inte använda databasen: {database_problem(exc)}", code=3)
 
 
 def _in_swedish(option: Any) -> Any:
